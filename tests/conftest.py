@@ -1,0 +1,78 @@
+"""Session-wide fixtures shared by every test package.
+
+The local AWS endpoint is moto's standalone server on a free loopback port, so every
+DynamoDB/SQS/API Gateway management call in a test crosses the wire over HTTP exactly as it
+would against AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# Tests never reach AWS: fake credentials and a fixed default region for every boto3 client.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+os.environ.setdefault("AWS_REGION", "eu-west-1")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto server at {url} did not start within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """Start moto's standalone server on a free loopback port; yield its endpoint URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def reset_moto(url: str) -> None:
+    """Forget every resource the server holds (between tests that need a clean account)."""
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(req, timeout=10):
+        pass
