@@ -13,12 +13,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+# jsii (the CDK's Python-to-Node bridge) runs whichever `node` is first on PATH: make it the
+# pinned Node 22 from package.json, as the Makefile does, so a bare `pytest` behaves the same.
+_NODE_BIN = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
+if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BIN)):
+    os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 # Tests never reach AWS: fake credentials and a fixed default region for every boto3 client.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -1,0 +1,62 @@
+# Two commands on a fresh machine: `make synth` and `make test`. `make` alone lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_NPM := node_modules/.installed
+# The pinned Node 22 from package.json comes first, so neither the cdk CLI nor jsii runs on the
+# machine's end-of-life Node.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# Keep jsii's extracted-package cache in the checkout so repeated synths skip the extraction.
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := 1
+
+TYPED := app.py stacks packages/serverless-api-constructs/src lambda tests/dynamodel/typing_check.py
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP_PY): requirements.txt requirements-dev.txt packages/serverless-api-constructs/pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP_PY) $(STAMP_NPM) ## Create .venv and node_modules (only what is missing or changed)
+
+synth: install ## Synthesize every stage into cdk.out (cdk-nag runs on every synth)
+	cdk synth --quiet --no-notices
+
+lint: install ## ruff lint and format check
+	ruff check .
+	ruff format --check .
+
+typecheck: install ## mypy --strict over the app, stacks, construct package and Lambda code
+	mypy $(TYPED)
+
+cfn-lint: synth ## cfn-lint over every template in cdk.out
+	cfn-lint --config-file .cfnlintrc.yaml
+
+unit: install ## pytest (template assertions, snapshots, handler tests on a local moto server)
+	pytest -q -n $(PYTEST_WORKERS)
+
+test: lint typecheck cfn-lint unit ## Every check: lint, types, synth + cdk-nag, cfn-lint, tests
+
+snapshot-update: install ## Re-record the template snapshots after an intended infrastructure change
+	pytest -q tests/infra --snapshot-update
+
+bench: install ## Benchmarks: synth vs an empty CDK app, make test time, library and handler budgets
+	$(PY) bench/run_all.py
+
+clean: ## Remove build outputs (cdk.out, caches); keeps .venv and node_modules
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .cache

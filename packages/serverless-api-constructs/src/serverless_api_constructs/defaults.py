@@ -1,0 +1,37 @@
+"""Secure defaults shared by the constructs of this package, kept in one place.
+
+Each value is what a construct uses when its caller passes nothing; the construct's docstring
+repeats the default next to the keyword argument that overrides it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+
+#: Stateful resources (tables, keys) outlive a stack deletion; data is deleted on purpose only.
+STATEFUL_REMOVAL_POLICY = RemovalPolicy.RETAIN
+#: KMS keys rotate their material yearly.
+KEY_ROTATION = True
+#: Tables refuse DeleteTable until protection is turned off explicitly.
+TABLE_DELETION_PROTECTION = True
+#: Continuous backups with 35-day point-in-time restore.
+TABLE_POINT_IN_TIME_RECOVERY = True
+#: Single-table partition and sort key attribute names (strings).
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+#: Overloaded global secondary indexes: GSI1 (GSI1PK/GSI1SK), GSI2 (GSI2PK/GSI2SK), ...
+GLOBAL_INDEX_COUNT = 2
+#: Items whose TTL attribute (epoch seconds) is in the past are expired by DynamoDB.
+TTL_ATTRIBUTE = "expires_at"
+#: KMS key deletion waiting period if a key is ever scheduled for deletion.
+KEY_PENDING_WINDOW = Duration.days(30)
+
+
+def index_name(number: int) -> str:
+    """Name of the ``number``-th overloaded GSI (1-based): ``GSI1``."""
+    return f"GSI{number}"
+
+
+def index_keys(number: int) -> tuple[str, str]:
+    """Partition and sort key attribute names of the ``number``-th GSI: ``GSI1PK``, ``GSI1SK``."""
+    return f"GSI{number}PK", f"GSI{number}SK"

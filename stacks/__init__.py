@@ -1,0 +1,1 @@
+"""CDK stacks and stages of the rooms-and-messages service, composed from the construct package."""

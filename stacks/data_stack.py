@@ -1,0 +1,40 @@
+"""The stage's data: one single-table DynamoDB global table and its primary-region KMS key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+
+from serverless_api_constructs import SingleTable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from aws_cdk import aws_dynamodb as dynamodb
+    from constructs import Construct
+
+
+class DataStack(cdk.Stack):
+    """Single-table design (see the README's access patterns) replicated to every stage region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        replica_key_arns: Mapping[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.data = SingleTable(
+            self,
+            "Table",
+            replica_regions=tuple(replica_key_arns),
+            replica_key_arns=replica_key_arns,
+        )
+        cdk.CfnOutput(self, "TableName", value=self.data.table.table_name)
+
+    @property
+    def table(self) -> dynamodb.ITableV2:
+        return self.data.table

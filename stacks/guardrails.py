@@ -1,0 +1,31 @@
+"""Policy checks that run on every synth, and the one way to acknowledge a finding.
+
+cdk-nag v3 plugs into CDK's validation framework: a finding fails ``cdk synth`` unless the
+construct it names carries an acknowledgement with a concrete reason. Acknowledgements are made
+on the exact construct (never a whole stack) through :func:`acknowledge`, so every one is
+greppable and reviewable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+if TYPE_CHECKING:
+    from constructs import IConstruct
+
+
+def add_guardrails(app: cdk.App) -> None:
+    """Run the AwsSolutions and Serverless rule packs over the whole app at synth time."""
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+
+
+def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge one cdk-nag rule (or ``Rule[finding]``) on one construct, with its reason."""
+    if isinstance(construct, cdk.Stack | cdk.Stage | cdk.App):
+        raise ValueError(f"acknowledge {rule} on the resource that triggers it, not on {construct}")
+    if len(reason.split()) < 5:
+        raise ValueError(f"acknowledgement of {rule} needs a concrete reason, got {reason!r}")
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))

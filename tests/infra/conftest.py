@@ -1,0 +1,56 @@
+"""The synthesized app, built once per test session and shared by every infrastructure test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from stacks.app_builder import build_app
+from tests.infra.templates import StackTemplates
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
+    """Synthesize the whole app (every stage, guardrails included) into ``tmp``.
+
+    Version reporting is off so that a CDK upgrade does not rewrite every snapshot.
+    """
+    app = cdk.App(
+        context={**(context or cdk_json_context()), "aws:cdk:version-reporting": False},
+        outdir=str(tmp),
+        builtin_cloud_formation_validation=False,
+    )
+    return StackTemplates.from_assembly(build_app(app).synth())
+
+
+@pytest.fixture(scope="session")
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> StackTemplates:
+    """Every stack of every stage, by path (``Prod/Data``, ``Prod/UsEast1/ReplicaKey`` ...)."""
+    return synth(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def template(stacks: StackTemplates) -> Callable[[str], Template]:
+    """``template("Dev/Data")``: an assertions ``Template`` for one stack, by its path."""
+    cache: dict[str, Template] = {}
+
+    def get(path: str) -> Template:
+        if path not in cache:
+            cache[path] = Template.from_json(stacks[path])
+        return cache[path]
+
+    return get

@@ -1,0 +1,61 @@
+"""Synthesized templates addressed by stack path, and the scrubbing that makes snapshots stable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aws_cdk import cx_api
+
+# An asset's content hash, as it appears in S3 object keys and asset hash fields.
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+ASSET_PLACEHOLDER = "<asset-hash>"
+
+
+def scrub(value: Any) -> Any:
+    """Replace asset hashes so that editing Lambda source leaves the template unchanged while
+    any change of infrastructure still shows."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, str):
+        return _ASSET_HASH.sub(ASSET_PLACEHOLDER, value)
+    return value
+
+
+class StackTemplates(Mapping[str, dict[str, Any]]):
+    """Templates of every stack of every stage, keyed by the stack's construct path."""
+
+    def __init__(self, templates: dict[str, dict[str, Any]]) -> None:
+        self._templates = templates
+
+    @classmethod
+    def from_assembly(cls, assembly: cx_api.CloudAssembly) -> StackTemplates:
+        templates: dict[str, dict[str, Any]] = {}
+        for nested in assembly.nested_assemblies:
+            for stack in nested.nested_assembly.stacks:
+                templates[stack.hierarchical_id] = stack.template
+        return cls(templates)
+
+    def __getitem__(self, path: str) -> dict[str, Any]:
+        try:
+            return self._templates[path]
+        except KeyError:
+            raise KeyError(f"no stack {path!r}; stacks: {sorted(self._templates)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._templates))
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+    def resources(self, path: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Resources of one type in one stack, keyed by logical id."""
+        return {
+            logical_id: resource
+            for logical_id, resource in self[path]["Resources"].items()
+            if resource["Type"] == resource_type
+        }
