@@ -9,6 +9,8 @@ from constructs import Construct
 
 from .data_stack import DataStack
 from .keys_stack import ReplicaKeyStack
+from .rest_api_stack import RestApiStack
+from .websocket_api_stack import WebSocketApiStack
 
 if TYPE_CHECKING:
     from .config import StageConfig
@@ -53,6 +55,45 @@ class ServiceStage(cdk.Stage):
             cross_region_references=bool(config.replica_regions),
             termination_protection=config.name == "prod",
             description=f"{config.name}: single-table DynamoDB global table",
+        )
+
+        self.rest_apis: dict[str, RestApiStack] = {}
+        self.websocket_apis: dict[str, WebSocketApiStack] = {}
+        for region in config.regions:
+            self._add_region(region)
+
+    def _add_region(self, region: str) -> None:
+        """The API stacks of one region, reading and writing that region's table replica."""
+        config = self.config
+        primary = region == config.primary_region
+        table = self.data.data.for_region(region)
+        key = self.data.data.encryption_key if primary else self.replica_keys[region].key
+        assert key is not None  # the data stack always creates or receives a key
+        scope = self.region_scopes[region]
+        env = self.env_for(region)
+        # The table's name in a replica region comes from the primary region's stack.
+        cross_region = not primary
+        rest = RestApiStack(
+            scope,
+            "RestApi",
+            env=env,
+            config=config,
+            table=table,
+            table_key=key,
+            cross_region_references=cross_region,
+            description=f"{config.name}: REST API in {region}",
+        )
+        self.rest_apis[region] = rest
+        self.websocket_apis[region] = WebSocketApiStack(
+            scope,
+            "WebSocketApi",
+            env=env,
+            config=config,
+            table=table,
+            table_key=key,
+            rest_api=rest,
+            cross_region_references=cross_region,
+            description=f"{config.name}: WebSocket API in {region}",
         )
 
     def env_for(self, region: str) -> cdk.Environment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .function import ServiceFunction
 from .single_table import SingleTable
 
-__all__ = ["SingleTable"]
+__all__ = ["ServiceFunction", "SingleTable"]

@@ -35,3 +35,23 @@ def index_name(number: int) -> str:
 def index_keys(number: int) -> tuple[str, str]:
     """Partition and sort key attribute names of the ``number``-th GSI: ``GSI1PK``, ``GSI1SK``."""
     return f"GSI{number}PK", f"GSI{number}SK"
+
+
+#: Lambda runtime and architecture of every function (Graviton: cheaper per GB-second).
+#: The latest Python runtime; the AWS-managed Powertools layer below is published for it.
+LAMBDA_RUNTIME_NAME = "python3.14"
+LAMBDA_ARCHITECTURE = "arm64"
+LAMBDA_MEMORY_MB = 512
+LAMBDA_TIMEOUT_SECONDS = 10
+#: AWS-managed Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 27
+
+
+def powertools_layer_arn(region: str, partition: str = "aws") -> str:
+    """ARN of the AWS-managed Powertools layer for this package's runtime and architecture."""
+    runtime = LAMBDA_RUNTIME_NAME.replace(".", "")
+    return (
+        f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-{runtime}-{LAMBDA_ARCHITECTURE}:{POWERTOOLS_LAYER_VERSION}"
+    )

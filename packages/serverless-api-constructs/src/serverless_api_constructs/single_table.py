@@ -126,3 +126,12 @@ class SingleTable(Construct):
         }
         props.update(table_props or {})
         self.table = dynamodb.TableV2(self, "Resource", **props)
+
+    def for_region(self, region: str) -> dynamodb.ITableV2:
+        """The table as seen from a stack in ``region``: the table itself in its own region, or
+        the replica there (grants then name that replica's ARN)."""
+        if region not in self.replica_regions:
+            return self.table
+        if not isinstance(self.table, dynamodb.TableV2):
+            raise ValueError("SingleTable.for_region: replicas of an existing_table are unknown")
+        return self.table.replica(region)
