@@ -1,0 +1,90 @@
+"""The application's entities on the single table (see docs/dynamodel.md, access patterns).
+
+| entity     | pk               | sk                 | GSI1PK             | GSI1SK            |
+|------------|------------------|--------------------|--------------------|-------------------|
+| Room       | ROOM#<room_id>   | META               | ROOMS              | <created_at ISO>  |
+| Message    | ROOM#<room_id>   | MSG#<message_id>   | USER#<user_id>     | MSG#<message_id>  |
+| Connection | CONN#<conn_id>   | META               | USER#<user_id>     | CONN#<conn_id>    |
+| Membership | ROOM#<room_id>   | CONN#<conn_id>     | CONN#<conn_id>     | ROOM#<room_id>    |
+
+Table attributes: ``pk``/``sk``, ``GSI1PK``/``GSI1SK``, ``GSI2PK``/``GSI2SK`` (all strings),
+``entity`` (entity type) and TTL attribute ``expires_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dynamodel import Keys, Model, new_ulid
+from dynamodel import fields as f
+
+CONNECTION_TTL = timedelta(hours=3)
+"""Default lifetime of Connection/Membership items (API Gateway WebSocket max is 2 h)."""
+
+
+class Room(Model, entity="Room"):
+    """A chat room. ``message_count`` is an atomic counter (``Room.message_count.add(1)``)."""
+
+    keys = Keys(pk="ROOM#{room_id}", sk="META")
+    gsi1 = Keys(pk="ROOMS", sk="{created_at}", index="GSI1")
+
+    room_id: f.Str = f.Str(required=True, default_factory=new_ulid)
+    name: f.Str = f.Str(required=True, validators=[f.length(1, 100)])
+    description: f.Str[str | None] = f.Str(validators=[f.length(0, 1000)])
+    created_by: f.Str = f.Str(required=True)
+    created_at: f.DateTime = f.DateTime(auto_now_add=True)
+    updated_at: f.DateTime = f.DateTime(auto_now=True)
+    version: f.Version = f.Version()
+    message_count: f.Int = f.Int(default=0, validators=[f.in_range(0, None)])
+
+
+class Message(Model, entity="Message"):
+    """A chat message; ``message_id`` is a ULID so messages sort by time within a room."""
+
+    keys = Keys(pk="ROOM#{room_id}", sk="MSG#{message_id}")
+    gsi1 = Keys(pk="USER#{user_id}", sk="MSG#{message_id}", index="GSI1")
+
+    room_id: f.Str = f.Str(required=True)
+    message_id: f.Str = f.Str(required=True, default_factory=new_ulid)
+    user_id: f.Str = f.Str(required=True)
+    body: f.Str = f.Str(required=True, validators=[f.length(1, 4000)])
+    created_at: f.DateTime = f.DateTime(auto_now_add=True)
+    client_id: f.Str[str | None] = f.Str(validators=[f.length(1, 128)])
+
+
+class Connection(Model, entity="Connection"):
+    """A WebSocket connection (expires through DynamoDB TTL)."""
+
+    keys = Keys(pk="CONN#{connection_id}", sk="META")
+    gsi1 = Keys(pk="USER#{user_id}", sk="CONN#{connection_id}", index="GSI1")
+
+    connection_id: f.Str = f.Str(required=True)
+    user_id: f.Str = f.Str(required=True)
+    region: f.Str = f.Str(required=True)
+    connected_at: f.DateTime = f.DateTime(auto_now_add=True)
+    expires_at: f.TTL = f.TTL(after=CONNECTION_TTL)
+
+
+class Membership(Model, entity="Membership"):
+    """A connection's membership of a room: listed per room (table) and per connection
+    (GSI1)."""
+
+    keys = Keys(pk="ROOM#{room_id}", sk="CONN#{connection_id}")
+    gsi1 = Keys(pk="CONN#{connection_id}", sk="ROOM#{room_id}", index="GSI1")
+
+    room_id: f.Str = f.Str(required=True)
+    connection_id: f.Str = f.Str(required=True)
+    user_id: f.Str = f.Str(required=True)
+    region: f.Str = f.Str(required=True)
+    joined_at: f.DateTime = f.DateTime(auto_now_add=True)
+    expires_at: f.TTL = f.TTL(after=CONNECTION_TTL)
+
+
+ENTITIES: tuple[type[Model], ...] = (Room, Message, Connection, Membership)
+
+
+def expires_in(delta: timedelta, now: datetime | None = None) -> int:
+    """Epoch seconds ``delta`` from now, for TTL attributes."""
+    from datetime import UTC
+
+    return int(((now or datetime.now(UTC)) + delta).timestamp())

@@ -1,0 +1,58 @@
+"""Opaque, tamper-evident pagination cursors.
+
+A cursor is ``base64url(json(LastEvaluatedKey)) + "." + base64url(HMAC-SHA256)``. The MAC
+covers the payload and the query context (table, index, entity, partition key), so a client
+can neither edit a cursor nor replay it against another query without detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from typing import TYPE_CHECKING, Any
+
+from dynamodel.errors import InvalidCursor
+from dynamodel.serialization import Wire, wire_from_json, wire_to_json
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def _b64(data: bytes) -> str:
+    return urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: bytes, payload: str, context: str) -> bytes:
+    msg = payload.encode("ascii") + b"\x00" + context.encode("utf-8")
+    return hmac.new(secret, msg, hashlib.sha256).digest()
+
+
+def encode_cursor(key: Mapping[str, Wire], secret: bytes, context: str) -> str:
+    data = {name: wire_to_json(value) for name, value in key.items()}
+    payload = _b64(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
+    return f"{payload}.{_b64(_mac(secret, payload, context))}"
+
+
+def decode_cursor(cursor: str, secret: bytes, context: str) -> dict[str, Wire]:
+    if not isinstance(cursor, str) or cursor.count(".") != 1 or len(cursor) > 8192:
+        raise InvalidCursor("malformed pagination cursor")
+    payload, signature = cursor.split(".")
+    try:
+        given = _unb64(signature)
+    except ValueError:
+        raise InvalidCursor("malformed pagination cursor") from None
+    if not hmac.compare_digest(given, _mac(secret, payload, context)):
+        raise InvalidCursor("pagination cursor was modified or belongs to another query")
+    try:
+        data: Any = json.loads(_unb64(payload))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return {str(k): wire_from_json(v) for k, v in data.items()}
+    except ValueError as exc:  # JSON, base64 and shape errors
+        raise InvalidCursor(f"malformed pagination cursor: {exc}") from None

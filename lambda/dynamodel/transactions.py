@@ -1,0 +1,172 @@
+"""Transaction operations for ``Table.transact_write`` / ``Table.transact_get``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
+from dynamodel.model import Model
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from dynamodel.fields import Attribute
+    from dynamodel.table import Table
+
+
+class TransactOp:
+    """Base of transaction write operations."""
+
+    model: type[Model]
+
+    def build(self, table: Table) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def key_values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Called after the transaction succeeded."""
+
+
+class Put(TransactOp):
+    """Put an item (version-checked for versioned models), optionally conditional."""
+
+    create = False
+
+    def __init__(self, obj: Model, *, condition: Condition | None = None) -> None:
+        self.obj = obj
+        self.model = type(obj)
+        self.condition = condition
+        self._commit: Any = None
+
+    def build(self, table: Table) -> dict[str, Any]:
+        params, self._commit = table._put_params(self.obj, self.condition, create=self.create)
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {"Put": params}
+
+    def key_values(self) -> dict[str, Any]:
+        return self.obj.key()
+
+    def commit(self) -> None:
+        if self._commit is not None:
+            self._commit()
+
+
+class Create(Put):
+    """Put an item only if its key does not exist yet."""
+
+    create = True
+
+
+class Update(TransactOp):
+    """Update an existing item with actions (same rules as ``Table.update``)."""
+
+    def __init__(
+        self,
+        model: type[Model],
+        key: Mapping[str, Any],
+        *actions: UpdateAction,
+        condition: Condition | None = None,
+        expected_version: int | None = None,
+        upsert: bool = False,
+    ) -> None:
+        self.model = model
+        self.key = dict(key)
+        self.actions = actions
+        self.condition = condition
+        self.expected_version = expected_version
+        self.upsert = upsert
+
+    def build(self, table: Table) -> dict[str, Any]:
+        params = table._update_params(
+            self.model, self.key, self.actions, self.condition, self.expected_version, self.upsert
+        )
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {"Update": params}
+
+    def key_values(self) -> dict[str, Any]:
+        return self.key
+
+
+class Delete(TransactOp):
+    """Delete by instance (version-checked) or by ``(Model, key)``."""
+
+    def __init__(
+        self,
+        target: Model | type[Model],
+        key: Mapping[str, Any] | None = None,
+        *,
+        condition: Condition | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        self.target = target
+        self.model = type(target) if isinstance(target, Model) else target
+        self.key = dict(key or {})
+        self.condition = condition
+        self.expected_version = expected_version
+
+    def build(self, table: Table) -> dict[str, Any]:
+        _, key, params = table._delete_params(
+            self.target, self.key, self.condition, self.expected_version
+        )
+        self.key = key
+        if "ConditionExpression" in params:
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {"Delete": params}
+
+    def key_values(self) -> dict[str, Any]:
+        if isinstance(self.target, Model):
+            return self.target.key()
+        return self.key
+
+
+class ConditionCheck(TransactOp):
+    """Require ``condition`` to hold on an item without writing it."""
+
+    def __init__(self, model: type[Model], key: Mapping[str, Any], condition: Condition) -> None:
+        self.model = model
+        self.key = dict(key)
+        self.condition = condition
+
+    def build(self, table: Table) -> dict[str, Any]:
+        b = ExpressionBuilder()
+        params: dict[str, Any] = {
+            "TableName": table.name,
+            "Key": self.model.key_for(self.key),
+            "ConditionExpression": self.condition.compile(b),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        params.update(b.params())
+        return {"ConditionCheck": params}
+
+    def key_values(self) -> dict[str, Any]:
+        return self.key
+
+
+class Get:
+    """One read of ``Table.transact_get``."""
+
+    def __init__(
+        self,
+        model: type[Model],
+        key: Mapping[str, Any],
+        *,
+        projection: Sequence[Attribute[Any] | str] | None = None,
+    ) -> None:
+        self.model = model
+        self.key = dict(key)
+        self.projection = projection
+
+    def build(self, table: Table) -> dict[str, Any]:
+        from dynamodel.table import _projection
+
+        params: dict[str, Any] = {"TableName": table.name, "Key": self.model.key_for(self.key)}
+        if self.projection:
+            b = ExpressionBuilder()
+            params["ProjectionExpression"] = _projection(self.projection, b)
+            params.update(b.params())
+        return {"Get": params}
+
+    def key_values(self) -> dict[str, Any]:
+        return self.key
