@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .function import ServiceFunction
+from .rest import TokenRequestAuthorizer
 from .single_table import SingleTable
 
-__all__ = ["ServiceFunction", "SingleTable"]
+__all__ = ["ServiceFunction", "SingleTable", "TokenRequestAuthorizer"]
