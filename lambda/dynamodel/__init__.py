@@ -6,6 +6,7 @@ See docs/dynamodel.md for the full guide.
 from __future__ import annotations
 
 from dynamodel import fields
+from dynamodel.aio import AsyncTable
 from dynamodel.conditions import Condition, KeyCondition, SortKey, UpdateAction
 from dynamodel.errors import (
     CancellationReason,
@@ -32,6 +33,7 @@ from dynamodel.ulid import new_ulid
 
 __all__ = [
     "ENTITY_ATTR",
+    "AsyncTable",
     "CancellationReason",
     "Condition",
     "ConditionCheck",

@@ -599,7 +599,9 @@ class Table:
         params: dict[str, Any] = {"TableName": self.name, "ConsistentRead": consistent}
         if index:
             params["IndexName"] = index
-        params["KeyConditionExpression"] = self._key_condition(model, keys, strings, sk, b, key)
+        params["KeyConditionExpression"] = self._key_condition(
+            model, keys, strings, sk, b, key, whole_partition=sk is None
+        )
         if reverse:
             params["ScanIndexForward"] = False
         params.update(b.params())
@@ -747,7 +749,11 @@ class Table:
         if errors:
             raise ValidationError(errors)
         requests = [{"PutRequest": {"Item": item}} for item in items]
-        self._batch_write(requests, [i for i in items], region)
+        key_items = [
+            {a: item[a] for a, _ in type(obj).primary_keys().templates()}
+            for obj, item in zip(objects, items, strict=True)
+        ]
+        self._batch_write(requests, key_items, region)
         for obj in objects:
             vf = type(obj).__version_field__
             if vf is not None:
@@ -759,13 +765,13 @@ class Table:
         self._batch_write([{"DeleteRequest": {"Key": k}} for k in keys], keys, region)
 
     def _batch_write(
-        self, requests: list[dict[str, Any]], items: list[Item], region: str | None
+        self, requests: list[dict[str, Any]], keys: list[Item], region: str | None
     ) -> None:
+        idents = [_key_ident(k) for k in keys]
+        if len(set(idents)) != len(idents):
+            raise ValidationError("a batch write contains the same key twice")
         for chunk_start in range(0, len(requests), 25):
             chunk = requests[chunk_start : chunk_start + 25]
-            idents = [_key_ident(_key_of(i, i)) for i in items[chunk_start : chunk_start + 25]]
-            if len(set(idents)) != len(idents):
-                raise ValidationError("a batch write contains the same key twice")
             for _ in self._with_unprocessed(
                 "batch_write_item", {self.name: chunk}, "UnprocessedItems", True, region
             ):
@@ -837,6 +843,8 @@ class Table:
         sk: Condition | KeyCondition | None,
         b: ExpressionBuilder,
         raw_key: Mapping[str, Any],
+        *,
+        whole_partition: bool = False,
     ) -> str:
         errors = [
             FieldError(n, "is required to query (partition key)")
@@ -851,7 +859,7 @@ class Table:
             raise ValidationError(errors, model=model.__name__)
         pk_value = keys.pk.render(strings)
         expression = f"{b.name(keys.pk_attr)} = {b.value({'S': pk_value})}"
-        key_condition = _sort_condition(model, keys, strings, sk)
+        key_condition = None if whole_partition else _sort_condition(model, keys, strings, sk)
         if key_condition is not None:
             assert keys.sk_attr is not None
             expression += f" AND {key_condition.compile(b, keys.sk_attr)}"

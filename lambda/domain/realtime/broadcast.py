@@ -1,0 +1,146 @@
+"""Fan-out of one frame to many connections through the ``@connections`` management API.
+
+- One boto3 ``apigatewaymanagementapi`` client per endpoint (``https://{domain}/{stage}``),
+  created once per container and shared by every thread; its HTTP pool is as large as the
+  thread pool so no post waits for a socket.
+- Bounded concurrency: one thread pool per container with ``concurrency`` workers. Posting is
+  I/O bound (one HTTPS round trip per connection: ~10-30 ms in-region, ~80 ms cross-region), so
+  threads overlap the waits while the GIL only serializes botocore's ~1 ms of CPU per call.
+- A 410 ``GoneException`` marks the connection stale (the caller removes it); any other error
+  is recorded and never stops the other deliveries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+#: Default bound on concurrent posts per invocation (see docs/websocket-api.md, "Broadcast").
+DEFAULT_CONCURRENCY = 16
+
+_REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One connection to deliver to and the management endpoint of its regional API."""
+
+    connection_id: str
+    endpoint: str
+    region: str
+
+
+@dataclass
+class Delivery:
+    """What happened to one broadcast."""
+
+    delivered: list[Recipient] = field(default_factory=list)
+    gone: list[Recipient] = field(default_factory=list)
+    failed: list[tuple[Recipient, str]] = field(default_factory=list)
+
+
+def _boto3_client(endpoint: str, region: str, pool_size: int) -> Any:
+    import boto3.session
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=2,
+        read_timeout=5,
+        max_pool_connections=pool_size,
+        # A post is cheap to repeat but a broadcast should not stall on one slow member.
+        retries={"mode": "standard", "total_max_attempts": 2},
+    )
+    return boto3.session.Session().client(
+        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=region, config=config
+    )
+
+
+class Broadcaster:
+    """Posts frames to connections with at most ``concurrency`` posts in flight."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        client_factory: Callable[[str, str, int], Any] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency={concurrency} must be at least 1")
+        self.concurrency = concurrency
+        self._factory = client_factory or _boto3_client
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_env(cls) -> Broadcaster:
+        """``BROADCAST_CONCURRENCY`` (default :data:`DEFAULT_CONCURRENCY`)."""
+        return cls(concurrency=int(os.environ.get("BROADCAST_CONCURRENCY", DEFAULT_CONCURRENCY)))
+
+    def client(self, endpoint: str, region: str) -> Any:
+        """The cached management API client of ``endpoint``."""
+        client = self._clients.get(endpoint)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(endpoint)
+                if client is None:
+                    match = _REGION_IN_HOST.search(endpoint)
+                    signing_region = match.group(1) if match else region
+                    client = self._factory(endpoint, signing_region, self.concurrency)
+                    self._clients[endpoint] = client
+        return client
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=self.concurrency, thread_name_prefix="broadcast"
+                    )
+        return self._pool
+
+    def post(self, recipient: Recipient, data: bytes) -> str | None:
+        """Post one frame. Returns ``None`` when delivered, ``"gone"`` for 410, else the
+        error text."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self.client(recipient.endpoint, recipient.region)
+        try:
+            client.post_to_connection(ConnectionId=recipient.connection_id, Data=data)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if error.get("Code") == "GoneException" or status == 410:
+                return "gone"
+            return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}"
+        except BotoCoreError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # one member's failure must never stop the broadcast
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def deliver(self, recipients: Sequence[Recipient], data: bytes) -> Delivery:
+        """Post ``data`` to every recipient, ``concurrency`` at a time; never raises for a
+        failed delivery."""
+        result = Delivery()
+        if not recipients:
+            return result
+        if len(recipients) == 1:
+            outcomes = [self.post(recipients[0], data)]
+        else:
+            outcomes = list(self._executor().map(lambda r: self.post(r, data), recipients))
+        for recipient, outcome in zip(recipients, outcomes, strict=True):
+            if outcome is None:
+                result.delivered.append(recipient)
+            elif outcome == "gone":
+                result.gone.append(recipient)
+            else:
+                result.failed.append((recipient, outcome))
+        return result

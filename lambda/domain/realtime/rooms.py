@@ -1,0 +1,167 @@
+"""Use cases of the WebSocket API: connect, disconnect, join, leave, send.
+
+Each function takes the ``dynamodel`` table (and the broadcaster where it fans out) and raises
+:class:`~domain.realtime.frames.FrameError` for anything the client did wrong, before writing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from domain.models import Message, Room
+from domain.realtime.broadcast import Delivery, Recipient
+from domain.realtime.entities import LiveConnection, RoomMember
+from domain.realtime.frames import FrameError, SendFrame, encode
+from dynamodel import Create, NotFound, TransactionCancelled, Update
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from domain.realtime.broadcast import Broadcaster
+    from dynamodel import Table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SendResult:
+    """The stored message, the frame delivered and what happened to each delivery."""
+
+    message: Message
+    frame: dict[str, Any]
+    delivery: Delivery
+    removed_stale: int
+
+
+def open_connection(
+    table: Table, *, connection_id: str, user_id: str, region: str, endpoint: str
+) -> LiveConnection:
+    """Store a new connection (expires through TTL after ``CONNECTION_TTL``)."""
+    connection = LiveConnection(
+        connection_id=connection_id, user_id=user_id, region=region, endpoint=endpoint
+    )
+    table.save(connection)
+    return connection
+
+
+def close_connection(table: Table, connection_id: str) -> int:
+    """Remove a connection and all its memberships; returns how many memberships went."""
+    memberships = list(_memberships_of(table, connection_id))
+    refs: list[Any] = [(RoomMember, m.key()) for m in memberships]
+    refs.append((LiveConnection, {"connection_id": connection_id}))
+    table.batch_delete(refs)
+    return len(memberships)
+
+
+def join_room(table: Table, *, connection_id: str, room_id: str) -> RoomMember:
+    """Make the connection a member of an existing room (idempotent)."""
+    connection = _connection(table, connection_id)
+    if table.find(Room, room_id=room_id) is None:
+        raise FrameError("unknown_room", f"room {room_id!r} does not exist", field="room_id")
+    member = RoomMember(
+        room_id=room_id,
+        connection_id=connection_id,
+        user_id=connection.user_id,
+        region=connection.region,
+        endpoint=connection.endpoint,
+    )
+    table.save(member)
+    return member
+
+
+def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
+    """End the connection's membership of the room."""
+    if table.find(RoomMember, room_id=room_id, connection_id=connection_id) is None:
+        raise FrameError("not_a_member", f"this connection has not joined room {room_id!r}",
+                         field="room_id")  # fmt: skip
+    table.delete(RoomMember, room_id=room_id, connection_id=connection_id)
+
+
+def send_message(
+    table: Table, broadcaster: Broadcaster, *, connection_id: str, frame: SendFrame
+) -> SendResult:
+    """Persist a message of a member and deliver it to every member of the room, in every
+    region; stale (410) connections are removed with their memberships."""
+    sender = table.find(RoomMember, room_id=frame.room_id, connection_id=connection_id)
+    if sender is None:
+        raise FrameError(
+            "not_a_member",
+            f"join room {frame.room_id!r} before sending to it",
+            field="room_id",
+        )
+    message = Message(
+        room_id=frame.room_id, user_id=sender.user_id, body=frame.body, client_id=frame.client_id
+    )
+    # The message and the room's counter move together: no counted message is ever missing.
+    try:
+        table.transact_write(
+            [Create(message), Update(Room, {"room_id": frame.room_id}, Room.message_count.add(1))]
+        )
+    except TransactionCancelled:
+        # The message id is fresh, so only the room can fail its check: it was deleted.
+        raise FrameError(
+            "unknown_room", f"room {frame.room_id!r} does not exist", field="room_id"
+        ) from None
+    return deliver_message(table, broadcaster, message)
+
+
+def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) -> SendResult:
+    """Deliver a stored message to every member of its room."""
+    out = message_frame(message)
+    recipients = [
+        Recipient(m.connection_id, m.endpoint, m.region) for m in members(table, message.room_id)
+    ]
+    delivery = broadcaster.deliver(recipients, encode(out))
+    removed = 0
+    for stale in delivery.gone:
+        close_connection(table, stale.connection_id)
+        removed += 1
+    for recipient, error in delivery.failed:
+        extra = {"connection_id": recipient.connection_id, "region": recipient.region}
+        log.warning("delivery failed: %s", error, extra=extra)
+    return SendResult(message=message, frame=out, delivery=delivery, removed_stale=removed)
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """The frame every member receives for a message."""
+    frame: dict[str, Any] = {
+        "action": "message",
+        "room_id": message.room_id,
+        "message_id": message.message_id,
+        "user_id": message.user_id,
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+    }
+    if message.client_id is not None:
+        frame["client_id"] = message.client_id
+    return frame
+
+
+def members(table: Table, room_id: str) -> Iterator[RoomMember]:
+    """Every membership of a room, across DynamoDB pages."""
+    cursor: str | None = None
+    while True:
+        page = table.query(RoomMember, room_id=room_id, cursor=cursor)
+        yield from page.items
+        if page.cursor is None:
+            return
+        cursor = page.cursor
+
+
+def _memberships_of(table: Table, connection_id: str) -> Iterator[RoomMember]:
+    cursor: str | None = None
+    while True:
+        page = table.query(RoomMember, index="GSI1", connection_id=connection_id, cursor=cursor)
+        yield from page.items
+        if page.cursor is None:
+            return
+        cursor = page.cursor
+
+
+def _connection(table: Table, connection_id: str) -> LiveConnection:
+    try:
+        return table.get(LiveConnection, connection_id=connection_id)
+    except NotFound:
+        raise FrameError("not_connected", "this connection is not registered; reconnect") from None

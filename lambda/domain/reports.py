@@ -1,0 +1,61 @@
+"""The room activity report: messages of the last ``days`` days, counted per user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import NotFound
+from domain.models import Message, Room
+
+if TYPE_CHECKING:
+    from dynamodel import Table
+
+MAX_DAYS = 365
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid_floor(ms: int) -> str:
+    """The smallest ULID of millisecond ``ms`` (48-bit time, then 80 zero bits)."""
+    chars = []
+    for _ in range(10):
+        chars.append(_CROCKFORD[ms & 31])
+        ms >>= 5
+    return "".join(reversed(chars)) + "0" * 16
+
+
+def room_report(
+    table: Table, *, room_id: str, days: int, now: datetime | None = None
+) -> dict[str, Any]:
+    """Count the room's messages newer than ``days`` days, in total and per user."""
+    now = now or datetime.now(UTC)
+    if table.find(Room, room_id=room_id) is None:
+        raise NotFound(f"room {room_id} not found")
+    # Message ids are ULIDs: the smallest id of the window's first millisecond bounds the
+    # sort key, so DynamoDB reads only the window.
+    since_ms = int((now - timedelta(days=days)).timestamp() * 1000)
+    lower = ulid_floor(since_ms)
+    by_user: dict[str, int] = {}
+    total = 0
+    cursor: str | None = None
+    while True:
+        page = table.query(
+            Message,
+            room_id=room_id,
+            sk=Message.message_id >= lower,
+            cursor=cursor,
+            projection=["user_id"],
+        )
+        for message in page.items:
+            total += 1
+            by_user[message.user_id] = by_user.get(message.user_id, 0) + 1
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return {
+        "room_id": room_id,
+        "days": days,
+        "message_count": total,
+        "messages_by_user": by_user,
+        "generated_at": now.isoformat(),
+    }

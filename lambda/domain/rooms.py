@@ -1,0 +1,119 @@
+"""Room use cases on the single table: create, read, list, update with optimistic locking,
+delete. Functions take the ``Table`` as an argument so callers (and benchmarks) choose it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import dynamodel
+from domain.errors import Conflict, FieldProblem, NotFound, PreconditionFailed, ValidationFailed
+from domain.models import Room
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from dynamodel import Table
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def room_json(room: Room) -> dict[str, Any]:
+    """The contract's Room JSON."""
+    return {
+        "room_id": room.room_id,
+        "name": room.name,
+        "description": room.description,
+        "created_by": room.created_by,
+        "created_at": iso(room.created_at),
+        "updated_at": iso(room.updated_at),
+        "version": room.version,
+        "message_count": room.message_count or 0,
+    }
+
+
+def as_validation_failed(exc: dynamodel.ValidationError, prefix: str = "body") -> ValidationFailed:
+    """Translate the library's field errors into the contract's field list."""
+    fields = [
+        FieldProblem(f"{prefix}.{e.path}" if e.path else prefix, e.message) for e in exc.errors
+    ]
+    return ValidationFailed("request is invalid", fields)
+
+
+def create_room(table: Table, *, user_id: str, data: dict[str, Any]) -> Room:
+    try:
+        room = Room(name=data["name"], description=data.get("description"), created_by=user_id)
+        return table.create(room)
+    except dynamodel.ItemExists as exc:  # a ULID collision: practically impossible
+        raise Conflict("room already exists") from exc
+    except dynamodel.ValidationError as exc:
+        raise as_validation_failed(exc) from exc
+
+
+def get_room(table: Table, room_id: str) -> Room:
+    room = table.find(Room, room_id=room_id)
+    if room is None:
+        raise NotFound(f"room {room_id} not found")
+    return room
+
+
+def list_rooms(
+    table: Table, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+) -> tuple[list[Room], str | None]:
+    """Newest rooms first (GSI1 ``ROOMS`` sorted by ``created_at``)."""
+    try:
+        page = table.query(Room, index="GSI1", limit=limit, cursor=cursor, reverse=True)
+    except dynamodel.InvalidCursor as exc:
+        raise ValidationFailed(
+            "invalid pagination cursor", [FieldProblem("query.cursor", exc.errors[0].message)]
+        ) from exc
+    return page.items, page.cursor
+
+
+def update_room(
+    table: Table, room_id: str, *, changes: dict[str, Any], expected_version: int | None
+) -> Room:
+    actions = [getattr(Room, name).set(value) for name, value in changes.items()]
+    try:
+        return table.update(Room, {"room_id": room_id}, *actions, expected_version=expected_version)
+    except dynamodel.NotFound as exc:
+        raise NotFound(f"room {room_id} not found") from exc
+    except dynamodel.ConditionFailed as exc:
+        current = getattr(exc.item, "version", None)
+        raise PreconditionFailed(
+            f"room {room_id} was modified: version is {current}, If-Match had {expected_version}"
+        ) from exc
+    except dynamodel.ValidationError as exc:
+        raise as_validation_failed(exc) from exc
+
+
+def delete_room(table: Table, room_id: str, *, expected_version: int | None) -> None:
+    try:
+        table.delete(
+            Room,
+            room_id=room_id,
+            condition=Room.room_id.exists(),
+            expected_version=expected_version,
+        )
+    except dynamodel.ConditionFailed as exc:
+        if exc.item is None:
+            raise NotFound(f"room {room_id} not found") from exc
+        raise PreconditionFailed(
+            f"room {room_id} was modified: version is {getattr(exc.item, 'version', None)}"
+        ) from exc
+
+
+def count_rooms(table: Table) -> int:
+    """Rooms in the ``ROOMS`` partition of GSI1, one key-only page at a time."""
+    total = 0
+    cursor: str | None = None
+    while True:
+        page = table.query(Room, index="GSI1", cursor=cursor, projection=["room_id"])
+        total += len(page.items)
+        cursor = page.cursor
+        if cursor is None:
+            return total
