@@ -1,0 +1,134 @@
+"""Shared plumbing of the REST proxy handlers: the resolver with CORS, the error JSON for
+every failure, body parsing, the caller's identity and If-Match parsing."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from shared.http import error_json, parse_json, raw_body
+
+from domain.errors import (
+    AppError,
+    BadRequest,
+    FieldProblem,
+    NotFound,
+    PreconditionRequired,
+    Throttled,
+    Unauthorized,
+)
+
+if TYPE_CHECKING:
+    from domain.validation import Schema
+
+logger = Logger()
+
+_ETAG = re.compile(r'\s*(?:"(\d{1,12})"|(\d{1,12}))\s*')
+
+
+def _cors() -> CORSConfig:
+    origins = [o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+    if not origins:
+        return CORSConfig(allow_origin="*", max_age=300)
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match"],
+        expose_headers=["ETag", "Location"],
+        max_age=300,
+    )
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    """A REST proxy resolver whose every error (ours, the library's, unknown) is error JSON."""
+    app = APIGatewayRestResolver(cors=_cors())
+
+    def respond(error: AppError) -> Response[Any]:
+        request_id = app.current_event.request_context.request_id
+        return Response(
+            status_code=error.status,
+            content_type="application/json",
+            body=error_json(error, request_id),
+        )
+
+    def app_error(exc: AppError) -> Response[Any]:
+        return respond(exc)
+
+    def not_found(exc: Exception) -> Response[Any]:
+        return respond(NotFound("no such route"))
+
+    def unexpected(exc: Exception) -> Response[Any]:
+        import dynamodel
+
+        if isinstance(exc, dynamodel.Throttled):
+            return respond(Throttled("the table is busy, retry later"))
+        logger.exception("unhandled error")
+        return respond(AppError("internal error"))
+
+    # Registered by call, not decorator syntax: the decorators are untyped for mypy.
+    app.exception_handler(AppError)(app_error)
+    app.exception_handler(NotFoundError)(not_found)
+    app.not_found(not_found)
+    app.exception_handler(Exception)(unexpected)
+
+    return app
+
+
+def json_body(app: APIGatewayRestResolver, schema: Schema) -> dict[str, Any]:
+    """Size-check, decode and validate the request body against ``schema``."""
+    event = app.current_event
+    data = raw_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    return schema.validate(parse_json(data))
+
+
+def user_id(app: APIGatewayRestResolver) -> str:
+    """The caller: Cognito ``sub`` claim, or the Lambda authorizer's principal."""
+    authorizer = app.current_event.request_context.get("authorizer") or {}
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not sub and isinstance(authorizer, dict):
+        sub = authorizer.get("principalId")
+    if not isinstance(sub, str) or not sub:
+        raise Unauthorized("no authenticated caller")
+    return sub
+
+
+def if_match(app: APIGatewayRestResolver, *, required: bool) -> int | None:
+    """The version in ``If-Match: "<version>"``; ``*`` or an absent optional header -> None."""
+    value = app.current_event.headers.get("If-Match")
+    if value is None:
+        if required:
+            raise PreconditionRequired(
+                "If-Match header is required",
+                [FieldProblem("headers.If-Match", 'is required: send the ETag, like "3"')],
+            )
+        return None
+    if value.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(value)
+    if match is None:
+        raise BadRequest(
+            "If-Match header is invalid",
+            [FieldProblem("headers.If-Match", 'must be a quoted version, like "3"')],
+        )
+    return int(match.group(1) or match.group(2))
+
+
+def query_int(app: APIGatewayRestResolver, name: str, default: int, low: int, high: int) -> int:
+    raw = app.current_event.get_query_string_value(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(
+            f"query parameter {name} is invalid",
+            [FieldProblem(f"query.{name}", f"must be an integer {low}..{high}")],
+        )
+    return int(raw)
+
+
+def etag(version: int | None) -> str:
+    return f'"{version or 0}"'

@@ -1,0 +1,54 @@
+"""``handlers.rest.ingest_consumer.handler``: SQS consumer of POST /ingest.
+
+Each record's body is ``{"room_id", "user_id", "body"}``; it becomes a Message through the
+domain layer. A record that is invalid or names an unknown room fails alone (reported in
+``batchItemFailures``), so SQS retries only it and moves it to the DLQ after three receives.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from shared.http import parse_json, raw_body
+
+from domain.messages import create_message
+from domain.runtime import get_table
+from domain.validation import INGEST_MESSAGE, check_id
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> str:
+    """Write one message; any exception marks just this record as failed."""
+    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.body, False)))
+    room_id = check_id(data["room_id"], "body.room_id")
+    message = create_message(
+        get_table(), room_id=room_id, user_id=data["user_id"], body=data["body"]
+    )
+    metrics.add_metric(name="MessagesIngested", unit=MetricUnit.Count, value=1)
+    return message.message_id
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

@@ -1,0 +1,69 @@
+"""``handlers.rest.report.handler``: the room report behind a Lambda custom integration.
+
+The request mapping template hands over ``{"room_id", "days", "user_id", "request_id"}``.
+Errors are raised: API Gateway selects the integration response by the error message, so
+each message starts with a tag — ``[BadRequest]``, ``[NotFound]`` or ``[InternalError]`` —
+and never carries a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+from domain.errors import AppError
+from domain.reports import MAX_DAYS, room_report
+from domain.runtime import get_table
+from domain.validation import ID_PATTERN
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+DEFAULT_DAYS = 7
+
+
+class ReportError(Exception):
+    """Raised to API Gateway; the message's tag selects the integration response."""
+
+    def __init__(self, tag: str, message: str) -> None:
+        super().__init__(f"[{tag}] {message}")
+        self.tag = tag
+
+
+def _days(value: Any) -> int:
+    if value is None or value == "":
+        return DEFAULT_DAYS
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
+        raise ReportError("BadRequest", f"days must be an integer 1..{MAX_DAYS}")
+    return value
+
+
+def _parse(event: Any) -> tuple[str, int]:
+    if not isinstance(event, dict):
+        raise ReportError("BadRequest", "event must be an object")
+    room_id = event.get("room_id")
+    if not isinstance(room_id, str) or not ID_PATTERN.fullmatch(room_id):
+        raise ReportError("BadRequest", "room_id must be 1..64 characters of A-Z a-z 0-9 _ -")
+    return room_id, _days(event.get("days"))
+
+
+@logger.inject_lambda_context(correlation_id_path="request_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    room_id, days = _parse(event)
+    try:
+        return room_report(get_table(), room_id=room_id, days=days)
+    except AppError as exc:
+        tag = exc.code if exc.code in ("BadRequest", "NotFound") else "InternalError"
+        raise ReportError(tag, exc.message) from None
+    except Exception:
+        logger.exception("report failed")
+        raise ReportError("InternalError", "internal error") from None

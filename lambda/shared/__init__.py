@@ -1,0 +1,1 @@
+"""Runtime helpers shared by handlers (HTTP error shape, request parsing)."""

@@ -1,0 +1,191 @@
+"""Fixtures for the handler tests: the single table and the token secret on the shared moto
+server (over HTTP), the environment a deployed function would get, recorded API Gateway
+events and a Lambda context.
+
+State is never reset between tests: each test makes its own ids (``new_id``), so tests stay
+independent while the handler modules are imported once, as in one warm container.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from tests.dynamodel.conftest import create_single_table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+EVENTS = Path(__file__).resolve().parents[1] / "events" / "rest"
+REGION = "eu-west-1"
+TABLE = "rest-handlers"
+SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+USER = "7d8e7a2c-0000-4a51-9a1e-1f2a3b4c5d6e"
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "rest-handlers-test"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:rest-handlers-test"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    log_group_name: str = "/aws/lambda/rest-handlers-test"
+    log_stream_name: str = "2026/11/24/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _reset_container_caches() -> None:
+    """Forget per-container state, as a fresh Lambda container would have none."""
+    from domain.auth.keys import secrets_provider
+    from domain.runtime import get_table
+    from domain.settings import get_settings
+
+    get_settings.cache_clear()
+    get_table.cache_clear()
+    secrets_provider.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def aws_env(moto_server: str) -> Iterator[dict[str, str]]:
+    """Create the table and secret on moto and export the function environment."""
+    create_single_table(moto_server, TABLE, REGION)
+    secrets: Any = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_server)
+    arn = secrets.create_secret(
+        Name=f"rest-handlers-token-{uuid.uuid4().hex[:8]}",
+        SecretString=json.dumps({"signing_key": SIGNING_KEY}),
+    )["ARN"]
+    env = {
+        "TABLE_NAME": TABLE,
+        "TABLE_REGIONS": REGION,
+        "DYNAMODB_ENDPOINT_URL": moto_server,
+        "SECRETS_ENDPOINT_URL": moto_server,
+        "TOKEN_SECRET_ARN": arn,
+        "AWS_LAMBDA_FUNCTION_NAME": "rest-handlers-test",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    _reset_container_caches()
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    _reset_container_caches()
+
+
+@pytest.fixture(scope="session")
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture(scope="session")
+def ddb(aws_env: dict[str, str]) -> Any:
+    """A plain boto3 client on the moto table, for assertions on what was written."""
+    return boto3.client(
+        "dynamodb", region_name=REGION, endpoint_url=aws_env["DYNAMODB_ENDPOINT_URL"]
+    )
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return copy.deepcopy(event)
+
+
+def new_id() -> str:
+    """A fresh valid room id (upper-case hex, like a ULID in length) for one test."""
+    return uuid.uuid4().hex.upper()[:26]
+
+
+def make_token(sub: str = USER, *, key: str = SIGNING_KEY, ttl: int = 3600, **claims: Any) -> str:
+    from domain.auth.tokens import encode
+
+    now = int(time.time())
+    return encode({"sub": sub, "iat": now, "exp": now + ttl, **claims}, key)
+
+
+def rest_event(
+    name: str,
+    *,
+    path: str | None = None,
+    body: Any = ...,
+    headers: dict[str, str | None] | None = None,
+    query: dict[str, str] | EllipsisType | None = ...,
+    user: str | None = None,
+) -> dict[str, Any]:
+    """A recorded proxy event with its path, JSON body, headers, query or caller replaced
+    (a header set to ``None`` is removed)."""
+    event = load_event(name)
+    if path is not None:
+        event["path"] = path
+        event["requestContext"]["path"] = f"/prod{path}"
+    if body is not ...:
+        event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
+    for key, value in (headers or {}).items():
+        if value is None:
+            event["headers"].pop(key, None)
+            event["multiValueHeaders"].pop(key, None)
+        else:
+            event["headers"][key] = value
+            event["multiValueHeaders"][key] = [value]
+    if not isinstance(query, EllipsisType):
+        event["queryStringParameters"] = query
+        event["multiValueQueryStringParameters"] = (
+            {k: [v] for k, v in query.items()} if query else None
+        )
+    if user is not None:
+        event["requestContext"]["authorizer"]["claims"]["sub"] = user
+    event["requestContext"]["requestId"] = str(uuid.uuid4())
+    return event
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def call(handler: Callable[..., dict[str, Any]], event: dict[str, Any], context: Any) -> HttpResult:
+    response = handler(event, context)
+    raw = response.get("body")
+    body = json.loads(raw) if raw else None
+    # The REST resolver answers with multiValueHeaders; flatten them for assertions.
+    headers = dict(response.get("headers") or {})
+    for key, values in (response.get("multiValueHeaders") or {}).items():
+        headers[key] = ", ".join(values)
+    return HttpResult(response["statusCode"], headers, body)
+
+
+def item_count(client: Any) -> int:
+    """Every item in the table (rooms, messages and idempotency records alike)."""
+    total, kwargs = 0, {"TableName": TABLE, "Select": "COUNT"}
+    while True:
+        page = client.scan(**kwargs)
+        total += int(page["Count"])
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@pytest.fixture
+def invoke(aws_env: dict[str, str], lambda_context: FakeLambdaContext) -> Callable[..., HttpResult]:
+    """Invoke a proxy handler with an event and decode its JSON response."""
+
+    def run(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> HttpResult:
+        return call(handler, event, lambda_context)
+
+    return run
