@@ -26,6 +26,7 @@ from handlers.rest.api import build_resolver, etag, if_match, json_body, query_i
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
@@ -60,7 +61,7 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _idempotent_create() -> Callable[..., dict[str, Any]]:
+def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     """``_create`` wrapped by Powertools Idempotency (built once per container, on first use,
     so cold imports stay cheap). Records live on the single table under their own pk."""
     from aws_lambda_powertools.utilities.idempotency import (
@@ -86,7 +87,7 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
     wrapped: Callable[..., dict[str, Any]] = idempotent_function(
         data_keyword_argument="request", persistence_store=store, config=config
     )(_create)
-    return wrapped
+    return wrapped, config
 
 
 def _run_create(request: dict[str, Any]) -> Response[Any]:
@@ -121,8 +122,11 @@ def _call_idempotent(request: dict[str, Any]) -> dict[str, Any]:
         IdempotencyValidationError,
     )
 
+    create, config = _idempotent_create()
+    # Lets Powertools expire an in-progress record when this invocation times out.
+    config.register_lambda_context(app.lambda_context)
     try:
-        return _idempotent_create()(request=request)
+        return create(request=request)
     except IdempotencyValidationError as exc:
         raise Conflict(
             "Idempotency-Key was already used with a different request body",
