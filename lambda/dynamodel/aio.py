@@ -7,9 +7,7 @@ are in flight at once, and no extra package (aioboto3/aiobotocore) is needed in 
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dynamodel.model import Model
@@ -17,6 +15,7 @@ from dynamodel.table import Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+    from concurrent.futures import ThreadPoolExecutor
 
     from dynamodel.conditions import Condition, KeyCondition, UpdateAction
     from dynamodel.fields import Attribute
@@ -56,12 +55,16 @@ class AsyncTable:
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(
                 max_workers=self.max_concurrency, thread_name_prefix="dynamodel"
             )
         return self._executor
 
     async def _run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        import asyncio  # imported lazily: keeps `import dynamodel` cheap for sync handlers
+
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool(), functools.partial(fn, *args, **kwargs))
 

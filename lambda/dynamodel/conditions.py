@@ -6,7 +6,6 @@ Every expression compiles to a string using only placeholders: attribute names b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -95,47 +94,67 @@ class Condition:
         return f"<Condition {self.compile(b)} names={b.names} values={b.values}>"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Compare(Condition):
+    __slots__ = ("op", "path", "raw", "value")
     path: Path
     op: str
     value: Wire
-    raw: Any = None
+    raw: Any
+
+    def __init__(self, path: Path, op: str, value: Wire, raw: Any = None) -> None:
+        self.path = path
+        self.op = op
+        self.value = value
+        self.raw = raw
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"{b.path(self.path)} {self.op} {b.value(self.value)}"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Between(Condition):
+    __slots__ = ("high", "low", "path", "raw")
     path: Path
     low: Wire
     high: Wire
-    raw: tuple[Any, Any] = (None, None)
+    raw: tuple[Any, Any]
+
+    def __init__(
+        self, path: Path, low: Wire, high: Wire, raw: tuple[Any, Any] = (None, None)
+    ) -> None:
+        self.path = path
+        self.low = low
+        self.high = high
+        self.raw = raw
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"{b.path(self.path)} BETWEEN {b.value(self.low)} AND {b.value(self.high)}"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class In(Condition):
+    __slots__ = ("options", "path")
     path: Path
     options: tuple[Wire, ...]
+
+    def __init__(self, path: Path, options: tuple[Wire, ...]) -> None:
+        self.path = path
+        self.options = options
 
     def compile(self, b: ExpressionBuilder) -> str:
         values = ", ".join(b.value(v) for v in self.options)
         return f"{b.path(self.path)} IN ({values})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Function(Condition):
     """``begins_with``, ``contains``, ``attribute_exists``, ``attribute_not_exists``,
     ``attribute_type``."""
 
-    func: str
-    path: Path
-    value: Wire | None = None
-    raw: Any = None
+    __slots__ = ("func", "path", "raw", "value")
+
+    def __init__(self, func: str, path: Path, value: Wire | None = None, raw: Any = None) -> None:
+        self.func = func
+        self.path = path
+        self.value = value
+        self.raw = raw
 
     def compile(self, b: ExpressionBuilder) -> str:
         if self.value is None:
@@ -143,37 +162,53 @@ class Function(Condition):
         return f"{self.func}({b.path(self.path)}, {b.value(self.value)})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class SizeCompare(Condition):
+    __slots__ = ("op", "path", "value")
     path: Path
     op: str
     value: int
+
+    def __init__(self, path: Path, op: str, value: int) -> None:
+        self.path = path
+        self.op = op
+        self.value = value
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"size({b.path(self.path)}) {self.op} {b.value({'N': str(self.value)})}"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class And(Condition):
+    __slots__ = ("left", "right")
     left: Condition
     right: Condition
+
+    def __init__(self, left: Condition, right: Condition) -> None:
+        self.left = left
+        self.right = right
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"({self.left.compile(b)} AND {self.right.compile(b)})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Or(Condition):
+    __slots__ = ("left", "right")
     left: Condition
     right: Condition
+
+    def __init__(self, left: Condition, right: Condition) -> None:
+        self.left = left
+        self.right = right
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"({self.left.compile(b)} OR {self.right.compile(b)})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Not(Condition):
+    __slots__ = ("inner",)
     inner: Condition
+
+    def __init__(self, inner: Condition) -> None:
+        self.inner = inner
 
     def compile(self, b: ExpressionBuilder) -> str:
         return f"(NOT {self.inner.compile(b)})"
@@ -220,13 +255,18 @@ class Size:
 # --------------------------------------------------------------------------- sort keys
 
 
-@dataclass(frozen=True, slots=True)
 class KeyCondition:
     """A sort-key condition on the raw (already rendered) key string."""
 
-    op: str  # "=", "<", "<=", ">", ">=", "between", "begins_with"
-    value: str
-    high: str | None = None
+    __slots__ = ("high", "op", "value")
+
+    def __init__(self, op: str, value: str, high: str | None = None) -> None:
+        self.op = op  # "=", "<", "<=", ">", ">=", "between", "begins_with"
+        self.value = value
+        self.high = high
+
+    def __repr__(self) -> str:
+        return f"KeyCondition({self.op!r}, {self.value!r}, {self.high!r})"
 
     def compile(self, b: ExpressionBuilder, attr: str) -> str:
         name = b.name(attr)
@@ -274,15 +314,33 @@ class SortKey:
 # --------------------------------------------------------------------------- updates
 
 
-@dataclass(frozen=True, slots=True)
 class UpdateAction:
     """One clause of an update expression; build them from attributes (``Room.name.set(x)``)."""
 
-    kind: str  # set, set_if_not_exists, append, prepend, add, remove, delete, increment
-    path: Path
-    value: Wire | None = None
-    raw: Any = None
-    attr: Any = field(default=None, compare=False)
+    __slots__ = ("attr", "kind", "path", "raw", "value")
+
+    def __init__(
+        self,
+        kind: str,  # set, set_if_not_exists, append, prepend, add, remove, delete, increment
+        path: Path,
+        value: Wire | None = None,
+        raw: Any = None,
+        attr: Any = None,
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self.value = value
+        self.raw = raw
+        self.attr = attr
+
+    def replace(self, **changes: Any) -> UpdateAction:
+        """A copy with some fields changed."""
+        fields = {n: getattr(self, n) for n in ("kind", "path", "value", "raw", "attr")}
+        fields.update(changes)
+        return UpdateAction(**fields)
+
+    def __repr__(self) -> str:
+        return f"UpdateAction({self.kind!r}, {self.path!r}, {self.value!r})"
 
     def compile(self, b: ExpressionBuilder) -> tuple[str, str]:
         """Return (clause keyword, clause text)."""

@@ -5,7 +5,6 @@ Errors mapped from a botocore ``ClientError`` keep it as ``__cause__`` and as ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 
@@ -28,12 +27,26 @@ class ModelDefinitionError(ConfigurationError, TypeError):
     """A model class is defined incorrectly (raised while the class statement runs)."""
 
 
-@dataclass(frozen=True)
 class FieldError:
     """One failing field: ``path`` like ``address.zip`` or ``tags[2]``."""
 
-    path: str
-    message: str
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.path!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldError) and (self.path, self.message) == (
+            other.path,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -113,16 +126,29 @@ class VersionConflict(ConditionFailed):
     """Optimistic locking: the stored version differs from the expected one."""
 
 
-@dataclass(frozen=True)
 class CancellationReason:
     """Why one item of a transaction was cancelled (``code`` is ``None`` if it was not)."""
 
-    index: int
-    operation: str
-    model: str
-    key: dict[str, Any]
-    code: str | None
-    message: str | None
+    __slots__ = ("code", "index", "key", "message", "model", "operation")
+
+    def __init__(
+        self,
+        index: int,
+        operation: str,
+        model: str,
+        key: dict[str, Any],
+        code: str | None,
+        message: str | None,
+    ) -> None:
+        self.index = index
+        self.operation = operation
+        self.model = model
+        self.key = key
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"CancellationReason({self})"
 
     def __str__(self) -> str:
         return f"#{self.index} {self.operation} {self.model} {self.key}: {self.code} {self.message}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
@@ -22,20 +21,19 @@ Item = dict[str, Wire]
 _formatter = string.Formatter()
 
 
-@dataclass(frozen=True)
 class Template:
     """A key template such as ``"ROOM#{room_id}"``: literal text and attribute placeholders."""
 
-    text: str
-    parts: tuple[tuple[str, str | None], ...] = field(init=False)
+    __slots__ = ("parts", "text")
 
-    def __post_init__(self) -> None:
+    def __init__(self, text: str) -> None:
+        self.text = text
         parts: list[tuple[str, str | None]] = []
         for literal, name, spec, conv in _formatter.parse(self.text):
             if spec or conv:
                 raise ModelDefinitionError(f"key template {self.text!r}: no format specs allowed")
             parts.append((literal, name or None))
-        object.__setattr__(self, "parts", tuple(parts))
+        self.parts: tuple[tuple[str, str | None], ...] = tuple(parts)
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -8,8 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from dataclasses import replace as _replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -88,14 +86,19 @@ def map_client_error(exc: Exception, context: str = "") -> DynamodelError:
     return DynamodelError(message, original=exc)
 
 
-@dataclass
 class Page(Generic[M]):
     """One page of results. ``cursor`` is ``None`` on the last page; pass it back unchanged
-    as ``cursor=`` to fetch the next page."""
+    as ``cursor=`` to fetch the next page. ``region`` is the region that served it."""
 
-    items: list[M]
-    cursor: str | None = None
-    region: str | None = field(default=None, compare=False)
+    __slots__ = ("cursor", "items", "region")
+
+    def __init__(self, items: list[M], cursor: str | None = None, region: str | None = None):
+        self.items = items
+        self.cursor = cursor
+        self.region = region
+
+    def __repr__(self) -> str:
+        return f"Page(items={self.items!r}, cursor={self.cursor!r})"
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.items)
@@ -974,7 +977,7 @@ def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAct
     if kind in ("set", "set_if_not_exists"):
         if value is None:
             if kind == "set" and not attr.required:
-                return _replace(action, kind="remove")
+                return action.replace(kind="remove")
             errors.append(FieldError(path, "is required"))
             return None
         if attr.set_transform is not None:
@@ -983,28 +986,28 @@ def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAct
         attr.validate(value, path, errors)
         if len(errors) > before:
             return None
-        return _replace(action, value=attr.dump(value), raw=value)
+        return action.replace(value=attr.dump(value), raw=value)
     if kind in ("append", "prepend"):
         element = attr.element()
         for i, item in enumerate(value):
             element.validate(item, f"{path}[{i}]", errors)
-        return _replace(action, value={"L": [element.dump(v) for v in value]})
+        return action.replace(value={"L": [element.dump(v) for v in value]})
     if kind in ("add", "delete"):
         if isinstance(value, set | frozenset):
             if not value:
                 errors.append(FieldError(path, "empty set"))
                 return None
             if attr.dynamo_type in ("SS", "NS", "BS"):
-                return _replace(action, value=attr.dump(value))
+                return action.replace(value=attr.dump(value))
             from dynamodel.serialization import dump_any
 
-            return _replace(action, value=dump_any(value))
+            return action.replace(value=dump_any(value))
         if kind == "add" and isinstance(value, int | float) and not isinstance(value, bool):
-            return _replace(action, value={"N": number_str(value)})
+            return action.replace(value={"N": number_str(value)})
         from decimal import Decimal
 
         if kind == "add" and isinstance(value, Decimal):
-            return _replace(action, value={"N": number_str(value)})
+            return action.replace(value={"N": number_str(value)})
         errors.append(FieldError(path, f"cannot {kind} a {type(value).__name__}"))
         return None
     raise ValueError(f"unknown update action {kind}")  # pragma: no cover
