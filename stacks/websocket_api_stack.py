@@ -1,10 +1,41 @@
-"""WebSocket API of one region of a stage (built out by the WebSocket API issue)."""
+"""WebSocket API of one region of a stage: connect with a token, join/leave rooms, send to a
+room (delivered in every region of the stage), ping, publish to a queue, look up upstream.
+
+| route         | integration                                  | answers                       |
+|---------------|----------------------------------------------|-------------------------------|
+| ``$connect``  | Lambda (``handlers.ws.connect``), authorizer | accept / 401                  |
+| ``$disconnect``| Lambda (``handlers.ws.disconnect``)         | -                             |
+| ``$default``  | MOCK                                         | error frame + valid actions   |
+| ``join``      | Lambda (``handlers.ws.join``)                | ``joined`` / error frame      |
+| ``leave``     | Lambda (``handlers.ws.leave``)               | ``left`` / error frame        |
+| ``send``      | Lambda (``handlers.ws.send``) + @connections | ``sent`` / error frame        |
+| ``ping``      | MOCK                                         | ``{"action": "pong"}``        |
+| ``publish``   | AWS (SQS SendMessage) -> consumer Lambda     | ``published`` / error frame   |
+| ``lookup``    | HTTP_PROXY to ``config.upstream_url``        | the upstream's response       |
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_iam as iam
+
+from serverless_api_constructs import (
+    HttpProxyRoute,
+    MockRoute,
+    SecureQueue,
+    ServiceFunction,
+    ServiceWebSocketApi,
+    SqsSendMessageRoute,
+    WebSocketApiMonitoring,
+)
+from serverless_api_constructs.rest import retention_days
+
+from .guardrails import acknowledge
+from .lambda_code import lambda_code
+from .websocket import template
 
 if TYPE_CHECKING:
     from aws_cdk import aws_dynamodb as dynamodb
@@ -14,8 +45,26 @@ if TYPE_CHECKING:
     from .config import StageConfig
     from .rest_api_stack import RestApiStack
 
+SERVICE = "rooms-websocket"
+METRICS_NAMESPACE = "RoomsService"
+#: Concurrent @connections posts per send (see docs/websocket-api.md, "Broadcast").
+BROADCAST_CONCURRENCY = 16
+#: Path appended to ``config.upstream_url`` for the ``lookup`` route (httpbin echoes it).
+LOOKUP_PATH = "/anything"
+#: What DynamoDB needs from a caller to use the table's customer-managed key (no wildcards).
+KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+
 
 class WebSocketApiStack(cdk.Stack):
+    """The WebSocket API of one region of a stage.
+
+    Messages reach the room's members in every region by direct fan-out: each Connection and
+    Membership item stores the management endpoint of the regional API it is connected to
+    (replicated by the global table), and ``send`` posts to each member's endpoint. The send
+    functions may manage connections on this stage and on the same-named stage in the stage's
+    other regions (their API ids are not known here without circular cross-region references).
+    """
+
     def __init__(
         self,
         scope: Construct,
@@ -25,6 +74,230 @@ class WebSocketApiStack(cdk.Stack):
         table: dynamodb.ITableV2,
         table_key: kms.IKey,
         rest_api: RestApiStack,
+        broadcast_concurrency: int = BROADCAST_CONCURRENCY,
+        lookup_path: str = LOOKUP_PATH,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        region = self.region
+        other_regions = [r for r in config.regions if r != region]
+        retention = retention_days(config.log_retention_days)
+        code = lambda_code()
+
+        self.api = ServiceWebSocketApi(
+            self,
+            "Api",
+            stage_name=config.name,
+            throttle_rate_limit=config.websocket_throttle.rate_limit,
+            throttle_burst_limit=config.websocket_throttle.burst_limit,
+            log_retention=retention,
+            description=f"{config.name}: rooms and messages in real time ({region})",
+        )
+        environment = {
+            "TABLE_NAME": table.table_name,
+            # This region first: writes go to the local replica of the global table.
+            "TABLE_REGIONS": ",".join([region, *other_regions]),
+            "BROADCAST_CONCURRENCY": str(broadcast_concurrency),
+        }
+
+        def function(
+            construct_id: str, handler: str, description: str, **extra: Any
+        ) -> ServiceFunction:
+            return ServiceFunction(
+                self,
+                construct_id,
+                code=code,
+                handler=f"handlers.ws.{handler}.handler",
+                log_retention=retention,
+                description=description,
+                service=SERVICE,
+                metrics_namespace=METRICS_NAMESPACE,
+                environment=environment,
+                **extra,
+            )
+
+        connect = function("Connect", "connect", "WebSocket $connect: stores the connection")
+        disconnect = function(
+            "Disconnect", "disconnect", "WebSocket $disconnect: removes connection, memberships"
+        )
+        join = function("Join", "join", "WebSocket join: adds the connection to a room")
+        leave = function("Leave", "leave", "WebSocket leave: removes a room membership")
+        # A large room is posted to at `broadcast_concurrency` posts at a time; 28 s stays
+        # under API Gateway's 29 s integration timeout.
+        send = function(
+            "Send",
+            "send",
+            "WebSocket send: stores a message and delivers it to the room in every region",
+            timeout=cdk.Duration.seconds(28),
+        )
+        self.publish_queue = SecureQueue(
+            self, "PublishQueue", visibility_timeout=cdk.Duration.seconds(180)
+        )
+        consumer = function(
+            "PublishConsumer",
+            "publish_consumer",
+            "WebSocket publish queue consumer: stores and delivers queued messages",
+            timeout=cdk.Duration.seconds(30),
+        )
+        mapping = consumer.function.add_event_source_mapping(
+            "PublishQueue",
+            event_source_arn=self.publish_queue.queue.queue_arn,
+            batch_size=10,
+            report_batch_item_failures=True,
+        )
+        self.publish_queue.queue.grant_consume_messages(consumer.function)
+        acknowledge(
+            mapping.node.default_child,  # type: ignore[arg-type]
+            "Serverless-LambdaEventSourceMappingDestination",
+            "SQS event source mappings take no on-failure destination; a record that keeps "
+            "failing moves to the queue's own dead-letter queue after 3 receives.",
+        )
+        self.functions = {
+            "Connect": connect,
+            "Disconnect": disconnect,
+            "Join": join,
+            "Leave": leave,
+            "Send": send,
+            "PublishConsumer": consumer,
+        }
+
+        # Least privilege: each function gets the DynamoDB actions its code path calls, on the
+        # table and (where it queries by connection) GSI1 only, and the key actions DynamoDB
+        # needs to use the customer-managed key on its behalf.
+        write_room = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
+                      "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]  # fmt: skip
+        grants: dict[str, tuple[list[str], bool]] = {
+            "Connect": (["dynamodb:PutItem"], False),
+            "Disconnect": (["dynamodb:Query", "dynamodb:BatchWriteItem"], True),
+            "Join": (["dynamodb:GetItem", "dynamodb:PutItem"], False),
+            "Leave": (["dynamodb:GetItem", "dynamodb:DeleteItem"], False),
+            "Send": (write_room, True),
+            "PublishConsumer": (write_room, True),
+        }
+        for name, (actions, by_connection) in grants.items():
+            grantee = self.functions[name].function
+            resources = [table.table_arn]
+            if by_connection:
+                resources.append(f"{table.table_arn}/index/GSI1")
+            iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
+            table_key.grant(grantee, *KEY_ACTIONS)
+        for fn in (send, consumer):
+            self.api.grant_manage_connections(fn.function, method="POST")
+            _acknowledge_wildcard(
+                fn, self.api.stage_arn("POST/@connections/*"),
+                "Posting to connections: the connection id is only known at run time; the "
+                "grant names this API, this stage and POST.",
+            )  # fmt: skip
+            if other_regions:
+                self.api.grant_manage_connections_in(fn.function, regions=other_regions)
+            for other in other_regions:
+                _acknowledge_wildcard(
+                    fn,
+                    self.format_arn(service="execute-api", region=other, resource="*",
+                                    resource_name=f"{config.name}/POST/@connections/*"),
+                    "Direct fan-out posts to the same-named stage of the WebSocket API in the "
+                    "stage's other regions, whose API ids are unknown to this stack without "
+                    "circular cross-region references; scoped to region, stage and POST.",
+                )  # fmt: skip
+
+        api = self.api.api
+        authorizer = authorizers.WebSocketLambdaAuthorizer(
+            "TokenAuthorizer",
+            rest_api.authorizer_function,
+            identity_source=["route.request.querystring.token"],
+        )
+        self.routes = {
+            "$connect": self.api.add_lambda_route(
+                "$connect", connect.function, authorizer=authorizer
+            ),
+            "$disconnect": self.api.add_lambda_route("$disconnect", disconnect.function),
+            "join": self.api.add_lambda_route("join", join.function),
+            "leave": self.api.add_lambda_route("leave", leave.function),
+            "send": self.api.add_lambda_route("send", send.function),
+        }
+        # $default answers unknown actions and non-JSON frames without a Lambda: no cold
+        # start and no cost for garbage, with the same error-frame shape as the handlers.
+        self.default_route = MockRoute(
+            self,
+            "DefaultRoute",
+            api=api,
+            route_key="$default",
+            response_template=template("default_response"),
+        )
+        self.ping_route = MockRoute(
+            self,
+            "PingRoute",
+            api=api,
+            route_key="ping",
+            response_template=template("ping_response"),
+        )
+        self.publish_route = SqsSendMessageRoute(
+            self,
+            "PublishRoute",
+            api=api,
+            route_key="publish",
+            queue=self.publish_queue.queue,
+            request_template=template("publish_request"),
+            ack_template=template("publish_ack"),
+            error_template=template("publish_error"),
+        )
+        self.lookup_route = HttpProxyRoute(
+            self,
+            "LookupRoute",
+            api=api,
+            route_key="lookup",
+            url=config.upstream_url.rstrip("/") + lookup_path,
+        )
+
+        self.monitoring = WebSocketApiMonitoring(
+            self,
+            "Monitoring",
+            api_id=self.api.api_id,
+            stage_name=config.name,
+            functions={name: fn.function for name, fn in self.functions.items()},
+            alarm_emails=[config.alarm_email],
+        )
+        self._acknowledge_unauthenticated_routes()
+
+        cdk.CfnOutput(self, "WebSocketUrl", value=self.api.url)
+        cdk.CfnOutput(self, "ManagementEndpoint", value=self.api.management_endpoint)
+
+    def _acknowledge_unauthenticated_routes(self) -> None:
+        """API Gateway allows an authorizer on $connect only; every other route runs on a
+        connection that $connect already authorized."""
+        reason = (
+            "WebSocket APIs authorize once, on $connect (Lambda REQUEST authorizer); API "
+            "Gateway accepts no authorizer on other routes, which only run on an authorized "
+            "connection."
+        )
+        routes = [r.node.default_child for k, r in self.routes.items() if k != "$connect"]
+        routes += [
+            r.route for r in (self.default_route, self.ping_route, self.publish_route,
+                              self.lookup_route)
+        ]  # fmt: skip
+        for route in routes:
+            if route is not None:
+                acknowledge(route, "AwsSolutions-APIG4", reason)
+
+
+def _acknowledge_wildcard(fn: ServiceFunction, arn: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM5 for exactly one wildcard resource of ``fn``'s policy."""
+    policy = fn.role.node.find_child("DefaultPolicy").node.default_child
+    assert policy is not None  # ServiceFunction always adds statements to its role
+    finding = _nag_text(cdk.Stack.of(fn).resolve(arn))
+    acknowledge(policy, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
+
+
+def _nag_text(value: Any) -> str:
+    """A resolved string as cdk-nag prints it in a finding (``<LogicalId>``, pseudo
+    parameters as ``<AWS::AccountId>``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_nag_text(p) for p in parts)
+    raise ValueError(f"cannot render {value!r} as a cdk-nag finding")

@@ -7,3 +7,20 @@ from .rest import TokenRequestAuthorizer
 from .single_table import SingleTable
 
 __all__ = ["ServiceFunction", "SingleTable", "TokenRequestAuthorizer"]
+from .websocket import (
+    HttpProxyRoute,
+    MockRoute,
+    SecureQueue,
+    ServiceWebSocketApi,
+    SqsSendMessageRoute,
+    WebSocketApiMonitoring,
+)
+
+__all__ += [
+    "HttpProxyRoute",
+    "MockRoute",
+    "SecureQueue",
+    "ServiceWebSocketApi",
+    "SqsSendMessageRoute",
+    "WebSocketApiMonitoring",
+]

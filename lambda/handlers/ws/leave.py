@@ -1,0 +1,31 @@
+"""``leave``: ``{"action": "leave", "room_id": "r1"}`` -> ``{"action": "left", ...}``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Tracer
+
+from domain.realtime import frames, rooms
+from handlers.ws import runtime
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    connection_id = runtime.request_context(event)["connectionId"]
+    try:
+        frame = frames.room_frame(
+            frames.parse(event.get("body"), base64_encoded=bool(event.get("isBase64Encoded")))
+        )
+        rooms.leave_room(runtime.table(), connection_id=connection_id, room_id=frame.room_id)
+    except frames.FrameError as error:
+        logger.info("rejected frame", extra={"error": error.code})
+        return runtime.error_reply(error, event)
+    return runtime.reply({"action": "left", "room_id": frame.room_id})

@@ -1,0 +1,63 @@
+"""What every WebSocket handler shares: settings from the environment, the table and the
+broadcaster (created once per container), and the route-response helpers.
+
+Environment: ``TABLE_NAME``, ``TABLE_REGIONS`` (this region first: writes go to the local
+replica of the global table), ``BROADCAST_CONCURRENCY``, and for tests only
+``DYNAMODB_ENDPOINT_URL`` / ``MANAGEMENT_ENDPOINT_URL`` (a local management API instead of
+``https://{domainName}/{stage}``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from domain.realtime.broadcast import Broadcaster
+from dynamodel import Table
+
+if TYPE_CHECKING:
+    from domain.realtime.frames import FrameError
+
+
+@cache
+def table() -> Table:
+    """The single table; pagination cursors never leave the container, so a random
+    per-container secret signs them."""
+    return Table.from_env(cursor_secret=secrets.token_bytes(32))
+
+
+@cache
+def broadcaster() -> Broadcaster:
+    return Broadcaster.from_env()
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "unknown"
+
+
+def management_endpoint(request_context: dict[str, Any]) -> str:
+    """The ``@connections`` endpoint of the API that received this event."""
+    override = os.environ.get("MANAGEMENT_ENDPOINT_URL")
+    if override:
+        return override.rstrip("/")
+    return f"https://{request_context['domainName']}/{request_context['stage']}"
+
+
+def request_context(event: dict[str, Any]) -> dict[str, Any]:
+    context = event.get("requestContext")
+    return context if isinstance(context, dict) else {}
+
+
+def reply(frame: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    """A Lambda proxy result whose body API Gateway sends back as the route response."""
+    return {"statusCode": status, "body": json.dumps(frame, separators=(",", ":"))}
+
+
+def error_reply(error: FrameError, event: dict[str, Any]) -> dict[str, Any]:
+    """The error frame for bad input; status 200 keeps the exchange a normal reply (the
+    connection stays open whatever the status, but 200 keeps client errors out of the
+    integration-error alarm, which is for our faults)."""
+    return reply(error.frame(request_context(event).get("requestId")))
