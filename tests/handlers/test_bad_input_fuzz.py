@@ -1,0 +1,321 @@
+"""Bad input never yields a 5xx, a stack trace or a write.
+
+Hypothesis builds thousands of API Gateway events from the recorded ones, mutating the body
+(random bytes, unicode, deeply nested and near-valid JSON, oversized payloads), headers
+(If-Match, Idempotency-Key, Content-Type), path ids and query parameters. Every answer must
+be < 500 with the standard error JSON when it is an error, and for rejected input the table
+must see no write call and keep its item count.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.runtime import get_table
+from handlers import authorizer
+from handlers.rest import ingest_consumer, report, rooms
+from tests.handlers.conftest import call, item_count, load_event, make_token, rest_event
+
+if TYPE_CHECKING:
+    from tests.handlers.conftest import FakeLambdaContext, HttpResult
+
+FUZZ = settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+WRITE_CALLS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+ERROR_CODES = {
+    "BadRequest",
+    "ValidationFailed",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "PayloadTooLarge",
+    "Throttled",
+}
+
+# ----------------------------------------------------------------------------- strategies
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=15,
+)
+nested = st.integers(1, 3000).map(lambda n: "[" * n + "]" * n) | st.integers(1, 3000).map(
+    lambda n: '{"a":' * n + "1" + "}" * n
+)
+oversized = st.integers(16 * 1024 - 12, 40 * 1024).map(lambda n: json.dumps({"name": "a" * n}))
+
+
+def near_valid(required: str, text_fields: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Objects with the schema's field names holding arbitrary values, plus stray keys."""
+    fields = {name: json_values for name in text_fields}
+    return st.fixed_dictionaries(
+        {required: json_values}, optional={**fields, "extra": json_values}
+    ).map(json.dumps)
+
+
+def bodies(required: str, text_fields: tuple[str, ...]) -> st.SearchStrategy[tuple[Any, bool]]:
+    """(body, isBase64Encoded) pairs."""
+    text_like = (
+        json_values.map(json.dumps)
+        | near_valid(required, text_fields)
+        | st.text(max_size=200)
+        | nested
+        | oversized
+        | st.just("")
+    )
+    raw = st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode())
+    return (
+        st.tuples(text_like, st.just(False))
+        | st.tuples(raw, st.just(True))
+        | st.tuples(st.none(), st.just(False))
+        | st.tuples(st.text(max_size=50), st.just(True))
+    )
+
+
+header_values = st.text(max_size=140) | st.sampled_from(['"1"', "1", "*", 'W/"1"', '"-1"', ""])
+ids = st.text(max_size=80) | st.from_regex(r"[0-9A-Za-z_-]{1,64}", fullmatch=True)
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def writes(aws_env: dict[str, str]) -> list[str]:
+    """Names of write calls the handlers' table client sends (idempotency records too)."""
+    seen: list[str] = []
+    events = get_table().client().meta.events
+    for op in WRITE_CALLS:
+        events.register(f"before-call.dynamodb.{op}", lambda model, **_: seen.append(model.name))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def room_id(aws_env: dict[str, str], lambda_context: FakeLambdaContext) -> str:
+    event = rest_event("rooms_create.json", headers={"Idempotency-Key": None})
+    created: str = call(rooms.handler, event, lambda_context).body["room_id"]
+    return created
+
+
+def assert_contract(result: HttpResult, event: dict[str, Any]) -> None:
+    assert result.status < 500, result.body
+    if result.status >= 400:
+        error = result.body["error"]
+        assert error["code"] in ERROR_CODES
+        assert isinstance(error["message"], str)
+        assert "Traceback" not in error["message"]
+        assert error["request_id"] == event["requestContext"]["requestId"]
+        for field in error.get("fields", []):
+            assert set(field) == {"path", "message"}
+        assert "Access-Control-Allow-Origin" in result.headers
+
+
+def run_rejecting(
+    event: dict[str, Any], ctx: FakeLambdaContext, ddb: Any, writes: list[str]
+) -> HttpResult:
+    """Invoke; when the request is rejected, prove nothing reached the table."""
+    before_count = item_count(ddb)
+    writes.clear()
+    result = call(rooms.handler, event, ctx)
+    assert_contract(result, event)
+    if result.status >= 400:
+        assert writes == [] or result.status in (404, 409, 412), writes
+        assert item_count(ddb) == before_count
+    return result
+
+
+# ----------------------------------------------------------------------------- REST routes
+@FUZZ
+@given(
+    body=bodies("name", ("description",)),
+    key=st.none() | header_values,
+    content_type=st.none() | header_values,
+)
+def test_create_room_fuzz(
+    body: tuple[Any, bool],
+    key: str | None,
+    content_type: str | None,
+    lambda_context: FakeLambdaContext,
+    ddb: Any,
+    writes: list[str],
+) -> None:
+    event = rest_event(
+        "rooms_create.json",
+        body=body[0],
+        headers={"Idempotency-Key": key, "Content-Type": content_type},
+    )
+    event["isBase64Encoded"] = body[1]
+    run_rejecting(event, lambda_context, ddb, writes)
+
+
+@FUZZ
+@given(
+    body=bodies("name", ("description",)),
+    if_match=st.none() | header_values,
+    target=st.none() | ids,
+)
+def test_update_room_fuzz(
+    body: tuple[Any, bool],
+    if_match: str | None,
+    target: str | None,
+    room_id: str,
+    lambda_context: FakeLambdaContext,
+    ddb: Any,
+    writes: list[str],
+) -> None:
+    event = rest_event(
+        "room_update.json",
+        path=f"/rooms/{room_id if target is None else target}",
+        body=body[0],
+        headers={"If-Match": if_match},
+    )
+    event["isBase64Encoded"] = body[1]
+    result = run_rejecting(event, lambda_context, ddb, writes)
+    if result.status >= 400:
+        # Only the conditional update itself may have been sent (and refused by DynamoDB).
+        assert writes in ([], ["UpdateItem"])
+
+
+@FUZZ
+@given(
+    body=bodies("body", ()),
+    key=st.none() | header_values,
+    target=st.none() | ids,
+)
+def test_create_message_fuzz(
+    body: tuple[Any, bool],
+    key: str | None,
+    target: str | None,
+    room_id: str,
+    lambda_context: FakeLambdaContext,
+    ddb: Any,
+    writes: list[str],
+) -> None:
+    event = rest_event(
+        "messages_create.json",
+        path=f"/rooms/{room_id if target is None else target}/messages",
+        body=body[0],
+        headers={"Idempotency-Key": key},
+    )
+    event["isBase64Encoded"] = body[1]
+    run_rejecting(event, lambda_context, ddb, writes)
+
+
+@FUZZ
+@given(
+    query=st.none()
+    | st.dictionaries(
+        st.sampled_from(["limit", "cursor", "other"]), st.text(max_size=120), max_size=3
+    ),
+    partner=st.booleans(),
+)
+def test_list_rooms_fuzz(
+    query: dict[str, str] | None,
+    partner: bool,
+    lambda_context: FakeLambdaContext,
+    writes: list[str],
+) -> None:
+    name = "partner_rooms_list.json" if partner else "rooms_list.json"
+    event = rest_event(name, query=query)
+    writes.clear()
+    result = call(rooms.handler, event, lambda_context)
+    assert_contract(result, event)
+    assert writes == []
+
+
+@FUZZ
+@given(target=ids, if_match=st.none() | header_values, method=st.sampled_from(["GET", "DELETE"]))
+def test_get_and_delete_by_id_fuzz(
+    target: str,
+    if_match: str | None,
+    method: str,
+    lambda_context: FakeLambdaContext,
+    ddb: Any,
+    writes: list[str],
+) -> None:
+    event = rest_event("room_get.json", path=f"/rooms/{target}", headers={"If-Match": if_match})
+    event["httpMethod"] = method
+    run_rejecting(event, lambda_context, ddb, writes)
+
+
+# ----------------------------------------------------------------------------- non-proxy
+@FUZZ
+@given(
+    event=st.dictionaries(
+        st.sampled_from(["room_id", "days", "user_id", "request_id", "x"]), json_values
+    )
+    | json_values
+)
+def test_report_fuzz(event: Any, lambda_context: FakeLambdaContext) -> None:
+    # The only way out besides a report is a tagged ReportError.
+    outcome: Any
+    try:
+        outcome = report.handler(event, lambda_context)
+    except report.ReportError as exc:
+        outcome = exc
+    if isinstance(outcome, report.ReportError):
+        assert str(outcome).startswith(("[BadRequest] ", "[NotFound] ")), str(outcome)
+    else:
+        assert set(outcome) >= {"room_id", "days", "message_count", "messages_by_user"}
+
+
+@FUZZ
+@given(
+    bodies=st.lists(st.text(max_size=100) | near_valid("body", ("room_id", "user_id")), max_size=5)
+)
+def test_ingest_consumer_fuzz(
+    bodies: list[str], lambda_context: FakeLambdaContext, ddb: Any, writes: list[str]
+) -> None:
+    template = load_event("sqs_ingest.json")["Records"][0]
+    event = {
+        "Records": [{**template, "messageId": f"m{i}", "body": b} for i, b in enumerate(bodies)]
+    }
+    before = item_count(ddb)
+    writes.clear()
+    result = ingest_consumer.handler(event, lambda_context)
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    # None of these bodies names an existing room, so every record fails and nothing lands.
+    assert failed == {f"m{i}" for i in range(len(bodies))}
+    assert item_count(ddb) == before
+
+
+@settings(
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(
+    header=st.none() | st.text(max_size=300) | st.text(max_size=300).map(lambda t: f"Bearer {t}"),
+    query=st.none() | st.text(max_size=300),
+    tamper=st.integers(0, 200),
+)
+def test_authorizer_fuzz(
+    header: str | None,
+    query: str | None,
+    tamper: int,
+    aws_env: dict[str, str],
+    lambda_context: FakeLambdaContext,
+) -> None:
+    event = load_event("authorizer_rest_request.json")
+    if header is None:
+        # A real token with one character flipped somewhere.
+        token = make_token()
+        i = tamper % len(token)
+        header = f"Bearer {token[:i]}{'A' if token[i] != 'A' else 'B'}{token[i + 1 :]}"
+    event["headers"]["Authorization"] = header
+    event["queryStringParameters"] = None if query is None else {"token": query}
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer.handler(event, lambda_context)
