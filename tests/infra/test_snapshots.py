@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from stacks.lambda_code import LAMBDA_DIR
+from tests.infra.conftest import cdk_json_context, synth
 from tests.infra.templates import ASSET_PLACEHOLDER, scrub
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from syrupy.assertion import SnapshotAssertion
 
     from tests.infra.templates import StackTemplates
@@ -40,3 +44,38 @@ def test_scrub_replaces_asset_hashes_only() -> None:
         "Handler": "app.handler",
         "Memory": 256,
     }
+
+
+def test_editing_lambda_source_changes_asset_hashes_but_no_snapshot(
+    stacks: StackTemplates, tmp_path: Path
+) -> None:
+    # Given the app synthesized once more after a Lambda source file was added
+    probe = LAMBDA_DIR / "_snapshot_probe.py"
+    probe.write_text('"""Written and removed by test_snapshots; never committed."""\n')
+    try:
+        edited = synth(tmp_path)
+    finally:
+        probe.unlink()
+
+    # Then the raw templates differ (the code asset hash moved) ...
+    changed = [path for path in stacks if stacks[path] != edited[path]]
+    assert changed, "no stack carries the Lambda code asset: this property tests nothing"
+    # ... and every scrubbed template, hence every snapshot, stays the same.
+    for path in stacks:
+        assert scrub(stacks[path]) == scrub(edited[path]), path
+
+
+def test_changing_infrastructure_changes_the_snapshot(
+    stacks: StackTemplates, tmp_path: Path
+) -> None:
+    # Given the dev stage with one more tag (an infrastructure change, however small)
+    context = cdk_json_context()
+    context["stages"]["dev"]["tags"]["team"] = "platform"
+
+    # When the app is synthesized again
+    edited = synth(tmp_path, context)
+
+    # Then every dev stack's scrubbed template differs, and no prod stack's does
+    for path in stacks:
+        differs = scrub(stacks[path]) != scrub(edited[path])
+        assert differs == path.startswith("Dev/"), path
