@@ -1,20 +1,43 @@
-"""REST API of one region of a stage: routes, access control, protection and monitoring."""
+"""REST API of one region of a stage: routes, access control, protection and monitoring.
+
+Routes come from :data:`stacks.rest.routes.ROUTES` (the same table the OpenAPI document is
+generated from); this module only decides how each kind of integration and auth is built.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
 
-from serverless_api_constructs import TokenRequestAuthorizer
-from serverless_api_constructs.rest import retention_days
+from serverless_api_constructs import ServiceFunction, TokenRequestAuthorizer
+from serverless_api_constructs.rest import (
+    ApiMonitoring,
+    ApiUserPool,
+    DynamoDbQueryIntegration,
+    MethodThrottle,
+    PrivateHttpBackend,
+    SecureRestApi,
+    SqsSendMessageIntegration,
+    retention_days,
+)
 
+from .guardrails import acknowledge
 from .lambda_code import lambda_code
+from .rest.models import REQUEST_MODELS, gateway_schema
+from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, iam_paths
+from .rest.templates import load_template
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aws_cdk import aws_dynamodb as dynamodb
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_secretsmanager as secretsmanager
     from constructs import Construct
 
@@ -22,6 +45,34 @@ if TYPE_CHECKING:
 
 SERVICE = "rooms"
 METRICS_NAMESPACE = "RoomsService"
+UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
+CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
+DLQ_MAX_RECEIVE_COUNT = 3
+#: Functions that only read the table get read grants only.
+READ_ONLY_FUNCTIONS = frozenset({"Report", "Admin"})
+#: Functions that need neither the table nor the token secret.
+STANDALONE_FUNCTIONS = frozenset({"InternalService"})
+_JSON = "application/json"
+TABLE_INDEXES = ("GSI1", "GSI2")
+TABLE_READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
+
+
+def _cors_header(origin: str) -> dict[str, str]:
+    return {"method.response.header.Access-Control-Allow-Origin": f"'{origin}'"}
 
 
 class RestApiStack(cdk.Stack):
@@ -43,6 +94,8 @@ class RestApiStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.table = table
+        self.table_key = table_key
         self.code = lambda_code()
         self.log_retention = retention_days(config.log_retention_days)
 
@@ -56,3 +109,448 @@ class RestApiStack(cdk.Stack):
         )
         self.token_secret: secretsmanager.ISecret = self.token_authorizer.secret
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
+
+        self.functions = {
+            name: self._function(name, handler) for name, handler in FUNCTIONS.items()
+        }
+        self._ingest_queue()
+        self.users = ApiUserPool(self, "Users")
+        self.backend = PrivateHttpBackend(
+            self,
+            "PrivateBackend",
+            function=self.functions["InternalService"],
+            log_retention=self.log_retention,
+        )
+        self.rest = SecureRestApi(
+            self,
+            "Api",
+            description=f"{config.name}: rooms and messages REST API",
+            log_retention=self.log_retention,
+            throttle_rate_limit=config.api_throttle.rate_limit,
+            throttle_burst_limit=config.api_throttle.burst_limit,
+            method_throttles=self._method_throttles(),
+            waf_rate_limit=config.waf_rate_limit,
+            cors_allow_origins=config.cors_allow_origins,
+            ip_allow_list=config.ip_allow_list,
+            ip_deny_list=config.ip_deny_list,
+            iam_paths=iam_paths(),
+        )
+        self.api = self.rest.api
+        self.cognito_authorizer = self.users.authorizer()
+        self.request_authorizer = self.token_authorizer.for_rest_api()
+        self.models = {
+            name: self.api.add_model(
+                f"{name}Model",
+                content_type=_JSON,
+                schema=apigateway.JsonSchema(
+                    schema=apigateway.JsonSchemaVersion.DRAFT4,
+                    title=name,
+                    **_schema_props(gateway_schema(name)),
+                ),
+            )
+            for name in REQUEST_MODELS
+        }
+        self.methods = {(r.method, r.path): self._add_route(r) for r in ROUTES}
+        self._partner_usage_plan()
+        self._acknowledge_unauthenticated_methods()
+        self._monitoring()
+
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
+        cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+        cdk.CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
+
+    # --- functions and queue ---------------------------------------------------------------
+
+    def _function(self, name: str, handler: str) -> lambda_.IFunction:
+        regions = (self.region, *(r for r in self.config.regions if r != self.region))
+        environment = {}
+        if name not in STANDALONE_FUNCTIONS:
+            environment = {
+                "TABLE_NAME": self.table.table_name,
+                "TABLE_REGIONS": ",".join(regions),
+                "TOKEN_SECRET_ARN": self.token_secret.secret_arn,
+            }
+        service_function = ServiceFunction(
+            self,
+            name,
+            code=self.code,
+            handler=handler,
+            log_retention=self.log_retention,
+            description=f"{self.config.name} REST: {handler}",
+            service=SERVICE,
+            metrics_namespace=METRICS_NAMESPACE,
+            environment=environment,
+            timeout=CONSUMER_TIMEOUT if name == "IngestConsumer" else None,
+        )
+        function = service_function.function
+        if name in STANDALONE_FUNCTIONS:
+            return function
+        self.token_secret.grant_read(function)
+        writes = name not in READ_ONLY_FUNCTIONS
+        # Explicit statements instead of table.grant_*: they name the two GSIs rather than
+        # index/* and the key actions rather than kms:GenerateDataKey*/ReEncrypt* wildcards.
+        table_arn = self.table.table_arn
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[*TABLE_READ_ACTIONS, *(TABLE_WRITE_ACTIONS if writes else ())],
+                resources=[table_arn, *(f"{table_arn}/index/{index}" for index in TABLE_INDEXES)],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[*KEY_READ_ACTIONS, *(KEY_WRITE_ACTIONS if writes else ())],
+                resources=[self.table_key.key_arn],
+            )
+        )
+        return function
+
+    def _ingest_queue(self) -> None:
+        self.queue_key = kms.Key(
+            self,
+            "QueueKey",
+            description="Encrypts the partner ingest queue and its dead-letter queue",
+            enable_key_rotation=True,
+        )
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "IngestDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.queue_key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        self.queue = sqs.Queue(
+            self,
+            "IngestQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.queue_key,
+            enforce_ssl=True,
+            # Six times the consumer's timeout, as Lambda recommends for SQS event sources.
+            visibility_timeout=cdk.Duration.seconds(CONSUMER_TIMEOUT.to_seconds() * 6),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=DLQ_MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
+            ),
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "Serverless-SQSRedrivePolicy",
+            "This is the dead-letter queue of the ingest queue; messages end their journey here.",
+        )
+        consumer = self.functions["IngestConsumer"]
+        source = event_sources.SqsEventSource(
+            self.queue,
+            batch_size=10,
+            max_batching_window=cdk.Duration.seconds(1),
+            report_batch_item_failures=True,
+        )
+        consumer.add_event_source(source)
+        (mapping,) = (
+            c for c in consumer.node.children if isinstance(c, lambda_.EventSourceMapping)
+        )
+        acknowledge(
+            mapping,
+            "Serverless-LambdaEventSourceMappingDestination",
+            "SQS event sources take no on-failure destination; records failing three times "
+            "move to the ingest dead-letter queue through the queue's redrive policy.",
+        )
+
+    # --- routes ----------------------------------------------------------------------------
+
+    def _method_throttles(self) -> list[MethodThrottle]:
+        stage = self.config.api_throttle
+        return [
+            MethodThrottle(
+                path=route.path,
+                method=route.method,
+                rate_limit=stage.rate_limit * route.throttle_share,
+                burst_limit=max(1, int(stage.burst_limit * route.throttle_share)),
+            )
+            for route in ROUTES
+            if route.throttle_share is not None
+        ]
+
+    def _add_route(self, route: Route) -> apigateway.Method:
+        resource = self.api.root.resource_for_path(route.path)
+        integration, method_responses = self._integration(route)
+        authorization: dict[str, Any] = {}
+        if route.auth is Auth.COGNITO:
+            authorization = {
+                "authorization_type": apigateway.AuthorizationType.COGNITO,
+                "authorizer": self.cognito_authorizer,
+            }
+        elif route.auth is Auth.TOKEN:
+            authorization = {
+                "authorization_type": apigateway.AuthorizationType.CUSTOM,
+                "authorizer": self.request_authorizer,
+            }
+        elif route.auth is Auth.IAM:
+            authorization = {"authorization_type": apigateway.AuthorizationType.IAM}
+        else:
+            authorization = {"authorization_type": apigateway.AuthorizationType.NONE}
+        parameters = {_method_parameter(p.where, p.name): p.validated for p in route.params}
+        validator: apigateway.IRequestValidator | None = None
+        if route.body_model is not None:
+            validator = self.rest.body_validator
+        elif any(p.validated for p in route.params):
+            validator = self.rest.params_validator
+        return resource.add_method(
+            route.method,
+            integration,
+            operation_name=route.operation_id,
+            api_key_required=route.auth is Auth.API_KEY,
+            request_parameters=parameters or None,
+            request_models=(
+                {_JSON: self.models[route.body_model]} if route.body_model is not None else None
+            ),
+            request_validator=validator,
+            method_responses=method_responses or None,
+            **authorization,
+        )
+
+    def _integration(
+        self, route: Route
+    ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        kind = route.integration
+        if kind is Integration.LAMBDA_PROXY:
+            assert route.function is not None
+            return apigateway.LambdaIntegration(self.functions[route.function]), []
+        if kind is Integration.HTTP_PROXY:
+            return self._http_proxy(), []
+        if kind is Integration.VPC_LINK:
+            return self.backend.integration(), []
+        if kind is Integration.MOCK_HEALTH:
+            return self._mock_health()
+        if kind is Integration.LAMBDA_REPORT:
+            assert route.function is not None
+            return self._report(self.functions[route.function])
+        if kind is Integration.DYNAMODB_MESSAGES:
+            return self._messages_query()
+        if kind is Integration.SQS_INGEST:
+            return self._ingest()
+        raise ValueError(f"no integration builder for {kind}")  # pragma: no cover
+
+    def _responses(self, *statuses: str) -> tuple[dict[str, str], list[apigateway.MethodResponse]]:
+        """CORS response parameters and the method responses declaring them."""
+        cors = _cors_header(self.rest.allow_origin)
+        declared = {name: True for name in cors}
+        return cors, [
+            apigateway.MethodResponse(status_code=status, response_parameters=declared)
+            for status in statuses
+        ]
+
+    def _error_response(
+        self, status: str, pattern: str, code: str, message: str | None = None
+    ) -> apigateway.IntegrationResponse:
+        cors, _ = self._responses()
+        template = (
+            load_template("report_error", CODE=code)
+            if message is None
+            else load_template("internal_error", CODE=code, MESSAGE=message)
+        )
+        return apigateway.IntegrationResponse(
+            status_code=status,
+            selection_pattern=pattern,
+            response_parameters=cors,
+            response_templates={_JSON: template},
+        )
+
+    def _mock_health(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        cors, method_responses = self._responses("200")
+        return apigateway.MockIntegration(
+            passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
+            request_templates={_JSON: load_template("health_request")},
+            integration_responses=[
+                apigateway.IntegrationResponse(
+                    status_code="200",
+                    response_parameters=cors,
+                    response_templates={_JSON: load_template("health_response")},
+                )
+            ],
+        ), method_responses
+
+    def _report(
+        self, function: lambda_.IFunction
+    ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        cors, method_responses = self._responses("200", "400", "404", "500")
+        return apigateway.LambdaIntegration(
+            function,
+            proxy=False,
+            passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
+            request_templates={_JSON: load_template("report_request")},
+            integration_responses=[
+                apigateway.IntegrationResponse(
+                    status_code="200",
+                    response_parameters=cors,
+                    response_templates={_JSON: load_template("report_response")},
+                ),
+                self._error_response("400", r"^\[BadRequest\].*", "BadRequest"),
+                self._error_response("404", r"^\[NotFound\].*", "NotFound"),
+                # Any other error (including timeouts); the text is never shown to clients.
+                self._error_response(
+                    "500",
+                    r"(?s)^(?!\[(BadRequest|NotFound)\]).+",
+                    "InternalError",
+                    "The report could not be generated",
+                ),
+            ],
+        ), method_responses
+
+    def _messages_query(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        cors, method_responses = self._responses("200", "400", "500")
+        query = DynamoDbQueryIntegration(
+            self,
+            "MessagesQuery",
+            table=self.table,
+            table_key=self.table_key,
+            request_template=load_template("messages_request", TABLE_NAME=self.table.table_name),
+            integration_responses=[
+                apigateway.IntegrationResponse(
+                    status_code="200",
+                    response_parameters=cors,
+                    response_templates={_JSON: load_template("messages_response")},
+                ),
+                self._error_response("400", r"4\d{2}", "BadRequest", "Invalid limit or cursor"),
+                self._error_response(
+                    "500", r"5\d{2}", "InternalError", "Messages are unavailable, retry later"
+                ),
+            ],
+        )
+        return query.integration, method_responses
+
+    def _ingest(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        cors, method_responses = self._responses("202", "500")
+        send = SqsSendMessageIntegration(
+            self,
+            "IngestSend",
+            queue=self.queue,
+            request_template=load_template("ingest_request"),
+            integration_responses=[
+                apigateway.IntegrationResponse(
+                    status_code="202",
+                    response_parameters=cors,
+                    response_templates={_JSON: load_template("ingest_response")},
+                ),
+                self._error_response(
+                    "500", r"[45]\d{2}", "InternalError", "The message could not be queued"
+                ),
+            ],
+        )
+        return send.integration, method_responses
+
+    def _http_proxy(self) -> apigateway.Integration:
+        upstream = self.config.upstream_url.rstrip("/")
+        return apigateway.HttpIntegration(
+            f"{upstream}/{{proxy}}",
+            http_method="ANY",
+            proxy=True,
+            options=apigateway.IntegrationOptions(
+                timeout=UPSTREAM_TIMEOUT,
+                request_parameters={
+                    "integration.request.path.proxy": "method.request.path.proxy",
+                    # The caller's Cognito token is for this API only, never for the upstream.
+                    "integration.request.header.Authorization": "'none'",
+                },
+            ),
+        )
+
+    # --- access, protection, monitoring ----------------------------------------------------
+
+    def _partner_usage_plan(self) -> None:
+        plan_config = self.config.partner_usage_plan
+        self.usage_plan = self.api.add_usage_plan(
+            "PartnerUsagePlan",
+            description="Partners (API key): /ingest and /partner/*",
+            throttle=apigateway.ThrottleSettings(
+                rate_limit=plan_config.rate_limit, burst_limit=plan_config.burst_limit
+            ),
+            quota=apigateway.QuotaSettings(
+                limit=plan_config.quota_limit, period=apigateway.Period[plan_config.quota_period]
+            ),
+            api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.rest.stage)],
+        )
+        self.partner_key = self.api.add_api_key(
+            "PartnerKey", description="First partner's API key (value generated at deploy)"
+        )
+        self.usage_plan.add_api_key(self.partner_key)
+
+    def _acknowledge_unauthenticated_methods(self) -> None:
+        reasons = {
+            Auth.NONE: "Public liveness probe answered by a mock integration; it reads nothing.",
+            Auth.API_KEY: "Partner route authenticated by API key and metered by a usage plan.",
+            Auth.IAM: "Admin route authorized with SigV4 by IAM policies of this account.",
+            Auth.TOKEN: "Authorized by the shared Lambda REQUEST authorizer (HS256 bearer JWT).",
+        }
+        by_method = {
+            id(method): route
+            for route in ROUTES
+            for method in [self.methods[(route.method, route.path)]]
+        }
+        for method in self.api.methods:
+            route = by_method.get(id(method))
+            if route is None:  # CORS preflight, added to every resource by the API
+                reason = "CORS preflight (OPTIONS) is unauthenticated by the CORS protocol."
+                rules = ["AwsSolutions-APIG4", "AwsSolutions-COG4"]
+            elif route.auth is Auth.COGNITO:
+                continue
+            else:
+                reason = reasons[route.auth]
+                rules = ["AwsSolutions-COG4"]
+                if route.auth in (Auth.NONE, Auth.API_KEY):
+                    rules.append("AwsSolutions-APIG4")
+            for rule in rules:
+                acknowledge(method, rule, reason)
+
+    def _monitoring(self) -> None:
+        self.monitoring = ApiMonitoring(
+            self,
+            "Monitoring",
+            alarm_email=self.config.alarm_email,
+            dashboard_title=f"{self.config.name} REST API ({self.region})",
+        )
+        self.monitoring.monitor_rest_api(self.api)
+        self.monitoring.monitor_functions(
+            [("Authorizer", self.authorizer_function), *self.functions.items()]
+        )
+        self.monitoring.monitor_table(self.table)
+        self.monitoring.monitor_queue(self.queue, dead_letter_queue=self.dead_letter_queue)
+
+
+def _method_parameter(where: Where, name: str) -> str:
+    location = {Where.PATH: "path", Where.QUERY: "querystring", Where.HEADER: "header"}[where]
+    return f"method.request.{location}.{name}"
+
+
+def _schema_props(schema: dict[str, Any]) -> dict[str, Any]:
+    """A draft-04 schema dict as ``JsonSchema`` keyword arguments."""
+    names = {
+        "type": "type",
+        "properties": "properties",
+        "required": "required",
+        "additionalProperties": "additional_properties",
+        "minProperties": "min_properties",
+    }
+    props: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("$schema", "title"):
+            continue
+        if key == "type":
+            props["type"] = apigateway.JsonSchemaType(value.upper())
+        elif key == "properties":
+            props["properties"] = {
+                name: apigateway.JsonSchema(
+                    type=apigateway.JsonSchemaType(sub["type"].upper()),
+                    min_length=sub.get("minLength"),
+                    max_length=sub.get("maxLength"),
+                )
+                for name, sub in value.items()
+            }
+        elif key == "required":
+            if value:
+                props["required"] = list(value)
+        else:
+            props[names[key]] = value
+    return props
+
+
+__all__: Sequence[str] = ["RestApiStack"]

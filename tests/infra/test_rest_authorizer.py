@@ -68,4 +68,3 @@ def test_authorizer_role_may_read_only_the_token_secret(stacks: StackTemplates) 
     assert secret_statements
     for statement in secret_statements:
         assert statement["Resource"] == {"Ref": secret_id}
-

@@ -1,0 +1,83 @@
+"""API Gateway-generated errors in the service's error JSON, so clients parse one shape.
+
+Gateway response templates support only variable substitution (no VTL, no ``$util``):
+``$context.error.messageString`` is already a quoted JSON string, and
+``$context.error.validationErrorString`` comes JSON-escaped, so it is wrapped in quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_apigateway as apigateway
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """One gateway response type, the HTTP status it answers and the error ``code`` it names."""
+
+    response_type: apigateway.ResponseType
+    status: str
+    code: str
+    validation: bool = False
+
+
+#: Every customised gateway response (the DEFAULT_* ones cover all other types).
+GATEWAY_ERRORS: tuple[GatewayError, ...] = (
+    GatewayError(apigateway.ResponseType.DEFAULT_4_XX, "400", "BadRequest"),
+    GatewayError(apigateway.ResponseType.DEFAULT_5_XX, "500", "InternalError"),
+    GatewayError(apigateway.ResponseType.BAD_REQUEST_BODY, "400", "ValidationFailed", True),
+    GatewayError(apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "400", "ValidationFailed", True),
+    GatewayError(apigateway.ResponseType.UNAUTHORIZED, "401", "Unauthorized"),
+    GatewayError(apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.ACCESS_DENIED, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.INVALID_API_KEY, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.EXPIRED_TOKEN, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.INVALID_SIGNATURE, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.WAF_FILTERED, "403", "Forbidden"),
+    GatewayError(apigateway.ResponseType.RESOURCE_NOT_FOUND, "404", "NotFound"),
+    GatewayError(apigateway.ResponseType.REQUEST_TOO_LARGE, "413", "PayloadTooLarge"),
+    GatewayError(apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, "415", "BadRequest"),
+    GatewayError(apigateway.ResponseType.THROTTLED, "429", "Throttled"),
+    GatewayError(apigateway.ResponseType.QUOTA_EXCEEDED, "429", "Throttled"),
+    GatewayError(apigateway.ResponseType.AUTHORIZER_FAILURE, "500", "InternalError"),
+    GatewayError(apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, "500", "InternalError"),
+    GatewayError(apigateway.ResponseType.INTEGRATION_FAILURE, "502", "InternalError"),
+    GatewayError(apigateway.ResponseType.INTEGRATION_TIMEOUT, "504", "InternalError"),
+)
+
+
+def error_template(error: GatewayError) -> str:
+    """The response body template of ``error`` (the service's error JSON)."""
+    if error.validation:
+        detail = '"$context.error.validationErrorString"'
+        return (
+            f'{{"error": {{"code": "{error.code}", "message": {detail}, '
+            f'"fields": [{{"path": "$", "message": {detail}}}], '
+            '"request_id": "$context.requestId"}}'
+        )
+    return (
+        f'{{"error": {{"code": "{error.code}", "message": $context.error.messageString, '
+        '"request_id": "$context.requestId"}}'
+    )
+
+
+def add_gateway_responses(api: apigateway.RestApi, *, allow_origin: str) -> None:
+    """Add every :data:`GATEWAY_ERRORS` response to ``api`` with JSON and CORS headers."""
+    headers = {
+        "Access-Control-Allow-Origin": f"'{allow_origin}'",
+        "Content-Type": "'application/json'",
+    }
+    for error in GATEWAY_ERRORS:
+        api.add_gateway_response(
+            _response_id(error.response_type),
+            type=error.response_type,
+            status_code=error.status,
+            response_headers=headers,
+            templates={"application/json": error_template(error)},
+        )
+
+
+def _response_id(response_type: apigateway.ResponseType) -> str:
+    """``DEFAULT_4XX`` -> ``Default4xx``: a PascalCase construct id per response type."""
+    return "".join(part.capitalize() for part in response_type.response_type.split("_"))

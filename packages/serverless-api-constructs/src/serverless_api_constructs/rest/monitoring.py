@@ -1,0 +1,270 @@
+"""A dashboard and paging alarms for a serverless API, alarms sent to an encrypted SNS topic."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from .. import defaults
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from aws_cdk import aws_apigateway as apigateway
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sqs as sqs
+
+#: Alarm thresholds (override per call). A page means a user-visible problem right now.
+SERVER_ERROR_RATE = 0.01  # share of requests answered 5xx, per 5 minutes
+P99_LATENCY_MS = 2500
+PERIOD = Duration.minutes(5)
+WIDTH = 8
+
+
+class ApiMonitoring(Construct):
+    """A CloudWatch dashboard (``.dashboard``) and alarms that notify ``.topic``.
+
+    - ``.topic``: SNS topic encrypted with its own rotating KMS key (CloudWatch may use it),
+      publishing over TLS only, with an e-mail subscription to ``alarm_email``;
+    - ``monitor_rest_api(api)``: requests, 4xx, 5xx, latency p50/p90/p99, integration latency;
+      alarms on the 5xx rate (> ``SERVER_ERROR_RATE``) and p99 latency (> ``P99_LATENCY_MS``);
+    - ``monitor_functions([(label, fn), ...])``: errors, throttles, duration p99; alarms on
+      errors and throttles of each function;
+    - ``monitor_table(table)``: read/write throttle events, alarmed when above zero;
+    - ``monitor_queue(queue, dead_letter_queue=...)``: age of the oldest message, DLQ depth,
+      alarmed when anything lands in the DLQ;
+    - ``add_alarm(alarm)``: sends any other alarm (a WebSocket API's) to the same topic.
+
+    Every ``monitor_*`` call adds one dashboard row; alarms treat missing data as not breaching
+    (an idle API is healthy).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alarm_email: str,
+        dashboard_title: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic_key = kms.Key(
+            self,
+            "TopicKey",
+            description="Encrypts the alarm notification topic",
+            enable_key_rotation=defaults.KEY_ROTATION,
+            pending_window=defaults.KEY_PENDING_WINDOW,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # CloudWatch publishes alarm notifications to the encrypted topic with this key.
+        self.topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name=f"Alarms: {dashboard_title}",
+            master_key=self.topic_key,
+            enforce_ssl=True,
+        )
+        subscription = self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        Validations.of(subscription).acknowledge(
+            Acknowledgment(
+                id="Serverless-SNSRedrivePolicy",
+                reason="E-mail delivery is retried by SNS and the alarm state stays visible in "
+                "CloudWatch; a dead-letter queue of undelivered e-mails would page no one.",
+            )
+        )
+        self.alarm_action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            default_interval=Duration.hours(3),
+            period_override=cloudwatch.PeriodOverride.AUTO,
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(markdown=f"# {dashboard_title}", width=24, height=1)
+        )
+
+    def add_alarm(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
+        """Notify the topic when ``alarm`` fires and when it recovers."""
+        alarm.add_alarm_action(self.alarm_action)
+        alarm.add_ok_action(self.alarm_action)
+        self.alarms.append(alarm)
+        return alarm
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        evaluation_periods: int = 3,
+        datapoints_to_alarm: int = 2,
+    ) -> cloudwatch.Alarm:
+        return self.add_alarm(
+            cloudwatch.Alarm(
+                self,
+                construct_id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints_to_alarm,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+        )
+
+    def monitor_rest_api(
+        self,
+        api: apigateway.RestApi,
+        *,
+        server_error_rate: float = SERVER_ERROR_RATE,
+        p99_latency_ms: float = P99_LATENCY_MS,
+    ) -> None:
+        """Dashboard row and alarms of a REST API's deployment stage."""
+        count = api.metric_count(period=PERIOD, statistic="Sum")
+        client_errors = api.metric_client_error(period=PERIOD, statistic="Sum")
+        server_errors = api.metric_server_error(period=PERIOD, statistic="Sum")
+        latency = [
+            api.metric_latency(period=PERIOD, statistic=p, label=f"Latency {p}")
+            for p in ("p50", "p90", "p99")
+        ]
+        integration = [
+            api.metric_integration_latency(period=PERIOD, statistic=p, label=f"Integration {p}")
+            for p in ("p50", "p99")
+        ]
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Requests and errors",
+                left=[count],
+                right=[client_errors, server_errors],
+                width=WIDTH,
+            ),
+            cloudwatch.GraphWidget(title="Latency (ms)", left=latency, width=WIDTH),
+            cloudwatch.GraphWidget(title="Integration latency (ms)", left=integration, width=WIDTH),
+        )
+        self._alarm(
+            "ServerErrorRate",
+            # Average of 5XXError is the share of requests that failed on the server side.
+            api.metric_server_error(period=PERIOD, statistic="Average"),
+            threshold=server_error_rate,
+            description=f"More than {server_error_rate:.0%} of REST requests fail with 5xx",
+        )
+        self._alarm(
+            "P99Latency",
+            latency[2],
+            threshold=p99_latency_ms,
+            description=f"REST p99 latency above {p99_latency_ms:.0f} ms",
+        )
+
+    def monitor_functions(self, functions: Sequence[tuple[str, lambda_.IFunction]]) -> None:
+        """Dashboard row (errors, throttles, p99 duration) and per-function alarms."""
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Lambda errors",
+                left=[fn.metric_errors(period=PERIOD, label=label) for label, fn in functions],
+                width=WIDTH,
+            ),
+            cloudwatch.GraphWidget(
+                title="Lambda throttles",
+                left=[fn.metric_throttles(period=PERIOD, label=label) for label, fn in functions],
+                width=WIDTH,
+            ),
+            cloudwatch.GraphWidget(
+                title="Lambda duration p99 (ms)",
+                left=[
+                    fn.metric_duration(period=PERIOD, statistic="p99", label=label)
+                    for label, fn in functions
+                ],
+                width=WIDTH,
+            ),
+        )
+        for label, fn in functions:
+            self._alarm(
+                f"{label}Errors",
+                fn.metric_errors(period=PERIOD, statistic="Sum"),
+                threshold=0,
+                description=f"Lambda {label} reports errors",
+            )
+            self._alarm(
+                f"{label}Throttles",
+                fn.metric_throttles(period=PERIOD, statistic="Sum"),
+                threshold=0,
+                description=f"Lambda {label} is throttled",
+            )
+
+    def monitor_table(self, table: dynamodb.ITableV2) -> None:
+        """Dashboard widget and alarm on read/write throttle events of ``table``."""
+        throttles = cloudwatch.MathExpression(
+            expression="reads + writes",
+            label="Throttle events",
+            period=PERIOD,
+            using_metrics={
+                "reads": self._table_metric(table, "ReadThrottleEvents"),
+                "writes": self._table_metric(table, "WriteThrottleEvents"),
+            },
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="DynamoDB throttle events", left=[throttles], width=WIDTH)
+        )
+        self._alarm(
+            "TableThrottles",
+            throttles,
+            threshold=0,
+            description="DynamoDB throttles requests of the API",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+        )
+
+    @staticmethod
+    def _table_metric(table: dynamodb.ITableV2, name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/DynamoDB",
+            metric_name=name,
+            dimensions_map={"TableName": table.table_name},
+            statistic="Sum",
+            period=PERIOD,
+        )
+
+    def monitor_queue(self, queue: sqs.IQueue, *, dead_letter_queue: sqs.IQueue) -> None:
+        """Dashboard widgets (oldest message age, DLQ depth) and an alarm on any DLQ message."""
+        dlq_depth = dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=PERIOD, statistic="Maximum", label="DLQ depth"
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Queue: age of oldest message (s)",
+                left=[
+                    queue.metric_approximate_age_of_oldest_message(
+                        period=PERIOD, statistic="Maximum"
+                    )
+                ],
+                width=WIDTH,
+            ),
+            cloudwatch.GraphWidget(title="Dead-letter queue depth", left=[dlq_depth], width=WIDTH),
+        )
+        self._alarm(
+            "DeadLetters",
+            dlq_depth,
+            threshold=0,
+            description="Messages failed processing and wait in the dead-letter queue",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+        )

@@ -1,0 +1,142 @@
+"""A private HTTP backend reachable only through an API Gateway REST VPC link.
+
+Path: API Gateway -> VPC link -> internal Network Load Balancer -> internal Application Load
+Balancer -> Lambda target. REST VPC links only accept a Network Load Balancer; the ALB behind
+it gives HTTP routing and a Lambda target without running servers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as targets
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
+HTTP_PORT = 80
+_NO_ACCESS_LOGS = (
+    "Internal load balancer reachable only through the API's VPC link; every request is "
+    "already in the API access log with its request id, so LB access logs would duplicate it."
+)
+
+
+class PrivateHttpBackend(Construct):
+    """``function`` served over HTTP inside a VPC, exposed as ``.vpc_link`` + ``.url``.
+
+    - ``.vpc``: ``existing_vpc`` or a new VPC over ``max_azs`` (default 2) AZs with isolated
+      subnets only (no NAT, no internet gateway) and flow logs (rejected and accepted traffic)
+      kept ``log_retention``;
+    - ``.alb``: internal ALB forwarding port 80 to the Lambda target, accepting traffic only
+      from the VPC's address range;
+    - ``.nlb``: internal NLB (TCP 80) whose target is the ALB; ``.vpc_link`` reaches it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.IFunction,
+        log_retention: logs.RetentionDays,
+        existing_vpc: ec2.IVpc | None = None,
+        max_azs: int = 2,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if existing_vpc is None:
+            vpc = ec2.Vpc(
+                self,
+                "Vpc",
+                max_azs=max_azs,
+                nat_gateways=0,
+                subnet_configuration=[
+                    ec2.SubnetConfiguration(
+                        name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+                    )
+                ],
+            )
+            flow_logs = logs.LogGroup(
+                self, "FlowLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            )
+            vpc.add_flow_log(
+                "FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs)
+            )
+            self.vpc: ec2.IVpc = vpc
+        else:
+            self.vpc = existing_vpc
+        subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        nlb_security_group = ec2.SecurityGroup(
+            self,
+            "NlbSecurityGroup",
+            vpc=self.vpc,
+            description="Internal NLB of the API Gateway VPC link: sends only to the ALB",
+            allow_all_outbound=False,
+        )
+        alb_security_group = ec2.SecurityGroup(
+            self,
+            "AlbSecurityGroup",
+            vpc=self.vpc,
+            description="Internal ALB: HTTP from the network load balancer of the VPC link only",
+            allow_all_outbound=False,
+        )
+        alb_security_group.add_ingress_rule(
+            nlb_security_group, ec2.Port.tcp(HTTP_PORT), "HTTP from the NLB"
+        )
+        nlb_security_group.add_egress_rule(
+            alb_security_group, ec2.Port.tcp(HTTP_PORT), "HTTP to the internal ALB"
+        )
+        self.alb = elbv2.ApplicationLoadBalancer(
+            self,
+            "Alb",
+            vpc=self.vpc,
+            vpc_subnets=subnets,
+            internet_facing=False,
+            security_group=alb_security_group,
+            drop_invalid_header_fields=True,
+        )
+        listener = self.alb.add_listener(
+            "Http", port=HTTP_PORT, protocol=elbv2.ApplicationProtocol.HTTP, open=False
+        )
+        listener.add_targets("Function", targets=[targets.LambdaTarget(function)])
+
+        self.nlb = elbv2.NetworkLoadBalancer(
+            self,
+            "Nlb",
+            vpc=self.vpc,
+            vpc_subnets=subnets,
+            internet_facing=False,
+            security_groups=[nlb_security_group],
+            # VPC link traffic arrives over PrivateLink, which this setting exempts from the
+            # NLB's security group: the NLB needs no inbound rule at all.
+            enforce_security_group_inbound_rules_on_private_link_traffic=False,
+        )
+        self.nlb.add_listener("Tcp", port=HTTP_PORT).add_targets(
+            "Alb", port=HTTP_PORT, targets=[targets.AlbListenerTarget(listener)]
+        )
+        for load_balancer in (self.alb, self.nlb):
+            Validations.of(load_balancer).acknowledge(
+                Acknowledgment(id="AwsSolutions-ELB2", reason=_NO_ACCESS_LOGS)
+            )
+        self.vpc_link = apigateway.VpcLink(
+            self, "VpcLink", targets=[self.nlb], description="API Gateway to the private backend"
+        )
+        self.url = f"http://{self.nlb.load_balancer_dns_name}"
+
+    def integration(self, path: str = "/{proxy}") -> apigateway.Integration:
+        """An ``HTTP_PROXY`` integration (any method) to ``path`` on the backend."""
+        return apigateway.Integration(
+            type=apigateway.IntegrationType.HTTP_PROXY,
+            integration_http_method="ANY",
+            uri=f"{self.url}{path}",
+            options=apigateway.IntegrationOptions(
+                connection_type=apigateway.ConnectionType.VPC_LINK,
+                vpc_link=self.vpc_link,
+                request_parameters={"integration.request.path.proxy": "method.request.path.proxy"},
+            ),
+        )
