@@ -85,11 +85,11 @@ class FakeLambdaContext:
 def _reset_container_caches() -> None:
     """Forget per-container state, as a fresh Lambda container would have none."""
     from domain.auth.keys import secrets_provider
-    from domain.runtime import get_table
+    from domain.runtime import install_table
     from domain.settings import get_settings
 
     get_settings.cache_clear()
-    get_table.cache_clear()
+    install_table(None)
     secrets_provider.cache_clear()
 
 
