@@ -7,7 +7,7 @@ import sys
 
 import aws_cdk as cdk
 
-from stacks.app_builder import build_app
+from stacks.app_builder import build_app, write_openapi
 from stacks.config import ConfigError
 
 
@@ -18,7 +18,7 @@ def main() -> None:
         # One clear line (stage, key, value) instead of a jsii stack trace.
         print(f"Invalid stage configuration in cdk.json: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    app.synth()
+    write_openapi(app, app.synth())
 
 
 if __name__ == "__main__":

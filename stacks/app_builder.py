@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import load_stages
 from .guardrails import add_guardrails
+from .rest.openapi import write_openapi_documents
 from .stage import ServiceStage
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
+    from aws_cdk import cx_api
+
+#: Directory inside the cloud assembly (``cdk.out``) that receives the OpenAPI documents.
+OPENAPI_DIR = "openapi"
 
 
 def build_app(app: cdk.App) -> cdk.App:
@@ -23,3 +29,14 @@ def build_app(app: cdk.App) -> cdk.App:
         ServiceStage(app, config=config)
     add_guardrails(app)
     return app
+
+
+def write_openapi(app: cdk.App, assembly: cx_api.CloudAssembly) -> list[Path]:
+    """Write the REST API's OpenAPI document of every stage and region into
+    ``<assembly>/openapi/<Stage>-<region>.json`` (``make synth`` produces them)."""
+    stages = [
+        (stage.config.construct_id, tuple(stage.rest_apis))
+        for stage in app.node.children
+        if isinstance(stage, ServiceStage)
+    ]
+    return write_openapi_documents(stages, Path(assembly.directory) / OPENAPI_DIR)

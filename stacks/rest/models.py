@@ -17,13 +17,10 @@ def _text(min_length: int, max_length: int) -> Schema:
 
 
 def _object(properties: dict[str, Schema], required: list[str], **extra: Any) -> Schema:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": False,
-        **extra,
-    }
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:  # draft-04 and OpenAPI 3.0 both refuse an empty "required"
+        schema["required"] = required
+    return {**schema, "additionalProperties": False, **extra}
 
 
 #: Request bodies, by model name. API Gateway refuses a body that does not match (400).
