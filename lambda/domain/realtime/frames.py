@@ -151,5 +151,9 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value)[:40] if value is not None else "(none)"
-    return text
+    """A short, safe rendering of the offending action for the error message."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return json.dumps(value[:40])
+    return f"of type {type(value).__name__}"

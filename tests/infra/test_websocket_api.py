@@ -1,0 +1,324 @@
+"""The WebSocket API stacks: routes, integrations, route responses, authorizer, stage,
+IAM scope, queue and alarms, asserted on the session's synthesized templates."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from stacks.config import load_stages
+from stacks.websocket import template as vtl
+from tests.infra.conftest import cdk_json_context
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aws_cdk.assertions import Template
+
+    from tests.infra.templates import StackTemplates
+
+DEV = "Dev/EuWest1/WebSocketApi"
+PROD_EU = "Prod/EuWest1/WebSocketApi"
+PROD_US = "Prod/UsEast1/WebSocketApi"
+ALL = [DEV, PROD_EU, PROD_US]
+CONFIG = {c.name: c for c in load_stages(cdk_json_context()["stages"])}
+LAMBDA_ROUTES = {
+    "$connect": "handlers.ws.connect.handler",
+    "$disconnect": "handlers.ws.disconnect.handler",
+    "join": "handlers.ws.join.handler",
+    "leave": "handlers.ws.leave.handler",
+    "send": "handlers.ws.send.handler",
+}
+TWO_WAY_ROUTES = ["$default", "join", "leave", "send", "ping", "publish", "lookup"]
+
+
+def route(stacks: StackTemplates, path: str, key: str) -> tuple[str, dict[str, Any]]:
+    routes = stacks.resources(path, "AWS::ApiGatewayV2::Route")
+    [(logical_id, resource)] = [
+        (lid, r) for lid, r in routes.items() if r["Properties"]["RouteKey"] == key
+    ]
+    return logical_id, resource
+
+
+def integration_of(stacks: StackTemplates, path: str, key: str) -> dict[str, Any]:
+    _, resource = route(stacks, path, key)
+    target = resource["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
+    integration: dict[str, Any] = stacks[path]["Resources"][target]["Properties"]
+    return integration
+
+
+def function_by_handler(stacks: StackTemplates, path: str, handler: str) -> str:
+    functions = stacks.resources(path, "AWS::Lambda::Function")
+    [logical_id] = [lid for lid, r in functions.items() if r["Properties"]["Handler"] == handler]
+    return logical_id
+
+
+def policy_statements(stacks: StackTemplates, path: str, handler: str) -> list[dict[str, Any]]:
+    function = stacks[path]["Resources"][function_by_handler(stacks, path, handler)]
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements: list[dict[str, Any]] = []
+    for policy in stacks.resources(path, "AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_the_api_selects_routes_on_the_action_of_each_frame(
+    template: Callable[[str], Template], path: str
+) -> None:
+    template(path).has_resource_properties(
+        "AWS::ApiGatewayV2::Api",
+        {"ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"},
+    )
+
+
+@pytest.mark.parametrize("path", ALL)
+@pytest.mark.parametrize(("key", "handler"), LAMBDA_ROUTES.items())
+def test_lambda_routes_proxy_to_their_handler(
+    stacks: StackTemplates, path: str, key: str, handler: str
+) -> None:
+    integration = integration_of(stacks, path, key)
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert function_by_handler(stacks, path, handler) in json.dumps(integration["IntegrationUri"])
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_connect_is_the_only_route_with_the_shared_request_authorizer(
+    stacks: StackTemplates, template: Callable[[str], Template], path: str
+) -> None:
+    # The REST stack's authorizer function, with the token from the query string
+    template(path).has_resource_properties(
+        "AWS::ApiGatewayV2::Authorizer",
+        {
+            "AuthorizerType": "REQUEST",
+            "IdentitySource": ["route.request.querystring.token"],
+            "AuthorizerUri": Match.any_value(),
+        },
+    )
+    [authorizer] = stacks.resources(path, "AWS::ApiGatewayV2::Authorizer").values()
+    assert "TokenAuthorizerFunction" in json.dumps(authorizer["Properties"]["AuthorizerUri"])
+    for key in ["$connect", *TWO_WAY_ROUTES, "$disconnect"]:
+        props = route(stacks, path, key)[1]["Properties"]
+        expected = "CUSTOM" if key == "$connect" else "NONE"
+        assert props["AuthorizationType"] == expected, key
+
+
+@pytest.mark.parametrize("path", ALL)
+@pytest.mark.parametrize("key", TWO_WAY_ROUTES)
+def test_message_routes_answer_through_a_route_response(
+    stacks: StackTemplates, path: str, key: str
+) -> None:
+    logical_id, resource = route(stacks, path, key)
+    assert resource["Properties"]["RouteResponseSelectionExpression"] == "$default"
+    responses = [
+        r["Properties"]
+        for r in stacks.resources(path, "AWS::ApiGatewayV2::RouteResponse").values()
+        if r["Properties"]["RouteId"] == {"Ref": logical_id}
+    ]
+    assert [r["RouteResponseKey"] for r in responses] == ["$default"]
+
+
+def integration_responses(stacks: StackTemplates, path: str, key: str) -> dict[str, str]:
+    """Integration response key -> response template of the route's integration."""
+    _, resource = route(stacks, path, key)
+    target = resource["Properties"]["Target"]["Fn::Join"][1][1]
+    return {
+        r["Properties"]["IntegrationResponseKey"]: r["Properties"]["ResponseTemplates"]["$default"]
+        for r in stacks.resources(path, "AWS::ApiGatewayV2::IntegrationResponse").values()
+        if r["Properties"]["IntegrationId"] == target
+    }
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_ping_is_a_mock_answering_pong(stacks: StackTemplates, path: str) -> None:
+    integration = integration_of(stacks, path, "ping")
+    assert integration["IntegrationType"] == "MOCK"
+    assert integration["RequestTemplates"] == {"$default": '{"statusCode": 200}'}
+    assert integration_responses(stacks, path, "ping") == {"$default": '{"action":"pong"}'}
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_the_default_route_is_a_mock_answering_the_error_frame(
+    stacks: StackTemplates, path: str
+) -> None:
+    assert integration_of(stacks, path, "$default")["IntegrationType"] == "MOCK"
+    assert integration_responses(stacks, path, "$default") == {"$default": vtl("default_response")}
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_publish_sends_to_the_queue_directly(stacks: StackTemplates, path: str) -> None:
+    integration = integration_of(stacks, path, "publish")
+    assert (integration["IntegrationType"], integration["IntegrationMethod"]) == ("AWS", "POST")
+    assert ":sqs:path/" in json.dumps(integration["IntegrationUri"])
+    assert integration["RequestTemplates"] == {"$default": vtl("publish_request")}
+    assert integration["RequestParameters"] == {
+        "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
+    }
+    assert integration["PassthroughBehavior"] == "NEVER"
+    assert integration_responses(stacks, path, "publish") == {
+        "/2\\d\\d/": vtl("publish_ack"),
+        "$default": vtl("publish_error"),
+    }
+
+
+@pytest.mark.parametrize(("path", "stage"), [(DEV, "dev"), (PROD_EU, "prod")])
+def test_lookup_proxies_to_the_configured_upstream(
+    stacks: StackTemplates, path: str, stage: str
+) -> None:
+    integration = integration_of(stacks, path, "lookup")
+    assert integration["IntegrationType"] == "HTTP_PROXY"
+    assert integration["IntegrationUri"] == CONFIG[stage].upstream_url + "/anything"
+
+
+@pytest.mark.parametrize(("path", "stage"), [(DEV, "dev"), (PROD_EU, "prod"), (PROD_US, "prod")])
+def test_the_stage_is_throttled_logged_in_json_and_measured_per_route(
+    stacks: StackTemplates, path: str, stage: str
+) -> None:
+    [props] = [r["Properties"] for r in stacks.resources(path, "AWS::ApiGatewayV2::Stage").values()]
+    throttle = CONFIG[stage].websocket_throttle
+    assert props["StageName"] == stage
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"] == {
+        "DetailedMetricsEnabled": True,
+        "ThrottlingBurstLimit": throttle.burst_limit,
+        "ThrottlingRateLimit": throttle.rate_limit,
+    }
+    log_format = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"requestId", "connectionId", "routeKey", "status", "eventType"} <= set(log_format)
+
+
+def arn_text(value: Any) -> str:
+    """An ARN with its intrinsics written as ``<Ref>``: ``arn:aws:...:<Api9AF3637B>/...``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::Join" in value:
+        return "".join(arn_text(v) for v in value["Fn::Join"][1])
+    return json.dumps(value)
+
+
+def connection_grants(stacks: StackTemplates, path: str, handler: str) -> set[str]:
+    """Resources of the function's ``execute-api:ManageConnections`` statements."""
+    out: set[str] = set()
+    for statement in policy_statements(stacks, path, handler):
+        if statement["Action"] == "execute-api:ManageConnections":
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                out.add(arn_text(resource))
+    return out
+
+
+def api_ref(stacks: StackTemplates, path: str) -> str:
+    [logical_id] = stacks.resources(path, "AWS::ApiGatewayV2::Api")
+    return f"<{logical_id}>"
+
+
+SENDERS = ("handlers.ws.send.handler", "handlers.ws.publish_consumer.handler")
+NON_SENDERS = ("handlers.ws.connect.handler", "handlers.ws.disconnect.handler",
+               "handlers.ws.join.handler", "handlers.ws.leave.handler")  # fmt: skip
+
+
+def test_in_a_single_region_stage_senders_may_post_to_this_api_and_stage_only(
+    stacks: StackTemplates,
+) -> None:
+    api = api_ref(stacks, DEV)
+    for handler in SENDERS:
+        assert connection_grants(stacks, DEV, handler) == {
+            f"arn:aws:execute-api:eu-west-1:<AWS::AccountId>:{api}/dev/POST/@connections/*"
+        }
+    for handler in NON_SENDERS:
+        assert connection_grants(stacks, DEV, handler) == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "here", "there"),
+    [(PROD_EU, "eu-west-1", "us-east-1"), (PROD_US, "us-east-1", "eu-west-1")],
+)
+def test_in_a_multi_region_stage_senders_may_also_post_to_the_other_regions_stage(
+    stacks: StackTemplates, path: str, here: str, there: str
+) -> None:
+    api = api_ref(stacks, path)
+    for handler in SENDERS:
+        assert connection_grants(stacks, path, handler) == {
+            f"arn:aws:execute-api:{here}:<AWS::AccountId>:{api}/prod/POST/@connections/*",
+            f"arn:aws:execute-api:{there}:<AWS::AccountId>:*/prod/POST/@connections/*",
+        }
+    for handler in NON_SENDERS:
+        assert connection_grants(stacks, path, handler) == set()
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_connect_may_only_put_items(stacks: StackTemplates, path: str) -> None:
+    statements = policy_statements(stacks, path, "handlers.ws.connect.handler")
+    dynamodb = [s["Action"] for s in statements if "dynamodb" in json.dumps(s["Action"])]
+    assert dynamodb == ["dynamodb:PutItem"]
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_the_publish_queue_is_encrypted_tls_only_with_a_dead_letter_queue(
+    template: Callable[[str], Template], path: str
+) -> None:
+    t = template(path)
+    t.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 3},
+        },
+    )
+    t.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    t.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {"FunctionResponseTypes": ["ReportBatchItemFailures"], "BatchSize": 10},
+    )
+
+
+@pytest.mark.parametrize("path", ALL)
+@pytest.mark.parametrize("metric", ["IntegrationError", "ExecutionError"])
+def test_gateway_errors_alarm_to_the_topic(
+    template: Callable[[str], Template], path: str, metric: str
+) -> None:
+    template(path).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/ApiGateway",
+            "MetricName": metric,
+            "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],
+        },
+    )
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_a_client_error_spike_alarms_as_a_share_of_messages(
+    stacks: StackTemplates, path: str
+) -> None:
+    alarms = stacks.resources(path, "AWS::CloudWatch::Alarm").values()
+    [spike] = [a["Properties"] for a in alarms if "ClientError" in json.dumps(a)]
+    metrics = {m["Id"]: m for m in spike["Metrics"]}
+    assert metrics["clientErrors"]["MetricStat"]["Metric"]["MetricName"] == "ClientError"
+    assert metrics["messages"]["MetricStat"]["Metric"]["MetricName"] == "MessageCount"
+    [expression] = [m for m in spike["Metrics"] if "Expression" in m]
+    assert "100 * clientErrors / messages" in expression["Expression"]
+    assert spike["Threshold"] == 10
+    assert spike["AlarmActions"]

@@ -1,0 +1,192 @@
+"""Fixtures of the WebSocket handler tests: a fresh single table on the moto server, local
+management endpoints per region, recorded API Gateway events, and an environment that points
+the handlers at both.
+
+The handlers run exactly as in Lambda (same modules, same environment variables); only the
+endpoints are local: DynamoDB is moto's server over HTTP, ``@connections`` is a
+:class:`~tests.ws.management_endpoint.ManagementEndpoint`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from tests.ws.management_endpoint import ManagementEndpoint
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+EVENTS = Path(__file__).resolve().parents[1] / "events" / "ws"
+REGION_A = "eu-west-1"
+REGION_B = "us-east-1"
+_tables = itertools.count()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A recorded event from tests/events/ws/ (a fresh copy each time)."""
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return event
+
+
+def create_single_table(endpoint: str, name: str) -> None:
+    """The application's table layout (pk/sk, GSI1, GSI2) on the moto server."""
+    client: Any = boto3.client("dynamodb", region_name=REGION_A, endpoint_url=endpoint)
+    attrs = ["pk", "sk", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [
+                    {"AttributeName": f"{index}PK", "KeyType": "HASH"},
+                    {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in ("GSI1", "GSI2")
+        ],
+    )
+
+
+@dataclass
+class FakeContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name: str = "ws-handler"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:ws-handler"
+    aws_request_id: str = "0f4e5a52-5a0b-4a3e-9d0c-3a5b6c7d8e9f"
+
+
+@pytest.fixture(scope="session")
+def endpoint_a() -> Iterator[ManagementEndpoint]:
+    with ManagementEndpoint(stage="dev") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def endpoint_b() -> Iterator[ManagementEndpoint]:
+    with ManagementEndpoint(stage="dev") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def ws_table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh table; the handlers' environment points at it (and the module caches of the
+    table and broadcaster are cleared, as in a new Lambda container)."""
+    from handlers.ws import runtime
+
+    name = f"ws-{next(_tables)}"
+    create_single_table(moto_server, name)
+    monkeypatch.setenv("TABLE_NAME", name)
+    # Both "regions" read and write one moto table: it stands for the replicated global table.
+    monkeypatch.setenv("TABLE_REGIONS", REGION_A)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_REGION", REGION_A)
+    monkeypatch.setenv("BROADCAST_CONCURRENCY", "8")
+    runtime.table.cache_clear()
+    runtime.broadcaster.cache_clear()
+    return name
+
+
+@pytest.fixture
+def region(
+    monkeypatch: pytest.MonkeyPatch, endpoint_a: ManagementEndpoint, endpoint_b: ManagementEndpoint
+) -> Callable[[str], None]:
+    """``region("us-east-1")``: the next handler call runs in that region's API (its
+    ``AWS_REGION`` and its management endpoint)."""
+
+    def switch(name: str) -> None:
+        monkeypatch.setenv("AWS_REGION", name)
+        endpoint = endpoint_a if name == REGION_A else endpoint_b
+        monkeypatch.setenv("MANAGEMENT_ENDPOINT_URL", endpoint.url)
+
+    return switch
+
+
+@pytest.fixture
+def ws(
+    ws_table: str,
+    region: Callable[[str], None],
+    endpoint_a: ManagementEndpoint,
+    endpoint_b: ManagementEndpoint,
+) -> Client:
+    """A test client driving the handlers with recorded events, in region A by default."""
+    endpoint_a.reset()
+    endpoint_b.reset()
+    region(REGION_A)
+    return Client(ws_table, region)
+
+
+class Client:
+    """Drives the WebSocket handlers the way API Gateway does, from recorded events."""
+
+    def __init__(self, table_name: str, region: Callable[[str], None]) -> None:
+        self.table_name = table_name
+        self.in_region = region
+        self.context = FakeContext()
+
+    def connect(self, connection_id: str, user_id: str = "user-1") -> dict[str, Any]:
+        from handlers.ws import connect
+
+        event = load_event("connect")
+        event["requestContext"]["connectionId"] = connection_id
+        event["requestContext"]["authorizer"] = {"principalId": user_id, "user_id": user_id}
+        result: dict[str, Any] = connect.handler(event, self.context)
+        return result
+
+    def disconnect(self, connection_id: str) -> dict[str, Any]:
+        from handlers.ws import disconnect
+
+        event = load_event("disconnect")
+        event["requestContext"]["connectionId"] = connection_id
+        result: dict[str, Any] = disconnect.handler(event, self.context)
+        return result
+
+    def message_event(self, connection_id: str, route: str, body: str | None) -> dict[str, Any]:
+        event = copy.deepcopy(load_event("message"))
+        event["requestContext"]["connectionId"] = connection_id
+        event["requestContext"]["routeKey"] = route
+        event["body"] = body
+        return event
+
+    def send_raw(self, connection_id: str, route: str, body: str | None) -> dict[str, Any]:
+        """Call the handler of ``route`` with a raw message body; return the decoded reply."""
+        from handlers.ws import join, leave, send
+
+        handler = {"join": join.handler, "leave": leave.handler, "send": send.handler}[route]
+        result = handler(self.message_event(connection_id, route, body), self.context)
+        assert result["statusCode"] == 200
+        reply: dict[str, Any] = json.loads(result["body"])
+        return reply
+
+    def frame(self, connection_id: str, **frame: Any) -> dict[str, Any]:
+        """Send a JSON frame (its ``action`` picks the route, as route selection does)."""
+        return self.send_raw(connection_id, str(frame["action"]), json.dumps(frame))
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item of the table (to prove that nothing was written)."""
+        from handlers.ws import runtime
+
+        client: Any = runtime.table().client()
+        return list(client.scan(TableName=self.table_name).get("Items", []))
+
+    def create_room(self, room_id: str) -> None:
+        from domain.models import Room
+        from handlers.ws import runtime
+
+        runtime.table().create(Room(room_id=room_id, name=room_id, created_by="user-admin"))

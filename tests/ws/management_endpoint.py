@@ -1,0 +1,144 @@
+"""A local stand-in for API Gateway's ``@connections`` management API.
+
+A threaded HTTP server on loopback implementing ``POST /{stage}/@connections/{id}`` (record the
+frame) and ``DELETE /{stage}/@connections/{id}``; connection ids in ``gone`` get ``410
+GoneException`` as from API Gateway, ids in ``failing`` a 500, and every post can be delayed by
+``delay`` seconds to stand in for the network (the broadcast benchmark uses this).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+
+@dataclass
+class Recorded:
+    """What the endpoint received."""
+
+    posts: list[tuple[str, bytes]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    gone_answers: list[str] = field(default_factory=list)
+    max_in_flight: int = 0
+
+
+class ManagementEndpoint:
+    """``with ManagementEndpoint(stage="dev") as endpoint: endpoint.url`` ->
+    ``http://127.0.0.1:<port>/dev``."""
+
+    def __init__(self, *, stage: str = "dev", delay: float = 0.0) -> None:
+        self.stage = stage
+        self.delay = delay
+        self.gone: set[str] = set()
+        self.failing: set[str] = set()
+        self.recorded = Recorded()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        # Let a 1,000-connection broadcast queue up without refused connections.
+        self._server.request_queue_size = 1024
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/{self.stage}"
+
+    def __enter__(self) -> ManagementEndpoint:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.recorded = Recorded()
+            self.gone.clear()
+            self.failing.clear()
+
+    # -- what tests read --------------------------------------------------------------------
+    def frames_for(self, connection_id: str) -> list[dict[str, Any]]:
+        """Frames posted to one connection, decoded, in arrival order."""
+        with self._lock:
+            posts = list(self.recorded.posts)
+        return [json.loads(data) for cid, data in posts if cid == connection_id]
+
+    def receivers(self) -> set[str]:
+        with self._lock:
+            return {cid for cid, _ in self.recorded.posts}
+
+    # -- the server --------------------------------------------------------------------------
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+        prefix = f"/{self.stage}/@connections/"
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: tests read the recording instead."""
+
+            def _connection_id(self) -> str | None:
+                if not self.path.startswith(prefix):
+                    return None
+                return unquote(self.path[len(prefix) :])
+
+            def _answer(self, status: int, error: str | None = None) -> None:
+                body = json.dumps({"message": error} if error else {}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if error:
+                    self.send_header("x-amzn-ErrorType", error)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                connection_id = self._connection_id()
+                if connection_id is None:
+                    self._answer(404, "NotFoundException")
+                    return
+                with endpoint._lock:
+                    endpoint._in_flight += 1
+                    endpoint.recorded.max_in_flight = max(
+                        endpoint.recorded.max_in_flight, endpoint._in_flight
+                    )
+                try:
+                    if endpoint.delay:
+                        time.sleep(endpoint.delay)
+                    with endpoint._lock:
+                        if connection_id in endpoint.gone:
+                            endpoint.recorded.gone_answers.append(connection_id)
+                            status, error = 410, "GoneException"
+                        elif connection_id in endpoint.failing:
+                            status, error = 500, "InternalServerErrorException"
+                        else:
+                            endpoint.recorded.posts.append((connection_id, data))
+                            status, error = 200, None
+                finally:
+                    with endpoint._lock:
+                        endpoint._in_flight -= 1
+                self._answer(status, error)
+
+            def do_DELETE(self) -> None:
+                connection_id = self._connection_id()
+                if connection_id is None:
+                    self._answer(404, "NotFoundException")
+                    return
+                with endpoint._lock:
+                    endpoint.recorded.deletes.append(connection_id)
+                if connection_id in endpoint.gone:
+                    self._answer(410, "GoneException")
+                else:
+                    self._answer(200)
+
+        return Handler

@@ -1,0 +1,75 @@
+"""The VTL templates of the routes without Lambda, rendered with airspeed as API Gateway
+would render them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, quote_plus
+
+import airspeed
+import pytest
+
+from domain.realtime.frames import ACTIONS
+from stacks.websocket import template
+
+CONTEXT = {"requestId": "Pq8ZPHf9DoEFlLQ=", "connectionId": "Pq8N1cOFjoECFfw="}
+
+
+class Util:
+    """The part of API Gateway's ``$util`` the templates use."""
+
+    def urlEncode(self, value: str) -> str:
+        return quote_plus(value)
+
+
+def render(name: str, body: str = "") -> str:
+    text: str = airspeed.Template(template(name)).merge(
+        {"context": CONTEXT, "input": {"body": body}, "util": Util()}
+    )
+    return text
+
+
+def test_ping_answers_pong() -> None:
+    assert json.loads(render("ping_response")) == {"action": "pong"}
+
+
+def test_the_default_route_answers_an_error_frame_listing_every_valid_action() -> None:
+    frame = json.loads(render("default_response"))
+    assert (frame["action"], frame["error"]) == ("error", "unknown_action")
+    assert frame["valid_actions"] == list(ACTIONS)
+    assert frame["request_id"] == CONTEXT["requestId"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"action":"publish","room_id":"lobby","body":"hello"}',
+        '{"action":"publish","room_id":"r","body":"a&b=c + d % ü 🙂\\n"}',
+    ],
+)
+def test_publish_sends_the_frame_unchanged_with_the_connection_id(body: str) -> None:
+    # Given a publish frame, When the SQS request template renders it
+    form = parse_qs(render("publish_request", body), strict_parsing=True)
+    # Then it is a SendMessage whose body is the frame, tagged with the connection id
+    assert form["Action"] == ["SendMessage"]
+    assert form["MessageBody"] == [body]
+    attributes: dict[str, Any] = {
+        form[f"MessageAttribute.{i}.Name"][0]: form[f"MessageAttribute.{i}.Value.StringValue"][0]
+        for i in (1, 2)
+    }
+    assert attributes == {"connectionId": CONTEXT["connectionId"],
+                          "requestId": CONTEXT["requestId"]}  # fmt: skip
+
+
+def test_publish_acknowledges_or_reports_a_failure_as_frames() -> None:
+    assert json.loads(render("publish_ack"))["action"] == "published"
+    error = json.loads(render("publish_error"))
+    assert (error["action"], error["error"]) == ("error", "publish_failed")
+
+
+def test_templates_are_one_line() -> None:
+    # A newline in a request template would end up inside the form-encoded SQS request.
+    for name in ("ping_response", "default_response", "publish_request", "publish_ack",
+                 "publish_error"):  # fmt: skip
+        assert "\n" not in template(name)
