@@ -48,7 +48,9 @@ if TYPE_CHECKING:
 SERVICE = "rooms-websocket"
 METRICS_NAMESPACE = "RoomsService"
 #: Concurrent @connections posts per send (see docs/websocket-api.md, "Broadcast").
-BROADCAST_CONCURRENCY = 16
+BROADCAST_CONCURRENCY = 12
+#: Memory (hence CPU) of the functions that broadcast.
+BROADCAST_MEMORY_MB = 1024
 #: Path appended to ``config.upstream_url`` for the ``lookup`` route (httpbin echoes it).
 LOOKUP_PATH = "/anything"
 #: What DynamoDB needs from a caller to use the table's customer-managed key (no wildcards).
@@ -123,12 +125,14 @@ class WebSocketApiStack(cdk.Stack):
         join = function("Join", "join", "WebSocket join: adds the connection to a room")
         leave = function("Leave", "leave", "WebSocket leave: removes a room membership")
         # A large room is posted to at `broadcast_concurrency` posts at a time; 28 s stays
-        # under API Gateway's 29 s integration timeout.
+        # under API Gateway's 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU
+        # per post, serialized by the GIL, is what bounds a broadcast (docs/websocket-api.md).
         send = function(
             "Send",
             "send",
             "WebSocket send: stores a message and delivers it to the room in every region",
             timeout=cdk.Duration.seconds(28),
+            memory_size=BROADCAST_MEMORY_MB,
         )
         self.publish_queue = SecureQueue(
             self, "PublishQueue", visibility_timeout=cdk.Duration.seconds(180)
@@ -138,6 +142,7 @@ class WebSocketApiStack(cdk.Stack):
             "publish_consumer",
             "WebSocket publish queue consumer: stores and delivers queued messages",
             timeout=cdk.Duration.seconds(30),
+            memory_size=BROADCAST_MEMORY_MB,
         )
         mapping = consumer.function.add_event_source_mapping(
             "PublishQueue",

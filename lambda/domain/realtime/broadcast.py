@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 #: Default bound on concurrent posts per invocation (see docs/websocket-api.md, "Broadcast").
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 12
 
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 

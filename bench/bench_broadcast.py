@@ -1,0 +1,110 @@
+"""Broadcast benchmark: one frame to a room of 1,000 connections through a local @connections
+endpoint that answers each post after a fixed delay (standing in for API Gateway's latency).
+
+Ideal time = connections x delay / concurrency (posts perfectly overlapped). The budget is
+measured <= 1.25 x ideal. The endpoint runs in its own process so that its request handling
+does not share this process's GIL with the broadcaster, as on AWS. Also printed: a baseline
+measured in the same run (sequential posts, concurrency 1, on a slice of the room) and the
+speed-up of the bounded thread pool over it.
+
+Run: .venv/bin/python bench/bench_broadcast.py [--connections N] [--delay S] [--concurrency C]
+Exits 1 when the median ratio exceeds the budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "lambda"), str(ROOT)]
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+
+from domain.realtime.broadcast import DEFAULT_CONCURRENCY, Broadcaster, Recipient  # noqa: E402
+
+BUDGET = 1.25
+
+
+def serve(delay: float, ready: Any, stop: Any) -> None:
+    """Child process: run the endpoint until ``stop`` is set."""
+    from tests.ws.management_endpoint import ManagementEndpoint
+
+    with ManagementEndpoint(stage="bench", delay=delay) as endpoint:
+        ready.put(endpoint.url)
+        stop.wait()
+
+
+def broadcast_seconds(broadcaster: Broadcaster, recipients: list[Recipient]) -> float:
+    data = b'{"action":"message","room_id":"bench","body":"hello"}'
+    start = time.perf_counter()
+    delivery = broadcaster.deliver(recipients, data)
+    elapsed = time.perf_counter() - start
+    if len(delivery.delivered) != len(recipients):
+        raise SystemExit(f"only {len(delivery.delivered)}/{len(recipients)} delivered: "
+                         f"{delivery.failed[:3]}")  # fmt: skip
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--delay", type=float, default=0.020)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Queue()
+    stop = ctx.Event()
+    server = ctx.Process(target=serve, args=(args.delay, ready, stop), daemon=True)
+    server.start()
+    try:
+        url = ready.get(timeout=30)
+        recipients = [Recipient(f"conn-{i:05d}", url, "eu-west-1") for i in range(args.connections)]
+
+        # Baseline in the same run: sequential posts (concurrency 1) on a slice of the room.
+        sequential = Broadcaster(concurrency=1)
+        sample = recipients[:50]
+        broadcast_seconds(sequential, sample[:5])  # warm: client, connection
+        per_post = statistics.median(
+            broadcast_seconds(sequential, sample) / len(sample) for _ in range(3)
+        )
+
+        broadcaster = Broadcaster(concurrency=args.concurrency)
+        broadcast_seconds(broadcaster, recipients[: args.concurrency * 2])  # warm the pool
+        runs = [broadcast_seconds(broadcaster, recipients) for _ in range(args.runs)]
+    finally:
+        stop.set()
+        server.join(timeout=5)
+
+    measured = statistics.median(runs)
+    ideal = args.connections * args.delay / args.concurrency
+    ratio = measured / ideal
+    sequential_total = per_post * args.connections
+    print(f"broadcast to {args.connections} connections, {args.delay * 1000:.0f} ms per post, "
+          f"concurrency {args.concurrency}")  # fmt: skip
+    print(f"  runs (s):                 {', '.join(f'{r:.3f}' for r in runs)}")
+    print(f"  measured (median):        {measured:.3f} s")
+    print(f"  ideal (N x delay / C):    {ideal:.3f} s")
+    print(f"  ratio measured / ideal:   {ratio:.3f}  (budget {BUDGET})")
+    print(f"  baseline per post (C=1):  {per_post * 1000:.1f} ms "
+          f"(overhead over the delay: {(per_post - args.delay) * 1000:.1f} ms)")  # fmt: skip
+    print(f"  sequential estimate:      {sequential_total:.2f} s -> speed-up "
+          f"{sequential_total / measured:.1f}x")  # fmt: skip
+    if ratio > BUDGET:
+        print(f"FAIL: ratio {ratio:.3f} > {BUDGET}")
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
