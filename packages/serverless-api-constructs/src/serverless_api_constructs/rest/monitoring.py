@@ -169,7 +169,8 @@ class ApiMonitoring(Construct):
         )
         self._alarm(
             "P99Latency",
-            latency[2],
+            # Unlabelled: a labelled metric would turn the alarm into metric math.
+            api.metric_latency(period=PERIOD, statistic="p99"),
             threshold=p99_latency_ms,
             description=f"REST p99 latency above {p99_latency_ms:.0f} ms",
         )
@@ -262,7 +263,9 @@ class ApiMonitoring(Construct):
         )
         self._alarm(
             "DeadLetters",
-            dlq_depth,
+            dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=PERIOD, statistic="Maximum"
+            ),
             threshold=0,
             description="Messages failed processing and wait in the dead-letter queue",
             evaluation_periods=1,

@@ -1,0 +1,155 @@
+"""Request validation (validators + JSON Schema models) and API Gateway's own error responses."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from aws_cdk.assertions import Match
+
+from stacks.rest.models import REQUEST_MODELS
+from stacks.rest.routes import ROUTES, Route
+from tests.infra.rest_methods import DEV, PROD, logical_id_of, method
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aws_cdk.assertions import Template
+
+    from tests.infra.templates import StackTemplates
+
+VALIDATOR = "AWS::ApiGateway::RequestValidator"
+BODY_ROUTES = [r for r in ROUTES if r.body_model is not None]
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_bodies_are_validated_against_their_model(stacks: StackTemplates, route: Route) -> None:
+    properties = method(stacks, DEV, route.method, route.path)
+    validator = logical_id_of(
+        stacks, DEV, VALIDATOR, ValidateRequestBody=True, ValidateRequestParameters=True
+    )
+    assert properties["RequestValidatorId"] == {"Ref": validator}
+    (model_ref,) = properties["RequestModels"].values()
+    schema = stacks[DEV]["Resources"][model_ref["Ref"]]["Properties"]["Schema"]
+    assert schema["title"] == route.body_model
+
+
+def test_required_path_parameters_are_validated(stacks: StackTemplates) -> None:
+    properties = method(stacks, DEV, "GET", "/rooms/{room_id}")
+    validator = logical_id_of(
+        stacks, DEV, VALIDATOR, ValidateRequestBody=False, ValidateRequestParameters=True
+    )
+    assert properties["RequestValidatorId"] == {"Ref": validator}
+    assert properties["RequestParameters"] == {"method.request.path.room_id": True}
+
+
+def test_if_match_is_left_to_the_handler_which_answers_428(stacks: StackTemplates) -> None:
+    # A gateway-required header would answer 400; the contract wants 428 from the handler.
+    properties = method(stacks, DEV, "PATCH", "/rooms/{room_id}")
+    assert properties["RequestParameters"]["method.request.header.If-Match"] is False
+
+
+@pytest.mark.parametrize("name", sorted(REQUEST_MODELS))
+def test_models_are_draft4_schemas_refusing_unknown_properties(
+    stacks: StackTemplates, name: str
+) -> None:
+    models = stacks.resources(DEV, "AWS::ApiGateway::Model").values()
+    (schema,) = (
+        m["Properties"]["Schema"] for m in models if m["Properties"]["Schema"]["title"] == name
+    )
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["additionalProperties"] is False
+    expected = REQUEST_MODELS[name]
+    assert schema.get("required", []) == expected.get("required", [])
+    for field, rules in expected["properties"].items():
+        assert schema["properties"][field] == rules
+
+
+def test_create_room_model_bounds_name_and_description(stacks: StackTemplates) -> None:
+    models = stacks.resources(DEV, "AWS::ApiGateway::Model").values()
+    (schema,) = (
+        m["Properties"]["Schema"]
+        for m in models
+        if m["Properties"]["Schema"]["title"] == "CreateRoom"
+    )
+    assert schema["properties"] == {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "description": {"type": "string", "minLength": 0, "maxLength": 1000},
+    }
+    assert schema["required"] == ["name"]
+
+
+GATEWAY_RESPONSES = {
+    "DEFAULT_4XX": ("400", "BadRequest"),
+    "DEFAULT_5XX": ("500", "InternalError"),
+    "THROTTLED": ("429", "Throttled"),
+    "UNAUTHORIZED": ("401", "Unauthorized"),
+    "ACCESS_DENIED": ("403", "Forbidden"),
+    "BAD_REQUEST_BODY": ("400", "ValidationFailed"),
+    "BAD_REQUEST_PARAMETERS": ("400", "ValidationFailed"),
+    "MISSING_AUTHENTICATION_TOKEN": ("403", "Forbidden"),
+    "REQUEST_TOO_LARGE": ("413", "PayloadTooLarge"),
+    "QUOTA_EXCEEDED": ("429", "Throttled"),
+    "WAF_FILTERED": ("403", "Forbidden"),
+}
+
+
+@pytest.mark.parametrize("response_type", sorted(GATEWAY_RESPONSES))
+def test_gateway_errors_use_the_service_error_json_with_cors(
+    template: Callable[[str], Template], response_type: str
+) -> None:
+    status, code = GATEWAY_RESPONSES[response_type]
+    template(DEV).has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseType": response_type,
+            "StatusCode": status,
+            "ResponseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+                "gatewayresponse.header.Content-Type": "'application/json'",
+            },
+            "ResponseTemplates": {
+                "application/json": Match.string_like_regexp(
+                    f'"code": "{code}".*"request_id": "\\$context.requestId"'
+                )
+            },
+        },
+    )
+
+
+def test_validation_errors_carry_the_validator_message(stacks: StackTemplates) -> None:
+    responses = stacks.resources(DEV, "AWS::ApiGateway::GatewayResponse").values()
+    (body,) = (
+        r["Properties"]["ResponseTemplates"]["application/json"]
+        for r in responses
+        if r["Properties"]["ResponseType"] == "BAD_REQUEST_BODY"
+    )
+    # With a sample substitution the template is the documented JSON shape
+    rendered = body.replace("$context.error.validationErrorString", "[name is missing]").replace(
+        "$context.requestId", "r-1"
+    )
+    assert json.loads(rendered) == {
+        "error": {
+            "code": "ValidationFailed",
+            "message": "[name is missing]",
+            "fields": [{"path": "$", "message": "[name is missing]"}],
+            "request_id": "r-1",
+        }
+    }
+
+
+def test_prod_error_responses_name_the_prod_origin(template: Callable[[str], Template]) -> None:
+    template(PROD).has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseType": "DEFAULT_4XX",
+            "ResponseParameters": Match.object_like(
+                {
+                    "gatewayresponse.header.Access-Control-Allow-Origin": (
+                        "'https://app.example.com'"
+                    )
+                }
+            ),
+        },
+    )
