@@ -31,7 +31,7 @@ from serverless_api_constructs.rest import (
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
 from .rest.models import REQUEST_MODELS, gateway_schema
-from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, iam_paths
+from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
 from .rest.templates import load_template
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class RestApiStack(cdk.Stack):
             cors_allow_origins=config.cors_allow_origins,
             ip_allow_list=config.ip_allow_list,
             ip_deny_list=config.ip_deny_list,
-            iam_paths=iam_paths(),
+            anonymous_methods=anonymous_methods(),
         )
         self.api = self.rest.api
         self.cognito_authorizer = self.users.authorizer()

@@ -198,6 +198,7 @@ ROUTES: tuple[Route, ...] = (
 )  # fmt: skip
 
 
-def iam_paths() -> tuple[str, ...]:
-    """Paths of IAM-authorized routes (kept off the resource policy's anonymous Allow)."""
-    return tuple(route.path for route in ROUTES if route.auth is Auth.IAM)
+def anonymous_methods() -> tuple[tuple[str, str], ...]:
+    """``(method, path)`` of every route not authorized by IAM: the resource policy lets any
+    principal invoke these (their own authorizer still applies) and keeps the rest to IAM."""
+    return tuple((route.method, route.path) for route in ROUTES if route.auth is not Auth.IAM)

@@ -125,13 +125,15 @@ def test_prod_has_no_allow_list_so_every_other_ip_may_call(stacks: StackTemplate
     assert "DenyUnlistedSourceIps" not in _policy(stacks, PROD)
 
 
-def test_the_anonymous_allow_keeps_iam_routes_to_this_account(stacks: StackTemplates) -> None:
+def test_the_anonymous_allow_names_every_route_except_the_iam_ones(
+    stacks: StackTemplates,
+) -> None:
     statements = _policy(stacks, PROD)
-    anonymous = statements["AllowAnonymousOutsideIamPaths"]
-    assert anonymous["NotResource"] == [
-        "execute-api:/*/*/admin/stats",
-        "execute-api:/*/*/internal/*",
-    ]
+    anonymous = statements["AllowAnonymousMethods"]
+    assert anonymous["Principal"] == {"AWS": "*"}
+    assert "execute-api:/*/GET/rooms/*/messages" in anonymous["Resource"]
+    assert "execute-api:/*/OPTIONS/*" in anonymous["Resource"]
+    assert not [r for r in anonymous["Resource"] if "/admin/" in r or "/internal/" in r]
     account = statements["AllowThisAccount"]
     assert account["Resource"] == "execute-api:/*"
     assert account["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -141,7 +143,7 @@ def test_an_allow_list_refuses_every_other_source_ip() -> None:
     from serverless_api_constructs.rest.api import _resource_policy
 
     # Given only an allow list
-    document = _resource_policy(["203.0.113.0/24"], [], ["/admin/stats"])
+    document = _resource_policy(["203.0.113.0/24"], [], [("GET", "/health")])
 
     # Then the policy denies every source outside it
     assert document is not None

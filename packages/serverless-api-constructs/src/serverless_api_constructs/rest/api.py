@@ -60,8 +60,9 @@ class SecureRestApi(Construct):
       5 minutes, associated to the stage;
     - a resource policy only when ``ip_allow_list``/``ip_deny_list`` is non-empty: the deny
       list is refused explicitly, and a non-empty allow list refuses every other source IP.
-      ``iam_paths`` (``/admin/*``) stay callable by this account's IAM principals only, so the
-      anonymous Allow the policy needs never opens IAM-authorized methods to other accounts.
+      The policy's anonymous Allow names only ``anonymous_methods`` (``(method, path)`` pairs,
+      plus every CORS preflight; default: every method), so IAM-authorized methods left out
+      stay callable by this account's principals only, never by other accounts.
     """
 
     def __init__(
@@ -79,7 +80,7 @@ class SecureRestApi(Construct):
         cors_allow_origins: Sequence[str] = (),
         ip_allow_list: Sequence[str] = (),
         ip_deny_list: Sequence[str] = (),
-        iam_paths: Sequence[str] = (),
+        anonymous_methods: Sequence[tuple[str, str]] | None = None,
         access_log_fields: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -94,7 +95,7 @@ class SecureRestApi(Construct):
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
-            policy=_resource_policy(ip_allow_list, ip_deny_list, iam_paths),
+            policy=_resource_policy(ip_allow_list, ip_deny_list, anonymous_methods),
             default_cors_preflight_options=(
                 apigateway.CorsOptions(
                     allow_origins=list(cors_allow_origins),
@@ -165,13 +166,20 @@ class SecureRestApi(Construct):
 
 
 def _resource_policy(
-    allow_list: Sequence[str], deny_list: Sequence[str], iam_paths: Sequence[str]
+    allow_list: Sequence[str],
+    deny_list: Sequence[str],
+    anonymous_methods: Sequence[tuple[str, str]] | None,
 ) -> iam.PolicyDocument | None:
     if not allow_list and not deny_list:
         return None
     invoke = ["execute-api:Invoke"]
     everything = ["execute-api:/*"]
-    iam_resources = [f"execute-api:/*/*{_policy_path(p)}" for p in iam_paths]
+    anonymous = everything
+    if anonymous_methods is not None:
+        anonymous = sorted(
+            {_policy_resource(method, path) for method, path in anonymous_methods}
+            | {_policy_resource("OPTIONS", "/*")}
+        )
     statements = [
         iam.PolicyStatement(
             sid="AllowThisAccount",
@@ -180,11 +188,10 @@ def _resource_policy(
             resources=everything,
         ),
         iam.PolicyStatement(
-            sid="AllowAnonymousOutsideIamPaths",
+            sid="AllowAnonymousMethods",
             principals=[iam.AnyPrincipal()],
             actions=invoke,
-            not_resources=iam_resources or None,
-            resources=None if iam_resources else everything,
+            resources=anonymous,
         ),
     ]
     if deny_list:
@@ -212,6 +219,9 @@ def _resource_policy(
     return iam.PolicyDocument(statements=statements)
 
 
-def _policy_path(path: str) -> str:
-    """``/internal/{proxy+}`` -> ``/internal/*``: path parameters match any segment."""
-    return "/".join("*" if part.startswith("{") else part for part in path.split("/"))
+def _policy_resource(method: str, path: str) -> str:
+    """``("GET", "/rooms/{room_id}")`` -> ``execute-api:/*/GET/rooms/*`` (any stage; path
+    parameters match any value; ``ANY`` matches every method)."""
+    verb = "*" if method == "ANY" else method
+    parts = ("*" if part.startswith("{") else part for part in path.strip("/").split("/"))
+    return f"execute-api:/*/{verb}/{'/'.join(parts)}"
