@@ -1,0 +1,148 @@
+"""The reusable WebSocket constructs on their own, each in a small throwaway stack (these
+tests are about the constructs' defaults and guards, not about the app)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+
+from serverless_api_constructs import (
+    HttpProxyRoute,
+    SecureQueue,
+    ServiceWebSocketApi,
+    WebSocketApiMonitoring,
+)
+
+
+def new_stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="123456789012",
+                                                            region="eu-west-1"))  # fmt: skip
+
+
+def new_api(stack: cdk.Stack) -> ServiceWebSocketApi:
+    return ServiceWebSocketApi(
+        stack,
+        "Api",
+        stage_name="test",
+        throttle_rate_limit=5,
+        throttle_burst_limit=10,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+    )
+
+
+def new_function(stack: cdk.Stack, construct_id: str = "Fn") -> lambda_.Function:
+    return lambda_.Function(
+        stack,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(e, c): return {}"),
+    )
+
+
+def test_the_api_has_secure_defaults() -> None:
+    # Given a ServiceWebSocketApi with only its required props
+    stack = new_stack()
+    new_api(stack)
+    template = Template.from_stack(stack)
+    # Then it routes on the frame's action, and its stage is throttled, measured and logged
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Api", {"RouteSelectionExpression": "$request.body.action"}
+    )
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "test",
+            "AutoDeploy": True,
+            "DefaultRouteSettings": {
+                "DetailedMetricsEnabled": True,
+                "ThrottlingRateLimit": 5,
+                "ThrottlingBurstLimit": 10,
+            },
+            "AccessLogSettings": {"Format": Match.string_like_regexp('"connectionId"')},
+        },
+    )
+    template.has_resource(
+        "AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 7}, "DeletionPolicy": "Retain"}
+    )
+
+
+def test_connect_and_disconnect_routes_send_no_route_response_but_message_routes_do() -> None:
+    stack = new_stack()
+    api = new_api(stack)
+    api.add_lambda_route("$connect", new_function(stack, "Connect"))
+    api.add_lambda_route("send", new_function(stack, "Send"))
+    routes = Template.from_stack(stack).find_resources("AWS::ApiGatewayV2::Route")
+    selection = {
+        r["Properties"]["RouteKey"]: r["Properties"].get("RouteResponseSelectionExpression")
+        for r in routes.values()
+    }
+    assert selection == {"$connect": None, "send": "$default"}
+
+
+def test_manage_connections_is_granted_on_the_stage_and_method_only() -> None:
+    # Given a function granted POST on the API's connections
+    stack = new_stack()
+    api = new_api(stack)
+    fn = new_function(stack)
+    api.grant_manage_connections(fn, method="POST")
+    # Then its policy names this API's stage and POST, nothing wider
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    statements: list[dict[str, Any]] = [
+        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [statement] = [s for s in statements if s["Action"] == "execute-api:ManageConnections"]
+    assert json.dumps(statement["Resource"]).endswith('"/test/POST/@connections/*"]]}')
+
+
+def test_an_http_proxy_route_needs_an_https_url() -> None:
+    stack = new_stack()
+    api = new_api(stack)
+    with pytest.raises(ValueError, match="must be https://"):
+        HttpProxyRoute(stack, "Lookup", api=api.api, route_key="lookup", url="http://x.test")
+
+
+def test_monitoring_takes_a_topic_or_emails_not_both() -> None:
+    stack = new_stack()
+    topic = sns.Topic(stack, "Existing")
+    with pytest.raises(ValueError, match="either topic or alarm_emails"):
+        WebSocketApiMonitoring(stack, "Monitoring", api_id="abc", stage_name="test",
+                               topic=topic, alarm_emails=["ops@example.com"])  # fmt: skip
+
+
+def test_monitoring_alarms_go_to_an_existing_topic_when_given() -> None:
+    # Given an existing topic
+    stack = new_stack()
+    topic = sns.Topic(stack, "Existing")
+    # When monitoring uses it, Then every alarm notifies it and no other topic is created
+    WebSocketApiMonitoring(stack, "Monitoring", api_id="abc", stage_name="test", topic=topic)
+    template = Template.from_stack(stack)
+    assert len(template.find_resources("AWS::SNS::Topic")) == 1
+    topic_id = stack.get_logical_id(topic.node.default_child)  # type: ignore[arg-type]
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert alarms
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+
+
+def test_a_secure_queue_is_encrypted_tls_only_and_dead_letters_after_three_receives() -> None:
+    stack = new_stack()
+    SecureQueue(stack, "Queue", visibility_timeout=cdk.Duration.seconds(60))
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "SqsManagedSseEnabled": True,
+            "VisibilityTimeout": 60,
+            "RedrivePolicy": {"maxReceiveCount": 3, "deadLetterTargetArn": Match.any_value()},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
+    )
