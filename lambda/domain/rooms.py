@@ -3,6 +3,7 @@ delete. Functions take the ``Table`` as an argument so callers (and benchmarks) 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import dynamodel
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
     from dynamodel import Table
 
+CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,4096}\.[A-Za-z0-9_-]{1,128}")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -65,6 +67,12 @@ def list_rooms(
     table: Table, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
 ) -> tuple[list[Room], str | None]:
     """Newest rooms first (GSI1 ``ROOMS`` sorted by ``created_at``)."""
+    if cursor is not None and not CURSOR_PATTERN.fullmatch(cursor):
+        # Cursors are base64url + "." + base64url; anything else never reaches the library.
+        raise ValidationFailed(
+            "invalid pagination cursor",
+            [FieldProblem("query.cursor", "malformed pagination cursor")],
+        )
     try:
         page = table.query(Room, index="GSI1", limit=limit, cursor=cursor, reverse=True)
     except dynamodel.InvalidCursor as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from handlers.rest import ingest_consumer, rooms
@@ -14,12 +15,14 @@ if TYPE_CHECKING:
     from tests.handlers.conftest import FakeLambdaContext, HttpResult
 
 
-def sqs_event(bodies: list[Any]) -> dict[str, Any]:
+def sqs_event(bodies: list[Any], ids: list[str] | None = None) -> dict[str, Any]:
+    """Records with the given bodies; message ids are fresh unless given."""
     template = load_event("sqs_ingest.json")["Records"][0]
+    ids = ids or [str(uuid.uuid4()) for _ in bodies]
     records = []
-    for i, body in enumerate(bodies):
+    for message_id, body in zip(ids, bodies, strict=True):
         record = dict(template)
-        record["messageId"] = f"msg-{i}"
+        record["messageId"] = message_id
         record["body"] = body if isinstance(body, str) else json.dumps(body)
         records.append(record)
     return {"Records": records}
@@ -58,7 +61,8 @@ def test_valid_records_are_written_and_invalid_ones_reported(
 
     # Then only the invalid records are reported for retry, and the valid ones are messages
     failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
-    assert failed == ["msg-1", "msg-2", "msg-4", "msg-5"]
+    ids = [r["messageId"] for r in event["Records"]]
+    assert failed == [ids[1], ids[2], ids[4], ids[5]]
     bodies = sorted(item["body"]["S"] for item in messages_in(ddb, room_id))
     assert bodies == ["one", "two"]
 
@@ -77,3 +81,21 @@ def test_all_valid_batch_reports_no_failures(
 
     # Then nothing is reported as failed
     assert result == {"batchItemFailures": []}
+
+
+def test_redelivered_record_posts_the_message_once(
+    invoke: Callable[..., HttpResult], lambda_context: FakeLambdaContext, ddb: Any
+) -> None:
+    # Given a record that was already processed once
+    room_id = invoke(
+        rooms.handler, rest_event("rooms_create.json", headers={"Idempotency-Key": None})
+    ).body["room_id"]
+    event = sqs_event([{"room_id": room_id, "user_id": "p", "body": "once"}])
+    ingest_consumer.handler(event, lambda_context)
+
+    # When SQS delivers the same message again
+    result = ingest_consumer.handler(event, lambda_context)
+
+    # Then it succeeds without writing a second message
+    assert result == {"batchItemFailures": []}
+    assert len(messages_in(ddb, room_id)) == 1

@@ -3,10 +3,15 @@
 Each record's body is ``{"room_id", "user_id", "body"}``; it becomes a Message through the
 domain layer. A record that is invalid or names an unknown room fails alone (reported in
 ``batchItemFailures``), so SQS retries only it and moves it to the DLQ after three receives.
+
+SQS delivers at least once: each record runs through Powertools Idempotency keyed on its
+SQS ``messageId``, so a redelivered record replays its first result instead of posting the
+message twice. Failed records leave no idempotency record and are retried normally.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,9 +26,13 @@ from shared.http import parse_json, raw_body
 from domain.messages import create_message
 from domain.runtime import get_table
 from domain.validation import INGEST_MESSAGE, check_id
+from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
@@ -34,10 +43,9 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@tracer.capture_method
-def record_handler(record: SQSRecord) -> str:
-    """Write one message; any exception marks just this record as failed."""
-    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.body, False)))
+def _ingest(record: dict[str, Any]) -> str:
+    """Write one message from a raw SQS record; return its message id."""
+    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.get("body"), False)))
     room_id = check_id(data["room_id"], "body.room_id")
     message = create_message(
         get_table(), room_id=room_id, user_id=data["user_id"], body=data["body"]
@@ -46,10 +54,33 @@ def record_handler(record: SQSRecord) -> str:
     return message.message_id
 
 
+@cache
+def _idempotent_ingest() -> tuple[Callable[..., str], IdempotencyConfig]:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+    config = IdempotencyConfig(
+        event_key_jmespath="messageId",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=RECORD_TTL_SECONDS,
+    )
+    wrapped: Callable[..., str] = idempotent_function(
+        data_keyword_argument="record", persistence_store=persistence_store(), config=config
+    )(_ingest)
+    return wrapped, config
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> str:
+    """Ingest one record once; any exception marks just this record as failed."""
+    ingest, _ = _idempotent_ingest()
+    return ingest(record=record.raw_event)
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _idempotent_ingest()[1].register_lambda_context(context)
     if not event.get("Records"):
         # Powertools refuses an empty batch; SQS never sends one, but a test event might.
         return {"batchItemFailures": []}

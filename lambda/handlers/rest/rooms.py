@@ -22,6 +22,7 @@ from domain.errors import BadRequest, Conflict, FieldProblem
 from domain.runtime import get_table
 from domain.validation import CREATE_MESSAGE, CREATE_ROOM, UPDATE_ROOM, check_id
 from handlers.rest.api import build_resolver, etag, if_match, json_body, query_int, user_id
+from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,8 +34,6 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = build_resolver()
-
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 
 # ---------------------------------------------------------------------------- creates
@@ -63,29 +62,17 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
 @cache
 def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     """``_create`` wrapped by Powertools Idempotency (built once per container, on first use,
-    so cold imports stay cheap). Records live on the single table under their own pk."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    so cold imports stay cheap)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
-    table = get_table()
-    store = DynamoDBPersistenceLayer(
-        table_name=table.name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        expiry_attr="expires_at",
-        boto3_client=table.client(),
-    )
     config = IdempotencyConfig(
         event_key_jmespath="[key, user, route]",
         payload_validation_jmespath="body_sha256",
         raise_on_no_idempotency_key=True,
-        expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+        expires_after_seconds=RECORD_TTL_SECONDS,
     )
     wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="request", persistence_store=store, config=config
+        data_keyword_argument="request", persistence_store=persistence_store(), config=config
     )(_create)
     return wrapped, config
 
