@@ -42,6 +42,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def create_single_table(endpoint: str, name: str, region: str) -> None:
     """The deployed table's layout: pk/sk, GSI1 and GSI2 (string keys), TTL on expires_at."""
     client: Any = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
+    if name in client.list_tables()["TableNames"]:
+        return  # the package fixture ran before in this session (xdist interleaving)
     attrs = ["pk", "sk", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
     client.create_table(
         TableName=name,
@@ -96,9 +98,10 @@ def _reset_container_caches() -> None:
     secrets_provider.cache_clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws_env(moto_server: str) -> Iterator[dict[str, str]]:
-    """Create the table and secret on moto and export the function environment."""
+    """Create the table and secret on moto and export the function environment for this
+    package's tests only (restored afterwards, so other packages never see it)."""
     create_single_table(moto_server, TABLE, REGION)
     secrets: Any = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_server)
     arn = secrets.create_secret(
@@ -130,7 +133,7 @@ def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ddb(aws_env: dict[str, str]) -> Any:
     """A plain boto3 client on the moto table, for assertions on what was written."""
     return boto3.client(
