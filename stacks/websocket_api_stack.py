@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 
 from serverless_api_constructs import (
@@ -49,6 +50,8 @@ SERVICE = "rooms-websocket"
 METRICS_NAMESPACE = "RoomsService"
 #: Concurrent @connections posts per send (see docs/websocket-api.md, "Broadcast").
 BROADCAST_CONCURRENCY = 12
+#: Failed deliveries (5xx, timeouts; not 410) per 5 minutes that page the on-call.
+DELIVERY_FAILURE_THRESHOLD = 10
 #: Memory (hence CPU) of the functions that broadcast.
 BROADCAST_MEMORY_MB = 1024
 #: Path appended to ``config.upstream_url`` for the ``lookup`` route (httpbin echoes it).
@@ -261,6 +264,28 @@ class WebSocketApiStack(cdk.Stack):
             stage_name=config.name,
             functions={name: fn.function for name, fn in self.functions.items()},
             alarm_emails=[config.alarm_email],
+        )
+        # What API Gateway cannot see: members the broadcast could not reach, and published
+        # frames that ended in the dead-letter queue.
+        self.monitoring.add_alarm(
+            "DeliveryFailures",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="DeliveryFailed",
+                dimensions_map={"service": SERVICE},
+                statistic="Sum",
+                period=cdk.Duration.minutes(5),
+            ),
+            DELIVERY_FAILURE_THRESHOLD,
+            "Broadcasts failed to reach connected members (not counting gone connections)",
+        )
+        self.monitoring.add_alarm(
+            "PublishDeadLetters",
+            self.publish_queue.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum"
+            ),
+            1,
+            "Published frames failed 3 times and wait in the dead-letter queue",
         )
         self._acknowledge_unauthenticated_routes()
 

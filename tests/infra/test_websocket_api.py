@@ -322,3 +322,28 @@ def test_a_client_error_spike_alarms_as_a_share_of_messages(
     assert "100 * clientErrors / messages" in expression["Expression"]
     assert spike["Threshold"] == 10
     assert spike["AlarmActions"]
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_failed_deliveries_and_dead_lettered_publishes_alarm_to_the_topic(
+    template: Callable[[str], Template], path: str
+) -> None:
+    t = template(path)
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "RoomsService",
+            "MetricName": "DeliveryFailed",
+            "Dimensions": [{"Name": "service", "Value": "rooms-websocket"}],
+            "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],
+        },
+    )
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Threshold": 1,
+            "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],
+        },
+    )

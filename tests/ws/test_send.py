@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from domain.models import Message, Room
@@ -9,8 +10,13 @@ from domain.realtime.entities import LiveConnection, RoomMember
 from handlers.ws import runtime
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.ws.conftest import Client
     from tests.ws.management_endpoint import ManagementEndpoint
+
+
+METRICS = {"Delivered", "DeliveryFailed", "StaleConnectionsRemoved"}
 
 
 def members_of_lobby(ws: Client, *connection_ids: str) -> None:
@@ -124,3 +130,19 @@ def test_a_large_room_is_delivered_across_dynamodb_pages(
     ack = ws.frame("conn-000", action="send", room_id="lobby", body="to everyone")
     assert ack["delivered"] == 60
     assert endpoint_a.receivers() == set(ids)
+
+
+def test_a_broadcast_publishes_its_outcome_as_metrics(
+    ws: Client, endpoint_a: ManagementEndpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given three members, one failing and one gone
+    members_of_lobby(ws, "conn-1", "broken", "stale")
+    endpoint_a.failing.add("broken")
+    endpoint_a.gone.add("stale")
+    capsys.readouterr()
+    # When a message is sent
+    ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    # Then the outcome is published in CloudWatch's embedded metric format
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    [values] = [{k: v for k, v in e.items() if k in METRICS} for e in emf]
+    assert values == {"Delivered": [1.0], "DeliveryFailed": [1.0], "StaleConnectionsRemoved": [1.0]}

@@ -31,11 +31,12 @@ def process(record: dict[str, Any]) -> str:
         return "missing_connection_id"
     try:
         frame = frames.send_frame(frames.parse(record.get("body")))
-        rooms.send_message(
+        result = rooms.send_message(
             runtime.table(), runtime.broadcaster(), connection_id=connection_id, frame=frame
         )
     except frames.FrameError as error:
         return error.code
+    runtime.record_delivery(result.delivery, result.removed_stale)
     return "sent"
 
 

@@ -19,7 +19,16 @@ from domain.realtime.broadcast import Broadcaster
 from dynamodel import Table
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
+
+    from domain.realtime.broadcast import Delivery
     from domain.realtime.frames import FrameError
+
+#: Custom metrics of a broadcast (namespace ``POWERTOOLS_METRICS_NAMESPACE``, dimension
+#: ``service``): the stack alarms on failed deliveries.
+DELIVERED = "Delivered"
+DELIVERY_FAILED = "DeliveryFailed"
+STALE_REMOVED = "StaleConnectionsRemoved"
 
 
 @cache
@@ -32,6 +41,24 @@ def table() -> Table:
 @cache
 def broadcaster() -> Broadcaster:
     return Broadcaster.from_env()
+
+
+@cache
+def metrics() -> Metrics:
+    from aws_lambda_powertools import Metrics
+
+    return Metrics()
+
+
+def record_delivery(delivery: Delivery, removed_stale: int) -> None:
+    """Publish a broadcast's outcome as CloudWatch metrics (embedded metric format)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    recorder = metrics()
+    recorder.add_metric(name=DELIVERED, unit=MetricUnit.Count, value=len(delivery.delivered))
+    recorder.add_metric(name=DELIVERY_FAILED, unit=MetricUnit.Count, value=len(delivery.failed))
+    recorder.add_metric(name=STALE_REMOVED, unit=MetricUnit.Count, value=removed_stale)
+    recorder.flush_metrics()
 
 
 def region() -> str:

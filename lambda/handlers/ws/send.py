@@ -35,6 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("rejected frame", extra={"error": error.code})
         return runtime.error_reply(error, event)
     delivery = result.delivery
+    runtime.record_delivery(delivery, result.removed_stale)
     logger.info(
         "message sent",
         extra={"room_id": frame.room_id, "message_id": result.message.message_id,

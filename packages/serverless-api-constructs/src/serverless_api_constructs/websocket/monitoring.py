@@ -95,24 +95,8 @@ class WebSocketApiMonitoring(Construct):
             )
 
         self.alarms: list[cloudwatch.Alarm] = []
-
-        def alarm(
-            construct_id: str, target: cloudwatch.IMetric, threshold: float, description: str
-        ) -> cloudwatch.Alarm:
-            made = cloudwatch.Alarm(
-                self,
-                construct_id,
-                metric=target,
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            made.add_alarm_action(action)
-            made.add_ok_action(action)
-            self.alarms.append(made)
-            return made
+        self._action = action
+        alarm = self.add_alarm
 
         alarm(
             "IntegrationErrors",
@@ -175,3 +159,31 @@ class WebSocketApiMonitoring(Construct):
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)
         )
+
+    def add_alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        description: str,
+    ) -> cloudwatch.Alarm:
+        """An alarm (``metric >= threshold`` in one period, missing data not breaching) that
+        notifies the topic on alarm and on recovery. Alarms added after construction also get
+        a graph of their own on the dashboard."""
+        made = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        made.add_alarm_action(self._action)
+        made.add_ok_action(self._action)
+        self.alarms.append(made)
+        dashboard: cloudwatch.Dashboard | None = getattr(self, "dashboard", None)
+        if dashboard is not None:
+            dashboard.add_widgets(cloudwatch.AlarmWidget(alarm=made, title=description, width=12))
+        return made
