@@ -106,6 +106,8 @@ class RestApiStack(cdk.Stack):
             log_retention=self.log_retention,
             service=SERVICE,
             metrics_namespace=METRICS_NAMESPACE,
+            # The handlers' settings require the table variables even where unused.
+            environment=self._table_environment(),
         )
         self.token_secret: secretsmanager.ISecret = self.token_authorizer.secret
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
@@ -162,14 +164,18 @@ class RestApiStack(cdk.Stack):
 
     # --- functions and queue ---------------------------------------------------------------
 
-    def _function(self, name: str, handler: str) -> lambda_.IFunction:
+    def _table_environment(self) -> dict[str, str]:
+        """The table and its regions, this stack's region first (the order reads fail over)."""
         regions = (self.region, *(r for r in self.config.regions if r != self.region))
+        return {"TABLE_NAME": self.table.table_name, "TABLE_REGIONS": ",".join(regions)}
+
+    def _function(self, name: str, handler: str) -> lambda_.IFunction:
         environment = {}
         if name not in STANDALONE_FUNCTIONS:
             environment = {
-                "TABLE_NAME": self.table.table_name,
-                "TABLE_REGIONS": ",".join(regions),
+                **self._table_environment(),
                 "TOKEN_SECRET_ARN": self.token_secret.secret_arn,
+                "CORS_ALLOW_ORIGINS": ",".join(self.config.cors_allow_origins),
             }
         service_function = ServiceFunction(
             self,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.infra.rest_methods import DEV, PROD_REPLICA, REST_STACKS, method
+from tests.infra.rest_methods import DEV, PROD, PROD_REPLICA, REST_STACKS, method
 
 if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
@@ -108,6 +108,24 @@ def test_functions_know_the_table_its_regions_and_the_token_secret(
     assert variables["TABLE_REGIONS"] == regions
     assert "TABLE_NAME" in variables
     assert "TOKEN_SECRET_ARN" in variables
+
+
+@pytest.mark.parametrize("stack", REST_STACKS)
+def test_the_authorizer_gets_the_table_variables_its_settings_require(
+    stacks: StackTemplates, stack: str
+) -> None:
+    _, authorizer = _function(stacks, stack, "handlers.authorizer.handler")
+    assert {"TABLE_NAME", "TABLE_REGIONS", "TOKEN_SECRET_ARN"} <= set(
+        authorizer["Environment"]["Variables"]
+    )
+
+
+@pytest.mark.parametrize(("stack", "origins"), [(DEV, "*"), (PROD, "https://app.example.com")])
+def test_lambda_routes_answer_cors_for_the_stage_origins(
+    stacks: StackTemplates, stack: str, origins: str
+) -> None:
+    _, rooms = _function(stacks, stack, "handlers.rest.rooms.handler")
+    assert rooms["Environment"]["Variables"]["CORS_ALLOW_ORIGINS"] == origins
 
 
 @pytest.mark.parametrize("handler", ["handlers.rest.report.handler", "handlers.rest.admin.handler"])
