@@ -95,6 +95,8 @@ def test_execution_logging_has_the_account_cloudwatch_role(stacks: StackTemplate
     role = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     policies = stacks[DEV]["Resources"][role]["Properties"]["ManagedPolicyArns"]
     assert "AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(policies)
+    # Shared by every API of the account and region: it outlives this stack
+    assert stacks[DEV]["Resources"][role]["DeletionPolicy"] == "Retain"
 
 
 def test_dashboard_shows_api_lambda_table_and_queue_metrics(stacks: StackTemplates) -> None:

@@ -94,7 +94,9 @@ class SecureRestApi(Construct):
             description=description,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            # The role is account-wide (the last API deployed sets it): deleting one stack must
+            # not take execution logging away from the other APIs of the account and region.
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             policy=_resource_policy(ip_allow_list, ip_deny_list, anonymous_methods),
             default_cors_preflight_options=(
                 apigateway.CorsOptions(
