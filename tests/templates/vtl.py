@@ -12,6 +12,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -59,8 +60,11 @@ class Util:
         for char in str(value):
             if char in _JS_ESCAPES:
                 out.append(_JS_ESCAPES[char])
-            elif ord(char) < 32 or ord(char) > 0x7E:
-                out.append(f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else char)
+            elif ord(char) < 32 or ord(char) > 0x7F:
+                # Java strings are UTF-16: characters beyond the BMP escape as a surrogate pair.
+                units = char.encode("utf-16-be")
+                for i in range(0, len(units), 2):
+                    out.append(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04X}")
             else:
                 out.append(char)
         return JavaString("".join(out))
@@ -115,6 +119,13 @@ class Input:
         return JavaString("") if value is None else _java(value)
 
 
+@cache
+def _compiled(text: str) -> airspeed.Template:
+    template = airspeed.Template(text)
+    template.ensure_compiled()
+    return template
+
+
 def render(
     name: str,
     *,
@@ -127,7 +138,7 @@ def render(
     # Velocity (Java) takes backslashes in string literals literally, airspeed unescapes them:
     # doubling them makes airspeed see what API Gateway sees. Our templates use backslashes
     # only inside string literals (regular expressions), never in output text.
-    template = airspeed.Template(text.replace("\\", "\\\\"))
+    template = _compiled(text.replace("\\", "\\\\"))
     return str(
         template.merge(
             {"input": request or Input(), "util": Util(), "context": _java(context or {})}
