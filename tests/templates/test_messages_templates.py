@@ -66,6 +66,11 @@ def test_room_id_cannot_escape_the_key_condition(context: dict[str, Any]) -> Non
     assert query["ExpressionAttributeValues"][":pk"] == {"S": 'ROOM#x"}, ":pk2": {"S": "CONN#'}
 
 
+def test_a_cursor_that_is_not_base64_gives_dynamodb_an_empty_key(context: dict[str, Any]) -> None:
+    query = _query(context, cursor="not base64!")
+    assert query["ExclusiveStartKey"]["sk"] == {"S": ""}
+
+
 def test_response_maps_items_to_the_message_json(context: dict[str, Any]) -> None:
     # Given a recorded Query result with a body full of characters that need escaping
     request = Input(body=recorded("dynamodb_query_messages"))

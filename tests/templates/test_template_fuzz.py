@@ -43,6 +43,22 @@ def _digits(value: str) -> bool:
 
 
 @FUZZ
+@given(cursor=TEXT.filter(bool))
+def test_a_cursor_that_is_not_base64_yields_an_empty_start_key(cursor: str) -> None:
+    # Given any cursor text; when it is not canonical base64 DynamoDB gets an empty sort key,
+    # which it refuses with a 400 (mapped to "Invalid limit or cursor"), never a mapping error.
+    request = Input(path_params={"room_id": "r1"}, query={"cursor": cursor})
+    query = json.loads(render("messages_request", TABLE_NAME="t", request=request, context=CONTEXT))
+    start = query["ExclusiveStartKey"]["sk"]["S"]
+    try:
+        decoded = base64.b64decode(cursor, validate=True).decode(errors="replace")
+    except ValueError:
+        assert start == ""
+    else:
+        assert start in (decoded, "")
+
+
+@FUZZ
 @given(room_id=TEXT, limit=st.one_of(TEXT, NUMBERS), cursor_key=TEXT.filter(bool))
 def test_messages_query_stays_in_the_room_whatever_the_input(
     room_id: str, limit: str, cursor_key: str

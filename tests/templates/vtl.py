@@ -77,7 +77,8 @@ class Util:
         return JavaString(base64.b64encode(str(value).encode()).decode())
 
     def base64Decode(self, value: str) -> JavaString:
-        return JavaString(base64.b64decode(str(value).encode()).decode())
+        # Java decodes malformed UTF-8 to U+FFFD rather than failing.
+        return JavaString(base64.b64decode(str(value).encode()).decode(errors="replace"))
 
 
 def _json_path(document: Any, path: str) -> Any:
