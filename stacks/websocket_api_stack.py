@@ -100,8 +100,9 @@ class WebSocketApiStack(cdk.Stack):
         )
         environment = {
             "TABLE_NAME": table.table_name,
-            # This region first: writes go to the local replica of the global table.
-            "TABLE_REGIONS": ",".join([region, *other_regions]),
+            # Only the local replica: every item the API needs is replicated here, the grants
+            # name this replica alone, and a region whose table is down has no working API.
+            "TABLE_REGIONS": region,
             "BROADCAST_CONCURRENCY": str(broadcast_concurrency),
         }
 

@@ -347,3 +347,16 @@ def test_failed_deliveries_and_dead_lettered_publishes_alarm_to_the_topic(
             "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],
         },
     )
+
+
+@pytest.mark.parametrize(("path", "region"), [(PROD_EU, "eu-west-1"), (PROD_US, "us-east-1")])
+def test_functions_use_their_regions_replica_and_the_broadcast_settings(
+    stacks: StackTemplates, path: str, region: str
+) -> None:
+    functions = stacks.resources(path, "AWS::Lambda::Function")
+    send = functions[function_by_handler(stacks, path, "handlers.ws.send.handler")]["Properties"]
+    variables = send["Environment"]["Variables"]
+    assert variables["TABLE_REGIONS"] == region
+    assert variables["BROADCAST_CONCURRENCY"] == "12"
+    assert send["MemorySize"] == 1024
+    assert send["Timeout"] == 28

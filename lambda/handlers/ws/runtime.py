@@ -1,8 +1,8 @@
 """What every WebSocket handler shares: settings from the environment, the table and the
 broadcaster (created once per container), and the route-response helpers.
 
-Environment: ``TABLE_NAME``, ``TABLE_REGIONS`` (this region first: writes go to the local
-replica of the global table), ``BROADCAST_CONCURRENCY``, and for tests only
+Environment: ``TABLE_NAME``, ``TABLE_REGIONS`` (this region only: the local replica of the
+global table), ``BROADCAST_CONCURRENCY``, and for tests only
 ``DYNAMODB_ENDPOINT_URL`` / ``MANAGEMENT_ENDPOINT_URL`` (a local management API instead of
 ``https://{domainName}/{stage}``).
 """
