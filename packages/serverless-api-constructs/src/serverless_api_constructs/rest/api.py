@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from . import defaults
 from .access_log import access_log_format
 from .errors import add_gateway_responses
 from .web_acl import RegionalWebAcl
@@ -18,20 +19,8 @@ from .web_acl import RegionalWebAcl
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-#: Name of the one deployment stage (part of every URL: ``https://.../v1/rooms``).
-DEFAULT_STAGE_NAME = "v1"
-#: Headers a browser may send on CORS requests (IAM-signed and idempotent calls included).
-CORS_ALLOW_HEADERS: tuple[str, ...] = (
-    "Authorization",
-    "Content-Type",
-    "Idempotency-Key",
-    "If-Match",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Api-Key",
-)
-CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location")
-CORS_MAX_AGE = Duration.hours(1)
+#: Kept for callers that build URLs (the OpenAPI document's server).
+DEFAULT_STAGE_NAME = defaults.STAGE_NAME
 
 
 @dataclass(frozen=True)
@@ -102,9 +91,9 @@ class SecureRestApi(Construct):
                 apigateway.CorsOptions(
                     allow_origins=list(cors_allow_origins),
                     allow_methods=apigateway.Cors.ALL_METHODS,
-                    allow_headers=list(CORS_ALLOW_HEADERS),
-                    expose_headers=list(CORS_EXPOSE_HEADERS),
-                    max_age=CORS_MAX_AGE,
+                    allow_headers=list(defaults.CORS_ALLOW_HEADERS),
+                    expose_headers=list(defaults.CORS_EXPOSE_HEADERS),
+                    max_age=defaults.CORS_MAX_AGE,
                 )
                 if cors_allow_origins
                 else None

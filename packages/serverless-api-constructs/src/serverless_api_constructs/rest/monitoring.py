@@ -14,6 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from .. import defaults
+from .defaults import ALARM_PERIOD, P99_LATENCY_MS, SERVER_ERROR_RATE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,10 +24,8 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
 
-#: Alarm thresholds (override per call). A page means a user-visible problem right now.
-SERVER_ERROR_RATE = 0.01  # share of requests answered 5xx, per 5 minutes
-P99_LATENCY_MS = 2500
-PERIOD = Duration.minutes(5)
+# Thresholds and period: see defaults.py (thresholds are overridable per call).
+PERIOD = ALARM_PERIOD
 WIDTH = 8
 
 

@@ -17,10 +17,11 @@ from aws_cdk import aws_elasticloadbalancingv2_targets as targets
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .defaults import HTTP_PORT, MAX_AZS
+
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
-HTTP_PORT = 80
 _NO_ACCESS_LOGS = (
     "Internal load balancer reachable only through the API's VPC link; every request is "
     "already in the API access log with its request id, so LB access logs would duplicate it."
@@ -46,7 +47,7 @@ class PrivateHttpBackend(Construct):
         function: lambda_.IFunction,
         log_retention: logs.RetentionDays,
         existing_vpc: ec2.IVpc | None = None,
-        max_azs: int = 2,
+        max_azs: int = MAX_AZS,
     ) -> None:
         super().__init__(scope, construct_id)
         if existing_vpc is None:

@@ -11,16 +11,13 @@ from constructs import Construct
 
 from .. import defaults
 from ..function import ServiceFunction
+from . import defaults as rest_defaults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_logs as logs
-
-
-#: Authorizer results are cached per token for this long (the policy allows the whole stage).
-AUTHORIZER_CACHE_TTL = Duration.minutes(5)
 
 
 class TokenRequestAuthorizer(Construct):
@@ -58,7 +55,7 @@ class TokenRequestAuthorizer(Construct):
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     secret_string_template="{}",
                     generate_string_key="signing_key",
-                    password_length=64,
+                    password_length=rest_defaults.SIGNING_KEY_LENGTH,
                     exclude_punctuation=True,
                 ),
                 removal_policy=defaults.STATEFUL_REMOVAL_POLICY,
@@ -101,6 +98,6 @@ class TokenRequestAuthorizer(Construct):
                 construct_id,
                 handler=self.function,
                 identity_sources=[apigateway.IdentitySource.header("Authorization")],
-                results_cache_ttl=cache_ttl or AUTHORIZER_CACHE_TTL,
+                results_cache_ttl=cache_ttl or rest_defaults.AUTHORIZER_CACHE_TTL,
             )
         return self._rest_authorizers[construct_id]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from .. import defaults
-
-#: Password policy of every user pool of this package.
-PASSWORD_MIN_LENGTH = 12
-TEMPORARY_PASSWORD_VALIDITY = Duration.days(3)
+from .defaults import PASSWORD_MIN_LENGTH, TEMPORARY_PASSWORD_VALIDITY
 
 
 class ApiUserPool(Construct):

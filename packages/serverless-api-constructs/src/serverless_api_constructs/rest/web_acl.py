@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from .defaults import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-#: AWS managed rule groups evaluated in this order (cheapest and broadest first).
-MANAGED_RULE_GROUPS: tuple[str, ...] = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-)
-#: The rate-based rule counts requests per source IP over this many seconds.
-RATE_WINDOW_SECONDS = 300
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

@@ -1,0 +1,57 @@
+"""Secure defaults of the REST constructs, kept in one place.
+
+Each value is what a construct uses when its caller passes nothing (or, for fixed policies,
+what it always applies); the construct's docstring names the keyword argument that overrides it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+
+# --- SecureRestApi -------------------------------------------------------------------------
+#: Name of the one deployment stage (part of every URL: ``https://.../v1/rooms``).
+STAGE_NAME = "v1"
+#: Headers a browser may send on CORS requests (IAM-signed and idempotent calls included).
+CORS_ALLOW_HEADERS: tuple[str, ...] = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Api-Key",
+)
+CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location")
+#: Browsers may cache a preflight answer this long.
+CORS_MAX_AGE = Duration.hours(1)
+
+# --- TokenRequestAuthorizer ----------------------------------------------------------------
+#: Authorizer results are cached per token for this long (the policy allows the whole stage).
+AUTHORIZER_CACHE_TTL = Duration.minutes(5)
+#: Length of the generated HS256 signing key (alphanumeric characters).
+SIGNING_KEY_LENGTH = 64
+
+# --- ApiUserPool ---------------------------------------------------------------------------
+#: Passwords need this many characters and every character class.
+PASSWORD_MIN_LENGTH = 12
+TEMPORARY_PASSWORD_VALIDITY = Duration.days(3)
+
+# --- RegionalWebAcl ------------------------------------------------------------------------
+#: AWS managed rule groups evaluated in this order (cheapest and broadest first).
+MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+#: The rate-based rule counts requests per source IP over this many seconds.
+RATE_WINDOW_SECONDS = 300
+
+# --- ApiMonitoring -------------------------------------------------------------------------
+#: Alarm thresholds. A page means a user-visible problem right now.
+SERVER_ERROR_RATE = 0.01  # share of requests answered 5xx, per period
+P99_LATENCY_MS = 2500
+ALARM_PERIOD = Duration.minutes(5)
+
+# --- PrivateHttpBackend --------------------------------------------------------------------
+HTTP_PORT = 80
+MAX_AZS = 2
