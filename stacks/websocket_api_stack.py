@@ -179,7 +179,7 @@ class WebSocketApiStack(cdk.Stack):
             "Connect": (["dynamodb:PutItem"], False),
             "Disconnect": (["dynamodb:Query", "dynamodb:BatchWriteItem"], True),
             "Join": (["dynamodb:GetItem", "dynamodb:PutItem"], False),
-            "Leave": (["dynamodb:GetItem", "dynamodb:DeleteItem"], False),
+            "Leave": (["dynamodb:DeleteItem"], False),
             "Send": (write_room, True),
             "PublishConsumer": (write_room, True),
         }

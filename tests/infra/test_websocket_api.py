@@ -252,11 +252,26 @@ def test_in_a_multi_region_stage_senders_may_also_post_to_the_other_regions_stag
         assert connection_grants(stacks, path, handler) == set()
 
 
-@pytest.mark.parametrize("path", ALL)
-def test_connect_may_only_put_items(stacks: StackTemplates, path: str) -> None:
-    statements = policy_statements(stacks, path, "handlers.ws.connect.handler")
-    dynamodb = [s["Action"] for s in statements if "dynamodb" in json.dumps(s["Action"])]
-    assert dynamodb == ["dynamodb:PutItem"]
+BROADCAST_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem",
+                     "dynamodb:Query", "dynamodb:UpdateItem"]  # fmt: skip
+TABLE_ACTIONS = {
+    "handlers.ws.connect.handler": ["dynamodb:PutItem"],
+    "handlers.ws.disconnect.handler": ["dynamodb:BatchWriteItem", "dynamodb:Query"],
+    "handlers.ws.join.handler": ["dynamodb:GetItem", "dynamodb:PutItem"],
+    "handlers.ws.leave.handler": ["dynamodb:DeleteItem"],
+    "handlers.ws.send.handler": BROADCAST_ACTIONS,
+    "handlers.ws.publish_consumer.handler": BROADCAST_ACTIONS,
+}
+
+
+@pytest.mark.parametrize("path", [DEV, PROD_US])
+@pytest.mark.parametrize(("handler", "actions"), TABLE_ACTIONS.items())
+def test_each_function_may_only_call_the_table_actions_its_code_path_needs(
+    stacks: StackTemplates, path: str, handler: str, actions: list[str]
+) -> None:
+    statements = policy_statements(stacks, path, handler)
+    granted = [s["Action"] for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+    assert granted == [actions if len(actions) > 1 else actions[0]]
 
 
 @pytest.mark.parametrize("path", ALL)

@@ -14,7 +14,7 @@ from domain.models import Message, Room
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.entities import LiveConnection, RoomMember
 from domain.realtime.frames import FrameError, SendFrame, encode
-from dynamodel import Create, NotFound, TransactionCancelled, Update
+from dynamodel import ConditionFailed, Create, NotFound, TransactionCancelled, Update
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,11 +72,18 @@ def join_room(table: Table, *, connection_id: str, room_id: str) -> RoomMember:
 
 
 def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
-    """End the connection's membership of the room."""
-    if table.find(RoomMember, room_id=room_id, connection_id=connection_id) is None:
-        raise FrameError("not_a_member", f"this connection has not joined room {room_id!r}",
-                         field="room_id")  # fmt: skip
-    table.delete(RoomMember, room_id=room_id, connection_id=connection_id)
+    """End the connection's membership of the room (one conditional delete)."""
+    try:
+        table.delete(
+            RoomMember,
+            condition=RoomMember.connection_id.exists(),
+            room_id=room_id,
+            connection_id=connection_id,
+        )
+    except ConditionFailed:
+        raise FrameError(
+            "not_a_member", f"this connection has not joined room {room_id!r}", field="room_id"
+        ) from None
 
 
 def send_message(
