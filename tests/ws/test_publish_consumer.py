@@ -7,6 +7,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.models import Message
 from handlers.ws import publish_consumer, runtime
@@ -61,8 +63,9 @@ def test_a_queued_frame_is_stored_and_delivered_to_the_room(
         (json.dumps({"action": "publish", "room_id": "lobby"}), "conn-1"),
         (json.dumps({"action": "publish", "room_id": "lobby", "body": "hi"}), "stranger"),
         (json.dumps({"action": "publish", "room_id": "lobby", "body": "hi"}), None),
+        (json.dumps({"action": "send", "room_id": "lobby", "body": "hi"}), "conn-1"),
     ],
-    ids=["not-json", "no-body", "not-a-member", "no-connection-id"],
+    ids=["not-json", "no-body", "not-a-member", "no-connection-id", "not-a-publish-frame"],
 )
 def test_a_bad_queued_frame_is_dropped_without_retry_or_write(
     member: Client, endpoint_a: ManagementEndpoint, body: str, connection_id: str | None
@@ -91,3 +94,27 @@ def test_a_database_outage_fails_only_that_record_for_retry(
     assert result == {
         "batchItemFailures": [{"itemIdentifier": sqs_event()["Records"][0]["messageId"]}]
     }
+
+
+@settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.text(max_size=200) | st.binary(max_size=100).map(lambda b: b.decode("latin-1")))
+def test_any_queued_body_that_is_not_a_valid_frame_is_dropped_quietly(
+    ws: Client, endpoint_a: ManagementEndpoint, body: str
+) -> None:
+    # Given a member (set up once) and a queued record with an arbitrary body
+    if not hasattr(ws, "baseline"):
+        ws.create_room("lobby")
+        ws.connect("conn-1")
+        ws.frame("conn-1", action="join", room_id="lobby")
+        endpoint_a.reset()
+        ws.baseline = ws.items()  # type: ignore[attr-defined]
+    # When the consumer handles it
+    result = publish_consumer.handler(sqs_event(body), ws.context)
+    # Then it never raises or asks for a retry, and writes or delivers nothing
+    assert result == {"batchItemFailures": []}
+    assert ws.items() == ws.baseline  # type: ignore[attr-defined]
+    assert endpoint_a.receivers() == set()

@@ -30,7 +30,10 @@ def process(record: dict[str, Any]) -> str:
     if not connection_id:
         return "missing_connection_id"
     try:
-        frame = frames.send_frame(frames.parse(record.get("body")))
+        raw = frames.parse(record.get("body"))
+        if raw["action"] != "publish":  # only the publish route puts frames on this queue
+            return "unexpected_action"
+        frame = frames.send_frame(raw)
         result = rooms.send_message(
             runtime.table(), runtime.broadcaster(), connection_id=connection_id, frame=frame
         )
