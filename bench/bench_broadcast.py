@@ -48,8 +48,9 @@ def broadcast_seconds(broadcaster: Broadcaster, recipients: list[Recipient]) -> 
     delivery = broadcaster.deliver(recipients, data)
     elapsed = time.perf_counter() - start
     if len(delivery.delivered) != len(recipients):
-        raise SystemExit(f"only {len(delivery.delivered)}/{len(recipients)} delivered: "
-                         f"{delivery.failed[:3]}")  # fmt: skip
+        raise SystemExit(
+            f"only {len(delivery.delivered)}/{len(recipients)} delivered: {delivery.failed[:3]}"
+        )
     return elapsed
 
 
@@ -89,16 +90,22 @@ def main() -> int:
     ideal = args.connections * args.delay / args.concurrency
     ratio = measured / ideal
     sequential_total = per_post * args.connections
-    print(f"broadcast to {args.connections} connections, {args.delay * 1000:.0f} ms per post, "
-          f"concurrency {args.concurrency}")  # fmt: skip
+    print(
+        f"broadcast to {args.connections} connections, {args.delay * 1000:.0f} ms per post, "
+        f"concurrency {args.concurrency}"
+    )
     print(f"  runs (s):                 {', '.join(f'{r:.3f}' for r in runs)}")
     print(f"  measured (median):        {measured:.3f} s")
     print(f"  ideal (N x delay / C):    {ideal:.3f} s")
     print(f"  ratio measured / ideal:   {ratio:.3f}  (budget {BUDGET})")
-    print(f"  baseline per post (C=1):  {per_post * 1000:.1f} ms "
-          f"(overhead over the delay: {(per_post - args.delay) * 1000:.1f} ms)")  # fmt: skip
-    print(f"  sequential estimate:      {sequential_total:.2f} s -> speed-up "
-          f"{sequential_total / measured:.1f}x")  # fmt: skip
+    print(
+        f"  baseline per post (C=1):  {per_post * 1000:.1f} ms "
+        f"(overhead over the delay: {(per_post - args.delay) * 1000:.1f} ms)"
+    )
+    print(
+        f"  sequential estimate:      {sequential_total:.2f} s -> speed-up "
+        f"{sequential_total / measured:.1f}x"
+    )
     if ratio > BUDGET:
         print(f"FAIL: ratio {ratio:.3f} > {BUDGET}")
         return 1

@@ -173,8 +173,13 @@ class WebSocketApiStack(cdk.Stack):
         # Least privilege: each function gets the DynamoDB actions its code path calls, on the
         # table and (where it queries by connection) GSI1 only, and the key actions DynamoDB
         # needs to use the customer-managed key on its behalf.
-        write_room = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
-                      "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]  # fmt: skip
+        write_room = [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",
+        ]
         grants: dict[str, tuple[list[str], bool]] = {
             "Connect": (["dynamodb:PutItem"], False),
             "Disconnect": (["dynamodb:Query", "dynamodb:BatchWriteItem"], True),
@@ -193,21 +198,26 @@ class WebSocketApiStack(cdk.Stack):
         for fn in (send, consumer):
             self.api.grant_manage_connections(fn.function, method="POST")
             _acknowledge_wildcard(
-                fn, self.api.stage_arn("POST/@connections/*"),
+                fn,
+                self.api.stage_arn("POST/@connections/*"),
                 "Posting to connections: the connection id is only known at run time; the "
                 "grant names this API, this stage and POST.",
-            )  # fmt: skip
+            )
             if other_regions:
                 self.api.grant_manage_connections_in(fn.function, regions=other_regions)
             for other in other_regions:
                 _acknowledge_wildcard(
                     fn,
-                    self.format_arn(service="execute-api", region=other, resource="*",
-                                    resource_name=f"{config.name}/POST/@connections/*"),
+                    self.format_arn(
+                        service="execute-api",
+                        region=other,
+                        resource="*",
+                        resource_name=f"{config.name}/POST/@connections/*",
+                    ),
                     "Direct fan-out posts to the same-named stage of the WebSocket API in the "
                     "stage's other regions, whose API ids are unknown to this stack without "
                     "circular cross-region references; scoped to region, stage and POST.",
-                )  # fmt: skip
+                )
 
         api = self.api.api
         authorizer = authorizers.WebSocketLambdaAuthorizer(
@@ -303,9 +313,9 @@ class WebSocketApiStack(cdk.Stack):
         )
         routes = [r.node.default_child for k, r in self.routes.items() if k != "$connect"]
         routes += [
-            r.route for r in (self.default_route, self.ping_route, self.publish_route,
-                              self.lookup_route)
-        ]  # fmt: skip
+            r.route
+            for r in (self.default_route, self.ping_route, self.publish_route, self.lookup_route)
+        ]
         for route in routes:
             if route is not None:
                 acknowledge(route, "AwsSolutions-APIG4", reason)

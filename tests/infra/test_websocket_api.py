@@ -219,8 +219,12 @@ def api_ref(stacks: StackTemplates, path: str) -> str:
 
 
 SENDERS = ("handlers.ws.send.handler", "handlers.ws.publish_consumer.handler")
-NON_SENDERS = ("handlers.ws.connect.handler", "handlers.ws.disconnect.handler",
-               "handlers.ws.join.handler", "handlers.ws.leave.handler")  # fmt: skip
+NON_SENDERS = (
+    "handlers.ws.connect.handler",
+    "handlers.ws.disconnect.handler",
+    "handlers.ws.join.handler",
+    "handlers.ws.leave.handler",
+)
 
 
 def test_in_a_single_region_stage_senders_may_post_to_this_api_and_stage_only(
@@ -252,8 +256,13 @@ def test_in_a_multi_region_stage_senders_may_also_post_to_the_other_regions_stag
         assert connection_grants(stacks, path, handler) == set()
 
 
-BROADCAST_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem",
-                     "dynamodb:Query", "dynamodb:UpdateItem"]  # fmt: skip
+BROADCAST_ACTIONS = [
+    "dynamodb:BatchWriteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+]
 TABLE_ACTIONS = {
     "handlers.ws.connect.handler": ["dynamodb:PutItem"],
     "handlers.ws.disconnect.handler": ["dynamodb:BatchWriteItem", "dynamodb:Query"],

@@ -22,8 +22,9 @@ from serverless_api_constructs import (
 
 
 def new_stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="123456789012",
-                                                            region="eu-west-1"))  # fmt: skip
+    return cdk.Stack(
+        cdk.App(), "Test", env=cdk.Environment(account="123456789012", region="eu-west-1")
+    )
 
 
 def new_api(stack: cdk.Stack) -> ServiceWebSocketApi:
@@ -113,8 +114,14 @@ def test_monitoring_takes_a_topic_or_emails_not_both() -> None:
     stack = new_stack()
     topic = sns.Topic(stack, "Existing")
     with pytest.raises(ValueError, match="either topic or alarm_emails"):
-        WebSocketApiMonitoring(stack, "Monitoring", api_id="abc", stage_name="test",
-                               topic=topic, alarm_emails=["ops@example.com"])  # fmt: skip
+        WebSocketApiMonitoring(
+            stack,
+            "Monitoring",
+            api_id="abc",
+            stage_name="test",
+            topic=topic,
+            alarm_emails=["ops@example.com"],
+        )
 
 
 def test_monitoring_alarms_go_to_an_existing_topic_when_given() -> None:

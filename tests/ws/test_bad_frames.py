@@ -18,9 +18,17 @@ if TYPE_CHECKING:
     from tests.ws.management_endpoint import ManagementEndpoint
 
 ERROR_CODES = {
-    "empty_frame", "invalid_encoding", "message_too_large", "invalid_json", "unknown_action",
-    "missing_field", "invalid_field", "unknown_room", "not_a_member", "not_connected",
-}  # fmt: skip
+    "empty_frame",
+    "invalid_encoding",
+    "message_too_large",
+    "invalid_json",
+    "unknown_action",
+    "missing_field",
+    "invalid_field",
+    "unknown_room",
+    "not_a_member",
+    "not_connected",
+}
 EXISTING_ROOMS = {"lobby", "joined"}
 FUZZ = settings(
     max_examples=1200,
@@ -32,16 +40,24 @@ FUZZ = settings(
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
-room_ids = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1,
-                   max_size=20).filter(lambda r: r not in EXISTING_ROOMS)  # fmt: skip
+)
+room_ids = st.text(
+    alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=20
+).filter(lambda r: r not in EXISTING_ROOMS)
 bad_room_ids = json_values.filter(
-    lambda v: not (isinstance(v, str) and v and len(v) <= 128 and all(
-        c in string.ascii_letters + string.digits + "_-" for c in v))
-)  # fmt: skip
+    lambda v: (
+        not (
+            isinstance(v, str)
+            and v
+            and len(v) <= 128
+            and all(c in string.ascii_letters + string.digits + "_-" for c in v)
+        )
+    )
+)
 bad_bodies = json_values.filter(lambda v: not isinstance(v, str) or not v.strip()) | st.text(
     min_size=4001, max_size=4100
 )
@@ -120,8 +136,9 @@ def baseline(ws: Client, endpoint: ManagementEndpoint) -> list[dict[str, Any]]:
     return items
 
 
-def assert_rejected(ws: Client, route: str, body: str, before: list[dict[str, Any]],
-                    endpoint: ManagementEndpoint) -> None:  # fmt: skip
+def assert_rejected(
+    ws: Client, route: str, body: str, before: list[dict[str, Any]], endpoint: ManagementEndpoint
+) -> None:
     reply = ws.send_raw("conn-1", route, body)
     assert reply["action"] == "error", (route, body, reply)
     assert reply["error"] in ERROR_CODES

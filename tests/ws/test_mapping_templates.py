@@ -58,8 +58,10 @@ def test_publish_sends_the_frame_unchanged_with_the_connection_id(body: str) -> 
         form[f"MessageAttribute.{i}.Name"][0]: form[f"MessageAttribute.{i}.Value.StringValue"][0]
         for i in (1, 2)
     }
-    assert attributes == {"connectionId": CONTEXT["connectionId"],
-                          "requestId": CONTEXT["requestId"]}  # fmt: skip
+    assert attributes == {
+        "connectionId": CONTEXT["connectionId"],
+        "requestId": CONTEXT["requestId"],
+    }
 
 
 def test_publish_acknowledges_or_reports_a_failure_as_frames() -> None:
@@ -70,6 +72,11 @@ def test_publish_acknowledges_or_reports_a_failure_as_frames() -> None:
 
 def test_templates_are_one_line() -> None:
     # A newline in a request template would end up inside the form-encoded SQS request.
-    for name in ("ping_response", "default_response", "publish_request", "publish_ack",
-                 "publish_error"):  # fmt: skip
+    for name in (
+        "ping_response",
+        "default_response",
+        "publish_request",
+        "publish_ack",
+        "publish_error",
+    ):
         assert "\n" not in template(name)

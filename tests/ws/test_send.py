@@ -121,10 +121,15 @@ def test_a_large_room_is_delivered_across_dynamodb_pages(
     table = runtime.table()
     ids = [f"conn-{i:03d}" for i in range(60)]
     table.batch_save(
-        RoomMember(room_id="lobby", connection_id=c, user_id="u", region="eu-west-1",
-                   endpoint=endpoint_a.url)
+        RoomMember(
+            room_id="lobby",
+            connection_id=c,
+            user_id="u",
+            region="eu-west-1",
+            endpoint=endpoint_a.url,
+        )
         for c in ids
-    )  # fmt: skip
+    )
     ws.connect("conn-000")
     # When one of them sends, Then all 60 receive the frame
     ack = ws.frame("conn-000", action="send", room_id="lobby", body="to everyone")

@@ -116,9 +116,10 @@ def send_frame(frame: dict[str, Any]) -> SendFrame:
     client_id = frame.get("client_id")
     if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 128):
         raise FrameError(
-            "invalid_field", "'client_id' must be a string of 1 to 128 characters",
+            "invalid_field",
+            "'client_id' must be a string of 1 to 128 characters",
             field="client_id",
-        )  # fmt: skip
+        )
     if client_id is not None and _has_lone_surrogate(client_id):
         raise FrameError("invalid_field", "'client_id' is not valid Unicode", field="client_id")
     return SendFrame(room_id=room_id, body=body, client_id=client_id)

@@ -34,6 +34,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         region=runtime.region(),
         endpoint=runtime.management_endpoint(ctx),
     )
-    logger.info("connected", extra={"connection_id": connection.connection_id,
-                                    "user_id": user_id})  # fmt: skip
+    logger.info("connected", extra={"connection_id": connection.connection_id, "user_id": user_id})
     return {"statusCode": 200}

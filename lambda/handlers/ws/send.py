@@ -38,10 +38,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime.record_delivery(delivery, result.removed_stale)
     logger.info(
         "message sent",
-        extra={"room_id": frame.room_id, "message_id": result.message.message_id,
-               "delivered": len(delivery.delivered), "gone": len(delivery.gone),
-               "failed": len(delivery.failed)},
-    )  # fmt: skip
+        extra={
+            "room_id": frame.room_id,
+            "message_id": result.message.message_id,
+            "delivered": len(delivery.delivered),
+            "gone": len(delivery.gone),
+            "failed": len(delivery.failed),
+        },
+    )
     ack: dict[str, Any] = {
         "action": "sent",
         "room_id": frame.room_id,
