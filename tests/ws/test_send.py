@@ -151,3 +151,25 @@ def test_a_broadcast_publishes_its_outcome_as_metrics(
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     [values] = [{k: v for k, v in e.items() if k in METRICS} for e in emf]
     assert values == {"Delivered": [1.0], "DeliveryFailed": [1.0], "StaleConnectionsRemoved": [1.0]}
+
+
+def test_many_stale_connections_are_removed_with_all_their_memberships(
+    ws: Client, endpoint_a: ManagementEndpoint
+) -> None:
+    # Given 30 gone connections in the lobby, each also a member of another room
+    members_of_lobby(ws, "conn-1")
+    ws.create_room("other")
+    stale = [f"stale-{i:02d}" for i in range(30)]
+    for connection_id in stale:
+        ws.connect(connection_id)
+        ws.frame(connection_id, action="join", room_id="lobby")
+        ws.frame(connection_id, action="join", room_id="other")
+    endpoint_a.gone.update(stale)
+    # When a message is sent to the lobby
+    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    # Then every stale connection and every one of its memberships is gone
+    table = runtime.table()
+    assert ack["removed_stale"] == 30
+    assert [m.connection_id for m in table.query(RoomMember, room_id="lobby").items] == ["conn-1"]
+    assert table.query(RoomMember, room_id="other").items == []
+    assert all(table.find(LiveConnection, connection_id=c) is None for c in stale)

@@ -17,7 +17,7 @@ from domain.realtime.frames import FrameError, SendFrame, encode
 from dynamodel import ConditionFailed, Create, NotFound, TransactionCancelled, Update
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from domain.realtime.broadcast import Broadcaster
     from dynamodel import Table
@@ -48,11 +48,22 @@ def open_connection(
 
 def close_connection(table: Table, connection_id: str) -> int:
     """Remove a connection and all its memberships; returns how many memberships went."""
-    memberships = list(_memberships_of(table, connection_id))
-    refs: list[Any] = [(RoomMember, m.key()) for m in memberships]
-    refs.append((LiveConnection, {"connection_id": connection_id}))
-    table.batch_delete(refs)
-    return len(memberships)
+    return close_connections(table, [connection_id])
+
+
+def close_connections(table: Table, connection_ids: Sequence[str]) -> int:
+    """Remove connections and all their memberships in batched deletes (25 per request);
+    returns how many memberships went."""
+    refs: list[Any] = []
+    memberships = 0
+    for connection_id in connection_ids:
+        for member in _memberships_of(table, connection_id):
+            refs.append((RoomMember, member.key()))
+            memberships += 1
+        refs.append((LiveConnection, {"connection_id": connection_id}))
+    if refs:
+        table.batch_delete(refs)
+    return memberships
 
 
 def join_room(table: Table, *, connection_id: str, room_id: str) -> RoomMember:
@@ -121,14 +132,21 @@ def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) ->
         Recipient(m.connection_id, m.endpoint, m.region) for m in members(table, message.room_id)
     ]
     delivery = broadcaster.deliver(recipients, encode(out))
-    removed = 0
-    for stale in delivery.gone:
-        close_connection(table, stale.connection_id)
-        removed += 1
-    for recipient, error in delivery.failed:
-        extra = {"connection_id": recipient.connection_id, "region": recipient.region}
-        log.warning("delivery failed: %s", error, extra=extra)
-    return SendResult(message=message, frame=out, delivery=delivery, removed_stale=removed)
+    stale = sorted({r.connection_id for r in delivery.gone})
+    close_connections(table, stale)
+    if delivery.failed:
+        # One line per broadcast, not per member: a regional outage fails them all.
+        samples = [
+            {"connection_id": r.connection_id, "region": r.region, "error": error}
+            for r, error in delivery.failed[:10]
+        ]
+        log.warning(
+            "%d of %d deliveries failed",
+            len(delivery.failed),
+            len(recipients),
+            extra={"failed_samples": samples},
+        )
+    return SendResult(message=message, frame=out, delivery=delivery, removed_stale=len(stale))
 
 
 def message_frame(message: Message) -> dict[str, Any]:
