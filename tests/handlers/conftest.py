@@ -84,7 +84,7 @@ class FakeLambdaContext:
         return 30_000
 
 
-def _reset_container_caches() -> None:
+def reset_container_caches() -> None:
     """Forget per-container state, as a fresh Lambda container would have none."""
     from domain.auth.keys import secrets_provider
     from domain.runtime import install_table
@@ -118,14 +118,14 @@ def aws_env(moto_server: str) -> Iterator[dict[str, str]]:
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    _reset_container_caches()
+    reset_container_caches()
     yield env
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    _reset_container_caches()
+    reset_container_caches()
 
 
 @pytest.fixture(scope="session")
@@ -211,9 +211,9 @@ def call(handler: Callable[..., dict[str, Any]], event: dict[str, Any], context:
     return HttpResult(response["statusCode"], headers, body)
 
 
-def item_count(client: Any) -> int:
+def item_count(client: Any, table: str = TABLE) -> int:
     """Every item in the table (rooms, messages and idempotency records alike)."""
-    total, kwargs = 0, {"TableName": TABLE, "Select": "COUNT"}
+    total, kwargs = 0, {"TableName": table, "Select": "COUNT"}
     while True:
         page = client.scan(**kwargs)
         total += int(page["Count"])

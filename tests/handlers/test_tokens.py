@@ -70,3 +70,16 @@ def test_leeway_accepts_a_just_expired_token() -> None:
     # When it is verified
     # Then it still passes
     assert verify(token(exp=NOW - 5), KEY, now=NOW, leeway=30).sub == "u1"
+
+
+def test_non_canonical_signature_encoding_is_rejected() -> None:
+    # Given a valid token whose last signature character differs only in unused bits
+    head, payload, signature = token().split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    twin = alphabet[last ^ 1]  # 32-byte MAC: the last of 43 characters has 2 spare bits
+
+    # When the twin is verified
+    # Then it is refused although it decodes to the same bytes
+    with pytest.raises(InvalidToken, match="bad token signature"):
+        verify(f"{head}.{payload}.{signature[:-1]}{twin}", KEY, now=NOW)

@@ -79,7 +79,9 @@ def verify(token: str, key: str | bytes, *, now: float | None = None, leeway: in
         raise InvalidToken("unsupported token algorithm")
     key_bytes = key.encode() if isinstance(key, str) else key
     expected = _sign(f"{parts[0]}.{parts[1]}".encode("ascii"), key_bytes)
-    if not hmac.compare_digest(expected, _b64decode(parts[2])):
+    # Compare the canonical encoding, not decoded bytes: base64 ignores the spare low bits of
+    # the last character, so several strings decode to the same MAC (tokens must be unique).
+    if not hmac.compare_digest(_b64encode(expected), parts[2]):
         raise InvalidToken("bad token signature")
     claims = _json_segment(parts[1], "payload")
     sub, exp = claims.get("sub"), claims.get("exp")

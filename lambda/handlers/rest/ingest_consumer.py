@@ -43,12 +43,10 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _ingest(record: dict[str, Any]) -> str:
-    """Write one message from a raw SQS record; return its message id."""
-    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.get("body"), False)))
-    room_id = check_id(data["room_id"], "body.room_id")
+def _ingest(record: dict[str, Any], data: dict[str, Any]) -> str:
+    """Write one validated message; ``record`` (the raw SQS record) keys the idempotency."""
     message = create_message(
-        get_table(), room_id=room_id, user_id=data["user_id"], body=data["body"]
+        get_table(), room_id=data["room_id"], user_id=data["user_id"], body=data["body"]
     )
     metrics.add_metric(name="MessagesIngested", unit=MetricUnit.Count, value=1)
     return message.message_id
@@ -63,6 +61,7 @@ def _idempotent_ingest() -> tuple[Callable[..., str], IdempotencyConfig]:
         raise_on_no_idempotency_key=True,
         expires_after_seconds=RECORD_TTL_SECONDS,
     )
+    # Only the SQS messageId keys the record; the body is already validated.
     wrapped: Callable[..., str] = idempotent_function(
         data_keyword_argument="record", persistence_store=persistence_store(), config=config
     )(_ingest)
@@ -71,9 +70,12 @@ def _idempotent_ingest() -> tuple[Callable[..., str], IdempotencyConfig]:
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> str:
-    """Ingest one record once; any exception marks just this record as failed."""
+    """Ingest one record once; any exception marks just this record as failed. Invalid
+    records are rejected before the idempotency layer, so they never touch the table."""
+    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.body, False)))
+    check_id(data["room_id"], "body.room_id")
     ingest, _ = _idempotent_ingest()
-    return ingest(record=record.raw_event)
+    return ingest(record=record.raw_event, data=data)
 
 
 @logger.inject_lambda_context
