@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [
     "bench_synth.py",
     "bench_dynamodel.py",
+    "bench_rest_infra.py",
     "bench_handlers.py",
     "bench_broadcast.py",
 ]
