@@ -147,7 +147,7 @@ def warm_overhead() -> bool:
     finally:
         sys.stdout = real_stdout
     assert expected["statusCode"] == 200, expected
-    canned = json.loads(json.dumps(expected))
+    canned: dict[str, Any] = json.loads(json.dumps(expected))
 
     def baseline(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return canned

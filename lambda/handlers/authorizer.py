@@ -62,7 +62,7 @@ def policy(claims: Claims, method_arn: str) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         token = _token(event)

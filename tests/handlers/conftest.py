@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "rest"
 REGION = "eu-west-1"
@@ -163,7 +163,7 @@ def rest_event(
     *,
     path: str | None = None,
     body: Any = ...,
-    headers: dict[str, str | None] | None = None,
+    headers: Mapping[str, str | None] | None = None,
     query: dict[str, str] | EllipsisType | None = ...,
     user: str | None = None,
 ) -> dict[str, Any]:

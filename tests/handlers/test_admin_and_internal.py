@@ -34,7 +34,7 @@ def test_internal_service_answers_alb_target_events(lambda_context: FakeLambdaCo
     event = load_event("alb_internal.json")
 
     # When the private backend handles it
-    response = internal_service.handler(event, lambda_context)
+    response = internal_service.handler(event, lambda_context)  # type: ignore[arg-type]
 
     # Then it answers in the ALB format with its identity, the path and the method
     assert response["statusCode"] == 200
