@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # jsii (the CDK's Python-to-Node bridge) runs whichever `node` is first on PATH: make it the
 # pinned Node 22 from package.json, as the Makefile does, so a bare `pytest` behaves the same.
-_NODE_BIN = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
+ROOT = Path(__file__).resolve().parents[1]
+_NODE_BIN = ROOT / "node_modules" / ".bin"
 if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BIN)):
     os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
@@ -59,11 +60,13 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """Start moto's standalone server on a free loopback port; yield its endpoint URL."""
+    """Start moto's standalone server (DynamoDB requests serialized, see tests/local_aws.py) on
+    a free loopback port; yield its endpoint URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.local_aws", "127.0.0.1", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
