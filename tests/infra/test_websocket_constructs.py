@@ -153,3 +153,31 @@ def test_a_secure_queue_is_encrypted_tls_only_and_dead_letters_after_three_recei
     template.has_resource_properties(
         "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
     )
+
+
+def test_extra_stage_settings_pass_through_but_cannot_override_the_secure_ones() -> None:
+    # Given stage props the construct does not name, Then they reach the stage
+    stack = new_stack()
+    ServiceWebSocketApi(
+        stack,
+        "Api",
+        stage_name="test",
+        throttle_rate_limit=5,
+        throttle_burst_limit=10,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+        stage_props={"stage_variables": {"flavour": "blue"}},
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::ApiGatewayV2::Stage", {"StageVariables": {"flavour": "blue"}}
+    )
+    # And a prop that would undo a default is refused
+    with pytest.raises(ValueError, match="stage_props cannot set \\['throttle'\\]"):
+        ServiceWebSocketApi(
+            new_stack(),
+            "Api",
+            stage_name="test",
+            throttle_rate_limit=5,
+            throttle_burst_limit=10,
+            log_retention=logs.RetentionDays.ONE_WEEK,
+            stage_props={"throttle": None},
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import RemovalPolicy, Stack
@@ -17,7 +17,7 @@ from constructs import Construct
 from . import defaults
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from aws_cdk import aws_lambda as lambda_
 
@@ -35,6 +35,10 @@ class ServiceWebSocketApi(Construct):
     - routes added through :meth:`add_lambda_route` answer the client through a route response
       (``return_response=True``); mock, HTTP and SQS routes come from :mod:`.routes`.
 
+    ``api_props`` and ``stage_props`` are extra ``WebSocketApi`` / ``WebSocketStage`` keyword
+    arguments for settings this construct does not name (``api_key_selection_expression``,
+    ``domain_mapping``, ``stage_variables`` ...); they cannot override the ones it sets.
+
     ``grant_manage_connections(grantee)`` allows ``execute-api:ManageConnections`` on this
     stage only; ``management_endpoint`` is the ``https://{domain}/{stage}`` URL for it.
     """
@@ -51,13 +55,35 @@ class ServiceWebSocketApi(Construct):
         description: str | None = None,
         detailed_metrics: bool = True,
         route_selection_expression: str = defaults.ROUTE_SELECTION_EXPRESSION,
+        api_props: Mapping[str, Any] | None = None,
+        stage_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        named_api = {"description", "route_selection_expression"}
+        named_stage = {
+            "web_socket_api",
+            "stage_name",
+            "auto_deploy",
+            "detailed_metrics_enabled",
+            "throttle",
+            "access_log_settings",
+        }
+        for props, named, what in (
+            (api_props, named_api, "api_props"),
+            (stage_props, named_stage, "stage_props"),
+        ):
+            clash = sorted(set(props or {}) & named)
+            if clash:
+                raise ValueError(
+                    f"ServiceWebSocketApi: {what} cannot set {clash}; use the "
+                    "construct's own keyword arguments"
+                )
         self.api = apigwv2.WebSocketApi(
             self,
             "Resource",
             description=description,
             route_selection_expression=route_selection_expression,
+            **(api_props or {}),
         )
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
@@ -73,6 +99,7 @@ class ServiceWebSocketApi(Construct):
                 rate_limit=throttle_rate_limit, burst_limit=throttle_burst_limit
             ),
             access_log_settings=_AccessLogSettings(self.access_logs),
+            **(stage_props or {}),
         )
         self.stage_name = stage_name
 
