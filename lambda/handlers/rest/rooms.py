@@ -55,7 +55,8 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
     return {
         "status": 201,
         "body": messages.message_json(message),
-        "headers": {"Location": f"/rooms/{message.room_id}/messages/{message.message_id}"},
+        # No Location: the API has no route for a single message to point at.
+        "headers": {},
     }
 
 
