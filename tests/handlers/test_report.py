@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from domain.models import Message
+from domain.reports import ulid_floor
+from domain.runtime import get_table
 from handlers.rest import report, rooms
 from tests.handlers.conftest import load_event, new_id, rest_event
 
@@ -67,6 +71,22 @@ def test_report_accepts_days_as_a_query_string(
     # Then days is read as the integer 30
     assert result["days"] == 30
     assert result["message_count"] == 1
+
+
+def test_messages_older_than_the_window_are_not_counted(
+    invoke: Callable[..., HttpResult], lambda_context: FakeLambdaContext
+) -> None:
+    # Given a room with one message from now and one written ten days ago
+    room_id = room_with_messages(invoke, {"alice": 1})
+    ten_days_ago_ms = int((datetime.now(UTC) - timedelta(days=10)).timestamp() * 1000)
+    old_id = ulid_floor(ten_days_ago_ms)[:10] + "ZZZZZZZZZZZZZZZZ"
+    get_table().create(Message(room_id=room_id, message_id=old_id, user_id="old", body="x"))
+
+    # When the 7-day report runs
+    result = report.handler(report_event(room_id, days=7), lambda_context)
+
+    # Then only the recent message counts
+    assert result["messages_by_user"] == {"alice": 1}
 
 
 @pytest.mark.usefixtures("aws_env")
