@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,6 +38,13 @@ os.environ.setdefault("AWS_REGION", "eu-west-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+
+# Fuzz tests explore new random inputs on every developer run; CI (CI=true) replays a fixed
+# sequence, so a red build always points at a change, and any counterexample a developer's run
+# finds is reproducible from hypothesis' local example database.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 def free_port() -> int:

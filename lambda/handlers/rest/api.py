@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from shared.http import error_json, parse_json, raw_body
 
 from domain.errors import (
     AppError,
@@ -21,6 +20,7 @@ from domain.errors import (
     Throttled,
     Unauthorized,
 )
+from shared.http import error_json, parse_json, raw_body
 
 if TYPE_CHECKING:
     from domain.validation import Schema

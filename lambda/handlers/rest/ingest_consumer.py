@@ -21,12 +21,12 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
-from shared.http import parse_json, raw_body
 
 from domain.messages import create_message
 from domain.runtime import get_table
 from domain.validation import INGEST_MESSAGE, check_id
 from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
+from shared.http import parse_json, raw_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable
