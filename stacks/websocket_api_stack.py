@@ -32,7 +32,7 @@ from serverless_api_constructs import (
     SqsSendMessageRoute,
     WebSocketApiMonitoring,
 )
-from serverless_api_constructs.rest import retention_days
+from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
@@ -268,17 +268,30 @@ class WebSocketApiStack(cdk.Stack):
             url=config.upstream_url.rstrip("/") + lookup_path,
         )
 
-        self.monitoring = WebSocketApiMonitoring(
+        # The REST API's monitoring construct owns the topic, dashboard and the function,
+        # table and queue alarms; the WebSocket construct adds the API Gateway ones.
+        self.monitoring = ApiMonitoring(
             self,
             "Monitoring",
+            alarm_email=config.alarm_email,
+            dashboard_title=f"{config.name} WebSocket API ({region})",
+        )
+        self.monitoring.monitor_functions(
+            [(name, fn.function) for name, fn in self.functions.items()]
+        )
+        self.monitoring.monitor_table(table)
+        self.monitoring.monitor_queue(
+            self.publish_queue.queue, dead_letter_queue=self.publish_queue.dead_letter_queue
+        )
+        self.api_monitoring = WebSocketApiMonitoring(
+            self,
+            "ApiMonitoring",
+            monitoring=self.monitoring,
             api_id=self.api.api_id,
             stage_name=config.name,
-            functions={name: fn.function for name, fn in self.functions.items()},
-            alarm_emails=[config.alarm_email],
         )
-        # What API Gateway cannot see: members the broadcast could not reach, and published
-        # frames that ended in the dead-letter queue.
-        self.monitoring.add_alarm(
+        # What API Gateway cannot see: members a broadcast could not reach.
+        self.api_monitoring.add_alarm(
             "DeliveryFailures",
             cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
@@ -289,14 +302,6 @@ class WebSocketApiStack(cdk.Stack):
             ),
             DELIVERY_FAILURE_THRESHOLD,
             "Broadcasts failed to reach connected members (not counting gone connections)",
-        )
-        self.monitoring.add_alarm(
-            "PublishDeadLetters",
-            self.publish_queue.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic="Maximum"
-            ),
-            1,
-            "Published frames failed 3 times and wait in the dead-letter queue",
         )
         self._acknowledge_unauthenticated_routes()
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from serverless_api_constructs import (
@@ -19,6 +19,7 @@ from serverless_api_constructs import (
     ServiceWebSocketApi,
     WebSocketApiMonitoring,
 )
+from serverless_api_constructs.rest import ApiMonitoring
 
 
 def new_stack() -> cdk.Stack:
@@ -110,32 +111,26 @@ def test_an_http_proxy_route_needs_an_https_url() -> None:
         HttpProxyRoute(stack, "Lookup", api=api.api, route_key="lookup", url="http://x.test")
 
 
-def test_monitoring_takes_a_topic_or_emails_not_both() -> None:
+def test_websocket_alarms_notify_the_shared_monitoring_topic() -> None:
+    # Given the shared ApiMonitoring of a stack
     stack = new_stack()
-    topic = sns.Topic(stack, "Existing")
-    with pytest.raises(ValueError, match="either topic or alarm_emails"):
-        WebSocketApiMonitoring(
-            stack,
-            "Monitoring",
-            api_id="abc",
-            stage_name="test",
-            topic=topic,
-            alarm_emails=["ops@example.com"],
-        )
-
-
-def test_monitoring_alarms_go_to_an_existing_topic_when_given() -> None:
-    # Given an existing topic
-    stack = new_stack()
-    topic = sns.Topic(stack, "Existing")
-    # When monitoring uses it, Then every alarm notifies it and no other topic is created
-    WebSocketApiMonitoring(stack, "Monitoring", api_id="abc", stage_name="test", topic=topic)
+    monitoring = ApiMonitoring(
+        stack, "Monitoring", alarm_email="ops@example.com", dashboard_title="test"
+    )
+    # When the WebSocket monitoring and one application alarm are added to it
+    ws = WebSocketApiMonitoring(
+        stack, "WsMonitoring", monitoring=monitoring, api_id="abc", stage_name="test"
+    )
+    ws.add_alarm("Custom", cloudwatch.Metric(namespace="App", metric_name="Failed"), 1, "custom")
+    # Then every alarm (the 3 API Gateway ones and the custom one) notifies that topic
     template = Template.from_stack(stack)
-    assert len(template.find_resources("AWS::SNS::Topic")) == 1
-    topic_id = stack.get_logical_id(topic.node.default_child)  # type: ignore[arg-type]
+    topic_id = stack.get_logical_id(monitoring.topic.node.default_child)  # type: ignore[arg-type]
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    assert alarms
+    assert len(ws.alarms) == 4
+    assert len(list(alarms)) == 4
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    assert all(a["Properties"]["OKActions"] == [{"Ref": topic_id}] for a in alarms)
+    assert len(template.find_resources("AWS::SNS::Topic")) == 1
 
 
 def test_a_secure_queue_is_encrypted_tls_only_and_dead_letters_after_three_receives() -> None:

@@ -5,7 +5,8 @@
 - :class:`MockRoute`, :class:`HttpProxyRoute`, :class:`SqsSendMessageRoute`: routes without
   Lambda, each answering the client through a route response;
 - :class:`SecureQueue`: an encrypted, TLS-only SQS queue with a dead-letter queue;
-- :class:`WebSocketApiMonitoring`: alarms to an SNS topic and a dashboard.
+- :class:`WebSocketApiMonitoring`: the WebSocket alarms and dashboard row, added to the shared
+  :class:`~serverless_api_constructs.rest.ApiMonitoring`.
 """
 
 from __future__ import annotations
