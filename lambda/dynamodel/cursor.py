@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,12 @@ from dynamodel.serialization import Wire, wire_from_json, wire_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+# Only what encode_cursor can produce: two unpadded base64url parts. Checked before anything
+# else, so client input outside the alphabet (non-ASCII included) never reaches the MAC or the
+# decoders, and a client-supplied cursor can fail in one way only: InvalidCursor.
+_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+MAX_CURSOR_LENGTH = 8192
 
 
 def _b64(data: bytes) -> str:
@@ -40,7 +47,13 @@ def encode_cursor(key: Mapping[str, Wire], secret: bytes, context: str) -> str:
 
 
 def decode_cursor(cursor: str, secret: bytes, context: str) -> dict[str, Wire]:
-    if not isinstance(cursor, str) or cursor.count(".") != 1 or len(cursor) > 8192:
+    """The ``LastEvaluatedKey`` in ``cursor``; any cursor that ``encode_cursor`` did not make
+    with this secret and context raises ``InvalidCursor`` (and nothing else)."""
+    if (
+        not isinstance(cursor, str)
+        or len(cursor) > MAX_CURSOR_LENGTH
+        or not _SHAPE.fullmatch(cursor)
+    ):
         raise InvalidCursor("malformed pagination cursor")
     payload, signature = cursor.split(".")
     try:
@@ -54,5 +67,5 @@ def decode_cursor(cursor: str, secret: bytes, context: str) -> dict[str, Wire]:
         if not isinstance(data, dict):
             raise ValueError("not an object")
         return {str(k): wire_from_json(v) for k, v in data.items()}
-    except ValueError as exc:  # JSON, base64 and shape errors
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSON, base64, shape
         raise InvalidCursor(f"malformed pagination cursor: {exc}") from None
