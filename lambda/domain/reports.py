@@ -7,21 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import NotFound
 from domain.models import Message, Room
+from dynamodel.ulid import ulid_floor
 
 if TYPE_CHECKING:
     from dynamodel import Table
 
 MAX_DAYS = 365
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def ulid_floor(ms: int) -> str:
-    """The smallest ULID of millisecond ``ms`` (48-bit time, then 80 zero bits)."""
-    chars = []
-    for _ in range(10):
-        chars.append(_CROCKFORD[ms & 31])
-        ms >>= 5
-    return "".join(reversed(chars)) + "0" * 16
 
 
 def room_report(
@@ -33,8 +24,7 @@ def room_report(
         raise NotFound(f"room {room_id} not found")
     # Message ids are ULIDs: the smallest id of the window's first millisecond bounds the
     # sort key, so DynamoDB reads only the window.
-    since_ms = int((now - timedelta(days=days)).timestamp() * 1000)
-    lower = ulid_floor(since_ms)
+    lower = ulid_floor(now - timedelta(days=days))
     by_user: dict[str, int] = {}
     total = 0
     cursor: str | None = None

@@ -29,7 +29,7 @@ from dynamodel.errors import (
 from dynamodel.model import ENTITY_ATTR, Keys, Model
 from dynamodel.table import Page, Table
 from dynamodel.transactions import ConditionCheck, Create, Delete, Get, Put, Update
-from dynamodel.ulid import new_ulid
+from dynamodel.ulid import new_ulid, ulid_floor
 
 __all__ = [
     "ENTITY_ATTR",
@@ -66,4 +66,5 @@ __all__ = [
     "VersionConflict",
     "fields",
     "new_ulid",
+    "ulid_floor",
 ]

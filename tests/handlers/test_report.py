@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domain.models import Message
-from domain.reports import ulid_floor
 from domain.runtime import get_table
+from dynamodel import new_ulid
 from handlers.rest import report, rooms
 from tests.handlers.conftest import load_event, new_id, rest_event
 
@@ -78,8 +78,7 @@ def test_messages_older_than_the_window_are_not_counted(
 ) -> None:
     # Given a room with one message from now and one written ten days ago
     room_id = room_with_messages(invoke, {"alice": 1})
-    ten_days_ago_ms = int((datetime.now(UTC) - timedelta(days=10)).timestamp() * 1000)
-    old_id = ulid_floor(ten_days_ago_ms)[:10] + "ZZZZZZZZZZZZZZZZ"
+    old_id = new_ulid(now_ms=int((datetime.now(UTC) - timedelta(days=10)).timestamp() * 1000))
     get_table().create(Message(room_id=room_id, message_id=old_id, user_id="old", body="x"))
 
     # When the 7-day report runs
