@@ -14,11 +14,12 @@ from dynamodel.model import Model
 from dynamodel.table import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
     from concurrent.futures import ThreadPoolExecutor
 
     from dynamodel.conditions import Condition, KeyCondition, UpdateAction
     from dynamodel.fields import Attribute
+    from dynamodel.serialization import Wire
     from dynamodel.table import KeyRef, Page
     from dynamodel.transactions import Get, TransactOp
 
@@ -196,6 +197,40 @@ class AsyncTable:
             region=region,
             **key,
         )
+
+    def query_all(
+        self,
+        model: type[M],
+        *,
+        sk: Condition | KeyCondition | None = None,
+        filter: Condition | None = None,
+        index: str | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Sequence[Attribute[Any] | str] | None = None,
+        page_size: int | None = None,
+        region: str | None = None,
+        **key: Any,
+    ) -> AsyncIterator[M]:
+        """``async for item in atable.query_all(Model, **key)``: every item, one page request
+        at a time in the pool (see ``Table.query_all``; arguments are checked when called)."""
+        params, _ = self.table._query_base(
+            model, index, sk, filter, projection, consistent, reverse, key
+        )
+        if page_size is not None:
+            params["Limit"] = page_size
+        return self._iter_pages(model, params, region)
+
+    async def _iter_pages(
+        self, model: type[M], params: dict[str, Any], region: str | None
+    ) -> AsyncIterator[M]:
+        start: dict[str, Wire] | None = None
+        while True:
+            items, start = await self._run(self.table._query_page, model, params, start, region)
+            for item in items:
+                yield item
+            if not start:
+                return
 
     async def query_collection(
         self,

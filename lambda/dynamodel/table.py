@@ -53,6 +53,9 @@ M = TypeVar("M", bound=Model)
 KeyRef = Model | tuple[type[Model], Mapping[str, Any]]
 """A reference to one item: a model instance, or ``(ModelClass, {"room_id": "r1"})``."""
 
+CursorSecret = str | bytes | Callable[[], str | bytes]
+"""The cursor HMAC key, or a zero-argument callable returning it (fetched on first use)."""
+
 THROTTLE_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -130,7 +133,7 @@ class Table:
         regions: Sequence[str] | None = None,
         endpoint_url: str | Mapping[str, str] | None = None,
         *,
-        cursor_secret: str | bytes | None = None,
+        cursor_secret: CursorSecret | None = None,
         connect_timeout: float = 2.0,
         read_timeout: float = 5.0,
         max_attempts: int = 3,
@@ -149,8 +152,12 @@ class Table:
         self.name = name
         self.regions = regions
         self.endpoint_url = endpoint_url
-        secret = cursor_secret or os.environ.get("DYNAMODEL_CURSOR_SECRET")
-        self._cursor_secret = secret.encode() if isinstance(secret, str) else secret
+        source = cursor_secret or os.environ.get("DYNAMODEL_CURSOR_SECRET")
+        # A callable is resolved on the first cursor encode/decode, so building a Table never
+        # waits on (or fails with) a secret fetch that most requests do not need.
+        self._cursor_secret_source = source if callable(source) else None
+        self._cursor_secret = _secret_bytes(source) if not callable(source) else None
+        self._secret_lock = threading.Lock()
         self._config_args = {
             "connect_timeout": connect_timeout,
             "read_timeout": read_timeout,
@@ -555,7 +562,6 @@ class Table:
         base, context = self._query_base(
             model, index, sk, filter, projection, consistent, reverse, key
         )
-        entity = model.__entity__
         items: list[M] = []
         start = self._decode_cursor(cursor, context) if cursor else None
         remaining = limit
@@ -563,14 +569,8 @@ class Table:
             params = dict(base)
             if remaining is not None:
                 params["Limit"] = remaining
-            if start:
-                params["ExclusiveStartKey"] = start
-            response = self._request("query", params, write=False, region=region)
-            for raw in response.get("Items", ()):
-                if entity is not None and raw.get(ENTITY_ATTR, {}).get("S") != entity:
-                    continue
-                items.append(model.from_item(raw))
-            start = response.get("LastEvaluatedKey")
+            page_items, start = self._query_page(model, params, start, region)
+            items += page_items
             if limit is None or not start:
                 break
             remaining = limit - len(items)
@@ -578,6 +578,60 @@ class Table:
                 break
         next_cursor = self._encode_cursor(start, context) if start else None
         return Page(items, next_cursor, self.last_region)
+
+    def query_all(
+        self,
+        model: type[M],
+        *,
+        sk: Condition | KeyCondition | None = None,
+        filter: Condition | None = None,
+        index: str | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Sequence[Attribute[Any] | str] | None = None,
+        page_size: int | None = None,
+        region: str | None = None,
+        **key: Any,
+    ) -> Iterator[M]:
+        """Every item of ``model`` in the queried range, lazily, page after page.
+
+        Same key arguments as ``query``; ``LastEvaluatedKey`` is followed inside the library,
+        so no cursor (and no cursor secret) is involved: for server-side iteration only.
+        ``page_size`` sets DynamoDB's ``Limit`` per request (default: 1 MB pages). Arguments
+        are checked when called; requests are made as the iterator is consumed."""
+        params, _ = self._query_base(model, index, sk, filter, projection, consistent, reverse, key)
+        if page_size is not None:
+            params["Limit"] = page_size
+        return self._iter_pages(model, params, region)
+
+    def _iter_pages(
+        self, model: type[M], params: dict[str, Any], region: str | None
+    ) -> Iterator[M]:
+        start: dict[str, Wire] | None = None
+        while True:
+            items, start = self._query_page(model, params, start, region)
+            yield from items
+            if not start:
+                return
+
+    def _query_page(
+        self,
+        model: type[M],
+        params: dict[str, Any],
+        start: Mapping[str, Wire] | None,
+        region: str | None,
+    ) -> tuple[list[M], dict[str, Wire] | None]:
+        """One Query request from ``start``: the items of ``model`` and the next start key."""
+        if start:
+            params = {**params, "ExclusiveStartKey": start}
+        response = self._request("query", params, write=False, region=region)
+        entity = model.__entity__
+        items = [
+            model.from_item(raw)
+            for raw in response.get("Items", ())
+            if entity is None or raw.get(ENTITY_ATTR, {}).get("S") == entity
+        ]
+        return items, response.get("LastEvaluatedKey")
 
     def query_collection(
         self,
@@ -673,16 +727,20 @@ class Table:
         region: str | None = None,
         **key: Any,
     ) -> int:
-        """Count items of ``model``: a query when key attributes are given, else a scan."""
+        """Count items of ``model`` (``Select=COUNT``, every page summed).
+
+        A query when key attributes are given or when the partition-key template of the
+        table/``index`` needs none (``Keys(pk="ROOMS", ...)``: one known partition); a scan,
+        filtered by entity, otherwise."""
         entity_cond = _entity_condition(model) if model.__entity__ is not None else None
-        if key:
+        op = "query" if key or not model.index_keys(index).pk.fields else "scan"
+        if op == "query":
             cond = all_of([filter, entity_cond])
             params, _ = self._query_base(model, index, sk, cond, None, consistent, False, key)
         else:
             params = self._scan_params(model, filter, index, consistent, None)
         params["Select"] = "COUNT"
         params.pop("ProjectionExpression", None)
-        op = "query" if key else "scan"
 
         def run(segment: int | None) -> int:
             p = dict(params)
@@ -923,12 +981,23 @@ class Table:
         return params
 
     def _secret(self) -> bytes:
-        if not self._cursor_secret:
+        secret = self._cursor_secret
+        if secret is None and self._cursor_secret_source is not None:
+            with self._secret_lock:  # one fetch per Table, however many threads page at once
+                secret = self._cursor_secret
+                if secret is None:
+                    # An exception from the callable propagates and nothing is cached: the
+                    # next cursor operation calls it again.
+                    secret = _secret_bytes(self._cursor_secret_source())
+                    if not secret:
+                        raise ConfigurationError("cursor_secret callable returned an empty key")
+                    self._cursor_secret = secret
+        if not secret:
             raise ConfigurationError(
                 "pagination cursors need a secret: set DYNAMODEL_CURSOR_SECRET or pass "
                 "cursor_secret= to Table"
             )
-        return self._cursor_secret
+        return secret
 
     def _encode_cursor(self, key: Mapping[str, Wire], context: str) -> str:
         return encode_cursor(key, self._secret(), context)
@@ -938,6 +1007,14 @@ class Table:
 
 
 # ---------------------------------------------------------------------- module helpers
+
+
+def _secret_bytes(secret: str | bytes | None) -> bytes | None:
+    if secret is None or isinstance(secret, bytes):
+        return secret
+    if isinstance(secret, str):
+        return secret.encode()
+    raise ConfigurationError(f"a cursor secret is str or bytes, not {type(secret).__name__}")
 
 
 def _add_condition(params: dict[str, Any], condition: Condition | None) -> None:

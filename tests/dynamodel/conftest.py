@@ -77,3 +77,16 @@ def make_table(moto_server: str, table_name: str) -> Callable[..., Table]:
 def table(make_table: Callable[..., Table]) -> Table:
     """A dynamodel Table on a fresh single table on the moto server."""
     return make_table()
+
+
+@pytest.fixture
+def sent(table: Table) -> list[tuple[str, dict[str, Any]]]:
+    """``(operation, parameters)`` of every request the ``table`` fixture sends from now on,
+    in order (recorded by a botocore hook on its home-region client)."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        seen.append((model.name, dict(params)))
+
+    table.client().meta.events.register("provide-client-params.dynamodb.*", record)
+    return seen

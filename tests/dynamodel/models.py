@@ -81,3 +81,14 @@ class Counter(Model, entity="Counter"):
     name: f.Str = f.Str(required=True)
     value: f.Int = f.Int(default=0)
     version: f.Version = f.Version()
+
+
+class RoomDraft(Model, entity="RoomDraft"):
+    """Another entity in GSI1's ``ROOMS`` partition (the index is overloaded), so counting or
+    listing rooms must tell the two apart by entity."""
+
+    keys = Keys(pk="DRAFT#{draft_id}", sk="META")
+    gsi1 = Keys(pk="ROOMS", sk="{created_at}", index="GSI1")
+
+    draft_id: f.Str = f.Str(required=True)
+    created_at: f.DateTime = f.DateTime(auto_now_add=True)

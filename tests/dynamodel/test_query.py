@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from domain.models import Connection, Membership, Message, Room
 from dynamodel import InvalidCursor, SortKey, Table, ValidationError, new_ulid
+from tests.dynamodel.models import RoomDraft
 
 
 def seed_room(table: Table, room_id: str = "r1", messages: int = 5) -> list[Message]:
@@ -189,3 +191,72 @@ def test_count_by_query_and_by_scan(table: Table) -> None:
     assert table.count(Message) == 7
     assert table.count(Room) == 1
     assert table.count(Message, segments=2) == 7
+
+
+def seed_rooms_index(table: Table, rooms: int) -> None:
+    """``rooms`` rooms plus neighbours on GSI1: drafts in the same ``ROOMS`` partition, and
+    messages and a connection in ``USER#`` partitions."""
+    for i in range(rooms):
+        table.create(Room(room_id=f"r{i}", name=f"room {i}", created_by="u1"))
+        table.create(Message(room_id=f"r{i}", user_id="u1", body="hi"))
+    for i in range(2):
+        table.create(RoomDraft(draft_id=f"d{i}"))
+    table.create(Connection(connection_id="c1", user_id="u1", region="eu-west-1"))
+
+
+def test_count_of_a_constant_partition_queries_it_instead_of_scanning(
+    table: Table, sent: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given 3 rooms on GSI1 "ROOMS", next to drafts in that partition and other entities
+    seed_rooms_index(table, rooms=3)
+    sent.clear()
+
+    # When rooms are counted on GSI1 without any key value (its pk template is constant)
+    count = table.count(Room, index="GSI1")
+
+    # Then one Select=COUNT query of the ROOMS partition answers, counting rooms only
+    assert count == 3
+    assert [op for op, _ in sent] == ["Query"]
+    params = sent[0][1]
+    assert params["Select"] == "COUNT"
+    assert params["IndexName"] == "GSI1"
+    values = params["ExpressionAttributeValues"].values()
+    assert {"S": "ROOMS"} in values  # the partition
+    assert {"S": "Room"} in values  # the entity filter that leaves the drafts out
+
+
+def test_count_of_a_constant_partition_sums_every_page(
+    table: Table, sent: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given 7 rooms and a server that answers each query with pages of 2 items
+    seed_rooms_index(table, rooms=7)
+
+    def two_per_page(params: dict[str, Any], **_: Any) -> None:
+        params["Limit"] = 2
+
+    table.client().meta.events.register("provide-client-params.dynamodb.Query", two_per_page)
+    sent.clear()
+
+    # When rooms are counted, also through a filter
+    count = table.count(Room, index="GSI1")
+
+    # Then the counts of every page add up, each page continuing from the last one
+    assert count == 7
+    assert len(sent) >= 4
+    assert all("ExclusiveStartKey" in params for _, params in sent[1:])
+    assert table.count(Room, index="GSI1", filter=Room.name.is_in(["room 1", "room 5"])) == 2
+
+
+def test_count_without_key_values_still_scans_when_the_template_needs_them(
+    table: Table, sent: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given messages, whose GSI1 partition key needs a user id
+    seed_rooms_index(table, rooms=2)
+    sent.clear()
+
+    # When messages are counted on GSI1 without a user id
+    count = table.count(Message, index="GSI1")
+
+    # Then the index is scanned for the entity (there is no single partition to query)
+    assert count == 2
+    assert {op for op, _ in sent} == {"Scan"}

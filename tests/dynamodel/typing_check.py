@@ -33,6 +33,8 @@ def typed_reads(table: Table) -> None:
     for msg in page:
         assert_type(msg.body, str)
     assert_type(table.scan(Connection), list[Connection])
+    for message in table.query_all(Message, room_id="r1"):
+        assert_type(message, Message)
     updated = table.update(Room, {"room_id": "r1"}, Room.message_count.add(1))
     assert_type(updated, Room)
 
@@ -61,3 +63,5 @@ async def typed_async(atable: AsyncTable) -> None:
     assert_type(room, Room)
     page = await atable.query(Message, room_id="r1")
     assert_type(page, Page[Message])
+    async for member in atable.query_all(Membership, room_id="r1"):
+        assert_type(member, Membership)
