@@ -21,6 +21,9 @@ from dynamodel import fields as f
 CONNECTION_TTL = timedelta(hours=3)
 """Default lifetime of Connection/Membership items (API Gateway WebSocket max is 2 h)."""
 
+ENDPOINT_LENGTH = f.length(8, 300)
+"""An ``@connections`` management endpoint, ``https://{domain}/{stage}``."""
+
 
 class Room(Model, entity="Room"):
     """A chat room. ``message_count`` is an atomic counter (``Room.message_count.add(1)``)."""
@@ -53,7 +56,9 @@ class Message(Model, entity="Message"):
 
 
 class Connection(Model, entity="Connection"):
-    """A WebSocket connection (expires through DynamoDB TTL)."""
+    """A WebSocket connection (expires through DynamoDB TTL) and the ``@connections``
+    management endpoint of the regional API it came through, which is where frames for it
+    are posted (known only to that region's $connect)."""
 
     keys = Keys(pk="CONN#{connection_id}", sk="META")
     gsi1 = Keys(pk="USER#{user_id}", sk="CONN#{connection_id}", index="GSI1")
@@ -61,13 +66,15 @@ class Connection(Model, entity="Connection"):
     connection_id: f.Str = f.Str(required=True)
     user_id: f.Str = f.Str(required=True)
     region: f.Str = f.Str(required=True)
+    endpoint: f.Str = f.Str(required=True, validators=[ENDPOINT_LENGTH])
     connected_at: f.DateTime = f.DateTime(auto_now_add=True)
     expires_at: f.TTL = f.TTL(after=CONNECTION_TTL)
 
 
 class Membership(Model, entity="Membership"):
     """A connection's membership of a room: listed per room (table) and per connection
-    (GSI1)."""
+    (GSI1). It copies the connection's ``endpoint``, so a fan-out reads one room partition
+    and knows where to post each member's frame."""
 
     keys = Keys(pk="ROOM#{room_id}", sk="CONN#{connection_id}")
     gsi1 = Keys(pk="CONN#{connection_id}", sk="ROOM#{room_id}", index="GSI1")
@@ -76,6 +83,7 @@ class Membership(Model, entity="Membership"):
     connection_id: f.Str = f.Str(required=True)
     user_id: f.Str = f.Str(required=True)
     region: f.Str = f.Str(required=True)
+    endpoint: f.Str = f.Str(required=True, validators=[ENDPOINT_LENGTH])
     joined_at: f.DateTime = f.DateTime(auto_now_add=True)
     expires_at: f.TTL = f.TTL(after=CONNECTION_TTL)
 

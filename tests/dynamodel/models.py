@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 
+ENDPOINT = "https://ws.example.com/dev"
+"""A management endpoint for the Connection and Membership items of these tests."""
+
+
 class Color(enum.Enum):
     RED = "red"
     BLUE = "blue"

@@ -9,7 +9,7 @@ import pytest
 
 from domain.models import Connection, Membership, Message, Room
 from dynamodel import InvalidCursor, SortKey, Table, ValidationError, new_ulid
-from tests.dynamodel.models import RoomDraft
+from tests.dynamodel.models import ENDPOINT, RoomDraft
 
 
 def seed_room(table: Table, room_id: str = "r1", messages: int = 5) -> list[Message]:
@@ -18,7 +18,11 @@ def seed_room(table: Table, room_id: str = "r1", messages: int = 5) -> list[Mess
     for i in range(messages):
         msg = Message(room_id=room_id, user_id=f"u{i % 2}", body=f"m{i}", message_id=new_ulid())
         out.append(table.create(msg))
-    table.create(Membership(room_id=room_id, connection_id="c1", user_id="u1", region="eu-west-1"))
+    table.create(
+        Membership(
+            room_id=room_id, connection_id="c1", user_id="u1", region="eu-west-1", endpoint=ENDPOINT
+        )
+    )
     return out
 
 
@@ -81,7 +85,9 @@ def test_query_collection_skips_entities_not_asked_for(table: Table) -> None:
 def test_gsi_overloading_separates_entities_sharing_a_partition(table: Table) -> None:
     # Given a user with messages and a connection: both live under GSI1PK = USER#u1
     seed_room(table)
-    table.create(Connection(connection_id="c9", user_id="u1", region="eu-west-1"))
+    table.create(
+        Connection(connection_id="c9", user_id="u1", region="eu-west-1", endpoint=ENDPOINT)
+    )
     # Then each model's query on GSI1 returns only its own entity
     assert [m.body for m in table.query(Message, index="GSI1", user_id="u1")] == ["m1", "m3"]
     conns = table.query(Connection, index="GSI1", user_id="u1")
@@ -102,8 +108,12 @@ def test_rooms_listed_newest_first_through_gsi1(table: Table) -> None:
 
 def test_memberships_per_room_and_per_connection(table: Table) -> None:
     for room in ("a", "b"):
-        table.create(Membership(room_id=room, connection_id="c1", user_id="u", region="x"))
-    table.create(Membership(room_id="a", connection_id="c2", user_id="v", region="x"))
+        table.create(
+            Membership(room_id=room, connection_id="c1", user_id="u", region="x", endpoint=ENDPOINT)
+        )
+    table.create(
+        Membership(room_id="a", connection_id="c2", user_id="v", region="x", endpoint=ENDPOINT)
+    )
     members = table.query(Membership, room_id="a")
     assert sorted(m.connection_id for m in members) == ["c1", "c2"]
     rooms = table.query(Membership, index="GSI1", connection_id="c1")
@@ -201,7 +211,9 @@ def seed_rooms_index(table: Table, rooms: int) -> None:
         table.create(Message(room_id=f"r{i}", user_id="u1", body="hi"))
     for i in range(2):
         table.create(RoomDraft(draft_id=f"d{i}"))
-    table.create(Connection(connection_id="c1", user_id="u1", region="eu-west-1"))
+    table.create(
+        Connection(connection_id="c1", user_id="u1", region="eu-west-1", endpoint=ENDPOINT)
+    )
 
 
 def test_count_of_a_constant_partition_queries_it_instead_of_scanning(

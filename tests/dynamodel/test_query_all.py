@@ -9,6 +9,7 @@ import pytest
 
 from domain.models import Membership, Message, Room
 from dynamodel import AsyncTable, ValidationError, new_ulid
+from tests.dynamodel.models import ENDPOINT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,7 +24,9 @@ def seed(table: Table, messages: int, room_id: str = "r1") -> list[str]:
     for i in range(messages):
         msg = Message(room_id=room_id, user_id=f"u{i % 2}", body=f"m{i}", message_id=new_ulid())
         ids.append(table.create(msg).message_id)
-    table.create(Membership(room_id=room_id, connection_id="c1", user_id="u1", region="x"))
+    table.create(
+        Membership(room_id=room_id, connection_id="c1", user_id="u1", region="x", endpoint=ENDPOINT)
+    )
     return ids
 
 

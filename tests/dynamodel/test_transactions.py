@@ -15,12 +15,15 @@ from dynamodel import (
     TransactionCancelled,
     Update,
 )
+from tests.dynamodel.models import ENDPOINT
 
 
 def test_transact_write_applies_every_operation(table: Table) -> None:
     table.create(Room(room_id="r1", name="lobby", created_by="u"))
     table.create(Room(room_id="r2", name="annex", created_by="u"))
-    table.create(Membership(room_id="r1", connection_id="old", user_id="u", region="x"))
+    table.create(
+        Membership(room_id="r1", connection_id="old", user_id="u", region="x", endpoint=ENDPOINT)
+    )
     msg = Message(room_id="r1", message_id="m1", user_id="u", body="hi")
     table.transact_write(
         [

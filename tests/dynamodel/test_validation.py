@@ -10,7 +10,7 @@ import pytest
 from domain.models import Connection, Message, Room
 from dynamodel import ItemTooLarge, Keys, Model, ModelDefinitionError, ValidationError
 from dynamodel import fields as f
-from tests.dynamodel.models import Address, Everything
+from tests.dynamodel.models import ENDPOINT, Address, Everything
 
 
 def errors_of(obj: Model) -> dict[str, str]:
@@ -163,7 +163,7 @@ def test_item_size_counts_attribute_names_and_values() -> None:
 
 
 def test_ttl_defaults_to_now_plus_after() -> None:
-    conn = Connection(connection_id="c1", user_id="u", region="eu-west-1")
+    conn = Connection(connection_id="c1", user_id="u", region="eu-west-1", endpoint=ENDPOINT)
     assert isinstance(conn.expires_at, int)
     assert conn.expires_at > conn.connected_at.timestamp()
 

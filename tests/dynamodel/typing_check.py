@@ -13,7 +13,7 @@ from typing import assert_type
 from domain.models import Connection, Membership, Message, Room
 from dynamodel import AsyncTable, Condition, Page, Table, UpdateAction
 from dynamodel import fields as f
-from tests.dynamodel.models import Address, Color, Everything
+from tests.dynamodel.models import ENDPOINT, Address, Color, Everything
 
 
 def typed_reads(table: Table) -> None:
@@ -50,7 +50,9 @@ def typed_construction() -> None:
     room = Room(room_id="r1", name="lobby", created_by="u1", description=None)
     room.name = "renamed"
     room.description = None
-    membership = Membership(room_id="r1", connection_id="c1", user_id="u1", region="eu-west-1")
+    membership = Membership(
+        room_id="r1", connection_id="c1", user_id="u1", region="eu-west-1", endpoint=ENDPOINT
+    )
     assert_type(membership.expires_at, int)
     ev = Everything(ev_id="e", amount=Decimal("1.5"), color=Color.RED)
     assert_type(ev.amount, Decimal | None)

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from domain.auth.tokens import encode
-from domain.realtime.entities import LiveConnection
+from domain.models import Connection
 from handlers.ws import runtime
 from tests.ws.conftest import REGION_A, load_event
 
@@ -68,7 +68,7 @@ def test_a_valid_token_connects_as_its_user(ws: Client, token_secret: None) -> N
 
     assert connect.handler(event, ws.context) == {"statusCode": 200}
     connection_id = event["requestContext"]["connectionId"]
-    assert runtime.table().get(LiveConnection, connection_id=connection_id).user_id == "carol"
+    assert runtime.table().get(Connection, connection_id=connection_id).user_id == "carol"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.realtime.entities import LiveConnection, RoomMember
+from domain.models import Connection, Membership
 from handlers.ws import runtime
 from tests.ws.conftest import REGION_B
 
@@ -21,7 +21,7 @@ def test_connect_stores_the_user_region_endpoint_and_ttl(
     result = ws.connect("conn-1", user_id="user-7")
     # Then the connection is accepted and stored with its user, region, endpoint and TTL
     assert result == {"statusCode": 200}
-    stored = runtime.table().get(LiveConnection, connection_id="conn-1")
+    stored = runtime.table().get(Connection, connection_id="conn-1")
     assert stored.user_id == "user-7"
     assert stored.region == "eu-west-1"
     assert stored.endpoint == endpoint_a.url
@@ -36,7 +36,7 @@ def test_connect_in_another_region_stores_that_regions_endpoint(
     # When the connect handler runs there
     ws.connect("conn-b")
     # Then the connection names region B and its management endpoint
-    stored = runtime.table().get(LiveConnection, connection_id="conn-b")
+    stored = runtime.table().get(Connection, connection_id="conn-b")
     assert (stored.region, stored.endpoint) == (REGION_B, endpoint_b.url)
 
 
@@ -63,9 +63,9 @@ def test_disconnect_removes_the_connection_and_its_memberships(ws: Client) -> No
     assert ws.disconnect("conn-1") == {"statusCode": 200}
     # Then neither the connection nor any membership is left
     table = runtime.table()
-    assert table.find(LiveConnection, connection_id="conn-1") is None
-    assert table.query(RoomMember, room_id="r1").items == []
-    assert table.query(RoomMember, room_id="r2").items == []
+    assert table.find(Connection, connection_id="conn-1") is None
+    assert table.query(Membership, room_id="r1").items == []
+    assert table.query(Membership, room_id="r2").items == []
 
 
 def test_disconnect_of_an_unknown_connection_is_harmless(ws: Client) -> None:

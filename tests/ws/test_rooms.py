@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.realtime.entities import RoomMember
+from domain.models import Membership
 from handlers.ws import runtime
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def test_join_makes_the_connection_a_member_with_its_endpoint(ws: Client) -> Non
     reply = ws.frame("conn-1", action="join", room_id="lobby")
     # Then it is told so and the membership carries its user, region and endpoint
     assert reply == {"action": "joined", "room_id": "lobby"}
-    member = runtime.table().get(RoomMember, room_id="lobby", connection_id="conn-1")
+    member = runtime.table().get(Membership, room_id="lobby", connection_id="conn-1")
     assert (member.user_id, member.region) == ("user-1", "eu-west-1")
     assert member.endpoint.endswith("/dev")
 
@@ -31,7 +31,7 @@ def test_joining_twice_keeps_one_membership(ws: Client) -> None:
     ws.frame("conn-1", action="join", room_id="lobby")
     # When it joins again, Then it is still exactly one member
     assert ws.frame("conn-1", action="join", room_id="lobby")["action"] == "joined"
-    assert len(runtime.table().query(RoomMember, room_id="lobby").items) == 1
+    assert len(runtime.table().query(Membership, room_id="lobby").items) == 1
 
 
 def test_join_of_a_room_that_does_not_exist_is_an_error_frame(ws: Client) -> None:
@@ -41,7 +41,7 @@ def test_join_of_a_room_that_does_not_exist_is_an_error_frame(ws: Client) -> Non
     reply = ws.frame("conn-1", action="join", room_id="nowhere")
     # Then the error frame names the problem and no membership is written
     assert reply["error"] == "unknown_room"
-    assert runtime.table().query(RoomMember, room_id="nowhere").items == []
+    assert runtime.table().query(Membership, room_id="nowhere").items == []
 
 
 def test_join_from_an_unregistered_connection_is_an_error_frame(ws: Client) -> None:
@@ -60,7 +60,7 @@ def test_leave_ends_the_membership(ws: Client) -> None:
     reply = ws.frame("conn-1", action="leave", room_id="lobby")
     # Then it is told so and is no longer a member
     assert reply == {"action": "left", "room_id": "lobby"}
-    assert runtime.table().query(RoomMember, room_id="lobby").items == []
+    assert runtime.table().query(Membership, room_id="lobby").items == []
 
 
 def test_leave_of_a_room_not_joined_is_an_error_frame(ws: Client) -> None:

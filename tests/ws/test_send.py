@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from domain.models import Message, Room
-from domain.realtime.entities import LiveConnection, RoomMember
+from domain.models import Connection, Membership, Message, Room
 from handlers.ws import runtime
 
 if TYPE_CHECKING:
@@ -68,8 +67,8 @@ def test_a_gone_connection_is_removed_with_its_memberships(
     assert endpoint_a.receivers() == {"conn-1", "conn-2"}
     assert ack["removed_stale"] == 1
     table = runtime.table()
-    assert table.find(LiveConnection, connection_id="stale") is None
-    members = {m.connection_id for m in table.query(RoomMember, room_id="lobby").items}
+    assert table.find(Connection, connection_id="stale") is None
+    members = {m.connection_id for m in table.query(Membership, room_id="lobby").items}
     assert members == {"conn-1", "conn-2"}
 
 
@@ -84,7 +83,7 @@ def test_one_failing_delivery_does_not_stop_the_others(
     # Then every other member receives it, the failure is reported and nothing is removed
     assert endpoint_a.receivers() == {"conn-1", "conn-2", "conn-4"}
     assert (ack["delivered"], ack["failed"], ack["removed_stale"]) == (3, 1, 0)
-    assert runtime.table().find(LiveConnection, connection_id="broken") is not None
+    assert runtime.table().find(Connection, connection_id="broken") is not None
 
 
 def test_members_of_other_rooms_receive_nothing(ws: Client, endpoint_a: ManagementEndpoint) -> None:
@@ -121,7 +120,7 @@ def test_a_large_room_is_delivered_across_dynamodb_pages(
     table = runtime.table()
     ids = [f"conn-{i:03d}" for i in range(60)]
     table.batch_save(
-        RoomMember(
+        Membership(
             room_id="lobby",
             connection_id=c,
             user_id="u",
@@ -170,6 +169,6 @@ def test_many_stale_connections_are_removed_with_all_their_memberships(
     # Then every stale connection and every one of its memberships is gone
     table = runtime.table()
     assert ack["removed_stale"] == 30
-    assert [m.connection_id for m in table.query(RoomMember, room_id="lobby").items] == ["conn-1"]
-    assert table.query(RoomMember, room_id="other").items == []
-    assert all(table.find(LiveConnection, connection_id=c) is None for c in stale)
+    assert [m.connection_id for m in table.query(Membership, room_id="lobby").items] == ["conn-1"]
+    assert table.query(Membership, room_id="other").items == []
+    assert all(table.find(Connection, connection_id=c) is None for c in stale)

@@ -10,9 +10,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.models import Message, Room
+from domain.models import Connection, Membership, Message, Room
 from domain.realtime.broadcast import Delivery, Recipient
-from domain.realtime.entities import LiveConnection, RoomMember
 from domain.realtime.frames import FrameError, SendFrame, encode
 from dynamodel import ConditionFailed, Create, NotFound, TransactionCancelled, Update
 
@@ -37,9 +36,9 @@ class SendResult:
 
 def open_connection(
     table: Table, *, connection_id: str, user_id: str, region: str, endpoint: str
-) -> LiveConnection:
+) -> Connection:
     """Store a new connection (expires through TTL after ``CONNECTION_TTL``)."""
-    connection = LiveConnection(
+    connection = Connection(
         connection_id=connection_id, user_id=user_id, region=region, endpoint=endpoint
     )
     table.save(connection)
@@ -58,20 +57,20 @@ def close_connections(table: Table, connection_ids: Sequence[str]) -> int:
     memberships = 0
     for connection_id in connection_ids:
         for member in _memberships_of(table, connection_id):
-            refs.append((RoomMember, member.key()))
+            refs.append((Membership, member.key()))
             memberships += 1
-        refs.append((LiveConnection, {"connection_id": connection_id}))
+        refs.append((Connection, {"connection_id": connection_id}))
     if refs:
         table.batch_delete(refs)
     return memberships
 
 
-def join_room(table: Table, *, connection_id: str, room_id: str) -> RoomMember:
+def join_room(table: Table, *, connection_id: str, room_id: str) -> Membership:
     """Make the connection a member of an existing room (idempotent)."""
     connection = _connection(table, connection_id)
     if table.find(Room, room_id=room_id) is None:
         raise FrameError("unknown_room", f"room {room_id!r} does not exist", field="room_id")
-    member = RoomMember(
+    member = Membership(
         room_id=room_id,
         connection_id=connection_id,
         user_id=connection.user_id,
@@ -86,8 +85,8 @@ def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
     """End the connection's membership of the room (one conditional delete)."""
     try:
         table.delete(
-            RoomMember,
-            condition=RoomMember.connection_id.exists(),
+            Membership,
+            condition=Membership.connection_id.exists(),
             room_id=room_id,
             connection_id=connection_id,
         )
@@ -102,7 +101,7 @@ def send_message(
 ) -> SendResult:
     """Persist a message of a member and deliver it to every member of the room, in every
     region; stale (410) connections are removed with their memberships."""
-    sender = table.find(RoomMember, room_id=frame.room_id, connection_id=connection_id)
+    sender = table.find(Membership, room_id=frame.room_id, connection_id=connection_id)
     if sender is None:
         raise FrameError(
             "not_a_member",
@@ -164,29 +163,29 @@ def message_frame(message: Message) -> dict[str, Any]:
     return frame
 
 
-def members(table: Table, room_id: str) -> Iterator[RoomMember]:
+def members(table: Table, room_id: str) -> Iterator[Membership]:
     """Every membership of a room, across DynamoDB pages."""
     cursor: str | None = None
     while True:
-        page = table.query(RoomMember, room_id=room_id, cursor=cursor)
+        page = table.query(Membership, room_id=room_id, cursor=cursor)
         yield from page.items
         if page.cursor is None:
             return
         cursor = page.cursor
 
 
-def _memberships_of(table: Table, connection_id: str) -> Iterator[RoomMember]:
+def _memberships_of(table: Table, connection_id: str) -> Iterator[Membership]:
     cursor: str | None = None
     while True:
-        page = table.query(RoomMember, index="GSI1", connection_id=connection_id, cursor=cursor)
+        page = table.query(Membership, index="GSI1", connection_id=connection_id, cursor=cursor)
         yield from page.items
         if page.cursor is None:
             return
         cursor = page.cursor
 
 
-def _connection(table: Table, connection_id: str) -> LiveConnection:
+def _connection(table: Table, connection_id: str) -> Connection:
     try:
-        return table.get(LiveConnection, connection_id=connection_id)
+        return table.get(Connection, connection_id=connection_id)
     except NotFound:
         raise FrameError("not_connected", "this connection is not registered; reconnect") from None
