@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.models import Connection, Membership, Message, Room
 from handlers.ws import runtime
@@ -130,10 +130,19 @@ def test_a_large_room_is_delivered_across_dynamodb_pages(
         for c in ids
     )
     ws.connect("conn-000")
+    # And DynamoDB answering queries in pages of 25 items (its real pages hold 1 MB)
+    queries: list[dict[str, Any]] = []
+
+    def pages_of_25(params: dict[str, Any], **_: Any) -> None:
+        params["Limit"] = 25
+        queries.append(params)
+
+    table.client().meta.events.register("provide-client-params.dynamodb.Query", pages_of_25)
     # When one of them sends, Then all 60 receive the frame
     ack = ws.frame("conn-000", action="send", room_id="lobby", body="to everyone")
     assert ack["delivered"] == 60
     assert endpoint_a.receivers() == set(ids)
+    assert sum("ExclusiveStartKey" in q for q in queries) >= 2  # the room took 3 pages
 
 
 def test_a_broadcast_publishes_its_outcome_as_metrics(

@@ -165,23 +165,11 @@ def message_frame(message: Message) -> dict[str, Any]:
 
 def members(table: Table, room_id: str) -> Iterator[Membership]:
     """Every membership of a room, across DynamoDB pages."""
-    cursor: str | None = None
-    while True:
-        page = table.query(Membership, room_id=room_id, cursor=cursor)
-        yield from page.items
-        if page.cursor is None:
-            return
-        cursor = page.cursor
+    return table.query_all(Membership, room_id=room_id)
 
 
 def _memberships_of(table: Table, connection_id: str) -> Iterator[Membership]:
-    cursor: str | None = None
-    while True:
-        page = table.query(Membership, index="GSI1", connection_id=connection_id, cursor=cursor)
-        yield from page.items
-        if page.cursor is None:
-            return
-        cursor = page.cursor
+    return table.query_all(Membership, index="GSI1", connection_id=connection_id)
 
 
 def _connection(table: Table, connection_id: str) -> Connection:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +32,9 @@ STALE_REMOVED = "StaleConnectionsRemoved"
 
 @cache
 def table() -> Table:
-    """The single table; pagination cursors never leave the container, so a random
-    per-container secret signs them."""
-    return Table.from_env(cursor_secret=secrets.token_bytes(32))
+    """The single table. The WebSocket API hands no cursor to clients and pages with
+    ``query_all``, so it needs no cursor secret."""
+    return Table.from_env()
 
 
 @cache
