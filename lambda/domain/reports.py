@@ -27,21 +27,12 @@ def room_report(
     lower = ulid_floor(now - timedelta(days=days))
     by_user: dict[str, int] = {}
     total = 0
-    cursor: str | None = None
-    while True:
-        page = table.query(
-            Message,
-            room_id=room_id,
-            sk=Message.message_id >= lower,
-            cursor=cursor,
-            projection=["user_id"],
-        )
-        for message in page.items:
-            total += 1
-            by_user[message.user_id] = by_user.get(message.user_id, 0) + 1
-        cursor = page.cursor
-        if cursor is None:
-            break
+    window = table.query_all(
+        Message, room_id=room_id, sk=Message.message_id >= lower, projection=["user_id"]
+    )
+    for message in window:
+        total += 1
+        by_user[message.user_id] = by_user.get(message.user_id, 0) + 1
     return {
         "room_id": room_id,
         "days": days,

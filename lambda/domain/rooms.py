@@ -3,7 +3,6 @@ delete. Functions take the ``Table`` as an argument so callers (and benchmarks) 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import dynamodel
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
 
     from dynamodel import Table
 
-CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,4096}\.[A-Za-z0-9_-]{1,128}")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -66,13 +64,8 @@ def get_room(table: Table, room_id: str) -> Room:
 def list_rooms(
     table: Table, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
 ) -> tuple[list[Room], str | None]:
-    """Newest rooms first (GSI1 ``ROOMS`` sorted by ``created_at``)."""
-    if cursor is not None and not CURSOR_PATTERN.fullmatch(cursor):
-        # Cursors are base64url + "." + base64url; anything else never reaches the library.
-        raise ValidationFailed(
-            "invalid pagination cursor",
-            [FieldProblem("query.cursor", "malformed pagination cursor")],
-        )
+    """Newest rooms first (GSI1 ``ROOMS`` sorted by ``created_at``). A cursor the library
+    did not sign for this query, whatever its characters, is ``InvalidCursor``: a 400."""
     try:
         page = table.query(Room, index="GSI1", limit=limit, cursor=cursor, reverse=True)
     except dynamodel.InvalidCursor as exc:
@@ -116,12 +109,5 @@ def delete_room(table: Table, room_id: str, *, expected_version: int | None) -> 
 
 
 def count_rooms(table: Table) -> int:
-    """Rooms in the ``ROOMS`` partition of GSI1, one key-only page at a time."""
-    total = 0
-    cursor: str | None = None
-    while True:
-        page = table.query(Room, index="GSI1", cursor=cursor, projection=["room_id"])
-        total += len(page.items)
-        cursor = page.cursor
-        if cursor is None:
-            return total
+    """Rooms in GSI1's ``ROOMS`` partition (one ``Select=COUNT`` query per 1 MB page)."""
+    return table.count(Room, index="GSI1")

@@ -147,6 +147,8 @@ def test_bad_room_id_is_400_on_the_path(room_id: str, invoke: Callable[..., Http
         pytest.param({"limit": "ten"}, "query.limit", id="limit not a number"),
         pytest.param({"cursor": "garbage"}, "query.cursor", id="cursor shape"),
         pytest.param({"cursor": "\u00e9\u00e9.x"}, "query.cursor", id="cursor non-ascii"),
+        # A non-ASCII payload with a well-formed signature: once a 500 (UnicodeEncodeError)
+        pytest.param({"cursor": "\u00e9\u00e9.abcd"}, "query.cursor", id="cursor non-ascii mac"),
     ],
 )
 def test_bad_list_parameters_are_400(

@@ -121,7 +121,7 @@ def fuzz_table(aws_env: dict[str, str]) -> Iterator[str]:
     endpoint = aws_env["DYNAMODB_ENDPOINT_URL"]
     create_single_table(endpoint, FUZZ_TABLE, REGION)
     reset_container_caches()
-    install_table(Table(FUZZ_TABLE, [REGION], endpoint, cursor_secret=cursor_key()))
+    install_table(Table(FUZZ_TABLE, [REGION], endpoint, cursor_secret=cursor_key))
     yield FUZZ_TABLE
     reset_container_caches()
 
