@@ -3,11 +3,12 @@ delete. Functions take the ``Table`` as an argument so callers (and benchmarks) 
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import dynamodel
 from domain.errors import Conflict, FieldProblem, NotFound, PreconditionFailed, ValidationFailed
-from domain.models import Room
+from domain.models import Membership, Message, Room
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -93,6 +94,14 @@ def update_room(
 
 
 def delete_room(table: Table, room_id: str, *, expected_version: int | None) -> None:
+    """Delete the room and its whole item collection (messages and memberships).
+
+    The room item goes first, under its optimistic-lock condition, so a stale ``If-Match``
+    (412) deletes nothing. Then the rest of the ``ROOM#<id>`` partition is deleted in
+    batches. No message can be added once the room item is gone (its transaction requires
+    the room); a join racing the delete can leave a membership, which its TTL removes. A
+    sweep cut short (timeout, throttling) is finished by the client's retry: a delete that
+    finds no room (404) still sweeps whatever is left in the partition."""
     try:
         table.delete(
             Room,
@@ -102,10 +111,24 @@ def delete_room(table: Table, room_id: str, *, expected_version: int | None) -> 
         )
     except dynamodel.ConditionFailed as exc:
         if exc.item is None:
+            _delete_collection(table, room_id)
             raise NotFound(f"room {room_id} not found") from exc
         raise PreconditionFailed(
             f"room {room_id} was modified: version is {getattr(exc.item, 'version', None)}"
         ) from exc
+    _delete_collection(table, room_id)
+
+
+def _delete_collection(table: Table, room_id: str) -> None:
+    """Batch-delete the messages and memberships left in the room's partition. Only the key
+    attributes are read; each query covers just its entity's sort-key prefix."""
+    leftovers = chain(
+        table.query_all(Message, room_id=room_id, projection=[Message.room_id, Message.message_id]),
+        table.query_all(
+            Membership, room_id=room_id, projection=[Membership.room_id, Membership.connection_id]
+        ),
+    )
+    table.batch_delete(leftovers)
 
 
 def count_rooms(table: Table) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from domain.models import Membership, Message
+from domain.runtime import get_table
 from handlers.rest import rooms
-from tests.handlers.conftest import USER, new_id, rest_event
+from tests.handlers.conftest import TABLE, USER, new_id, rest_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -232,6 +234,82 @@ def test_delete_with_stale_if_match_is_412_and_keeps_room(
     # Then the delete is refused and the room still exists
     assert result.status == 412
     assert invoke(rooms.handler, rest_event("room_get.json", path=path)).status == 200
+
+
+def room_with_collection(invoke: Callable[..., HttpResult], messages: int = 30) -> str:
+    """A room with ``messages`` messages and two memberships (more than one 25-item batch)."""
+    room_id: str = create(invoke)["room_id"]
+    get_table().batch_save(
+        [Message(room_id=room_id, user_id=USER, body=f"m{i}") for i in range(messages)]
+        + [
+            Membership(
+                room_id=room_id,
+                connection_id=f"conn-{i}",
+                user_id=USER,
+                region="eu-west-1",
+                endpoint="https://ws.example.com/dev",
+            )
+            for i in range(2)
+        ]
+    )
+    return room_id
+
+
+def partition(ddb: Any, room_id: str) -> list[str]:
+    """The sort keys of every item left in the room's partition, whatever its entity."""
+    response = ddb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"ROOM#{room_id}"}},
+        ConsistentRead=True,
+    )
+    return [item["sk"]["S"] for item in response["Items"]]
+
+
+def test_delete_room_removes_its_messages_and_memberships(
+    invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given a room with 30 messages and 2 memberships
+    room_id = room_with_collection(invoke)
+    assert len(partition(ddb, room_id)) == 33
+
+    # When it is deleted
+    result = invoke(rooms.handler, rest_event("room_delete.json", path=f"/rooms/{room_id}"))
+
+    # Then nothing with its partition key remains
+    assert result.status == 204
+    assert partition(ddb, room_id) == []
+
+
+def test_delete_with_stale_if_match_deletes_nothing_of_the_collection(
+    invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given a room at version 1 with messages and memberships
+    room_id = room_with_collection(invoke, messages=3)
+
+    # When it is deleted with If-Match "7"
+    event = rest_event("room_delete.json", path=f"/rooms/{room_id}", headers={"If-Match": '"7"'})
+    result = invoke(rooms.handler, event)
+
+    # Then the delete is refused before anything went: room, messages and memberships remain
+    assert result.status == 412
+    assert len(partition(ddb, room_id)) == 6
+
+
+def test_a_retried_delete_finishes_an_interrupted_sweep(
+    invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given a room whose item was deleted but whose messages and memberships were left over
+    # (as when a delete times out mid-sweep)
+    room_id = room_with_collection(invoke, messages=3)
+    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": f"ROOM#{room_id}"}, "sk": {"S": "META"}})
+
+    # When the client retries the delete
+    result = invoke(rooms.handler, rest_event("room_delete.json", path=f"/rooms/{room_id}"))
+
+    # Then the room is reported gone and its leftovers are deleted too
+    assert result.status == 404
+    assert partition(ddb, room_id) == []
 
 
 def test_unknown_route_is_404_error_json(invoke: Callable[..., HttpResult]) -> None:
