@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -87,6 +87,47 @@ def moto_server() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+SINGLE_TABLE_INDEXES = ("GSI1", "GSI2")
+
+
+def create_single_table(endpoint_url: str, name: str, region: str = "eu-west-1") -> None:
+    """Create the deployed table's layout on the local server: string keys pk/sk, GSI1 and
+    GSI2 (``<index>PK``/``<index>SK``, all attributes projected) and TTL on ``expires_at``.
+
+    A table that already exists is left as it is, so a package-scoped fixture that pytest-xdist
+    sets up again in the same session (and the same server) does not fail."""
+    import boto3
+
+    client: Any = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    attrs = ["pk", "sk", *(f"{i}{part}" for i in SINGLE_TABLE_INDEXES for part in ("PK", "SK"))]
+    try:
+        client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index,
+                    "KeySchema": [
+                        {"AttributeName": f"{index}PK", "KeyType": "HASH"},
+                        {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in SINGLE_TABLE_INDEXES
+            ],
+        )
+    except client.exceptions.ResourceInUseException:
+        return
+    client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
 
 
 def reset_moto(url: str) -> None:

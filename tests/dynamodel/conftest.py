@@ -7,10 +7,10 @@ import itertools
 import os
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
 from dynamodel import Table
+from tests.conftest import create_single_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,36 +20,6 @@ SECOND_REGION = "us-east-1"
 _counter = itertools.count()
 
 os.environ.setdefault("DYNAMODEL_CURSOR_SECRET", "test-cursor-secret")
-
-
-def create_single_table(endpoint: str, name: str, region: str = REGION) -> None:
-    """Create the application's table layout: pk/sk, GSI1 (GSI1PK/GSI1SK), GSI2, TTL."""
-    client: Any = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
-    attrs = ["pk", "sk", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{index}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in ("GSI1", "GSI2")
-        ],
-    )
-    client.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
 
 
 @pytest.fixture
@@ -62,7 +32,7 @@ def table_name(request: pytest.FixtureRequest) -> str:
 def make_table(moto_server: str, table_name: str) -> Callable[..., Table]:
     """Create the table on the server and return a factory of ``Table`` objects bound to it
     (keyword arguments go to ``Table``)."""
-    create_single_table(moto_server, table_name)
+    create_single_table(moto_server, table_name, REGION)
 
     def factory(**kwargs: Any) -> Table:
         kwargs.setdefault("regions", [REGION])

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from tests.conftest import create_single_table
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
@@ -37,37 +39,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.filterwarnings("ignore:No application metrics"))
-
-
-def create_single_table(endpoint: str, name: str, region: str) -> None:
-    """The deployed table's layout: pk/sk, GSI1 and GSI2 (string keys), TTL on expires_at."""
-    client: Any = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
-    if name in client.list_tables()["TableNames"]:
-        return  # the package fixture ran before in this session (xdist interleaving)
-    attrs = ["pk", "sk", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{index}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in ("GSI1", "GSI2")
-        ],
-    )
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
 
 
 @dataclass

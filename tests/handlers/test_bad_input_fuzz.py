@@ -25,10 +25,10 @@ from domain.runtime import get_table, install_table
 from dynamodel import Table
 from handlers import authorizer
 from handlers.rest import ingest_consumer, report, rooms
+from tests.conftest import create_single_table
 from tests.handlers.conftest import (
     REGION,
     call,
-    create_single_table,
     load_event,
     make_token,
     reset_container_caches,

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
+from tests.conftest import create_single_table
 from tests.ws.management_endpoint import ManagementEndpoint
 
 if TYPE_CHECKING:
@@ -34,32 +34,6 @@ def load_event(name: str) -> dict[str, Any]:
     """A recorded event from tests/events/ws/ (a fresh copy each time)."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
     return event
-
-
-def create_single_table(endpoint: str, name: str) -> None:
-    """The application's table layout (pk/sk, GSI1, GSI2) on the moto server."""
-    client: Any = boto3.client("dynamodb", region_name=REGION_A, endpoint_url=endpoint)
-    attrs = ["pk", "sk", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index,
-                "KeySchema": [
-                    {"AttributeName": f"{index}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in ("GSI1", "GSI2")
-        ],
-    )
 
 
 @dataclass
@@ -91,7 +65,7 @@ def ws_table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from handlers.ws import runtime
 
     name = f"ws-{next(_tables)}"
-    create_single_table(moto_server, name)
+    create_single_table(moto_server, name, REGION_A)
     monkeypatch.setenv("TABLE_NAME", name)
     # Both "regions" read and write one moto table: it stands for the replicated global table.
     monkeypatch.setenv("TABLE_REGIONS", REGION_A)
