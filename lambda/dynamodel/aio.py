@@ -215,10 +215,8 @@ class AsyncTable:
         """``async for item in atable.query_all(Model, **key)``: every item, one page request
         at a time in the pool (see ``Table.query_all``; arguments are checked when called)."""
         params, _ = self.table._query_base(
-            model, index, sk, filter, projection, consistent, reverse, key
+            model, index, sk, filter, projection, consistent, reverse, key, page_size=page_size
         )
-        if page_size is not None:
-            params["Limit"] = page_size
         return self._iter_pages(model, params, region)
 
     async def _iter_pages(

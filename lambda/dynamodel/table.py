@@ -599,9 +599,9 @@ class Table:
         so no cursor (and no cursor secret) is involved: for server-side iteration only.
         ``page_size`` sets DynamoDB's ``Limit`` per request (default: 1 MB pages). Arguments
         are checked when called; requests are made as the iterator is consumed."""
-        params, _ = self._query_base(model, index, sk, filter, projection, consistent, reverse, key)
-        if page_size is not None:
-            params["Limit"] = page_size
+        params, _ = self._query_base(
+            model, index, sk, filter, projection, consistent, reverse, key, page_size=page_size
+        )
         return self._iter_pages(model, params, region)
 
     def _iter_pages(
@@ -936,6 +936,8 @@ class Table:
         consistent: bool,
         reverse: bool,
         key: Mapping[str, Any],
+        *,
+        page_size: int | None = None,
     ) -> tuple[dict[str, Any], str]:
         keys = model.index_keys(index)
         strings = model.key_strings(key)
@@ -952,6 +954,8 @@ class Table:
             params["ProjectionExpression"] = _projection([*projection, ENTITY_ATTR], b)
         if reverse:
             params["ScanIndexForward"] = False
+        if page_size is not None:
+            params["Limit"] = page_size
         params.update(b.params())
         context = "|".join(
             [self.name, index or "", model.__entity__ or model.__name__, keys.pk.render(strings)]
