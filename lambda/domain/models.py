@@ -1,4 +1,4 @@
-"""The application's entities on the single table (see docs/dynamodel.md, access patterns).
+"""The application's entities on the single table (see README.md, dynamodel access patterns).
 
 | entity     | pk               | sk                 | GSI1PK             | GSI1SK            |
 |------------|------------------|--------------------|--------------------|-------------------|

@@ -1,6 +1,6 @@
 """dynamodel: typed DynamoDB models for Lambda (the Python counterpart of Dynamoose).
 
-See docs/dynamodel.md for the full guide.
+See README.md, "Data-modeling library: dynamodel", for the full guide.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-#: Default bound on concurrent posts per invocation (see docs/websocket-api.md, "Broadcast").
+#: Default bound on concurrent posts per invocation (see README.md, WebSocket API, "Broadcast").
 DEFAULT_CONCURRENCY = 12
 
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
