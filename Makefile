@@ -12,6 +12,10 @@ STAMP_NPM := node_modules/.installed
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Keep jsii's extracted-package cache in the checkout so repeated synths skip the extraction.
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
+# The app runs as `python -O` (cdk.json) so jsii skips its runtime type checks (mypy --strict
+# checks the same types statically); let Python cache that bytecode even where the machine
+# sets PYTHONDONTWRITEBYTECODE, or every synth recompiles the CDK's modules.
+export PYTHONDONTWRITEBYTECODE :=
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 

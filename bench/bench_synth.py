@@ -37,8 +37,10 @@ def _env() -> dict[str, str]:
     env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("CDK_DISABLE_VERSION_CHECK", "1")
     env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "1")
-    # Both apps share the checkout's jsii package cache, as `make synth` does.
+    # Both apps run in the environment `make synth` sets: the checkout's jsii package cache,
+    # and bytecode caching allowed (the baseline's modules are compiled at install anyway).
     env.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(ROOT / ".cache" / "jsii"))
+    env["PYTHONDONTWRITEBYTECODE"] = ""
     return env
 
 

@@ -14,6 +14,8 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from constructs import IConstruct
 
 
@@ -22,10 +24,15 @@ def add_guardrails(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
 
 
-def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge one cdk-nag rule (or ``Rule[finding]``) on one construct, with its reason."""
+def acknowledge(construct: IConstruct, rule: str | Sequence[str], reason: str) -> None:
+    """Acknowledge cdk-nag rules (``Rule`` or ``Rule[finding]``) on one construct, with the
+    reason they do not apply to it. Several rules with one reason go in one call: each call
+    is a round trip to the jsii kernel, and synth time is a budget."""
+    rules = [rule] if isinstance(rule, str) else list(rule)
     if isinstance(construct, cdk.Stack | cdk.Stage | cdk.App):
-        raise ValueError(f"acknowledge {rule} on the resource that triggers it, not on {construct}")
+        raise ValueError(f"acknowledge {rules} on the resource that triggers it, not {construct}")
     if len(reason.split()) < 5:
-        raise ValueError(f"acknowledgement of {rule} needs a concrete reason, got {reason!r}")
-    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
+        raise ValueError(f"acknowledgement of {rules} needs a concrete reason, got {reason!r}")
+    cdk.Validations.of(construct).acknowledge(
+        *(cdk.Acknowledgment(id=r, reason=reason) for r in rules)
+    )

@@ -504,8 +504,7 @@ class RestApiStack(cdk.Stack):
                 rules = ["AwsSolutions-COG4"]
                 if route.auth in (Auth.NONE, Auth.API_KEY):
                     rules.append("AwsSolutions-APIG4")
-            for rule in rules:
-                acknowledge(method, rule, reason)
+            acknowledge(method, rules, reason)
 
     def _monitoring(self) -> None:
         self.monitoring = ApiMonitoring(

@@ -48,3 +48,28 @@ def test_an_acknowledgement_without_a_concrete_reason_is_refused(tmp_path: Path)
     _, queue = app_with_plain_queue(tmp_path)
     with pytest.raises(ValueError, match="needs a concrete reason"):
         acknowledge(queue, "AwsSolutions-SQS3", "ok")
+
+
+def test_several_rules_with_one_reason_are_acknowledged_in_one_call(tmp_path: Path) -> None:
+    app, queue = app_with_plain_queue(tmp_path)
+    resource = queue.node.default_child
+    assert resource is not None
+    acknowledge(
+        resource,
+        ["AwsSolutions-SQS3", "AwsSolutions-SQS4", "Serverless-SQSRedrivePolicy"],
+        "Test fixture queue that exists only inside this test app.",
+    )
+    app.synth()
+
+
+def test_a_rule_left_out_of_the_list_still_fails_synth(tmp_path: Path) -> None:
+    app, queue = app_with_plain_queue(tmp_path)
+    resource = queue.node.default_child
+    assert resource is not None
+    acknowledge(
+        resource,
+        ["AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"],
+        "Test fixture queue that exists only inside this test app.",
+    )
+    with pytest.raises(Exception, match="AwsSolutions-SQS4"):
+        app.synth()

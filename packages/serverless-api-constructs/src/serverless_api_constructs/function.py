@@ -77,15 +77,7 @@ class ServiceFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        layers = []
-        if powertools_layer:
-            layers.append(
-                lambda_.LayerVersion.from_layer_version_arn(
-                    self,
-                    "Powertools",
-                    defaults.powertools_layer_arn(stack.region, stack.partition),
-                )
-            )
+        layers = [_powertools_layer(stack)] if powertools_layer else []
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -125,6 +117,18 @@ class ServiceFunction(Construct):
                 "Invoked synchronously (API Gateway integration or authorizer): the caller gets "
                 "the error, and a DLQ only ever receives failed asynchronous invocations.",
             )
+
+
+def _powertools_layer(stack: Stack) -> lambda_.ILayerVersion:
+    """The AWS-managed Powertools layer, referenced once per stack and shared by its functions."""
+    existing = stack.node.try_find_child(_POWERTOOLS_ID)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    arn = defaults.powertools_layer_arn(stack.region, stack.partition)
+    return lambda_.LayerVersion.from_layer_version_arn(stack, _POWERTOOLS_ID, arn)
+
+
+_POWERTOOLS_ID = "PowertoolsLayer"
 
 
 def _acknowledge(construct: IConstruct | None, rule: str, reason: str) -> None:

@@ -7,6 +7,7 @@ Gateway response templates support only variable substitution (no VTL, no ``$uti
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigateway
@@ -78,6 +79,7 @@ def add_gateway_responses(api: apigateway.RestApi, *, allow_origin: str) -> None
         )
 
 
+@functools.cache  # one jsii read per response type per process, not per API
 def _response_id(response_type: apigateway.ResponseType) -> str:
     """``DEFAULT_4XX`` -> ``Default4xx``: a PascalCase construct id per response type."""
     return "".join(part.capitalize() for part in response_type.response_type.split("_"))
