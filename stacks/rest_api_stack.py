@@ -314,13 +314,20 @@ class RestApiStack(cdk.Stack):
             **authorization,
         )
 
+    def _function_of(self, route: Route) -> lambda_.IFunction:
+        # Checked explicitly, not asserted: the app runs under `python -O`.
+        if route.function is None:
+            raise ValueError(
+                f"route {route.method} {route.path}: a Lambda integration needs a function"
+            )
+        return self.functions[route.function]
+
     def _integration(
         self, route: Route
     ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
         kind = route.integration
         if kind is Integration.LAMBDA_PROXY:
-            assert route.function is not None
-            return apigateway.LambdaIntegration(self.functions[route.function]), []
+            return apigateway.LambdaIntegration(self._function_of(route)), []
         if kind is Integration.HTTP_PROXY:
             return self._http_proxy(), []
         if kind is Integration.VPC_LINK:
@@ -328,8 +335,7 @@ class RestApiStack(cdk.Stack):
         if kind is Integration.MOCK_HEALTH:
             return self._mock_health()
         if kind is Integration.LAMBDA_REPORT:
-            assert route.function is not None
-            return self._report(self.functions[route.function])
+            return self._report(self._function_of(route))
         if kind is Integration.DYNAMODB_MESSAGES:
             return self._messages_query()
         if kind is Integration.SQS_INGEST:

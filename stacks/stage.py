@@ -68,7 +68,8 @@ class ServiceStage(cdk.Stage):
         primary = region == config.primary_region
         table = self.data.data.for_region(region)
         key = self.data.data.encryption_key if primary else self.replica_keys[region].key
-        assert key is not None  # the data stack always creates or receives a key
+        if key is None:  # SingleTable always creates or receives a key unless it wraps a table
+            raise ValueError(f"stage {config.name!r}: no KMS key for the table in {region}")
         scope = self.region_scopes[region]
         env = self.env_for(region)
         # The table's name in a replica region comes from the primary region's stack.

@@ -37,7 +37,8 @@ class SecureQueue(Construct):
             retention_period=Duration.days(defaults.DLQ_RETENTION_DAYS),
         )
         dlq_resource = self.dead_letter_queue.node.default_child
-        assert dlq_resource is not None
+        if dlq_resource is None:  # a Queue always has its CfnQueue child
+            raise RuntimeError(f"{self.node.path}: dead-letter queue without a resource")
         Validations.of(dlq_resource).acknowledge(
             Acknowledgment(
                 id="Serverless-SQSRedrivePolicy",
