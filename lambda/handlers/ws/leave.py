@@ -19,13 +19,9 @@ tracer = Tracer()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    connection_id = runtime.request_context(event)["connectionId"]
-    try:
-        frame = frames.room_frame(
-            frames.parse(event.get("body"), base64_encoded=bool(event.get("isBase64Encoded")))
-        )
-        rooms.leave_room(runtime.table(), connection_id=connection_id, room_id=frame.room_id)
-    except frames.FrameError as error:
-        logger.info("rejected frame", extra={"error": error.code})
-        return runtime.error_reply(error, event)
+    return runtime.answer_frame(event, frames.room_frame, _leave)
+
+
+def _leave(frame: frames.RoomFrame, connection_id: str) -> dict[str, Any]:
+    rooms.leave_room(runtime.table(), connection_id=connection_id, room_id=frame.room_id)
     return runtime.reply({"action": "left", "room_id": frame.room_id})

@@ -12,16 +12,23 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from aws_lambda_powertools import Logger
+
+from domain.realtime import frames
 from domain.realtime.broadcast import Broadcaster
 from dynamodel import Table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools import Metrics
 
     from domain.realtime.broadcast import Delivery
-    from domain.realtime.frames import FrameError
+
+logger = Logger(child=True)
+Frame = TypeVar("Frame")
 
 #: Custom metrics of a broadcast (namespace ``POWERTOOLS_METRICS_NAMESPACE``, dimension
 #: ``service``): the stack alarms on failed deliveries.
@@ -82,7 +89,24 @@ def reply(frame: dict[str, Any], status: int = 200) -> dict[str, Any]:
     return {"statusCode": status, "body": json.dumps(frame, separators=(",", ":"))}
 
 
-def error_reply(error: FrameError, event: dict[str, Any]) -> dict[str, Any]:
+def answer_frame(
+    event: dict[str, Any],
+    read: Callable[[dict[str, Any]], Frame],
+    act: Callable[[Frame, str], dict[str, Any]],
+) -> dict[str, Any]:
+    """The shape of every frame route: decode the body, validate it with ``read``, then
+    ``act(frame, connection_id)`` and return its reply. Bad input, found by either step, is
+    answered with its error frame: nothing is written and the connection stays open."""
+    connection_id = request_context(event)["connectionId"]
+    try:
+        body = frames.parse(event.get("body"), base64_encoded=bool(event.get("isBase64Encoded")))
+        return act(read(body), connection_id)
+    except frames.FrameError as error:
+        logger.info("rejected frame", extra={"error": error.code})
+        return error_reply(error, event)
+
+
+def error_reply(error: frames.FrameError, event: dict[str, Any]) -> dict[str, Any]:
     """The error frame for bad input; status 200 keeps the exchange a normal reply (the
     connection stays open whatever the status, but 200 keeps client errors out of the
     integration-error alarm, which is for our faults)."""

@@ -23,17 +23,13 @@ tracer = Tracer()
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    connection_id = runtime.request_context(event)["connectionId"]
-    try:
-        frame = frames.send_frame(
-            frames.parse(event.get("body"), base64_encoded=bool(event.get("isBase64Encoded")))
-        )
-        result = rooms.send_message(
-            runtime.table(), runtime.broadcaster(), connection_id=connection_id, frame=frame
-        )
-    except frames.FrameError as error:
-        logger.info("rejected frame", extra={"error": error.code})
-        return runtime.error_reply(error, event)
+    return runtime.answer_frame(event, frames.send_frame, _send)
+
+
+def _send(frame: frames.SendFrame, connection_id: str) -> dict[str, Any]:
+    result = rooms.send_message(
+        runtime.table(), runtime.broadcaster(), connection_id=connection_id, frame=frame
+    )
     delivery = result.delivery
     runtime.record_delivery(delivery, result.removed_stale)
     logger.info(
