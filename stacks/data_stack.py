@@ -11,7 +11,6 @@ from serverless_api_constructs import SingleTable
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from aws_cdk import aws_dynamodb as dynamodb
     from constructs import Construct
 
 
@@ -27,14 +26,10 @@ class DataStack(cdk.Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.data = SingleTable(
+        self.single_table = SingleTable(
             self,
             "Table",
             replica_regions=tuple(replica_key_arns),
             replica_key_arns=replica_key_arns,
         )
-        cdk.CfnOutput(self, "TableName", value=self.data.table.table_name)
-
-    @property
-    def table(self) -> dynamodb.ITableV2:
-        return self.data.table
+        cdk.CfnOutput(self, "TableName", value=self.single_table.table.table_name)

@@ -51,7 +51,7 @@ class ServiceStage(cdk.Stage):
             "Data",
             env=self.env_for(config.primary_region),
             replica_key_arns={r: s.key.key_arn for r, s in self.replica_keys.items()},
-            # A replica's key lives in another region; CDK carries its ARN across via SSM.
+            # A replica's key lives in another region: CDK reads its ARN with Fn::GetStackOutput.
             cross_region_references=bool(config.replica_regions),
             termination_protection=config.name == "prod",
             description=f"{config.name}: single-table DynamoDB global table",
@@ -66,8 +66,8 @@ class ServiceStage(cdk.Stage):
         """The API stacks of one region, reading and writing that region's table replica."""
         config = self.config
         primary = region == config.primary_region
-        table = self.data.data.for_region(region)
-        key = self.data.data.encryption_key if primary else self.replica_keys[region].key
+        table = self.data.single_table.for_region(region)
+        key = self.data.single_table.encryption_key if primary else self.replica_keys[region].key
         if key is None:  # SingleTable always creates or receives a key unless it wraps a table
             raise ValueError(f"stage {config.name!r}: no KMS key for the table in {region}")
         scope = self.region_scopes[region]

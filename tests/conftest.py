@@ -128,10 +128,3 @@ def create_single_table(endpoint_url: str, name: str, region: str = "eu-west-1")
     client.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
     )
-
-
-def reset_moto(url: str) -> None:
-    """Forget every resource the server holds (between tests that need a clean account)."""
-    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(req, timeout=10):
-        pass

@@ -7,6 +7,7 @@ repeats the default next to the keyword argument that overrides it.
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
 
 #: Stateful resources (tables, keys) outlive a stack deletion; data is deleted on purpose only.
 STATEFUL_REMOVAL_POLICY = RemovalPolicy.RETAIN
@@ -39,8 +40,8 @@ def index_keys(number: int) -> tuple[str, str]:
 
 #: Lambda runtime and architecture of every function (Graviton: cheaper per GB-second).
 #: The latest Python runtime; the AWS-managed Powertools layer below is published for it.
-LAMBDA_RUNTIME_NAME = "python3.14"
-LAMBDA_ARCHITECTURE = "arm64"
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
+LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
 LAMBDA_MEMORY_MB = 512
 LAMBDA_TIMEOUT_SECONDS = 10
 #: AWS-managed Powertools for AWS Lambda (Python) v3 layer, published in every commercial region.
@@ -50,8 +51,9 @@ POWERTOOLS_LAYER_VERSION = 27
 
 def powertools_layer_arn(region: str, partition: str = "aws") -> str:
     """ARN of the AWS-managed Powertools layer for this package's runtime and architecture."""
-    runtime = LAMBDA_RUNTIME_NAME.replace(".", "")
+    runtime = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
     return (
         f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{runtime}-{LAMBDA_ARCHITECTURE}:{POWERTOOLS_LAYER_VERSION}"
+        f"AWSLambdaPowertoolsPythonV3-{runtime}-{LAMBDA_ARCHITECTURE.name}:"
+        f"{POWERTOOLS_LAYER_VERSION}"
     )

@@ -81,8 +81,8 @@ class ServiceFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Resource",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=defaults.LAMBDA_RUNTIME,
+            architecture=defaults.LAMBDA_ARCHITECTURE,
             code=code,
             handler=handler,
             description=description,
