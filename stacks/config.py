@@ -117,28 +117,26 @@ class _Reader:
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def has(self, name: str) -> bool:
-        return name in self.raw
+    def missing(self, name: str) -> ConfigError:
+        return ConfigError(f"stage {self.stage!r}: key {self.key(name)!r} is required")
 
     def get(self, name: str, kind: type | tuple[type, ...], *, default: Any = ...) -> Any:
         self.seen.add(name)
         if name not in self.raw:
             if default is ...:
-                raise ConfigError(f"stage {self.stage!r}: key {self.key(name)!r} is required")
+                raise self.missing(name)
             return default
         value = self.raw[name]
         # bool is an int subclass: a flag where a number belongs is still a type error.
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            raise self.error(self.key(name), value, f"must be {_kind_name(kinds)}")
-        if not isinstance(value, kinds):
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
             raise self.error(self.key(name), value, f"must be {_kind_name(kinds)}")
         return value
 
     def child(self, name: str) -> _Reader:
         self.seen.add(name)
         if name not in self.raw:
-            raise ConfigError(f"stage {self.stage!r}: key {self.key(name)!r} is required")
+            raise self.missing(name)
         return _Reader(self.stage, self.key(name), self.raw[name])
 
     def done(self) -> None:
