@@ -657,7 +657,7 @@ class Table:
         if index:
             params["IndexName"] = index
         params["KeyConditionExpression"] = self._key_condition(
-            model, keys, strings, sk, b, key, whole_partition=sk is None
+            model, keys, strings, sk, b, whole_partition=sk is None
         )
         if reverse:
             params["ScanIndexForward"] = False
@@ -903,7 +903,6 @@ class Table:
         strings: dict[str, str],
         sk: Condition | KeyCondition | None,
         b: ExpressionBuilder,
-        raw_key: Mapping[str, Any],
         *,
         whole_partition: bool = False,
     ) -> str:
@@ -947,7 +946,7 @@ class Table:
             params["IndexName"] = index
         if consistent:
             params["ConsistentRead"] = True
-        params["KeyConditionExpression"] = self._key_condition(model, keys, strings, sk, b, key)
+        params["KeyConditionExpression"] = self._key_condition(model, keys, strings, sk, b)
         if filter is not None:
             params["FilterExpression"] = filter.compile(b)
         if projection:
