@@ -135,7 +135,13 @@ def render(
     **placeholders: str,
 ) -> str:
     """Render ``stacks/rest/templates/<name>.vtl`` as API Gateway would."""
-    text = load_template(name, **placeholders)
+    return render_text(load_template(name, **placeholders), request=request, context=context)
+
+
+def render_text(
+    text: str, *, request: Input | None = None, context: dict[str, Any] | None = None
+) -> str:
+    """Render the mapping template ``text`` (REST or WebSocket) as API Gateway would."""
     # Velocity (Java) takes backslashes in string literals literally, airspeed unescapes them:
     # doubling them makes airspeed see what API Gateway sees. Our templates use backslashes
     # only inside string literals (regular expressions), never in output text.

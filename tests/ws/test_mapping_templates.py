@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, quote_plus
+from urllib.parse import parse_qs
 
-import airspeed
 import pytest
 
 from domain.realtime.frames import ACTIONS
 from stacks.websocket import template
+from tests.templates.vtl import Input, render_text
 
 CONTEXT = {"requestId": "Pq8ZPHf9DoEFlLQ=", "connectionId": "Pq8N1cOFjoECFfw="}
 
 
-class Util:
-    """The part of API Gateway's ``$util`` the templates use."""
-
-    def urlEncode(self, value: str) -> str:
-        return quote_plus(value)
-
-
 def render(name: str, body: str = "") -> str:
-    text: str = airspeed.Template(template(name)).merge(
-        {"context": CONTEXT, "input": {"body": body}, "util": Util()}
-    )
-    return text
+    return render_text(template(name), request=Input(body=body), context=CONTEXT)
 
 
 def test_ping_answers_pong() -> None:
