@@ -30,7 +30,7 @@ from serverless_api_constructs.rest import (
 
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
-from .rest.models import REQUEST_MODELS, gateway_schema
+from .rest.models import REQUEST_MODELS
 from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
 from .rest.templates import load_template
 
@@ -147,7 +147,7 @@ class RestApiStack(cdk.Stack):
                 schema=apigateway.JsonSchema(
                     schema=apigateway.JsonSchemaVersion.DRAFT4,
                     title=name,
-                    **_schema_props(gateway_schema(name)),
+                    **_schema_props(REQUEST_MODELS[name]),
                 ),
             )
             for name in REQUEST_MODELS
@@ -533,18 +533,11 @@ def _method_parameter(where: Where, name: str) -> str:
 
 
 def _schema_props(schema: dict[str, Any]) -> dict[str, Any]:
-    """A draft-04 schema dict as ``JsonSchema`` keyword arguments."""
-    names = {
-        "type": "type",
-        "properties": "properties",
-        "required": "required",
-        "additionalProperties": "additional_properties",
-        "minProperties": "min_properties",
-    }
+    """A request model's draft-04 schema dict as ``JsonSchema`` keyword arguments (the
+    schema version and title are passed separately)."""
+    names = {"additionalProperties": "additional_properties", "minProperties": "min_properties"}
     props: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in ("$schema", "title"):
-            continue
         if key == "type":
             props["type"] = apigateway.JsonSchemaType(value.upper())
         elif key == "properties":

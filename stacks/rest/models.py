@@ -1,7 +1,7 @@
 """JSON Schemas of request bodies (validated by API Gateway) and responses (documented).
 
-Request schemas are JSON Schema draft-04, the dialect API Gateway validates; the OpenAPI
-document uses the same dictionaries without ``$schema``.
+Request schemas are JSON Schema draft-04, the dialect API Gateway validates (the stack adds the
+version and the title); the OpenAPI document uses the same dictionaries.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 Schema = dict[str, Any]
-DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 
 
 def _text(min_length: int, max_length: int) -> Schema:
@@ -162,8 +161,3 @@ RESPONSE_MODELS: dict[str, Schema] = {
         "required": ["error"],
     },
 }
-
-
-def gateway_schema(name: str) -> Schema:
-    """The draft-04 schema API Gateway validates request model ``name`` against."""
-    return {"$schema": DRAFT_04, "title": name, **REQUEST_MODELS[name]}
