@@ -650,18 +650,9 @@ class Table:
         key template) and return typed instances chosen by each item's ``entity``.
         Items of entities not in ``models`` are skipped."""
         registry = {m.__entity__: m for m in models if m.__entity__}
-        keys = model.index_keys(index)
-        strings = model.key_strings(key)
-        b = ExpressionBuilder()
-        params: dict[str, Any] = {"TableName": self.name, "ConsistentRead": consistent}
-        if index:
-            params["IndexName"] = index
-        params["KeyConditionExpression"] = self._key_condition(
-            model, keys, strings, sk, b, whole_partition=sk is None
+        params, _ = self._query_base(
+            model, index, sk, None, None, consistent, reverse, key, whole_partition=sk is None
         )
-        if reverse:
-            params["ScanIndexForward"] = False
-        params.update(b.params())
         out: list[Model] = []
         start = None
         while True:
@@ -937,6 +928,7 @@ class Table:
         key: Mapping[str, Any],
         *,
         page_size: int | None = None,
+        whole_partition: bool = False,
     ) -> tuple[dict[str, Any], str]:
         keys = model.index_keys(index)
         strings = model.key_strings(key)
@@ -946,7 +938,9 @@ class Table:
             params["IndexName"] = index
         if consistent:
             params["ConsistentRead"] = True
-        params["KeyConditionExpression"] = self._key_condition(model, keys, strings, sk, b)
+        params["KeyConditionExpression"] = self._key_condition(
+            model, keys, strings, sk, b, whole_partition=whole_partition
+        )
         if filter is not None:
             params["FilterExpression"] = filter.compile(b)
         if projection:
