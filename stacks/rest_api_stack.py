@@ -354,7 +354,7 @@ class RestApiStack(cdk.Stack):
     def _error_response(
         self, status: str, pattern: str, code: str, message: str | None = None
     ) -> apigateway.IntegrationResponse:
-        cors, _ = self._responses()
+        cors = _cors_header(self.rest.allow_origin)
         template = (
             load_template("report_error", CODE=code)
             if message is None
@@ -493,11 +493,7 @@ class RestApiStack(cdk.Stack):
             Auth.IAM: "Admin route authorized with SigV4 by IAM policies of this account.",
             Auth.TOKEN: "Authorized by the shared Lambda REQUEST authorizer (HS256 bearer JWT).",
         }
-        by_method = {
-            id(method): route
-            for route in ROUTES
-            for method in [self.methods[(route.method, route.path)]]
-        }
+        by_method = {id(self.methods[(route.method, route.path)]): route for route in ROUTES}
         for method in self.api.methods:
             route = by_method.get(id(method))
             if route is None:  # CORS preflight, added to every resource by the API
