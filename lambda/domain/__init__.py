@@ -1,5 +1,6 @@
-"""Application domain: entity models on the single DynamoDB table."""
+"""Application domain: entity models (:mod:`domain.models`) on the single DynamoDB table,
+and the logic the handlers call.
 
-from domain.models import ENTITIES, Connection, Membership, Message, Room
-
-__all__ = ["ENTITIES", "Connection", "Membership", "Message", "Room"]
+Nothing is imported here: the token authorizer imports ``domain.auth`` and must not load
+the models (nor dynamodel and botocore) on its cold start.
+"""
