@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from domain.models import Room
+
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
@@ -125,6 +127,16 @@ def _call_idempotent(request: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- routes
+def _room_response(room: Room) -> Response[Any]:
+    """200 with the room's JSON and its version as the ETag (GET and PATCH alike)."""
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=rooms.room_json(room),
+        headers={"ETag": etag(room.version)},
+    )
+
+
 @app.post("/rooms")
 @tracer.capture_method
 def create_room() -> Response[Any]:
@@ -145,13 +157,7 @@ def list_rooms() -> dict[str, Any]:
 @app.get("/rooms/<room_id>")
 @tracer.capture_method
 def get_room(room_id: str) -> Response[Any]:
-    room = rooms.get_room(get_table(), check_id(room_id, "path.room_id"))
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=rooms.room_json(room),
-        headers={"ETag": etag(room.version)},
-    )
+    return _room_response(rooms.get_room(get_table(), check_id(room_id, "path.room_id")))
 
 
 @app.patch("/rooms/<room_id>")
@@ -160,12 +166,8 @@ def update_room(room_id: str) -> Response[Any]:
     room_id = check_id(room_id, "path.room_id")
     version = if_match(app, required=True)
     changes = json_body(app, UPDATE_ROOM)
-    room = rooms.update_room(get_table(), room_id, changes=changes, expected_version=version)
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=rooms.room_json(room),
-        headers={"ETag": etag(room.version)},
+    return _room_response(
+        rooms.update_room(get_table(), room_id, changes=changes, expected_version=version)
     )
 
 
