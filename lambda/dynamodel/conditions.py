@@ -177,8 +177,11 @@ class SizeCompare(Condition):
         return f"size({b.path(self.path)}) {self.op} {b.value({'N': str(self.value)})}"
 
 
-class And(Condition):
+class _Junction(Condition):
+    """``(left <keyword> right)``: the shape of ``And`` and ``Or``."""
+
     __slots__ = ("left", "right")
+    keyword = ""
     left: Condition
     right: Condition
 
@@ -187,20 +190,17 @@ class And(Condition):
         self.right = right
 
     def compile(self, b: ExpressionBuilder) -> str:
-        return f"({self.left.compile(b)} AND {self.right.compile(b)})"
+        return f"({self.left.compile(b)} {self.keyword} {self.right.compile(b)})"
 
 
-class Or(Condition):
-    __slots__ = ("left", "right")
-    left: Condition
-    right: Condition
+class And(_Junction):
+    __slots__ = ()
+    keyword = "AND"
 
-    def __init__(self, left: Condition, right: Condition) -> None:
-        self.left = left
-        self.right = right
 
-    def compile(self, b: ExpressionBuilder) -> str:
-        return f"({self.left.compile(b)} OR {self.right.compile(b)})"
+class Or(_Junction):
+    __slots__ = ()
+    keyword = "OR"
 
 
 class Not(Condition):
