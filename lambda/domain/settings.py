@@ -12,29 +12,28 @@ MAX_BODY_BYTES = 16 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a handler reads from its environment (nothing else is configuration)."""
+    """What the token and cursor keys need from the environment (the table reads its own
+    variables through ``Table.from_env``, the REST resolver ``CORS_ALLOW_ORIGINS``)."""
 
     table_name: str
     table_regions: tuple[str, ...]
     token_secret_arn: str
-    dynamodb_endpoint_url: str | None = None
     secrets_endpoint_url: str | None = None
-    cors_allow_origins: tuple[str, ...] = ("*",)
-    max_body_bytes: int = MAX_BODY_BYTES
 
     @property
     def home_region(self) -> str:
         return self.table_regions[0]
 
 
-def _csv(name: str) -> tuple[str, ...]:
+def env_list(name: str) -> tuple[str, ...]:
+    """A comma-separated environment variable as its non-empty, stripped parts."""
     return tuple(p.strip() for p in os.environ.get(name, "").split(",") if p.strip())
 
 
 @cache
 def get_settings() -> Settings:
     """The container's settings; raises ``RuntimeError`` naming a missing variable."""
-    regions = _csv("TABLE_REGIONS") or tuple(r for r in (os.environ.get("AWS_REGION"),) if r)
+    regions = env_list("TABLE_REGIONS") or tuple(r for r in (os.environ.get("AWS_REGION"),) if r)
     values = {
         "TABLE_NAME": os.environ.get("TABLE_NAME", ""),
         "TABLE_REGIONS": ",".join(regions),
@@ -47,7 +46,5 @@ def get_settings() -> Settings:
         table_name=values["TABLE_NAME"],
         table_regions=regions,
         token_secret_arn=values["TOKEN_SECRET_ARN"],
-        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         secrets_endpoint_url=os.environ.get("SECRETS_ENDPOINT_URL") or None,
-        cors_allow_origins=_csv("CORS_ALLOW_ORIGINS") or ("*",),
     )

@@ -3,7 +3,6 @@ every failure, body parsing, the caller's identity and If-Match parsing."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from domain.errors import (
     Throttled,
     Unauthorized,
 )
+from domain.settings import env_list
 from shared.http import error_json, parse_json, raw_body
 
 if TYPE_CHECKING:
@@ -31,12 +31,12 @@ _ETAG = re.compile(r'\s*(?:"(\d{1,12})"|(\d{1,12}))\s*')
 
 
 def _cors() -> CORSConfig:
-    origins = [o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+    origins = env_list("CORS_ALLOW_ORIGINS")
     if not origins:
         return CORSConfig(allow_origin="*", max_age=300)
     return CORSConfig(
         allow_origin=origins[0],
-        extra_origins=origins[1:],
+        extra_origins=list(origins[1:]),
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match"],
         expose_headers=["ETag", "Location"],
         max_age=300,
