@@ -8,7 +8,6 @@ independent while the handler modules are imported once, as in one warm containe
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
@@ -113,8 +112,9 @@ def ddb(aws_env: dict[str, str]) -> Any:
 
 
 def load_event(name: str) -> dict[str, Any]:
+    """A recorded event from tests/events/rest/ (parsed afresh: each call is its own copy)."""
     event: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return copy.deepcopy(event)
+    return event
 
 
 def new_id() -> str:
