@@ -59,3 +59,25 @@ class StackTemplates(Mapping[str, dict[str, Any]]):
             for logical_id, resource in self[path]["Resources"].items()
             if resource["Type"] == resource_type
         }
+
+    def function(self, path: str, handler: str) -> tuple[str, dict[str, Any]]:
+        """The one Lambda function of stack ``path`` running ``handler``: logical id, resource."""
+        functions = self.resources(path, "AWS::Lambda::Function")
+        matches = [(k, f) for k, f in functions.items() if f["Properties"]["Handler"] == handler]
+        if len(matches) != 1:
+            raise LookupError(f"{len(matches)} functions run {handler!r} in {path}")
+        return matches[0]
+
+    def role_statements(self, path: str, role: str) -> list[dict[str, Any]]:
+        """Every policy statement attached to the role with logical id ``role`` in ``path``."""
+        return [
+            statement
+            for policy in self.resources(path, "AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
+    def function_statements(self, path: str, handler: str) -> list[dict[str, Any]]:
+        """Every policy statement of the execution role of the function running ``handler``."""
+        _, function = self.function(path, handler)
+        return self.role_statements(path, function["Properties"]["Role"]["Fn::GetAtt"][0])

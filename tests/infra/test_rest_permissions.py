@@ -12,15 +12,6 @@ if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
 
-def _statements_of_role(stacks: StackTemplates, stack: str, role: str) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in stacks.resources(stack, "AWS::IAM::Policy").values()
-        if {"Ref": role} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def _actions(statement: dict[str, Any]) -> set[str]:
     actions = statement["Action"]
     return {actions} if isinstance(actions, str) else set(actions)
@@ -36,7 +27,7 @@ def test_messages_role_may_only_query_the_table_and_decrypt_with_its_key(
     stacks: StackTemplates, stack: str
 ) -> None:
     role = _integration_role(stacks, stack, "GET", "/rooms/{room_id}/messages")
-    statements = _statements_of_role(stacks, stack, role)
+    statements = stacks.role_statements(stack, role)
     assert {frozenset(_actions(s)) for s in statements} == {
         frozenset({"dynamodb:Query"}),
         frozenset({"kms:Decrypt"}),
@@ -53,7 +44,7 @@ def test_messages_role_may_only_query_the_table_and_decrypt_with_its_key(
 @pytest.mark.parametrize("stack", REST_STACKS)
 def test_ingest_role_may_only_send_to_the_ingest_queue(stacks: StackTemplates, stack: str) -> None:
     role = _integration_role(stacks, stack, "POST", "/ingest")
-    statements = _statements_of_role(stacks, stack, role)
+    statements = stacks.role_statements(stack, role)
     queues = stacks.resources(stack, "AWS::SQS::Queue")
     (ingest,) = (k for k, q in queues.items() if "RedrivePolicy" in q["Properties"])
     (key,) = stacks.resources(stack, "AWS::KMS::Key").keys() & {
@@ -89,21 +80,13 @@ def test_consumer_reports_partial_batch_failures(stacks: StackTemplates) -> None
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def _function(stacks: StackTemplates, stack: str, handler: str) -> tuple[str, dict[str, Any]]:
-    functions = stacks.resources(stack, "AWS::Lambda::Function")
-    ((logical_id, function),) = (
-        (k, f["Properties"]) for k, f in functions.items() if f["Properties"]["Handler"] == handler
-    )
-    return logical_id, function
-
-
 @pytest.mark.parametrize(
     ("stack", "regions"), [(DEV, "eu-west-1"), (PROD_REPLICA, "us-east-1,eu-west-1")]
 )
 def test_functions_know_the_table_its_regions_and_the_token_secret(
     stacks: StackTemplates, stack: str, regions: str
 ) -> None:
-    _, rooms = _function(stacks, stack, "handlers.rest.rooms.handler")
+    rooms = stacks.function(stack, "handlers.rest.rooms.handler")[1]["Properties"]
     variables = rooms["Environment"]["Variables"]
     assert variables["TABLE_REGIONS"] == regions
     assert "TABLE_NAME" in variables
@@ -114,7 +97,7 @@ def test_functions_know_the_table_its_regions_and_the_token_secret(
 def test_the_authorizer_gets_the_table_variables_its_settings_require(
     stacks: StackTemplates, stack: str
 ) -> None:
-    _, authorizer = _function(stacks, stack, "handlers.authorizer.handler")
+    authorizer = stacks.function(stack, "handlers.authorizer.handler")[1]["Properties"]
     assert {"TABLE_NAME", "TABLE_REGIONS", "TOKEN_SECRET_ARN"} <= set(
         authorizer["Environment"]["Variables"]
     )
@@ -124,25 +107,25 @@ def test_the_authorizer_gets_the_table_variables_its_settings_require(
 def test_lambda_routes_answer_cors_for_the_stage_origins(
     stacks: StackTemplates, stack: str, origins: str
 ) -> None:
-    _, rooms = _function(stacks, stack, "handlers.rest.rooms.handler")
+    rooms = stacks.function(stack, "handlers.rest.rooms.handler")[1]["Properties"]
     assert rooms["Environment"]["Variables"]["CORS_ALLOW_ORIGINS"] == origins
 
 
 @pytest.mark.parametrize("handler", ["handlers.rest.report.handler", "handlers.rest.admin.handler"])
 def test_read_only_functions_cannot_write_the_table(stacks: StackTemplates, handler: str) -> None:
-    _, function = _function(stacks, DEV, handler)
+    function = stacks.function(DEV, handler)[1]["Properties"]
     role = function["Role"]["Fn::GetAtt"][0]
-    actions = set().union(*(_actions(s) for s in _statements_of_role(stacks, DEV, role)))
+    actions = set().union(*(_actions(s) for s in stacks.role_statements(DEV, role)))
     assert "dynamodb:Query" in actions
     assert not actions & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     assert not actions & {"kms:Encrypt", "kms:GenerateDataKey"}
 
 
 def test_table_grants_name_the_two_indexes_not_a_wildcard(stacks: StackTemplates) -> None:
-    _, rooms = _function(stacks, DEV, "handlers.rest.rooms.handler")
+    rooms = stacks.function(DEV, "handlers.rest.rooms.handler")[1]["Properties"]
     role = rooms["Role"]["Fn::GetAtt"][0]
     (table_statement,) = (
-        s for s in _statements_of_role(stacks, DEV, role) if "dynamodb:PutItem" in _actions(s)
+        s for s in stacks.role_statements(DEV, role) if "dynamodb:PutItem" in _actions(s)
     )
     resources = str(table_statement["Resource"])
     assert "/index/GSI1" in resources
@@ -151,8 +134,8 @@ def test_table_grants_name_the_two_indexes_not_a_wildcard(stacks: StackTemplates
 
 
 def test_the_internal_service_gets_no_table_or_secret_access(stacks: StackTemplates) -> None:
-    _, internal = _function(stacks, DEV, "handlers.rest.internal_service.handler")
+    internal = stacks.function(DEV, "handlers.rest.internal_service.handler")[1]["Properties"]
     assert "TABLE_NAME" not in internal.get("Environment", {}).get("Variables", {})
     role = internal["Role"]["Fn::GetAtt"][0]
-    actions = set().union(*(_actions(s) for s in _statements_of_role(stacks, DEV, role)))
+    actions = set().union(*(_actions(s) for s in stacks.role_statements(DEV, role)))
     assert not any(a.startswith(("dynamodb:", "secretsmanager:", "kms:")) for a in actions)

@@ -13,12 +13,6 @@ if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
 
-def _function_with_handler(stacks: StackTemplates, stack: str, handler: str) -> str:
-    functions = stacks.resources(stack, "AWS::Lambda::Function")
-    (logical_id,) = (k for k, f in functions.items() if f["Properties"]["Handler"] == handler)
-    return logical_id
-
-
 def _invoked_function(properties: dict[str, Any]) -> str:
     parts = properties["Integration"]["Uri"]["Fn::Join"][1]
     (target,) = (p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict))
@@ -55,7 +49,7 @@ def test_lambda_proxy_routes_invoke_their_handler(
 ) -> None:
     properties = method(stacks, DEV, http_method, path)
     assert properties["Integration"]["Type"] == "AWS_PROXY"
-    assert _invoked_function(properties) == _function_with_handler(stacks, DEV, handler)
+    assert _invoked_function(properties) == stacks.function(DEV, handler)[0]
 
 
 def test_health_is_a_mock_answering_from_its_response_template(stacks: StackTemplates) -> None:
@@ -75,9 +69,7 @@ def test_report_is_a_custom_lambda_integration_mapping_tagged_errors(
     assert integration["Type"] == "AWS"
     assert integration["PassthroughBehavior"] == "NEVER"
     assert '"user_id"' in integration["RequestTemplates"]["application/json"]
-    assert _invoked_function(properties) == _function_with_handler(
-        stacks, DEV, "handlers.rest.report.handler"
-    )
+    assert _invoked_function(properties) == stacks.function(DEV, "handlers.rest.report.handler")[0]
     patterns = {
         r.get("SelectionPattern"): r["StatusCode"] for r in integration["IntegrationResponses"]
     }

@@ -50,22 +50,6 @@ def integration_of(stacks: StackTemplates, path: str, key: str) -> dict[str, Any
     return integration
 
 
-def function_by_handler(stacks: StackTemplates, path: str, handler: str) -> str:
-    functions = stacks.resources(path, "AWS::Lambda::Function")
-    [logical_id] = [lid for lid, r in functions.items() if r["Properties"]["Handler"] == handler]
-    return logical_id
-
-
-def policy_statements(stacks: StackTemplates, path: str, handler: str) -> list[dict[str, Any]]:
-    function = stacks[path]["Resources"][function_by_handler(stacks, path, handler)]
-    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    statements: list[dict[str, Any]] = []
-    for policy in stacks.resources(path, "AWS::IAM::Policy").values():
-        if {"Ref": role} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
-    return statements
-
-
 @pytest.mark.parametrize("path", ALL)
 def test_the_api_selects_routes_on_the_action_of_each_frame(
     template: Callable[[str], Template], path: str
@@ -83,7 +67,7 @@ def test_lambda_routes_proxy_to_their_handler(
 ) -> None:
     integration = integration_of(stacks, path, key)
     assert integration["IntegrationType"] == "AWS_PROXY"
-    assert function_by_handler(stacks, path, handler) in json.dumps(integration["IntegrationUri"])
+    assert stacks.function(path, handler)[0] in json.dumps(integration["IntegrationUri"])
 
 
 @pytest.mark.parametrize("path", ALL)
@@ -205,7 +189,7 @@ def arn_text(value: Any) -> str:
 def connection_grants(stacks: StackTemplates, path: str, handler: str) -> set[str]:
     """Resources of the function's ``execute-api:ManageConnections`` statements."""
     out: set[str] = set()
-    for statement in policy_statements(stacks, path, handler):
+    for statement in stacks.function_statements(path, handler):
         if statement["Action"] == "execute-api:ManageConnections":
             resources = statement["Resource"]
             for resource in resources if isinstance(resources, list) else [resources]:
@@ -278,7 +262,7 @@ TABLE_ACTIONS = {
 def test_each_function_may_only_call_the_table_actions_its_code_path_needs(
     stacks: StackTemplates, path: str, handler: str, actions: list[str]
 ) -> None:
-    statements = policy_statements(stacks, path, handler)
+    statements = stacks.function_statements(path, handler)
     granted = [s["Action"] for s in statements if "dynamodb:" in json.dumps(s["Action"])]
     assert granted == [actions if len(actions) > 1 else actions[0]]
 
@@ -379,7 +363,7 @@ def test_functions_use_their_regions_replica_and_the_broadcast_settings(
     stacks: StackTemplates, path: str, region: str
 ) -> None:
     functions = stacks.resources(path, "AWS::Lambda::Function")
-    send = functions[function_by_handler(stacks, path, "handlers.ws.send.handler")]["Properties"]
+    send = functions[stacks.function(path, "handlers.ws.send.handler")[0]]["Properties"]
     variables = send["Environment"]["Variables"]
     assert variables["TABLE_REGIONS"] == region
     assert variables["BROADCAST_CONCURRENCY"] == "12"
