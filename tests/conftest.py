@@ -7,12 +7,14 @@ would against AWS.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,3 +130,29 @@ def create_single_table(endpoint_url: str, name: str, region: str = "eu-west-1")
     client.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
     )
+
+
+EVENTS = ROOT / "tests" / "events"
+
+
+def load_event(kind: str, name: str) -> dict[str, Any]:
+    """A recorded event from ``tests/events/<kind>/<name>``, parsed afresh (each call is its
+    own copy, so a test may mutate it)."""
+    event: dict[str, Any] = json.loads((EVENTS / kind / name).read_text())
+    return event
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name: str = "handler-under-test"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:handler-under-test"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    log_group_name: str = "/aws/lambda/handler-under-test"
+    log_stream_name: str = "2026/11/24/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from tests.conftest import create_single_table
+from tests.conftest import FakeLambdaContext, create_single_table
+from tests.conftest import load_event as shared_load_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-EVENTS = Path(__file__).resolve().parents[1] / "events" / "rest"
 REGION = "eu-west-1"
 TABLE = "rest-handlers"
 SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
@@ -38,20 +38,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.filterwarnings("ignore:No application metrics"))
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "rest-handlers-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:rest-handlers-test"
-    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
-    log_group_name: str = "/aws/lambda/rest-handlers-test"
-    log_stream_name: str = "2026/11/24/[$LATEST]abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def reset_container_caches() -> None:
@@ -113,8 +99,7 @@ def ddb(aws_env: dict[str, str]) -> Any:
 
 def load_event(name: str) -> dict[str, Any]:
     """A recorded event from tests/events/rest/ (parsed afresh: each call is its own copy)."""
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return event
+    return shared_load_event("rest", name)
 
 
 def new_id() -> str:

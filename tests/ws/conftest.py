@@ -12,19 +12,17 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import create_single_table
+from tests.conftest import FakeLambdaContext, create_single_table
+from tests.conftest import load_event as shared_load_event
 from tests.ws.management_endpoint import ManagementEndpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-EVENTS = Path(__file__).resolve().parents[1] / "events" / "ws"
 REGION_A = "eu-west-1"
 REGION_B = "us-east-1"
 _tables = itertools.count()
@@ -32,18 +30,7 @@ _tables = itertools.count()
 
 def load_event(name: str) -> dict[str, Any]:
     """A recorded event from tests/events/ws/ (a fresh copy each time)."""
-    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
-    return event
-
-
-@dataclass
-class FakeContext:
-    """The attributes of a Lambda context that Powertools reads."""
-
-    function_name: str = "ws-handler"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:ws-handler"
-    aws_request_id: str = "0f4e5a52-5a0b-4a3e-9d0c-3a5b6c7d8e9f"
+    return shared_load_event("ws", f"{name}.json")
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +99,7 @@ class Client:
     def __init__(self, table_name: str, region: Callable[[str], None]) -> None:
         self.table_name = table_name
         self.in_region = region
-        self.context = FakeContext()
+        self.context = FakeLambdaContext()
 
     def connect(self, connection_id: str, user_id: str = "user-1") -> dict[str, Any]:
         from handlers.ws import connect
