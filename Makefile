@@ -27,7 +27,7 @@ PYTEST_WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP_PY): requirements.txt requirements-dev.txt packages/serverless-api-constructs/pyproject.toml
+$(STAMP_PY): requirements.txt requirements-dev.txt packages/serverless-api-constructs/pyproject.toml packages/cdk-local-gateway/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
