@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.realtime.frames import ACTIONS, MAX_MESSAGE_BYTES
+from domain.validation import ID_PATTERN
 
 if TYPE_CHECKING:
     from tests.ws.conftest import Client
@@ -45,27 +46,50 @@ json_values = st.recursive(
     ),
     max_leaves=8,
 )
-room_ids = st.text(
-    alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=20
-).filter(lambda r: r not in EXISTING_ROOMS)
-bad_room_ids = json_values.filter(
-    lambda v: (
-        not (
-            isinstance(v, str)
-            and v
-            and len(v) <= 128
-            and all(c in string.ascii_letters + string.digits + "_-" for c in v)
-        )
+VALID_ID_CHARS = string.ascii_letters + string.digits + "_-"
+room_ids = st.text(alphabet=VALID_ID_CHARS, min_size=1, max_size=20).filter(
+    lambda r: r not in EXISTING_ROOMS
+)
+# Characters that must never pass as part of an identifier: control characters (newline, NUL,
+# DEL, C1 controls...) and lone surrogates, which JSON can carry as "\\ud800" escapes.
+poison_chars = st.characters(categories=["Cc", "Cs"])
+
+
+def spliced(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """A valid value with one poison character put at its end, its start or inside it."""
+    return st.tuples(valid, poison_chars, st.integers(0, 64)).map(
+        lambda t: t[0][: t[2] % (len(t[0]) + 1)] + t[1] + t[0][t[2] % (len(t[0]) + 1) :]
+    )
+
+
+def trailing(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.tuples(valid, poison_chars).map("".join)
+
+
+bad_room_ids = (
+    json_values.filter(lambda v: not (isinstance(v, str) and ID_PATTERN.fullmatch(v)))
+    | spliced(st.sampled_from(sorted(EXISTING_ROOMS)) | room_ids)
+    | trailing(st.sampled_from(sorted(EXISTING_ROOMS)))
+    | st.text(alphabet=VALID_ID_CHARS, min_size=65, max_size=80)
+)
+bad_bodies = (
+    json_values.filter(lambda v: not isinstance(v, str) or not v.strip())
+    | st.text(min_size=4001, max_size=4100)
+    | spliced(st.text(min_size=1, max_size=20).filter(str.strip)).filter(
+        lambda b: any("\ud800" <= c <= "\udfff" for c in b)
     )
 )
-bad_bodies = json_values.filter(lambda v: not isinstance(v, str) or not v.strip()) | st.text(
-    min_size=4001, max_size=4100
-)
 
+client_id_chars = "".join(chr(c) for c in range(0x21, 0x7F))
 bad_client_ids = (
     json_values.filter(lambda c: c is not None and not isinstance(c, str))
     | st.just("")
     | st.text(min_size=129, max_size=140)
+    | spliced(st.text(alphabet=client_id_chars, min_size=1, max_size=20))
+    | trailing(st.text(alphabet=client_id_chars, min_size=1, max_size=20))
+    | st.text(alphabet=client_id_chars + " \u00e9", min_size=1, max_size=20).filter(
+        lambda c: " " in c or "\u00e9" in c
+    )
 )
 
 
@@ -193,3 +217,29 @@ def _routed(body: str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return action if action in ("join", "leave", "send") else None
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(["join", "leave", "send"]),
+    room_id=bad_room_ids,
+    client_id=st.none() | bad_client_ids,
+)
+def test_a_bad_room_id_or_client_id_is_named_in_the_error_frame(
+    ws: Client, endpoint_a: ManagementEndpoint, route: str, room_id: Any, client_id: Any
+) -> None:
+    # Given a connected member
+    before = baseline(ws, endpoint_a)
+    # When a frame arrives whose room id (or, for send, client id) breaks the identifier
+    # rule: trailing or embedded control characters, lone surrogates, too long, wrong type
+    frame: dict[str, Any] = {"action": route, "room_id": room_id, "body": "hi"}
+    if client_id is not None and route == "send":
+        frame.update(room_id="joined", client_id=client_id)
+    reply = ws.send_raw("conn-1", route, json.dumps(frame))
+    # Then the error frame names that field (it is not mistaken for an unknown room), and
+    # nothing is written or delivered
+    expected_field = "client_id" if "client_id" in frame else "room_id"
+    assert (reply["action"], reply.get("field")) == ("error", expected_field), (frame, reply)
+    assert reply["error"] in {"invalid_field", "missing_field"}
+    assert ws.items() == before
+    assert endpoint_a.receivers() == set()

@@ -78,9 +78,12 @@ def test_a_binary_message_must_be_base64_json() -> None:
         ({"action": "join", "room_id": 7}, "invalid_field", "room_id"),
         ({"action": "join", "room_id": ""}, "invalid_field", "room_id"),
         ({"action": "join", "room_id": "a/b"}, "invalid_field", "room_id"),
-        ({"action": "join", "room_id": "r" * 129}, "invalid_field", "room_id"),
+        ({"action": "join", "room_id": "r" * 65}, "invalid_field", "room_id"),
+        ({"action": "join", "room_id": "lobby\n"}, "invalid_field", "room_id"),
+        ({"action": "join", "room_id": "lob\x00by"}, "invalid_field", "room_id"),
+        ({"action": "join", "room_id": "lobby\ud800"}, "invalid_field", "room_id"),
     ],
-    ids=["missing", "number", "empty", "slash", "too-long"],
+    ids=["missing", "number", "empty", "slash", "too-long", "trailing-newline", "nul", "surrogate"],
 )
 def test_room_frames_need_a_well_formed_room_id(
     frame: dict[str, object], code: str, field: str
@@ -101,6 +104,9 @@ def test_room_frames_need_a_well_formed_room_id(
         ({"body": "hi", "client_id": ""}, "client_id"),
         ({"body": "hi", "client_id": 5}, "client_id"),
         ({"body": "hi", "client_id": "c" * 129}, "client_id"),
+        ({"body": "hi", "client_id": "c-1\n"}, "client_id"),
+        ({"body": "hi", "client_id": "c 1"}, "client_id"),
+        ({"body": "hi", "client_id": "c-\ud800"}, "client_id"),
     ],
     ids=[
         "no-body",
@@ -111,6 +117,9 @@ def test_room_frames_need_a_well_formed_room_id(
         "empty-client-id",
         "number-client-id",
         "long-client-id",
+        "client-id-trailing-newline",
+        "client-id-with-space",
+        "client-id-surrogate",
     ],
 )
 def test_send_frames_need_a_text_body_and_an_optional_client_id(
@@ -124,3 +133,19 @@ def test_send_frames_need_a_text_body_and_an_optional_client_id(
 def test_a_valid_send_frame_keeps_its_fields() -> None:
     frame = send_frame({"action": "send", "room_id": "r1", "body": "héllo 🙂", "client_id": "c"})
     assert (frame.room_id, frame.body, frame.client_id) == ("r1", "héllo 🙂", "c")
+
+
+def test_the_websocket_room_id_rule_is_the_rest_one() -> None:
+    # Given the REST API's identifier rule (1..64 of A-Z, a-z, 0-9, '_', '-', whole string)
+    from domain.validation import ID_PATTERN
+
+    # When room ids on its boundary reach a join frame
+    # Then the WebSocket API accepts exactly what the REST API accepts
+    for room_id in ("r", "r" * 64, "A-z_09", "r" * 65, "lobby\n", "\nlobby", "lo by"):
+        accepted = ID_PATTERN.fullmatch(room_id) is not None
+        try:
+            room_frame({"action": "join", "room_id": room_id})
+        except FrameError:
+            assert not accepted, room_id
+        else:
+            assert accepted, room_id

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import ValidationFailed
+from domain.validation import check_id
+
 #: API Gateway's WebSocket limits: a message is at most 128 KB, sent in frames of at most 32 KB.
 MAX_MESSAGE_BYTES = 128 * 1024
 MAX_FRAME_BYTES = 32 * 1024
@@ -22,7 +25,9 @@ MAX_BODY_CHARS = 4000
 #: Every action a client can send, in the order the error frame lists them.
 ACTIONS: tuple[str, ...] = ("join", "leave", "send", "ping", "publish", "lookup")
 
-_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+#: A client id is an idempotency key (a UUID, a ULID, a counter): visible ASCII only, so no
+#: control character, space or non-ASCII look-alike makes two keys that render the same.
+_CLIENT_ID = re.compile(r"[!-~]{1,128}")
 
 
 class FrameError(ValueError):
@@ -114,14 +119,14 @@ def send_frame(frame: dict[str, Any]) -> SendFrame:
     if _has_lone_surrogate(body):
         raise FrameError("invalid_field", "'body' is not valid Unicode text", field="body")
     client_id = frame.get("client_id")
-    if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 128):
+    if client_id is not None and (
+        not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id)
+    ):
         raise FrameError(
             "invalid_field",
-            "'client_id' must be a string of 1 to 128 characters",
+            "'client_id' must be 1 to 128 visible ASCII characters (no spaces)",
             field="client_id",
         )
-    if client_id is not None and _has_lone_surrogate(client_id):
-        raise FrameError("invalid_field", "'client_id' is not valid Unicode", field="client_id")
     return SendFrame(room_id=room_id, body=body, client_id=client_id)
 
 
@@ -134,13 +139,12 @@ def _room_id(frame: dict[str, Any]) -> str:
     room_id = frame.get("room_id")
     if room_id is None:
         raise FrameError("missing_field", "'room_id' is required", field="room_id")
-    if not isinstance(room_id, str) or not _ROOM_ID.match(room_id):
-        raise FrameError(
-            "invalid_field",
-            "'room_id' must be 1 to 128 letters, digits, '_' or '-'",
-            field="room_id",
-        )
-    return room_id
+    # The REST API's identifier rule, so every room one API accepts the other accepts too.
+    try:
+        return check_id(room_id, "room_id")
+    except ValidationFailed as error:
+        problem = error.fields[0].message if error.fields else "is not a valid identifier"
+        raise FrameError("invalid_field", f"'room_id' {problem}", field="room_id") from None
 
 
 def _has_lone_surrogate(text: str) -> bool:
