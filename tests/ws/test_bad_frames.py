@@ -26,7 +26,8 @@ ERROR_CODES = {
     "unknown_action",
     "missing_field",
     "invalid_field",
-    "unknown_room",
+    "not_found",
+    "forbidden",
     "not_a_member",
     "not_connected",
 }

@@ -40,7 +40,7 @@ def test_join_of_a_room_that_does_not_exist_is_an_error_frame(ws: Client) -> Non
     # When it joins "nowhere"
     reply = ws.frame("conn-1", action="join", room_id="nowhere")
     # Then the error frame names the problem and no membership is written
-    assert reply["error"] == "unknown_room"
+    assert reply["error"] == "not_found"
     assert runtime.table().query(Membership, room_id="nowhere").items == []
 
 

@@ -107,7 +107,7 @@ def test_send_to_a_room_not_joined_is_an_error_frame_and_writes_nothing(
     # When it sends to the lobby
     reply = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
     # Then it gets an error frame naming the problem, and nothing is written or delivered
-    assert (reply["action"], reply["error"], reply["field"]) == ("error", "not_a_member", "room_id")
+    assert (reply["action"], reply["error"], reply["field"]) == ("error", "forbidden", "room_id")
     assert ws.items() == before
     assert endpoint_a.receivers() == set()
 

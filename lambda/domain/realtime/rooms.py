@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.models import Connection, Membership, Message, Room
+from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.frames import FrameError, SendFrame, encode
 from dynamodel import ConditionFailed, Create, NotFound, TransactionCancelled, Update
@@ -68,8 +69,7 @@ def close_connections(table: Table, connection_ids: Sequence[str]) -> int:
 def join_room(table: Table, *, connection_id: str, room_id: str) -> Membership:
     """Make the connection a member of an existing room (idempotent)."""
     connection = _connection(table, connection_id)
-    if table.find(Room, room_id=room_id) is None:
-        raise FrameError("unknown_room", f"room {room_id!r} does not exist", field="room_id")
+    access.require_room(table, room_id)
     member = Membership(
         room_id=room_id,
         connection_id=connection_id,
@@ -101,13 +101,7 @@ def send_message(
 ) -> SendResult:
     """Persist a message of a member and deliver it to every member of the room, in every
     region; stale (410) connections are removed with their memberships."""
-    sender = table.find(Membership, room_id=frame.room_id, connection_id=connection_id)
-    if sender is None:
-        raise FrameError(
-            "not_a_member",
-            f"join room {frame.room_id!r} before sending to it",
-            field="room_id",
-        )
+    sender = access.require_member(table, room_id=frame.room_id, connection_id=connection_id)
     message = Message(
         room_id=frame.room_id, user_id=sender.user_id, body=frame.body, client_id=frame.client_id
     )
@@ -118,9 +112,7 @@ def send_message(
         )
     except TransactionCancelled:
         # The message id is fresh, so only the room can fail its check: it was deleted.
-        raise FrameError(
-            "unknown_room", f"room {frame.room_id!r} does not exist", field="room_id"
-        ) from None
+        raise access.room_not_found(frame.room_id) from None
     return deliver_message(table, broadcaster, message)
 
 
