@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -85,3 +86,15 @@ def write_assembly(
 @pytest.fixture
 def assembly_dir(tmp_path: Path) -> Path:
     return tmp_path / "cdk.out"
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[str]:
+    """One moto server for the package's tests (resources get unique names per test)."""
+    from cdk_local_gateway.aws.process import LocalAws
+
+    server = LocalAws.start()
+    try:
+        yield server.endpoint
+    finally:
+        server.stop()

@@ -1,0 +1,1 @@
+"""The local AWS underneath the gateway: moto's server and the resources created on it."""

@@ -1,0 +1,48 @@
+"""moto's standalone server, with DynamoDB requests applied one at a time.
+
+moto's threaded server runs requests concurrently against in-memory backends without locks: a
+DynamoDB condition check and the write it guards would not be atomic, which DynamoDB guarantees
+(optimistic locking relies on it). Other services are still served concurrently.
+
+Run as ``python -m cdk_local_gateway.aws.server HOST PORT``.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+
+class SerializeDynamoDB:
+    """WSGI middleware: one DynamoDB request (``X-Amz-Target: DynamoDB_*``) at a time."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            # Drain the body inside the lock: moto performs the write while producing it.
+            return list(self.app(environ, start_response))
+
+
+def main(host: str, port: int) -> None:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    app = SerializeDynamoDB(DomainDispatcherApplication(create_backend_app))
+    run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
