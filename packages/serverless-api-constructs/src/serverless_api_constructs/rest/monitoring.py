@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -64,12 +64,17 @@ class ApiMonitoring(Construct):
             pending_window=defaults.KEY_PENDING_WINDOW,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        # CloudWatch publishes alarm notifications to the encrypted topic with this key.
+        # A topic policy replaces SNS's default one, and a key policy names every principal
+        # of the key: without these two statements no alarm would ever notify anyone. Both
+        # are confined to alarms of this account and region (confused-deputy protection).
+        alarms = _cloudwatch_alarms_condition(Stack.of(self))
         self.topic_key.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToUseTheKey",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
+                conditions=alarms,
             )
         )
         self.topic = sns.Topic(
@@ -78,6 +83,15 @@ class ApiMonitoring(Construct):
             display_name=f"Alarms: {dashboard_title}",
             master_key=self.topic_key,
             enforce_ssl=True,
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=alarms,
+            )
         )
         subscription = self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         Validations.of(subscription).acknowledge(
@@ -270,3 +284,19 @@ class ApiMonitoring(Construct):
             evaluation_periods=1,
             datapoints_to_alarm=1,
         )
+
+
+def _cloudwatch_alarms_condition(stack: Stack) -> dict[str, dict[str, str]]:
+    """IAM conditions that hold only when CloudWatch acts for an alarm of ``stack``'s account
+    and region (any alarm name: CloudFormation generates the names)."""
+    return {
+        "StringEquals": {"aws:SourceAccount": stack.account},
+        "ArnLike": {
+            "aws:SourceArn": stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name="*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        },
+    }
