@@ -12,6 +12,7 @@ from typing import Any
 
 from cdk_local_gateway.apigw import TemplateInput
 from cdk_local_gateway.apigw import render as render_template
+
 from stacks.rest.templates import load_template
 
 

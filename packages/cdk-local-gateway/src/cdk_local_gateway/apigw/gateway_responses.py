@@ -1,13 +1,104 @@
-"""Gateway responses: defaults per response type, their fallback, and plain substitution."""
+"""Gateway responses: defaults per response type, their fallback, and plain substitution.
+
+Statuses follow the "Gateway response types for API Gateway" table of the developer guide;
+every type's default body template is ``{"message":$context.error.messageString}``. A type the
+API does not customise falls back to DEFAULT_4XX or DEFAULT_5XX (by its status) and keeps its
+own status code.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import TYPE_CHECKING, Any
+
+from cdk_local_gateway.apigw.jsonpath import MISSING, evaluate, parse_body
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-DEFAULT_RESPONSES: Mapping[str, tuple[int, str]] = {}
+DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
+
+DEFAULT_RESPONSES: Mapping[str, tuple[int, str]] = {
+    name: (status, DEFAULT_TEMPLATE)
+    for name, status in {
+        "DEFAULT_4XX": 400,
+        "DEFAULT_5XX": 500,
+        "ACCESS_DENIED": 403,
+        "API_CONFIGURATION_ERROR": 500,
+        "AUTHORIZER_CONFIGURATION_ERROR": 500,
+        "AUTHORIZER_FAILURE": 500,
+        "BAD_REQUEST_PARAMETERS": 400,
+        "BAD_REQUEST_BODY": 400,
+        "EXPIRED_TOKEN": 403,
+        "INTEGRATION_FAILURE": 504,
+        "INTEGRATION_TIMEOUT": 504,
+        "INVALID_API_KEY": 403,
+        "INVALID_SIGNATURE": 403,
+        "MISSING_AUTHENTICATION_TOKEN": 403,
+        "QUOTA_EXCEEDED": 429,
+        "REQUEST_TOO_LARGE": 413,
+        "RESOURCE_NOT_FOUND": 404,
+        "THROTTLED": 429,
+        "UNAUTHORIZED": 401,
+        "UNSUPPORTED_MEDIA_TYPE": 415,
+        "WAF_FILTERED": 403,
+    }.items()
+}
+
+# $context.error.message API Gateway puts in the default body, where it is fixed text.
+DEFAULT_MESSAGES: Mapping[str, str | None] = {
+    "ACCESS_DENIED": "User is not authorized to access this resource",
+    "API_CONFIGURATION_ERROR": "Internal server error",
+    "AUTHORIZER_CONFIGURATION_ERROR": None,
+    "AUTHORIZER_FAILURE": None,
+    "BAD_REQUEST_BODY": "Invalid request body",
+    "EXPIRED_TOKEN": "The security token included in the request is expired",
+    "INTEGRATION_FAILURE": "Internal server error",
+    "INTEGRATION_TIMEOUT": "Endpoint request timed out",
+    "INVALID_API_KEY": "Forbidden",
+    "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",
+    "QUOTA_EXCEEDED": "Limit Exceeded",
+    "REQUEST_TOO_LARGE": "Request Too Long",
+    "RESOURCE_NOT_FOUND": "Not Found",
+    "THROTTLED": "Too Many Requests",
+    "UNAUTHORIZED": "Unauthorized",
+    "UNSUPPORTED_MEDIA_TYPE": "Unsupported Media Type",
+    "WAF_FILTERED": "Forbidden",
+}
+
+
+def fallback_type(response_type: str) -> str:
+    """DEFAULT_4XX or DEFAULT_5XX: what a not customised ``response_type`` inherits from."""
+    status = DEFAULT_RESPONSES.get(response_type, (500, ""))[0]
+    return "DEFAULT_4XX" if 400 <= status < 500 else "DEFAULT_5XX"
+
+
+def message_string(message: str | None) -> str:
+    """``$context.error.messageString``: the message as a quoted JSON string (or ``null``)."""
+    return "null" if message is None else json.dumps(message, ensure_ascii=False)
+
+
+_REFERENCE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z][\w.-]*)\}|(?P<plain>(?:context|stageVariables)(?:\.[A-Za-z_][\w-]*)+))"
+    r"|(?P<param>method\.request\.(?:path|querystring|header|multivalueheader|multivaluequerystring)\.[\w.-]+)"
+)
+
+
+def _lookup(root: Any, dotted: list[str]) -> Any:
+    value = root
+    for key in dotted:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _param(params: Mapping[str, Mapping[str, str]], where: str, name: str) -> str | None:
+    source = params.get(where.removeprefix("multivalue"), {})
+    if where.endswith("header"):
+        return next((v for k, v in source.items() if k.lower() == name.lower()), None)
+    return source.get(name)
 
 
 def render_gateway_response(
@@ -17,8 +108,30 @@ def render_gateway_response(
     stage_variables: Mapping[str, str],
     params: Mapping[str, Mapping[str, str]],
 ) -> str:
-    """Substitute ``$context.x``, ``$stageVariables.x`` and ``method.request.*`` (not VTL)."""
-    raise NotImplementedError
+    """Substitute ``$context.x``, ``$stageVariables.x`` and ``method.request.*`` (not VTL).
+
+    ``context["error"]["messageString"]`` is filled from ``context["error"]["message"]`` when
+    absent. Names that resolve to nothing become empty text.
+    """
+    ctx = dict(context)
+    error = dict(ctx.get("error") or {})
+    error.setdefault("messageString", message_string(error.get("message")))
+    ctx["error"] = error
+    roots: dict[str, Any] = {"context": ctx, "stageVariables": dict(stage_variables)}
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group("param"):
+            _, _, where, name = match.group("param").split(".", 3)
+            return _param(params, where, name) or ""
+        root, *path = (match.group("braced") or match.group("plain")).split(".")
+        value = _lookup(roots.get(root), path)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else json.dumps(value)
+
+    return _REFERENCE.sub(substitute, template)
 
 
 def response_parameter_value(
@@ -32,5 +145,31 @@ def response_parameter_value(
 ) -> str | None:
     """The value of a response parameter mapping expression (``'*'``, ``method.request.header.X``,
     ``context.authorizer.x``, ``stageVariables.x``, ``integration.response.header.X``,
-    ``integration.response.body.a.b``); ``None`` when it names nothing."""
-    raise NotImplementedError
+    ``integration.response.body`` or ``integration.response.body.a.b``); ``None`` when it
+    names nothing."""
+    expression = expression.strip()
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    if expression.startswith("method.request."):
+        _, _, where, name = expression.split(".", 3)
+        return _param(params or {}, where, name)
+    if expression.startswith(("context.", "stageVariables.")):
+        root, *path = expression.split(".")
+        source = dict(context or {}) if root == "context" else dict(stage_variables or {})
+        value = _lookup(source, path)
+        if value is None:
+            return None
+        return value if isinstance(value, str) else json.dumps(value)
+    if expression.startswith("integration.response.header."):
+        name = expression.removeprefix("integration.response.header.")
+        headers = integration_headers or {}
+        return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    if expression == "integration.response.body":
+        return integration_body
+    if expression.startswith("integration.response.body."):
+        json_path = "$" + expression.removeprefix("integration.response.body")
+        value = evaluate(parse_body(integration_body or ""), json_path)
+        if value is MISSING or value is None:
+            return None
+        return value if isinstance(value, str) else json.dumps(value)
+    return None
