@@ -1,5 +1,5 @@
-"""Fixtures for the handler tests: the single table and the token secret on the shared moto
-server (over HTTP), the environment a deployed function would get, recorded API Gateway
+"""Fixtures for the handler tests: the single table, the token and cursor secrets on the
+shared moto server (over HTTP), the environment a deployed function would get, recorded API Gateway
 events and a Lambda context.
 
 State is never reset between tests: each test makes its own ids (``new_id``), so tests stay
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 REGION = "eu-west-1"
 TABLE = "rest-handlers"
 SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+CURSOR_KEY = "test-cursor-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
 USER = "7d8e7a2c-0000-4a51-9a1e-1f2a3b4c5d6e"
 
 
@@ -56,20 +57,22 @@ def reset_container_caches() -> None:
 
 @pytest.fixture(scope="package")
 def aws_env(moto_server: str) -> Iterator[dict[str, str]]:
-    """Create the table and secret on moto and export the function environment for this
+    """Create the table and secrets on moto and export the function environment for this
     package's tests only (restored afterwards, so other packages never see it)."""
     create_single_table(moto_server, TABLE, REGION)
     secrets: Any = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_server)
-    arn = secrets.create_secret(
-        Name=f"rest-handlers-token-{uuid.uuid4().hex[:8]}",
-        SecretString=json.dumps({"signing_key": SIGNING_KEY}),
-    )["ARN"]
+
+    def secret(kind: str, value: dict[str, str]) -> str:
+        name = f"rest-handlers-{kind}-{uuid.uuid4().hex[:8]}"
+        return str(secrets.create_secret(Name=name, SecretString=json.dumps(value))["ARN"])
+
     env = {
         "TABLE_NAME": TABLE,
         "TABLE_REGIONS": REGION,
         "DYNAMODB_ENDPOINT_URL": moto_server,
         "SECRETS_ENDPOINT_URL": moto_server,
-        "TOKEN_SECRET_ARN": arn,
+        "TOKEN_SECRET_ARN": secret("token", {"signing_key": SIGNING_KEY}),
+        "CURSOR_SECRET_ARN": secret("cursor", {"cursor_key": CURSOR_KEY}),
         "AWS_LAMBDA_FUNCTION_NAME": "rest-handlers-test",
     }
     saved = {k: os.environ.get(k) for k in env}
