@@ -99,7 +99,8 @@ def frames_with(action: str, **fields: st.SearchStrategy[Any]) -> st.SearchStrat
 
 
 # Frames that reach a handler but are wrong: not JSON, not an object, unknown action, missing
-# or wrong-typed fields, unknown rooms, rooms not joined, too large.
+# or wrong-typed fields, unknown rooms, rooms not joined, sends without their client_id,
+# too large.
 bad_frames = st.one_of(
     st.text(max_size=200).filter(lambda t: not _is_json_object(t)),
     json_values.filter(lambda v: not isinstance(v, dict)).map(json.dumps),
@@ -127,6 +128,7 @@ bad_frames = st.one_of(
             "action": st.just("send"),
             "room_id": room_ids | st.just("lobby"),
             "body": st.text(min_size=1, max_size=50).filter(str.strip),
+            "client_id": st.text(alphabet=client_id_chars, min_size=1, max_size=10),
         }
     ).map(json.dumps),
     st.integers(MAX_MESSAGE_BYTES + 1, MAX_MESSAGE_BYTES + 2000).map(

@@ -29,7 +29,9 @@ def test_a_member_connected_in_region_b_receives_a_message_sent_in_region_a(
     ws.connect("conn-a", user_id="alice")
     ws.frame("conn-a", action="join", room_id="lobby")
     # When alice sends a message in region A
-    ack = ws.frame("conn-a", action="send", room_id="lobby", body="hello from Ireland")
+    ack = ws.frame(
+        "conn-a", action="send", room_id="lobby", body="hello from Ireland", client_id="c-1"
+    )
     # Then bob receives it through region B's management endpoint, alice through region A's
     [frame_b] = endpoint_b.frames_for("conn-b")
     assert (frame_b["body"], frame_b["user_id"]) == ("hello from Ireland", "alice")
@@ -51,7 +53,7 @@ def test_a_stale_connection_in_the_other_region_is_cleaned_up_from_this_one(
     ws.connect("conn-a")
     ws.frame("conn-a", action="join", room_id="lobby")
     # When a message is sent in region A
-    ack = ws.frame("conn-a", action="send", room_id="lobby", body="anyone there?")
+    ack = ws.frame("conn-a", action="send", room_id="lobby", body="anyone there?", client_id="c-1")
     # Then region B answered 410 and the stale membership is gone
     assert endpoint_b.recorded.gone_answers == ["stale-b"]
     assert ack["removed_stale"] == 1

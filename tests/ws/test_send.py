@@ -45,7 +45,7 @@ def test_every_member_receives_the_message_frame(
     # Given three members of the lobby
     members_of_lobby(ws, "conn-1", "conn-2", "conn-3")
     # When conn-2 sends a message
-    ack = ws.frame("conn-2", action="send", room_id="lobby", body="hi all")
+    ack = ws.frame("conn-2", action="send", room_id="lobby", body="hi all", client_id="c-1")
     # Then every member (the sender too) receives the same message frame once
     for connection_id in ("conn-1", "conn-2", "conn-3"):
         frames = endpoint_a.frames_for(connection_id)
@@ -62,7 +62,7 @@ def test_a_gone_connection_is_removed_with_its_memberships(
     members_of_lobby(ws, "conn-1", "conn-2", "stale")
     endpoint_a.gone.add("stale")
     # When a message is sent
-    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     # Then the others receive it, and the stale connection and its membership are removed
     assert endpoint_a.receivers() == {"conn-1", "conn-2"}
     assert ack["removed_stale"] == 1
@@ -79,7 +79,7 @@ def test_one_failing_delivery_does_not_stop_the_others(
     members_of_lobby(ws, "conn-1", "conn-2", "broken", "conn-4")
     endpoint_a.failing.add("broken")
     # When a message is sent
-    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     # Then every other member receives it, the failure is reported and nothing is removed
     assert endpoint_a.receivers() == {"conn-1", "conn-2", "conn-4"}
     assert (ack["delivered"], ack["failed"], ack["removed_stale"]) == (3, 1, 0)
@@ -93,7 +93,7 @@ def test_members_of_other_rooms_receive_nothing(ws: Client, endpoint_a: Manageme
     ws.connect("elsewhere")
     ws.frame("elsewhere", action="join", room_id="other")
     # When a message is sent to the lobby, Then only the lobby's member receives it
-    ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     assert endpoint_a.receivers() == {"conn-1"}
 
 
@@ -105,7 +105,7 @@ def test_send_to_a_room_not_joined_is_an_error_frame_and_writes_nothing(
     ws.connect("conn-1")
     before = ws.items()
     # When it sends to the lobby
-    reply = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    reply = ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     # Then it gets an error frame naming the problem, and nothing is written or delivered
     assert (reply["action"], reply["error"], reply["field"]) == ("error", "forbidden", "room_id")
     assert ws.items() == before
@@ -139,7 +139,7 @@ def test_a_large_room_is_delivered_across_dynamodb_pages(
 
     table.client().meta.events.register("provide-client-params.dynamodb.Query", pages_of_25)
     # When one of them sends, Then all 60 receive the frame
-    ack = ws.frame("conn-000", action="send", room_id="lobby", body="to everyone")
+    ack = ws.frame("conn-000", action="send", room_id="lobby", body="to everyone", client_id="c-1")
     assert ack["delivered"] == 60
     assert endpoint_a.receivers() == set(ids)
     assert sum("ExclusiveStartKey" in q for q in queries) >= 2  # the room took 3 pages
@@ -154,7 +154,7 @@ def test_a_broadcast_publishes_its_outcome_as_metrics(
     endpoint_a.gone.add("stale")
     capsys.readouterr()
     # When a message is sent
-    ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     # Then the outcome is published in CloudWatch's embedded metric format
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     [values] = [{k: v for k, v in e.items() if k in METRICS} for e in emf]
@@ -174,7 +174,7 @@ def test_many_stale_connections_are_removed_with_all_their_memberships(
         ws.frame(connection_id, action="join", room_id="other")
     endpoint_a.gone.update(stale)
     # When a message is sent to the lobby
-    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello")
+    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
     # Then every stale connection and every one of its memberships is gone
     table = runtime.table()
     assert ack["removed_stale"] == 30

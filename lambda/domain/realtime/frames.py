@@ -102,8 +102,9 @@ def room_frame(frame: dict[str, Any]) -> RoomFrame:
     return RoomFrame(action=str(frame["action"]), room_id=_room_id(frame))
 
 
-def send_frame(frame: dict[str, Any]) -> SendFrame:
-    """Validate a ``send`` (or queued ``publish``) frame."""
+def send_frame(frame: dict[str, Any], *, require_client_id: bool = True) -> SendFrame:
+    """Validate a ``send`` frame, whose ``client_id`` (its idempotency key) is required, or a
+    queued ``publish`` frame (``require_client_id=False``: the SQS message id stands in)."""
     room_id = _room_id(frame)
     body = frame.get("body")
     if not isinstance(body, str):
@@ -119,6 +120,12 @@ def send_frame(frame: dict[str, Any]) -> SendFrame:
     if _has_lone_surrogate(body):
         raise FrameError("invalid_field", "'body' is not valid Unicode text", field="body")
     client_id = frame.get("client_id")
+    if client_id is None and require_client_id:
+        raise FrameError(
+            "missing_field",
+            "'client_id' is required: a unique id per message, repeated on a retry",
+            field="client_id",
+        )
     if client_id is not None and (
         not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id)
     ):

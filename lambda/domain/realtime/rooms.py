@@ -10,11 +10,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.models import Connection, Membership, Message, Room
+from domain import errors, messages
+from domain.models import Connection, Membership, Message
 from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.frames import FrameError, SendFrame, encode
-from dynamodel import ConditionFailed, Create, NotFound, TransactionCancelled, Update
+from dynamodel import ConditionFailed, DynamodelError, NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ class SendResult:
     frame: dict[str, Any]
     delivery: Delivery
     removed_stale: int
+    replayed: bool = False
 
 
 def open_connection(
@@ -97,23 +99,43 @@ def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
 
 
 def send_message(
-    table: Table, broadcaster: Broadcaster, *, connection_id: str, frame: SendFrame
+    table: Table,
+    broadcaster: Broadcaster,
+    *,
+    connection_id: str,
+    frame: SendFrame,
+    queue_message_id: str | None = None,
 ) -> SendResult:
-    """Persist a message of a member and deliver it to every member of the room, in every
-    region; stale (410) connections are removed with their memberships."""
+    """Store a member's message once and deliver it to every member of the room, in every
+    region; stale (410) connections are removed with their memberships.
+
+    The idempotency key is the frame's ``client_id`` (else ``queue_message_id``, the SQS
+    message id of a queued publish). A repeat of a key stores nothing and delivers the
+    original message again, with its original id (at-least-once delivery: members drop a
+    message id they already have)."""
     sender = access.require_member(table, room_id=frame.room_id, connection_id=connection_id)
-    message = Message(
-        room_id=frame.room_id, user_id=sender.user_id, body=frame.body, client_id=frame.client_id
-    )
-    # The message and the room's counter move together: no counted message is ever missing.
+    if frame.client_id is not None:
+        key = f"client:{frame.client_id}"
+    elif queue_message_id:
+        key = f"queue:{queue_message_id}"
+    else:
+        raise ValueError("a send needs a client_id or a queue message id as idempotency key")
     try:
-        table.transact_write(
-            [Create(message), Update(Room, {"room_id": frame.room_id}, Room.message_count.add(1))]
+        posted = messages.post_once(
+            table,
+            room_id=frame.room_id,
+            user_id=sender.user_id,
+            body=frame.body,
+            key=key,
+            client_id=frame.client_id,
         )
-    except TransactionCancelled:
-        # The message id is fresh, so only the room can fail its check: it was deleted.
+    except errors.NotFound:
         raise access.room_not_found(frame.room_id) from None
-    return deliver_message(table, broadcaster, message)
+    except errors.Conflict as conflict:
+        raise FrameError("conflict", f"'client_id' {conflict.message}", field="client_id") from None
+    result = deliver_message(table, broadcaster, posted.message)
+    result.replayed = posted.replayed
+    return result
 
 
 def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) -> SendResult:
@@ -124,7 +146,7 @@ def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) ->
     ]
     delivery = broadcaster.deliver(recipients, encode(out))
     stale = sorted({r.connection_id for r in delivery.gone})
-    close_connections(table, stale)
+    removed = _remove_stale(table, stale)
     if delivery.failed:
         # One line per broadcast, not per member: a regional outage fails them all.
         samples = [
@@ -137,7 +159,23 @@ def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) ->
             len(recipients),
             extra={"failed_samples": samples},
         )
-    return SendResult(message=message, frame=out, delivery=delivery, removed_stale=len(stale))
+    return SendResult(message=message, frame=out, delivery=delivery, removed_stale=removed)
+
+
+def _remove_stale(table: Table, connection_ids: list[str]) -> int:
+    """Remove gone connections, best effort: the message is stored and delivered, so failing
+    the send here would only make the client retry. What is left expires through TTL, and the
+    next broadcast to the room gets a 410 and tries again."""
+    if not connection_ids:
+        return 0
+    try:
+        close_connections(table, connection_ids)
+    except DynamodelError:
+        log.warning(
+            "stale connections left for TTL", exc_info=True, extra={"stale": connection_ids[:10]}
+        )
+        return 0
+    return len(connection_ids)
 
 
 def message_frame(message: Message) -> dict[str, Any]:

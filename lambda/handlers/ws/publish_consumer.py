@@ -2,8 +2,9 @@
 
 API Gateway puts the client's frame on the queue directly (no Lambda on the request path) with
 the connection id as a message attribute. Each record becomes a stored message delivered to the
-room. A record with bad input is logged and dropped (retrying cannot fix it); a transient
-failure is reported as a batch item failure so only that record is retried, then dead-lettered.
+room, once per SQS message id (or per the frame's ``client_id``, when it has one). A record
+with bad input is logged and dropped (retrying cannot fix it); a transient failure is reported
+as a batch item failure so only that record is retried, then dead-lettered.
 """
 
 from __future__ import annotations
@@ -33,9 +34,14 @@ def process(record: dict[str, Any]) -> str:
         raw = frames.parse(record.get("body"))
         if raw["action"] != "publish":  # only the publish route puts frames on this queue
             return "unexpected_action"
-        frame = frames.send_frame(raw)
+        frame = frames.send_frame(raw, require_client_id=False)
         result = rooms.send_message(
-            runtime.table(), runtime.broadcaster(), connection_id=connection_id, frame=frame
+            runtime.table(),
+            runtime.broadcaster(),
+            connection_id=connection_id,
+            frame=frame,
+            # SQS delivers at least once: its message id makes a redelivery store nothing new.
+            queue_message_id=record.get("messageId") or None,
         )
     except frames.FrameError as error:
         return error.code

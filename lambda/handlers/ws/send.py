@@ -1,7 +1,9 @@
-"""``send``: persist the message and deliver it to every member of the room in every region.
+"""``send``: persist the message once per ``client_id`` and deliver it to every member of the
+room in every region.
 
 ``{"action": "send", "room_id": "r1", "body": "hi", "client_id": "c-1"}`` -> the sender gets
-``{"action": "sent", "message_id": ..., "delivered": n, ...}``; members get the message frame.
+``{"action": "sent", "message_id": ..., "delivered": n, "replayed": false, ...}``; members get
+the message frame. A retry with the same ``client_id`` gets the same ``message_id``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def _send(frame: frames.SendFrame, connection_id: str) -> dict[str, Any]:
         extra={
             "room_id": frame.room_id,
             "message_id": result.message.message_id,
+            "replayed": result.replayed,
             "delivered": len(delivery.delivered),
             "gone": len(delivery.gone),
             "failed": len(delivery.failed),
@@ -49,7 +52,9 @@ def _send(frame: frames.SendFrame, connection_id: str) -> dict[str, Any]:
         "delivered": len(delivery.delivered),
         "failed": len(delivery.failed),
         "removed_stale": result.removed_stale,
+        # True when this client_id was already stored: a retry, answered with the original
+        # message, which was delivered again (members drop message ids they already have).
+        "replayed": result.replayed,
+        "client_id": frame.client_id,
     }
-    if frame.client_id is not None:
-        ack["client_id"] = frame.client_id
     return runtime.reply(ack)
