@@ -172,7 +172,11 @@ def _compiled(template: str) -> airspeed.Template:
 def render(template: str, data: TemplateInput) -> Rendered:
     """Render ``template`` as API Gateway would, with ``$input``, ``$util``, ``$context``."""
     context = java(dict(data.context))
-    request_override = JavaMap(header=JavaMap(), querystring=JavaMap(), path=JavaMap())
+    # A response template reads what the request template put in requestOverride.
+    given = java(dict(data.context.get("requestOverride") or {}))
+    request_override = JavaMap(
+        {source: JavaMap(given.get(source) or {}) for source in ("header", "querystring", "path")}
+    )
     response_override = JavaMap(status=None, header=JavaMap())
     context["requestOverride"] = request_override
     context["responseOverride"] = response_override
