@@ -45,6 +45,14 @@ if TYPE_CHECKING:
 
 SERVICE = "rooms"
 METRICS_NAMESPACE = "RoomsService"
+
+
+def metrics_namespace(config: StageConfig) -> str:
+    """The stage's own namespace of custom metrics (``RoomsService/Prod``): the stages share
+    an account and region, and one stage's metrics must not trip another stage's alarms."""
+    return f"{METRICS_NAMESPACE}/{config.construct_id}"
+
+
 UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
 CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
 DLQ_MAX_RECEIVE_COUNT = 3
@@ -105,7 +113,7 @@ class RestApiStack(cdk.Stack):
             code=self.code,
             log_retention=self.log_retention,
             service=SERVICE,
-            metrics_namespace=METRICS_NAMESPACE,
+            metrics_namespace=metrics_namespace(self.config),
             # The handlers' settings require the table variables even where unused.
             environment=self._table_environment(),
         )
@@ -126,6 +134,8 @@ class RestApiStack(cdk.Stack):
         self.rest = SecureRestApi(
             self,
             "Api",
+            # Unique per stage and region: API Gateway metrics (and so alarms) key on it.
+            rest_api_name=f"{config.construct_id}-{self.region}-{SERVICE}",
             description=f"{config.name}: rooms and messages REST API",
             log_retention=self.log_retention,
             throttle_rate_limit=config.api_throttle.rate_limit,
@@ -185,7 +195,7 @@ class RestApiStack(cdk.Stack):
             log_retention=self.log_retention,
             description=f"{self.config.name} REST: {handler}",
             service=SERVICE,
-            metrics_namespace=METRICS_NAMESPACE,
+            metrics_namespace=metrics_namespace(self.config),
             environment=environment,
             timeout=CONSUMER_TIMEOUT if name == "IngestConsumer" else None,
         )

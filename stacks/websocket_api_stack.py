@@ -36,6 +36,7 @@ from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
+from .rest_api_stack import metrics_namespace
 from .websocket import template
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from .rest_api_stack import RestApiStack
 
 SERVICE = "rooms-websocket"
-METRICS_NAMESPACE = "RoomsService"
 #: Concurrent @connections posts per send (see docs/websocket-api.md, "Broadcast").
 BROADCAST_CONCURRENCY = 12
 #: Failed deliveries (5xx, timeouts; not 410) per 5 minutes that page the on-call.
@@ -88,6 +88,7 @@ class WebSocketApiStack(cdk.Stack):
         other_regions = [r for r in config.regions if r != region]
         retention = retention_days(config.log_retention_days)
         code = lambda_code()
+        namespace = metrics_namespace(config)
 
         self.api = ServiceWebSocketApi(
             self,
@@ -117,7 +118,7 @@ class WebSocketApiStack(cdk.Stack):
                 log_retention=retention,
                 description=description,
                 service=SERVICE,
-                metrics_namespace=METRICS_NAMESPACE,
+                metrics_namespace=namespace,
                 environment=environment,
                 **extra,
             )
@@ -279,7 +280,8 @@ class WebSocketApiStack(cdk.Stack):
         self.monitoring.monitor_functions(
             [(name, fn.function) for name, fn in self.functions.items()]
         )
-        self.monitoring.monitor_table(table)
+        # The REST stack of this region alarms on the same table already.
+        self.monitoring.monitor_table(table, alarm=False)
         self.monitoring.monitor_queue(
             self.publish_queue.queue, dead_letter_queue=self.publish_queue.dead_letter_queue
         )
@@ -294,7 +296,7 @@ class WebSocketApiStack(cdk.Stack):
         self.api_monitoring.add_alarm(
             "DeliveryFailures",
             cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
+                namespace=namespace,
                 metric_name="DeliveryFailed",
                 dimensions_map={"service": SERVICE},
                 statistic="Sum",

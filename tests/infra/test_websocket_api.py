@@ -340,7 +340,7 @@ def test_failed_deliveries_and_dead_lettered_publishes_alarm_to_the_topic(
     t.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
-            "Namespace": "RoomsService",
+            "Namespace": Match.string_like_regexp(r"^RoomsService/(Dev|Prod)$"),
             "MetricName": "DeliveryFailed",
             "Dimensions": [{"Name": "service", "Value": "rooms-websocket"}],
             "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],

@@ -36,6 +36,9 @@ class MethodThrottle:
 class SecureRestApi(Construct):
     """A regional REST API (``.api``) with one stage (``stage_name``, default ``v1``):
 
+    - ``rest_api_name``: the API's name (default: the construct id). Metrics are keyed by it,
+      so give every API of an account and region its own (e.g. stage and region in it);
+
     - JSON access logs (:data:`ACCESS_LOG_FIELDS`) into ``.access_logs`` kept ``log_retention``
       and retained on deletion; execution logs at ``ERROR`` without request/response data
       (``cloud_watch_role=True`` sets the account-level role API Gateway logs through);
@@ -64,6 +67,7 @@ class SecureRestApi(Construct):
         throttle_rate_limit: float,
         throttle_burst_limit: int,
         waf_rate_limit: int,
+        rest_api_name: str | None = None,
         stage_name: str = DEFAULT_STAGE_NAME,
         method_throttles: Sequence[MethodThrottle] = (),
         cors_allow_origins: Sequence[str] = (),
@@ -80,6 +84,7 @@ class SecureRestApi(Construct):
         self.api = apigateway.RestApi(
             self,
             "Resource",
+            rest_api_name=rest_api_name,
             description=description,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=True,

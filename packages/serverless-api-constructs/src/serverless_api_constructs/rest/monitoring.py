@@ -151,16 +151,21 @@ class ApiMonitoring(Construct):
         server_error_rate: float = SERVER_ERROR_RATE,
         p99_latency_ms: float = P99_LATENCY_MS,
     ) -> None:
-        """Dashboard row and alarms of a REST API's deployment stage."""
-        count = api.metric_count(period=PERIOD, statistic="Sum")
-        client_errors = api.metric_client_error(period=PERIOD, statistic="Sum")
-        server_errors = api.metric_server_error(period=PERIOD, statistic="Sum")
+        """Dashboard row and alarms of a REST API's deployment stage.
+
+        Every metric names the API and its stage (``ApiName`` + ``Stage``): an API's name is
+        not unique in an account, and an alarm on ``ApiName`` alone would also fire on the
+        traffic of any other API (another stage's) that shares the name."""
+        stage = api.deployment_stage
+        count = stage.metric_count(period=PERIOD, statistic="Sum")
+        client_errors = stage.metric_client_error(period=PERIOD, statistic="Sum")
+        server_errors = stage.metric_server_error(period=PERIOD, statistic="Sum")
         latency = [
-            api.metric_latency(period=PERIOD, statistic=p, label=f"Latency {p}")
+            stage.metric_latency(period=PERIOD, statistic=p, label=f"Latency {p}")
             for p in ("p50", "p90", "p99")
         ]
         integration = [
-            api.metric_integration_latency(period=PERIOD, statistic=p, label=f"Integration {p}")
+            stage.metric_integration_latency(period=PERIOD, statistic=p, label=f"Integration {p}")
             for p in ("p50", "p99")
         ]
         self.dashboard.add_widgets(
@@ -176,14 +181,14 @@ class ApiMonitoring(Construct):
         self._alarm(
             "ServerErrorRate",
             # Average of 5XXError is the share of requests that failed on the server side.
-            api.metric_server_error(period=PERIOD, statistic="Average"),
+            stage.metric_server_error(period=PERIOD, statistic="Average"),
             threshold=server_error_rate,
             description=f"More than {server_error_rate:.0%} of REST requests fail with 5xx",
         )
         self._alarm(
             "P99Latency",
             # Unlabelled: a labelled metric would turn the alarm into metric math.
-            api.metric_latency(period=PERIOD, statistic="p99"),
+            stage.metric_latency(period=PERIOD, statistic="p99"),
             threshold=p99_latency_ms,
             description=f"REST p99 latency above {p99_latency_ms:.0f} ms",
         )
@@ -224,8 +229,10 @@ class ApiMonitoring(Construct):
                 description=f"Lambda {label} is throttled",
             )
 
-    def monitor_table(self, table: dynamodb.ITableV2) -> None:
-        """Dashboard widget and alarm on read/write throttle events of ``table``."""
+    def monitor_table(self, table: dynamodb.ITableV2, *, alarm: bool = True) -> None:
+        """Dashboard widget and (unless ``alarm=False``) an alarm on read/write throttle events
+        of ``table``. Pass ``alarm=False`` where another monitoring construct of the same
+        region already alarms on the table: one event must page once."""
         throttles = cloudwatch.MathExpression(
             expression="reads + writes",
             label="Throttle events",
@@ -238,6 +245,8 @@ class ApiMonitoring(Construct):
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="DynamoDB throttle events", left=[throttles], width=WIDTH)
         )
+        if not alarm:
+            return
         self._alarm(
             "TableThrottles",
             throttles,
