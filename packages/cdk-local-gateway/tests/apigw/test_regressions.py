@@ -163,3 +163,27 @@ def test_response_parameter_expressions() -> None:
         )
         == "v"
     )
+
+
+def test_an_empty_body_reads_as_an_empty_object() -> None:
+    # Recorded on AWS by LocalStack (localstack/localstack#12413): $input.body of an empty
+    # request is "{}", so an SQS query-protocol template never sends an empty MessageBody.
+    assert r("MessageBody=$util.urlEncode($input.body)") == "MessageBody=%7B%7D"
+    assert r("$input.json('$')") == "{}"
+
+
+def test_an_empty_body_validates_as_an_empty_object() -> None:
+    # Recorded on AWS by LocalStack (localstack/localstack#7916).
+    assert body_validation_errors({"type": "object"}, "") is None
+    assert body_validation_errors({"type": "object", "required": ["a"]}, "") == (
+        '[object has missing required properties (["a"])]'
+    )
+
+
+def test_input_path_prints_maps_java_style_and_lists_as_json() -> None:
+    # Recorded on AWS by LocalStack (localstack/localstack#12379): maps print {k=v}, a list
+    # prints as JSON, also inside a map.
+    body = '{"a": {"b": "c"}, "l": [{"foo": "bar"}], "m": {"list": [{"foo": "bar"}]}}'
+    assert r("$input.path('$.a')", body=body) == "{b=c}"
+    assert r("$input.path('$.l')", body=body) == '[{"foo":"bar"}]'
+    assert r("$input.path('$.m')", body=body) == '{list=[{"foo":"bar"}]}'

@@ -155,8 +155,8 @@ def body_validation_errors(
 ) -> str | None:
     """``$context.error.validationErrorString`` for ``body``, or ``None`` when it is valid."""
     try:
-        # An empty body validates as JSON null (unverified: see docs/vtl.md).
-        document = json.loads(body) if body.strip() else None
+        # An empty body validates as an empty object (recorded on AWS: localstack/localstack#7916).
+        document = json.loads(body) if body.strip() else {}
     except ValueError as error:
         return f"[Invalid JSON: {error}]"
     try:

@@ -64,7 +64,9 @@ class Input:
     """``$input``: the body and parameters of the request (or integration response)."""
 
     def __init__(self, body: str, params: Mapping[str, Mapping[str, str]]) -> None:
-        self.body = JavaString(body)
+        # API Gateway hands a template "{}" for an empty body, whatever the content type
+        # (recorded on AWS: localstack/localstack#12413), so urlEncode($input.body) sends "{}".
+        self.body = JavaString(body if body != "" else "{}")
         self._params = JavaMap(
             {source: java(dict(params.get(source, {}))) for source in _PARAM_SOURCES}
         )
