@@ -1,22 +1,69 @@
 """Room use cases on the single table: create, read, list, update with optimistic locking,
-delete. Functions take the ``Table`` as an argument so callers (and benchmarks) choose it."""
+delete. Functions take the ``Table`` as an argument so callers (and benchmarks) choose it.
+
+Access rules (docs/access-control.md): any signed-in caller may create, read and list rooms;
+only a room's creator or an admin may change or delete it. The rule is part of the write's
+condition, so the check and the write are one atomic step (no read-then-write race)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import dynamodel
-from domain.errors import Conflict, FieldProblem, NotFound, PreconditionFailed, ValidationFailed
+from domain.errors import (
+    AppError,
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from domain.models import Membership, Message, Room
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from dynamodel import Table
+    from dynamodel.conditions import Condition
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+ADMIN_GROUP = "admins"
+"""The Cognito user-pool group whose members may change and delete any room."""
+
+
+class Forbidden(AppError):
+    """The caller is known but may not do this (403)."""
+
+    code = "Forbidden"
+    status = 403
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a request, from the verified identity only (never from a body field):
+    the user id (Cognito ``sub``) and the user's groups."""
+
+    user_id: str
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_GROUP in self.groups
+
+    def may_manage(self, room: Room) -> bool:
+        """Change and delete: the room's creator or an admin."""
+        return self.is_admin or room.created_by == self.user_id
+
+    def manage_condition(self) -> Condition | None:
+        """``may_manage`` as a write condition (``None``: admins need none)."""
+        return None if self.is_admin else Room.created_by == self.user_id
+
+
+def forbidden(room_id: str, action: str) -> Forbidden:
+    return Forbidden(f"only the creator of room {room_id} or an admin may {action} it")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -45,9 +92,12 @@ def as_validation_failed(exc: dynamodel.ValidationError, prefix: str = "body") -
     return ValidationFailed("request is invalid", fields)
 
 
-def create_room(table: Table, *, user_id: str, data: dict[str, Any]) -> Room:
+def create_room(table: Table, *, caller: Caller, data: dict[str, Any]) -> Room:
+    """A new room owned by ``caller`` (``created_by`` is never taken from ``data``)."""
     try:
-        room = Room(name=data["name"], description=data.get("description"), created_by=user_id)
+        room = Room(
+            name=data["name"], description=data.get("description"), created_by=caller.user_id
+        )
         return table.create(room)
     except dynamodel.ItemExists as exc:  # a ULID collision: practically impossible
         raise Conflict("room already exists") from exc
@@ -77,14 +127,30 @@ def list_rooms(
 
 
 def update_room(
-    table: Table, room_id: str, *, changes: dict[str, Any], expected_version: int | None
+    table: Table,
+    room_id: str,
+    *,
+    caller: Caller,
+    changes: dict[str, Any],
+    expected_version: int | None,
 ) -> Room:
+    """Apply ``changes`` if ``caller`` may manage the room and its version is the expected
+    one. A refusal names who may act before it names the version, so a caller who may not
+    manage the room learns nothing about its state."""
     actions = [getattr(Room, name).set(value) for name, value in changes.items()]
     try:
-        return table.update(Room, {"room_id": room_id}, *actions, expected_version=expected_version)
+        return table.update(
+            Room,
+            {"room_id": room_id},
+            *actions,
+            condition=caller.manage_condition(),
+            expected_version=expected_version,
+        )
     except dynamodel.NotFound as exc:
         raise NotFound(f"room {room_id} not found") from exc
     except dynamodel.ConditionFailed as exc:
+        if isinstance(exc.item, Room) and not caller.may_manage(exc.item):
+            raise forbidden(room_id, "change") from exc
         current = getattr(exc.item, "version", None)
         raise PreconditionFailed(
             f"room {room_id} was modified: version is {current}, If-Match had {expected_version}"
@@ -93,30 +159,39 @@ def update_room(
         raise as_validation_failed(exc) from exc
 
 
-def delete_room(table: Table, room_id: str, *, expected_version: int | None) -> None:
+def delete_room(
+    table: Table, room_id: str, *, caller: Caller, expected_version: int | None
+) -> None:
     """Delete the room and its whole item collection (messages and memberships).
 
-    The room item goes first, under its optimistic-lock condition, so a stale ``If-Match``
-    (412) deletes nothing. Then the rest of the ``ROOM#<id>`` partition is deleted in
-    batches. No message can be added once the room item is gone (its transaction requires
-    the room); a join racing the delete can leave a membership, which its TTL removes. A
-    sweep cut short (timeout, throttling) is finished by the client's retry: a delete that
-    finds no room (404) still sweeps whatever is left in the partition."""
+    The room item goes first, under its access and optimistic-lock conditions, so a caller
+    who may not manage the room (403) or a stale ``If-Match`` (412) deletes nothing. Then the
+    rest of the ``ROOM#<id>`` partition is deleted in batches. No message can be added once
+    the room item is gone (its transaction requires the room); a join racing the delete can
+    leave a membership, which its TTL removes. A sweep cut short (timeout, throttling) is
+    finished by the client's retry: a delete that finds no room (404) still sweeps whatever
+    is left in the partition."""
     try:
         table.delete(
             Room,
             room_id=room_id,
-            condition=Room.room_id.exists(),
+            condition=_all(Room.room_id.exists(), caller.manage_condition()),
             expected_version=expected_version,
         )
     except dynamodel.ConditionFailed as exc:
         if exc.item is None:
             _delete_collection(table, room_id)
             raise NotFound(f"room {room_id} not found") from exc
+        if isinstance(exc.item, Room) and not caller.may_manage(exc.item):
+            raise forbidden(room_id, "delete") from exc
         raise PreconditionFailed(
             f"room {room_id} was modified: version is {getattr(exc.item, 'version', None)}"
         ) from exc
     _delete_collection(table, room_id)
+
+
+def _all(first: Condition, extra: Condition | None) -> Condition:
+    return first if extra is None else first & extra
 
 
 def _delete_collection(table: Table, room_id: str) -> None:

@@ -125,9 +125,11 @@ def rest_event(
     headers: Mapping[str, str | None] | None = None,
     query: dict[str, str] | EllipsisType | None = ...,
     user: str | None = None,
+    groups: str | None = None,
 ) -> dict[str, Any]:
     """A recorded proxy event with its path, JSON body, headers, query or caller replaced
-    (a header set to ``None`` is removed)."""
+    (a header set to ``None`` is removed). ``groups`` is the ``cognito:groups`` claim as API
+    Gateway's Cognito authorizer passes it: one string, comma-separated."""
     event = load_event(name)
     if path is not None:
         event["path"] = path
@@ -148,6 +150,8 @@ def rest_event(
         )
     if user is not None:
         event["requestContext"]["authorizer"]["claims"]["sub"] = user
+    if groups is not None:
+        event["requestContext"]["authorizer"]["claims"]["cognito:groups"] = groups
     event["requestContext"]["requestId"] = str(uuid.uuid4())
     return event
 
