@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cdk_local_gateway.apigw import TemplateInput, render
+from cdk_local_gateway.apigw import TemplateInput, render, validate_body
+from cdk_local_gateway.apigw.validation import body_validation_errors
 
 MODELS_AND_TEMPLATES = (
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
@@ -188,3 +189,58 @@ def test_input_json_and_path_follow_jsonpath() -> None:
     assert render("$input.path('$.photos.photo[1].title')", data).text == "Sample photo 2"
     ids = json.loads(render("$input.json('$.photos.photo[*].id')", data).text)
     assert ids == ["12345678901", "23456789012"]
+
+
+PHOTOS_INPUT_MODEL = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "PhotosInputModel",
+    "type": "object",
+    "properties": {
+        "photos": {
+            "type": "object",
+            "required": ["photo"],
+            "properties": {
+                "page": {"type": "integer"},
+                "pages": {"type": "string"},
+                "perpage": {"type": "integer", "minimum": 10},
+                "total": {"type": "string"},
+                "photo": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "owner": {"type": "string"},
+                            "photographer_first_name": {"type": "string"},
+                            "photographer_last_name": {"type": "string"},
+                            "secret": {"type": "string"},
+                            "server": {"type": "string"},
+                            "farm": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "ispublic": {"type": "boolean"},
+                            "isfriend": {"type": "boolean"},
+                            "isfamily": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def test_photos_input_model_accepts_the_documented_request_body() -> None:
+    # Source: https://docs.aws.amazon.com/apigateway/latest/developerguide/example-photos.html
+    # "the following is a method request body that adheres to the previous data model".
+    assert validate_body(PHOTOS_INPUT_MODEL, json.dumps(PHOTOS)) is None
+
+
+def test_photos_input_model_rejects_fewer_than_ten_per_page() -> None:
+    # Same source: "requires a minimum of 10 photos for each page" (perpage minimum 10); the
+    # request fails with API Gateway's "Invalid request body".
+    fewer = json.loads(json.dumps(PHOTOS))
+    fewer["photos"]["perpage"] = 5
+    assert validate_body(PHOTOS_INPUT_MODEL, json.dumps(fewer)) == "Invalid request body"
+    assert body_validation_errors(PHOTOS_INPUT_MODEL, json.dumps(fewer)) == (
+        "[numeric instance is lower than the required minimum (minimum: 10, found: 5)]"
+    )
