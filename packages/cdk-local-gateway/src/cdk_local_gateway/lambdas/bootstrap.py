@@ -1,0 +1,134 @@
+"""The worker's runtime client: a pure-Python stand-in for awslambdaric (standard library only).
+
+Started as ``python -I -S bootstrap.py``: no site-packages of the runtime are visible. The
+handler is imported from ``LAMBDA_TASK_ROOT`` (the asset folder, Lambda's ``/var/task``) and
+from the folders in ``LOCAL_GATEWAY_LAYERS`` (Lambda's ``/opt/python``), then invocations are
+fetched from and answered to the Runtime API at ``AWS_LAMBDA_RUNTIME_API``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+import urllib.request
+from typing import Any
+
+_BASE = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2018-06-01/runtime"
+
+
+class LambdaContext:
+    """The context object handlers receive (``memory_limit_in_mb`` is a string, as in Lambda)."""
+
+    def __init__(self, request_id: str, deadline_ms: int, invoked_arn: str) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
+        self.memory_limit_in_mb = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
+        self.log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
+        self.log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+
+class _Encoder(json.JSONEncoder):
+    # Lambda's Python runtime marshals Decimal (what boto3's DynamoDB layer returns) as a number.
+    def default(self, o: Any) -> Any:
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return super().default(o)
+
+
+def _post(path: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+    request = urllib.request.Request(f"{_BASE}{path}", data=body, method="POST")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    with urllib.request.urlopen(request) as answer:
+        answer.read()
+
+
+def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)),
+    }
+
+
+def _load_handler() -> tuple[Any, dict[str, Any] | None]:
+    handler = os.environ["_HANDLER"]
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name:
+        return None, {
+            "errorMessage": f"Bad handler '{handler}': not enough values to unpack",
+            "errorType": "Runtime.MalformedHandlerName",
+            "stackTrace": [],
+        }
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as exc:
+        return None, {
+            "errorMessage": f"Unable to import module '{module_name}': {exc}",
+            "errorType": "Runtime.ImportModuleError",
+            "stackTrace": [],
+        }
+    except Exception as exc:
+        return None, _error(
+            exc, "Runtime.UserCodeSyntaxError" if isinstance(exc, SyntaxError) else None
+        )
+    function = getattr(module, function_name, None)
+    if function is None:
+        return None, {
+            "errorMessage": f"Handler '{function_name}' missing on module '{module_name}'",
+            "errorType": "Runtime.HandlerNotFound",
+            "stackTrace": [],
+        }
+    return function, None
+
+
+def main() -> None:
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    layers = [p for p in os.environ.get("LOCAL_GATEWAY_LAYERS", "").split(os.pathsep) if p]
+    sys.path[:0] = [task_root, *layers]
+    os.chdir(task_root)
+    handler, init_error = _load_handler()
+    while True:
+        with urllib.request.urlopen(f"{_BASE}/invocation/next") as answer:
+            request_id = answer.headers["Lambda-Runtime-Aws-Request-Id"]
+            deadline = int(answer.headers["Lambda-Runtime-Deadline-Ms"])
+            arn = answer.headers["Lambda-Runtime-Invoked-Function-Arn"]
+            event_body = answer.read()
+        os.environ["_X_AMZN_TRACE_ID"] = answer.headers.get("Lambda-Runtime-Trace-Id", "")
+        if init_error is not None:
+            body = dict(init_error, requestId=request_id)
+            _post(
+                f"/invocation/{request_id}/error",
+                json.dumps(body).encode(),
+                {"Lambda-Runtime-Function-Error-Type": body["errorType"]},
+            )
+            continue
+        try:
+            result = handler(json.loads(event_body), LambdaContext(request_id, deadline, arn))
+            payload = json.dumps(result, cls=_Encoder).encode()
+        except Exception as exc:
+            body = dict(_error(exc), requestId=request_id)
+            _post(
+                f"/invocation/{request_id}/error",
+                json.dumps(body).encode(),
+                {"Lambda-Runtime-Function-Error-Type": "Unhandled"},
+            )
+            continue
+        _post(f"/invocation/{request_id}/response", payload)
+
+
+if __name__ == "__main__":
+    main()

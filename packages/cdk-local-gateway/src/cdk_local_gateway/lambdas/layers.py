@@ -1,0 +1,72 @@
+"""Stand-ins for Lambda layers referenced by ARN, and for the SDK the Lambda runtime provides.
+
+A layer published by ARN cannot be fetched offline. A known public layer is replaced by the
+installed distribution it packages (the Powertools layer by ``aws-lambda-powertools``), and
+boto3/botocore by the installed ones (the Python runtime of Lambda includes them). The worker
+sees ONLY these distributions: a per-run folder of symlinks to them, never the runtime's whole
+site-packages.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+# Layer ARN pattern -> the distribution that provides the same packages.
+KNOWN_LAYERS: dict[str, str] = {
+    r":layer:AWSLambdaPowertoolsPythonV\d": "aws-lambda-powertools",
+}
+RUNTIME_DISTRIBUTIONS = ("boto3",)
+
+
+def distribution_for_layer(arn: str) -> str | None:
+    for pattern, distribution in KNOWN_LAYERS.items():
+        if re.search(pattern, arn):
+            return distribution
+    return None
+
+
+def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
+    """The distributions and their (non-extra) requirements, installed ones only."""
+    seen: dict[str, importlib.metadata.Distribution] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        seen[key] = distribution
+        for spec in distribution.requires or []:
+            requirement = Requirement(spec)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return list(seen.values())
+
+
+def build_layer_folder(folder: Path, distributions: list[str]) -> list[str]:
+    """Symlink the top-level packages (and metadata) of ``distributions`` into ``folder``.
+
+    Returns the names of the distributions linked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    linked = []
+    for distribution in _closure([*distributions, *RUNTIME_DISTRIBUTIONS]):
+        linked.append(distribution.metadata["Name"])
+        for file in distribution.files or []:
+            parts = Path(str(file)).parts
+            if not parts or parts[0] == ".." or parts[0] == "__pycache__":
+                continue
+            target = folder / parts[0]
+            if target.exists() or target.is_symlink():
+                continue
+            source = Path(str(distribution.locate_file(parts[0])))
+            if source.exists():
+                target.symlink_to(source)
+    return sorted(linked)

@@ -1,0 +1,297 @@
+"""The Lambda Runtime API server and the pool of worker processes behind each function.
+
+Each execution environment is one ``python -I -S bootstrap.py`` subprocess with the function's
+own environment, talking to its own Runtime API listener (so the listener knows who asks).
+A worker is started cold on the first invocation that finds no idle one and reused warm after.
+A function timeout kills the worker, as Lambda discards a timed-out environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+_BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+_PREFIX = "/2018-06-01/runtime"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function as the template defines it, with its environment resolved."""
+
+    stack: str
+    logical_id: str
+    name: str
+    arn: str
+    region: str
+    handler: str
+    code_dir: Path | None
+    environment: dict[str, str]
+    memory_mb: int = 128
+    timeout_s: int = 3
+    runtime: str = ""
+    layer_distributions: tuple[str, ...] = ()
+    # Why the function cannot run locally (non-Python runtime, unknown layer, unresolvable
+    # environment...); invocations are refused with it.
+    unavailable: str | None = None
+
+
+@dataclass
+class InvokeResult:
+    payload: bytes = b""
+    error: dict[str, Any] | None = None
+    # The caller's own limit (API Gateway's 29 s) elapsed first: the function may still run.
+    caller_timed_out: bool = False
+    duration_ms: float = 0.0
+
+
+@dataclass
+class _Invocation:
+    request_id: str
+    event: bytes
+    deadline_ms: int
+    future: asyncio.Future[InvokeResult]
+
+
+@dataclass
+class _Worker:
+    spec: FunctionSpec
+    port: int
+    site: web.SockSite
+    queue: asyncio.Queue[_Invocation] = field(default_factory=asyncio.Queue)
+    process: asyncio.subprocess.Process | None = None
+    current: _Invocation | None = None
+    busy: bool = False
+
+
+class LambdaService:
+    """Invokes functions through worker processes speaking the Lambda Runtime API."""
+
+    def __init__(
+        self, *, aws_endpoint: str, credentials: tuple[str, str], layer_folder: Path | None
+    ) -> None:
+        self.aws_endpoint = aws_endpoint
+        self.credentials = credentials
+        self.layer_folder = layer_folder
+        self._app = web.Application()
+        self._app.router.add_get(f"{_PREFIX}/invocation/next", self._next)
+        self._app.router.add_post(f"{_PREFIX}/invocation/{{request_id}}/response", self._response)
+        self._app.router.add_post(f"{_PREFIX}/invocation/{{request_id}}/error", self._error)
+        self._app.router.add_post(f"{_PREFIX}/init/error", self._init_error)
+        # Workers long-poll `next`; nothing is left to answer them at shutdown.
+        self._runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=0.2)
+        self._workers: dict[int, _Worker] = {}
+        self._pools: dict[str, list[_Worker]] = {}
+        self._started = False
+        self.cold_starts = 0
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        self._started = True
+
+    async def stop(self) -> None:
+        for worker in list(self._workers.values()):
+            await self._kill(worker)
+        if self._started:
+            await self._runner.cleanup()
+
+    # -- invocation ---------------------------------------------------------------------------
+    async def invoke(
+        self, spec: FunctionSpec, event: Any, *, caller_limit_s: float | None = None
+    ) -> InvokeResult:
+        if spec.unavailable:
+            raise RuntimeError(spec.unavailable)
+        worker = await self._acquire(spec)
+        request_id = str(uuid.uuid4())
+        started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        invocation = _Invocation(
+            request_id,
+            json.dumps(event).encode(),
+            int(time.time() * 1000) + spec.timeout_s * 1000,
+            loop.create_future(),
+        )
+        worker.current = invocation
+        await worker.queue.put(invocation)
+        limit = float(spec.timeout_s)
+        caller_first = caller_limit_s is not None and caller_limit_s < limit
+        try:
+            result = await asyncio.wait_for(
+                asyncio.shield(invocation.future), caller_limit_s if caller_first else limit
+            )
+        except TimeoutError:
+            if caller_first:
+                # The function goes on; its worker becomes idle when it answers.
+                invocation.future.add_done_callback(lambda _: self._release(worker))
+                return InvokeResult(
+                    caller_timed_out=True, duration_ms=(time.monotonic() - started) * 1000
+                )
+            await self._kill(worker)
+            return InvokeResult(
+                error={
+                    "errorMessage": (
+                        f"RequestId: {request_id} Error: Task timed out after {limit:.2f} seconds"
+                    ),
+                    "errorType": "Sandbox.Timedout",
+                    "requestId": request_id,
+                    "stackTrace": [],
+                },
+                duration_ms=(time.monotonic() - started) * 1000,
+            )
+        self._release(worker)
+        result.duration_ms = (time.monotonic() - started) * 1000
+        return result
+
+    def _release(self, worker: _Worker) -> None:
+        worker.current = None
+        worker.busy = False
+
+    async def _acquire(self, spec: FunctionSpec) -> _Worker:
+        pool = self._pools.setdefault(spec.arn, [])
+        for worker in pool:
+            if not worker.busy and worker.process is not None and worker.process.returncode is None:
+                worker.busy = True
+                return worker
+        worker = await self._spawn(spec)
+        pool.append(worker)
+        worker.busy = True
+        return worker
+
+    async def _spawn(self, spec: FunctionSpec) -> _Worker:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        site = web.SockSite(self._runner, sock)
+        await site.start()
+        worker = _Worker(spec=spec, port=port, site=site)
+        self._workers[port] = worker
+        env = self._environment(spec, port)
+        worker.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-I", "-S", str(_BOOTSTRAP), env=env, cwd=str(spec.code_dir or "/")
+        )
+        self.cold_starts += 1
+        asyncio.get_running_loop().create_task(self._watch(worker))
+        return worker
+
+    def _environment(self, spec: FunctionSpec, port: int) -> dict[str, str]:
+        key_id, secret = self.credentials
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            **spec.environment,
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ACCESS_KEY_ID": key_id,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": "",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{uuid.uuid4().hex}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+            "LAMBDA_TASK_ROOT": str(spec.code_dir or ""),
+            "LAMBDA_RUNTIME_DIR": str(_BOOTSTRAP.parent),
+            "_HANDLER": spec.handler,
+            "LOCAL_GATEWAY_LAYERS": str(self.layer_folder or ""),
+        }
+        del env["AWS_SESSION_TOKEN"]
+        return env
+
+    async def _watch(self, worker: _Worker) -> None:
+        assert worker.process is not None
+        code = await worker.process.wait()
+        invocation = worker.current
+        if invocation is not None and not invocation.future.done():
+            invocation.future.set_result(
+                InvokeResult(
+                    error={
+                        "errorMessage": (
+                            f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
+                            f"exit status {code}"
+                        ),
+                        "errorType": "Runtime.ExitError",
+                        "requestId": invocation.request_id,
+                        "stackTrace": [],
+                    }
+                )
+            )
+        await self._forget(worker)
+
+    async def _forget(self, worker: _Worker) -> None:
+        self._workers.pop(worker.port, None)
+        pool = self._pools.get(worker.spec.arn, [])
+        if worker in pool:
+            pool.remove(worker)
+        with contextlib.suppress(Exception):
+            await worker.site.stop()
+
+    async def _kill(self, worker: _Worker) -> None:
+        if worker.process is not None and worker.process.returncode is None:
+            worker.process.kill()
+            await worker.process.wait()
+        await self._forget(worker)
+
+    # -- Runtime API --------------------------------------------------------------------------
+    def _worker_of(self, request: web.Request) -> _Worker:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        worker = self._workers.get(sockname[1]) if sockname else None
+        if worker is None:
+            raise web.HTTPNotFound(text="unknown execution environment")
+        return worker
+
+    async def _next(self, request: web.Request) -> web.Response:
+        worker = self._worker_of(request)
+        invocation = await worker.queue.get()
+        return web.Response(
+            body=invocation.event,
+            content_type="application/json",
+            headers={
+                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": worker.spec.arn,
+                "Lambda-Runtime-Trace-Id": (
+                    f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+                ),
+            },
+        )
+
+    def _settle(self, request: web.Request, result: InvokeResult) -> web.Response:
+        worker = self._worker_of(request)
+        invocation = worker.current
+        if invocation is None or invocation.request_id != request.match_info.get(
+            "request_id", invocation.request_id
+        ):
+            return web.json_response({"errorMessage": "Invalid request ID"}, status=400)
+        if not invocation.future.done():
+            invocation.future.set_result(result)
+        return web.json_response({"status": "OK"}, status=202)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        return self._settle(request, InvokeResult(payload=await request.read()))
+
+    async def _error(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            error = json.loads(body)
+        except ValueError:
+            error = {"errorMessage": body.decode(errors="replace"), "errorType": "Unhandled"}
+        return self._settle(request, InvokeResult(error=error))
+
+    async def _init_error(self, request: web.Request) -> web.Response:
+        return await self._error(request)
