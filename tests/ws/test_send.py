@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tests.ws.management_endpoint import ManagementEndpoint
 
 
-METRICS = {"Delivered", "DeliveryFailed", "StaleConnectionsRemoved"}
+METRICS = {"Delivered", "DeliveryFailed", "Undelivered", "StaleConnectionsRemoved"}
 
 
 def members_of_lobby(ws: Client, *connection_ids: str) -> None:
@@ -158,7 +158,12 @@ def test_a_broadcast_publishes_its_outcome_as_metrics(
     # Then the outcome is published in CloudWatch's embedded metric format
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     [values] = [{k: v for k, v in e.items() if k in METRICS} for e in emf]
-    assert values == {"Delivered": [1.0], "DeliveryFailed": [1.0], "StaleConnectionsRemoved": [1.0]}
+    assert values == {
+        "Delivered": [1.0],
+        "DeliveryFailed": [1.0],
+        "Undelivered": [0.0],
+        "StaleConnectionsRemoved": [1.0],
+    }
 
 
 def test_many_stale_connections_are_removed_with_all_their_memberships(

@@ -8,6 +8,12 @@
   threads overlap the waits while the GIL only serializes botocore's ~1 ms of CPU per call.
 - A 410 ``GoneException`` marks the connection stale (the caller removes it); any other error
   is recorded and never stops the other deliveries.
+- Time budget: each post is bounded by the client's connect/read timeouts and attempts
+  (:data:`POST_BUDGET_S` at worst), and a broadcast by its ``deadline``: recipients whose post
+  has not finished by then are reported as undelivered instead of holding the caller past
+  its function timeout (one hanging region would otherwise stall every post queued behind
+  it). A post still in flight at the deadline is abandoned, not cancelled: it may yet arrive,
+  which clients absorb since they drop message ids they already have.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +31,17 @@ if TYPE_CHECKING:
 
 #: Default bound on concurrent posts per invocation (see README.md, WebSocket API, "Broadcast").
 DEFAULT_CONCURRENCY = 12
+
+#: The management API answers a post in ~10-80 ms; a second beats any healthy handshake, three
+#: any healthy answer, and a second attempt rides out one dropped connection or 5xx.
+CONNECT_TIMEOUT_S = 1.0
+READ_TIMEOUT_S = 3.0
+MAX_ATTEMPTS = 2
+#: The longest one post can take: every attempt waiting out both timeouts, plus the standard
+#: retry mode's back-off before the second attempt (at most 1 s).
+POST_BUDGET_S = MAX_ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + 1.0
+#: Outcome of a post never started because the deadline had passed.
+_LATE = "late"
 
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 
@@ -44,6 +62,8 @@ class Delivery:
     delivered: list[Recipient] = field(default_factory=list)
     gone: list[Recipient] = field(default_factory=list)
     failed: list[tuple[Recipient, str]] = field(default_factory=list)
+    #: Not delivered by the deadline: never posted, or still in flight (outcome unknown).
+    undelivered: list[Recipient] = field(default_factory=list)
 
 
 def _boto3_client(endpoint: str, region: str, pool_size: int) -> Any:
@@ -51,11 +71,11 @@ def _boto3_client(endpoint: str, region: str, pool_size: int) -> Any:
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=2,
-        read_timeout=5,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
         max_pool_connections=pool_size,
         # A post is cheap to repeat but a broadcast should not stall on one slow member.
-        retries={"mode": "standard", "total_max_attempts": 2},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     )
     return boto3.session.Session().client(
         "apigatewaymanagementapi", endpoint_url=endpoint, region_name=region, config=config
@@ -126,21 +146,38 @@ class Broadcaster:
             return f"{type(exc).__name__}: {exc}"
         return None
 
-    def deliver(self, recipients: Sequence[Recipient], data: bytes) -> Delivery:
+    def deliver(
+        self, recipients: Sequence[Recipient], data: bytes, *, deadline: float | None = None
+    ) -> Delivery:
         """Post ``data`` to every recipient, ``concurrency`` at a time; never raises for a
-        failed delivery."""
+        failed delivery. ``deadline`` (a :func:`time.monotonic` value) ends the broadcast:
+        whatever has not been delivered by then is reported in ``undelivered``."""
         result = Delivery()
         if not recipients:
             return result
-        if len(recipients) == 1:
-            outcomes = [self.post(recipients[0], data)]
-        else:
-            outcomes = list(self._executor().map(lambda r: self.post(r, data), recipients))
-        for recipient, outcome in zip(recipients, outcomes, strict=True):
+        pool = self._executor()
+        futures = [pool.submit(self._post_unless_late, r, data, deadline) for r in recipients]
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        done, _ = wait(futures, timeout=timeout)
+        for recipient, future in zip(recipients, futures, strict=True):
+            if future not in done:
+                future.cancel()  # a queued post never starts; a running one is abandoned
+                result.undelivered.append(recipient)
+                continue
+            outcome = future.result()
             if outcome is None:
                 result.delivered.append(recipient)
             elif outcome == "gone":
                 result.gone.append(recipient)
+            elif outcome == _LATE:
+                result.undelivered.append(recipient)
             else:
                 result.failed.append((recipient, outcome))
         return result
+
+    def _post_unless_late(
+        self, recipient: Recipient, data: bytes, deadline: float | None
+    ) -> str | None:
+        if deadline is not None and time.monotonic() >= deadline:
+            return _LATE
+        return self.post(recipient, data)

@@ -105,6 +105,7 @@ def send_message(
     connection_id: str,
     frame: SendFrame,
     queue_message_id: str | None = None,
+    deadline: float | None = None,
 ) -> SendResult:
     """Store a member's message once and deliver it to every member of the room, in every
     region; stale (410) connections are removed with their memberships.
@@ -112,7 +113,8 @@ def send_message(
     The idempotency key is the frame's ``client_id`` (else ``queue_message_id``, the SQS
     message id of a queued publish). A repeat of a key stores nothing and delivers the
     original message again, with its original id (at-least-once delivery: members drop a
-    message id they already have)."""
+    message id they already have). The broadcast ends at ``deadline`` (see
+    :meth:`Broadcaster.deliver`)."""
     sender = access.require_member(table, room_id=frame.room_id, connection_id=connection_id)
     if frame.client_id is not None:
         key = f"client:{frame.client_id}"
@@ -133,20 +135,40 @@ def send_message(
         raise access.room_not_found(frame.room_id) from None
     except errors.Conflict as conflict:
         raise FrameError("conflict", f"'client_id' {conflict.message}", field="client_id") from None
-    result = deliver_message(table, broadcaster, posted.message)
+    result = deliver_message(table, broadcaster, posted.message, deadline=deadline)
     result.replayed = posted.replayed
     return result
 
 
-def deliver_message(table: Table, broadcaster: Broadcaster, message: Message) -> SendResult:
-    """Deliver a stored message to every member of its room."""
+def deliver_message(
+    table: Table, broadcaster: Broadcaster, message: Message, *, deadline: float | None = None
+) -> SendResult:
+    """Deliver a stored message to every member of its room, until ``deadline``."""
     out = message_frame(message)
     recipients = [
         Recipient(m.connection_id, m.endpoint, m.region) for m in members(table, message.room_id)
     ]
-    delivery = broadcaster.deliver(recipients, encode(out))
+    delivery = broadcaster.deliver(recipients, encode(out), deadline=deadline)
     stale = sorted({r.connection_id for r in delivery.gone})
-    removed = _remove_stale(table, stale)
+    if delivery.undelivered:
+        # The deadline cut the broadcast short: answering comes first; TTL and the next
+        # broadcast's 410s remove what this clean-up would have.
+        log.warning(
+            "%d of %d recipients undelivered at the deadline",
+            len(delivery.undelivered),
+            len(recipients),
+            extra={
+                "message_id": message.message_id,
+                "undelivered_samples": [
+                    {"connection_id": r.connection_id, "region": r.region}
+                    for r in delivery.undelivered[:10]
+                ],
+                "stale_left": len(stale),
+            },
+        )
+        removed = 0
+    else:
+        removed = _remove_stale(table, stale)
     if delivery.failed:
         # One line per broadcast, not per member: a regional outage fails them all.
         samples = [

@@ -9,6 +9,7 @@ as a batch item failure so only that record is retried, then dead-lettered.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -24,8 +25,10 @@ logger = Logger()
 tracer = Tracer()
 
 
-def process(record: dict[str, Any]) -> str:
-    """Handle one SQS record; returns ``"sent"`` or the code of the rejected frame."""
+def process(record: dict[str, Any], deadline: float | None = None) -> str:
+    """Handle one SQS record; returns ``"sent"`` or the code of the rejected frame. The
+    broadcast ends at ``deadline``; members it misses are logged and counted, and the record
+    is not retried for them (a retry would deliver it again to the whole room)."""
     attributes = record.get("messageAttributes") or {}
     connection_id = (attributes.get("connectionId") or {}).get("stringValue")
     if not connection_id:
@@ -42,6 +45,7 @@ def process(record: dict[str, Any]) -> str:
             frame=frame,
             # SQS delivers at least once: its message id makes a redelivery store nothing new.
             queue_message_id=record.get("messageId") or None,
+            deadline=deadline,
         )
     except frames.FrameError as error:
         return error.code
@@ -53,10 +57,15 @@ def process(record: dict[str, Any]) -> str:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     failures: list[dict[str, str]] = []
+    deadline = runtime.broadcast_deadline(context)
     for record in event.get("Records", ()):
         message_id = record.get("messageId", "")
+        if time.monotonic() >= deadline:
+            # No time left to store and deliver it: back to the queue for another invocation.
+            failures.append({"itemIdentifier": message_id})
+            continue
         try:
-            outcome = process(record)
+            outcome = process(record, deadline)
         except DynamodelError:
             logger.exception("publish failed; will retry", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -34,7 +35,13 @@ Frame = TypeVar("Frame")
 #: ``service``): the stack alarms on failed deliveries.
 DELIVERED = "Delivered"
 DELIVERY_FAILED = "DeliveryFailed"
+UNDELIVERED = "Undelivered"
 STALE_REMOVED = "StaleConnectionsRemoved"
+
+#: Time kept back from the function's remaining time when a broadcast starts, to answer after
+#: it: collect outcomes, log, publish metrics, return the ack (milliseconds of work; the rest
+#: is margin). Stale-connection clean-up is skipped when the broadcast used up its time.
+ANSWER_RESERVE_S = 2.0
 
 
 @cache
@@ -56,13 +63,32 @@ def metrics() -> Metrics:
     return Metrics()
 
 
+class RemainingTime(Protocol):
+    """What a deadline needs of the Lambda context."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+def broadcast_deadline(context: RemainingTime) -> float:
+    """The :func:`time.monotonic` time by which a broadcast must end: the invocation's
+    remaining time less :data:`ANSWER_RESERVE_S`."""
+    remaining = context.get_remaining_time_in_millis() / 1000
+    return time.monotonic() + remaining - ANSWER_RESERVE_S
+
+
 def record_delivery(delivery: Delivery, removed_stale: int) -> None:
-    """Publish a broadcast's outcome as CloudWatch metrics (embedded metric format)."""
+    """Publish a broadcast's outcome as CloudWatch metrics (embedded metric format).
+
+    ``DeliveryFailed`` counts every member who did not get the frame: failed posts and those
+    undelivered at the deadline (so the delivery alarm sees a hanging region);
+    ``Undelivered`` tells the deadline's share apart."""
     from aws_lambda_powertools.metrics import MetricUnit
 
     recorder = metrics()
+    missed = len(delivery.failed) + len(delivery.undelivered)
     recorder.add_metric(name=DELIVERED, unit=MetricUnit.Count, value=len(delivery.delivered))
-    recorder.add_metric(name=DELIVERY_FAILED, unit=MetricUnit.Count, value=len(delivery.failed))
+    recorder.add_metric(name=DELIVERY_FAILED, unit=MetricUnit.Count, value=missed)
+    recorder.add_metric(name=UNDELIVERED, unit=MetricUnit.Count, value=len(delivery.undelivered))
     recorder.add_metric(name=STALE_REMOVED, unit=MetricUnit.Count, value=removed_stale)
     recorder.flush_metrics()
 

@@ -1,0 +1,224 @@
+"""Time budgets: a region that hangs cannot make ``send`` (or the publish consumer) run past
+its function timeout. The broadcast stops at a deadline derived from the Lambda context's
+remaining time, keeping room to answer, and reports who it did not deliver to.
+
+No test measures time: each asserts outcomes (who got the frame, what the ack and metrics
+report) and configured values (timeouts and attempts against the function timeouts).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from domain.models import Message
+from domain.realtime import broadcast
+from domain.realtime.broadcast import Broadcaster, Recipient
+from handlers.ws import publish_consumer, runtime
+from tests.conftest import ROOT, FakeLambdaContext
+from tests.ws.conftest import load_event
+from tests.ws.hanging_endpoint import HangingEndpoint
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.ws.conftest import Client
+    from tests.ws.management_endpoint import ManagementEndpoint
+
+#: Time the broadcast may run in these tests: enough for local posts, far less than the
+#: management client's read timeout, so a hanging post can only end at the deadline.
+BROADCAST_WINDOW_MS = 1500
+
+
+@dataclass
+class ContextWithRemaining(FakeLambdaContext):
+    """A Lambda context with a chosen remaining time."""
+
+    remaining_ms: int = 30_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def hanging() -> Iterator[HangingEndpoint]:
+    with HangingEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def room_with_a_hanging_member(
+    ws: Client, hanging: HangingEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> Client:
+    """conn-1 and conn-2 behind the healthy endpoint, conn-h behind one that hangs."""
+    ws.create_room("lobby")
+    for connection_id in ("conn-1", "conn-2"):
+        ws.connect(connection_id, user_id=connection_id)
+        ws.frame(connection_id, action="join", room_id="lobby")
+    with monkeypatch.context() as patch:
+        patch.setenv("MANAGEMENT_ENDPOINT_URL", hanging.url)
+        ws.connect("conn-h", user_id="far-away")
+        ws.frame("conn-h", action="join", room_id="lobby")
+    ws.context = ContextWithRemaining(
+        remaining_ms=int(runtime.ANSWER_RESERVE_S * 1000) + BROADCAST_WINDOW_MS
+    )
+    return ws
+
+
+def test_the_broadcaster_stops_at_its_deadline_and_names_the_undelivered(
+    endpoint_a: ManagementEndpoint, hanging: HangingEndpoint
+) -> None:
+    # Given two recipients behind a healthy endpoint and two behind one that never answers
+    endpoint_a.reset()
+    recipients = [Recipient(f"ok-{i}", endpoint_a.url, "eu-west-1") for i in range(2)]
+    recipients += [Recipient(f"hang-{i}", hanging.url, "us-east-1") for i in range(2)]
+    # When it delivers with a deadline shorter than the client's read timeout
+    delivery = Broadcaster(concurrency=4).deliver(
+        recipients, b"{}", deadline=time.monotonic() + BROADCAST_WINDOW_MS / 1000
+    )
+    # Then it returned at the deadline: the healthy ones delivered, the hanging ones reported
+    # as undelivered (not as failed: their outcome is unknown)
+    assert [r.connection_id for r in delivery.delivered] == ["ok-0", "ok-1"]
+    assert [r.connection_id for r in delivery.undelivered] == ["hang-0", "hang-1"]
+    assert delivery.failed == []
+    assert hanging.accepted >= 1
+
+
+def test_a_recipient_not_started_by_the_deadline_is_not_posted_to(
+    endpoint_a: ManagementEndpoint,
+) -> None:
+    # Given a deadline that has already passed
+    endpoint_a.reset()
+    recipients = [Recipient(f"c{i}", endpoint_a.url, "eu-west-1") for i in range(3)]
+    # When the broadcaster delivers, Then nothing is posted and all are undelivered
+    delivery = Broadcaster(concurrency=2).deliver(recipients, b"{}", deadline=time.monotonic())
+    assert len(delivery.undelivered) == 3
+    assert endpoint_a.receivers() == set()
+
+
+def test_send_answers_in_time_with_the_undelivered_reported(
+    room_with_a_hanging_member: Client,
+    endpoint_a: ManagementEndpoint,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ws = room_with_a_hanging_member
+    capsys.readouterr()
+    # When conn-1 sends while one member's region hangs
+    ack = ws.frame("conn-1", action="send", room_id="lobby", body="hello", client_id="c-1")
+    # Then the sender still gets its ack: two delivered, one undelivered, and the message is
+    # stored once
+    assert ack["action"] == "sent"
+    assert (ack["delivered"], ack["failed"], ack["undelivered"]) == (2, 0, 1)
+    assert endpoint_a.receivers() == {"conn-1", "conn-2"}
+    assert runtime.table().get(Message, room_id="lobby", message_id=ack["message_id"])
+    # And the log names the undelivered connection; the metrics count it (as a failed
+    # delivery too, so the delivery-failure alarm sees a hanging region)
+    [warning] = [r for r in caplog.records if "undelivered at the deadline" in r.getMessage()]
+    samples = warning.__dict__["undelivered_samples"]
+    assert [s["connection_id"] for s in samples] == ["conn-h"]
+    out = capsys.readouterr().out
+    [emf] = [json.loads(x) for x in out.splitlines() if '"_aws"' in x]
+    assert (emf["Undelivered"], emf["DeliveryFailed"], emf["Delivered"]) == ([1.0], [1.0], [2.0])
+
+
+def test_the_consumer_leaves_records_it_has_no_time_for_to_a_retry(
+    ws: Client, endpoint_a: ManagementEndpoint
+) -> None:
+    # Given a member, and a batch of two queued frames arriving with less time left than the
+    # answer reserve
+    ws.create_room("lobby")
+    ws.connect("conn-1")
+    ws.frame("conn-1", action="join", room_id="lobby")
+    event = copy.deepcopy(load_event("sqs_publish"))
+    record = event["Records"][0]
+    record["messageAttributes"]["connectionId"]["stringValue"] = "conn-1"
+    event["Records"] = [record, {**copy.deepcopy(record), "messageId": "second"}]
+    short = ContextWithRemaining(remaining_ms=int(runtime.ANSWER_RESERVE_S * 1000) - 1)
+    # When the consumer handles the batch
+    result = publish_consumer.handler(event, short)
+    # Then both records go back to the queue untouched (SQS retries them; sends are
+    # idempotent), and nothing is stored or delivered
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": record["messageId"]}, {"itemIdentifier": "second"}]
+    }
+    assert runtime.table().query(Message, room_id="lobby").items == []
+    assert endpoint_a.receivers() == set()
+
+
+def test_the_consumer_reports_a_hanging_member_without_retrying_the_record(
+    room_with_a_hanging_member: Client, endpoint_a: ManagementEndpoint
+) -> None:
+    ws = room_with_a_hanging_member
+    event = copy.deepcopy(load_event("sqs_publish"))
+    event["Records"][0]["messageAttributes"]["connectionId"]["stringValue"] = "conn-1"
+    # When a queued frame reaches a room with a hanging member
+    result = publish_consumer.handler(event, ws.context)
+    # Then the others get it and the record is not retried (that would deliver it again to
+    # everyone for one unreachable member)
+    assert result == {"batchItemFailures": []}
+    assert endpoint_a.receivers() == {"conn-1", "conn-2"}
+
+
+# -- configured values -------------------------------------------------------------------
+
+
+def _function_timeouts() -> dict[str, int]:
+    """``timeout=cdk.Duration.seconds(N)`` of each function of the WebSocket stack, read from
+    its source (no synth): {"Send": 28, "PublishConsumer": 30}."""
+    tree = ast.parse((ROOT / "stacks" / "websocket_api_stack.py").read_text())
+    out: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = node.args[0]
+        for kw in node.keywords:
+            if kw.arg == "timeout" and isinstance(name, ast.Constant):
+                seconds = kw.value
+                assert isinstance(seconds, ast.Call)
+                value = seconds.args[0]
+                assert isinstance(value, ast.Constant)
+                assert isinstance(value.value, int)
+                out[str(name.value)] = int(value.value)
+    return out
+
+
+def test_one_post_and_the_answer_fit_in_each_broadcasting_functions_timeout() -> None:
+    # Given the functions' timeouts in the stack
+    timeouts = _function_timeouts()
+    assert set(timeouts) >= {"Send", "PublishConsumer"}
+    # Then one post at its worst (every attempt waits out connect and read timeouts, plus
+    # the retry's back-off) plus the answer reserve fits in each of them
+    for name in ("Send", "PublishConsumer"):
+        assert timeouts[name] > broadcast.POST_BUDGET_S + runtime.ANSWER_RESERVE_S, name
+
+
+def test_the_management_client_has_bounded_timeouts_and_attempts(
+    endpoint_a: ManagementEndpoint,
+) -> None:
+    client: Any = Broadcaster().client(endpoint_a.url, "eu-west-1")
+    config = client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (
+        broadcast.CONNECT_TIMEOUT_S,
+        broadcast.READ_TIMEOUT_S,
+    )
+    assert config.retries == {"mode": "standard", "total_max_attempts": broadcast.MAX_ATTEMPTS}
+    assert broadcast.POST_BUDGET_S >= broadcast.MAX_ATTEMPTS * (
+        broadcast.CONNECT_TIMEOUT_S + broadcast.READ_TIMEOUT_S
+    )
+
+
+def test_the_deadline_keeps_the_answer_reserve_from_the_remaining_time() -> None:
+    context = ContextWithRemaining(remaining_ms=20_000)
+    before = time.monotonic()
+    deadline = runtime.broadcast_deadline(context)
+    after = time.monotonic()
+    assert (
+        before + 20 - runtime.ANSWER_RESERVE_S <= deadline <= after + 20 - runtime.ANSWER_RESERVE_S
+    )
