@@ -412,7 +412,9 @@ class Table:
             self._request("put_item", params, write=True, region=region)
         except ConditionFailed as exc:
             current = _old_item(type(obj), exc)
-            if current is not None and condition is None:
+            # Without a condition of the caller's, only attribute_not_exists(pk) can fail: the
+            # item exists even when the server did not return it (no ReturnValuesOn...).
+            if condition is None:
                 raise ItemExists(
                     f"{type(obj).__name__} {obj.key()} already exists",
                     item=current,

@@ -19,11 +19,11 @@ CALLS = 12
 
 
 def test_concurrent_calls_overlap_through_a_slow_server(
-    make_table: Callable[..., Table], moto_server: str
+    make_table: Callable[..., Table], server_url: str
 ) -> None:
     # Given a table reached through a proxy that delays every request by 200 ms
     make_table().create(Room(room_id="r1", name="lobby", created_by="u"))
-    with DelayProxy(moto_server, delay=0.2) as proxy:
+    with DelayProxy(server_url, delay=0.2) as proxy:
         atable = AsyncTable(make_table(endpoint_url=proxy.url), max_concurrency=8)
 
         async def main() -> list[Room]:
@@ -75,7 +75,7 @@ def test_async_surface_mirrors_the_sync_one(make_table: Callable[..., Table]) ->
     atable.close()
 
 
-def test_connect_builds_the_table(moto_server: str) -> None:
-    atable = AsyncTable.connect("t", [REGION], moto_server, max_concurrency=4)
+def test_connect_builds_the_table(server_url: str) -> None:
+    atable = AsyncTable.connect("t", [REGION], server_url, max_concurrency=4)
     assert atable.name == "t"
     assert atable.table.regions == [REGION]

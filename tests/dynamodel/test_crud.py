@@ -39,10 +39,21 @@ def test_create_writes_keys_entity_and_gsi_attributes(table: Table) -> None:
 
 
 def test_create_fails_when_the_item_exists(table: Table) -> None:
+    # Given a stored room
     table.create(new_room())
+    # When a room with the same key is created, without a condition of the caller's
+    # Then ItemExists says so, whether or not the server returned the stored item
     with pytest.raises(ItemExists) as info:
         table.create(new_room(name="other"))
     assert isinstance(info.value, ConditionFailed)
+    assert table.get(Room, room_id="r1").name == "lobby"
+
+
+@pytest.mark.moto_only("ReturnValuesOnConditionCheckFailure (the failed item is not returned)")
+def test_item_exists_carries_the_stored_item(table: Table) -> None:
+    table.create(new_room())
+    with pytest.raises(ItemExists) as info:
+        table.create(new_room(name="other"))
     assert isinstance(info.value.item, Room)
     assert info.value.item.name == "lobby"
 
@@ -68,6 +79,7 @@ def test_save_replaces_and_bumps_the_version(table: Table) -> None:
     assert table.get(Room, room_id="r1").name == "renamed"
 
 
+@pytest.mark.moto_only("ReturnValuesOnConditionCheckFailure (the failed item is not returned)")
 def test_save_with_stale_version_raises_version_conflict(table: Table) -> None:
     # Given two copies of the same room
     table.create(new_room())
@@ -100,6 +112,7 @@ def test_update_returns_the_new_item_and_bumps_version(table: Table) -> None:
     assert (updated.name, updated.message_count, updated.version) == ("x", 2, 2)
 
 
+@pytest.mark.moto_only("ReturnValuesOnConditionCheckFailure (the failed item is not returned)")
 def test_update_with_expected_version_conflict(table: Table) -> None:
     table.create(new_room())
     table.update(Room, {"room_id": "r1"}, Room.name.set("x"), expected_version=1)
@@ -112,6 +125,7 @@ def test_update_missing_item_raises_not_found(table: Table) -> None:
         table.update(Room, {"room_id": "ghost"}, Room.name.set("x"))
 
 
+@pytest.mark.moto_only("ReturnValuesOnConditionCheckFailure (the failed item is not returned)")
 def test_update_with_failing_condition_raises_condition_failed(table: Table) -> None:
     table.create(new_room())
     with pytest.raises(ConditionFailed) as info:

@@ -128,14 +128,14 @@ def test_a_callable_returning_an_empty_key_is_a_configuration_error(
 
 
 def test_from_env_reads_the_secret_from_the_environment(
-    make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch, moto_server: str
+    make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch, server_url: str
 ) -> None:
     # Given DYNAMODEL_CURSOR_SECRET in the environment
     writer = make_table()
     seed(writer)
     monkeypatch.setenv("TABLE_NAME", writer.name)
     monkeypatch.setenv("TABLE_REGIONS", writer.home_region)
-    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", server_url)
     monkeypatch.setenv("DYNAMODEL_CURSOR_SECRET", SECRET)
 
     # When a table from the environment makes a cursor
@@ -148,13 +148,13 @@ def test_from_env_reads_the_secret_from_the_environment(
 
 
 def test_an_explicit_callable_wins_over_the_environment(
-    make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch, moto_server: str
+    make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch, server_url: str
 ) -> None:
     # Given a secret in the environment and a callable passed to from_env
     writer = make_table()
     seed(writer)
     monkeypatch.setenv("TABLE_NAME", writer.name)
-    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", server_url)
     monkeypatch.setenv("DYNAMODEL_CURSOR_SECRET", "from-the-environment")
     source = SecretSource()
 

@@ -29,13 +29,13 @@ def seed(make_table: Callable[..., Table]) -> None:
 
 
 def test_reads_fail_over_from_an_unreachable_region(
-    make_table: Callable[..., Table], moto_server: str
+    make_table: Callable[..., Table], server_url: str
 ) -> None:
     # Given a table whose home region endpoint is a closed port and whose second is moto
     seed(make_table)
     table = make_table(
         regions=[DEAD_REGION, REGION],
-        endpoint_url={DEAD_REGION: closed_port_url(), REGION: moto_server},
+        endpoint_url={DEAD_REGION: closed_port_url(), REGION: server_url},
         **FAST,
     )
     # When reading
@@ -49,11 +49,11 @@ def test_reads_fail_over_from_an_unreachable_region(
 
 
 def test_writes_go_to_the_home_region_only(
-    make_table: Callable[..., Table], moto_server: str
+    make_table: Callable[..., Table], server_url: str
 ) -> None:
     table = make_table(
         regions=[DEAD_REGION, REGION],
-        endpoint_url={DEAD_REGION: closed_port_url(), REGION: moto_server},
+        endpoint_url={DEAD_REGION: closed_port_url(), REGION: server_url},
         **FAST,
     )
     with pytest.raises(ServiceUnavailable) as info:
@@ -65,12 +65,12 @@ def test_writes_go_to_the_home_region_only(
 
 
 def test_region_override_disables_failover(
-    make_table: Callable[..., Table], moto_server: str
+    make_table: Callable[..., Table], server_url: str
 ) -> None:
     seed(make_table)
     table = make_table(
         regions=[DEAD_REGION, REGION],
-        endpoint_url={DEAD_REGION: closed_port_url(), REGION: moto_server},
+        endpoint_url={DEAD_REGION: closed_port_url(), REGION: server_url},
         **FAST,
     )
     with pytest.raises(ServiceUnavailable):
@@ -83,16 +83,16 @@ def test_region_override_disables_failover(
 )
 def test_reads_fail_over_on_5xx_and_throttling(
     make_table: Callable[..., Table],
-    moto_server: str,
+    server_url: str,
     status: int,
     code: str,
     error: type[Exception],
 ) -> None:
     seed(make_table)
-    with DelayProxy(moto_server, fail_status=status, fail_code=code) as sick:
+    with DelayProxy(server_url, fail_status=status, fail_code=code) as sick:
         table = make_table(
             regions=[DEAD_REGION, REGION],
-            endpoint_url={DEAD_REGION: sick.url, REGION: moto_server},
+            endpoint_url={DEAD_REGION: sick.url, REGION: server_url},
             **FAST,
         )
         assert table.get(Room, room_id="r1").name == "lobby"

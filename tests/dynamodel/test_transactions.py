@@ -17,6 +17,9 @@ from dynamodel import (
 )
 from tests.dynamodel.models import ENDPOINT
 
+# dynalite implements neither TransactWriteItems nor TransactGetItems.
+pytestmark = pytest.mark.moto_only("transactions (TransactWriteItems, TransactGetItems)")
+
 
 def test_transact_write_applies_every_operation(table: Table) -> None:
     table.create(Room(room_id="r1", name="lobby", created_by="u"))
