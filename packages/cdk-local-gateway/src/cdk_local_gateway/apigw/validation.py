@@ -18,6 +18,8 @@ from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from cdk_local_gateway.apigw.schema_messages import describe
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -26,103 +28,6 @@ if TYPE_CHECKING:
 INVALID_BODY = "Invalid request body"
 _NO_MODELS: Mapping[str, Mapping[str, Any]] = {}
 _MODEL_URI = "https://apigateway.amazonaws.com/restapis/local/models/"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return {str: "string", dict: "object", list: "array", type(None): "null"}.get(
-        type(value), "unknown"
-    )
-
-
-def _number(value: Any) -> str:
-    return json.dumps(value)
-
-
-def describe(error: ValidationError) -> str:
-    """One validation error in json-schema-validator's words."""
-    instance, value, keyword = error.instance, error.validator_value, str(error.validator)
-    if keyword == "required":
-        missing = sorted(name for name in value if name not in instance)
-        return f"object has missing required properties ({_json(missing)})"
-    if keyword == "type":
-        allowed = sorted([value] if isinstance(value, str) else value)
-        return (
-            f"instance type ({_type_name(instance)}) does not match any allowed primitive type"
-            f" (allowed: {_json(allowed)})"
-        )
-    if keyword == "minimum":
-        if error.schema.get("exclusiveMinimum"):
-            return (
-                "numeric instance is not strictly greater than the required minimum"
-                f" {_number(value)}"
-            )
-        return (
-            "numeric instance is lower than the required minimum"
-            f" (minimum: {_number(value)}, found: {_number(instance)})"
-        )
-    if keyword == "maximum":
-        if error.schema.get("exclusiveMaximum"):
-            return (
-                f"numeric instance is not strictly lower than the required maximum {_number(value)}"
-            )
-        return (
-            "numeric instance is greater than the required maximum"
-            f" (maximum: {_number(value)}, found: {_number(instance)})"
-        )
-    if keyword == "minLength":
-        return (
-            f"string {_json(instance)} is too short"
-            f" (length: {len(instance)}, required minimum: {value})"
-        )
-    if keyword == "maxLength":
-        return (
-            f"string {_json(instance)} is too long"
-            f" (length: {len(instance)}, maximum allowed: {value})"
-        )
-    if keyword == "pattern":
-        return f"ECMA 262 regex {_json(value)} does not match input string {_json(instance)}"
-    if keyword == "enum":
-        return (
-            f"instance value ({_json(instance)}) not found in enum"
-            f" (possible values: {_json(value)})"
-        )
-    if keyword == "additionalProperties":
-        extra = sorted(
-            name
-            for name in instance
-            if name not in error.schema.get("properties", {})
-            and not any(re.search(p, name) for p in error.schema.get("patternProperties", {}))
-        )
-        return f"object instance has properties which are not allowed by the schema: {_json(extra)}"
-    if keyword == "minItems":
-        return (
-            f"array is too short: must have at least {value} elements"
-            f" but instance has {len(instance)} elements"
-        )
-    if keyword == "maxItems":
-        return (
-            f"array is too long: must have at most {value} elements"
-            f" but instance has {len(instance)} elements"
-        )
-    if keyword == "uniqueItems":
-        return "array must not contain duplicate elements"
-    if keyword == "minProperties":
-        return f"object has too few properties (found {len(instance)}, required minimum {value})"
-    if keyword == "maxProperties":
-        return f"object has too many properties (found {len(instance)}, maximum allowed {value})"
-    if keyword == "multipleOf":
-        return f"numeric instance is not a multiple of {_number(value)}"
-    return str(error.message)
 
 
 _MODEL_REF = re.compile(
@@ -150,6 +55,13 @@ def _registry(models: Mapping[str, Mapping[str, Any]]) -> Registry[Any]:
     )
 
 
+def _matcher(validator: Any) -> Any:
+    def is_valid(schema: Any, instance: Any) -> bool:
+        return bool(validator.evolve(schema=schema).is_valid(instance))
+
+    return is_valid
+
+
 def body_validation_errors(
     schema: Mapping[str, Any], body: str, *, models: Mapping[str, Mapping[str, Any]] = _NO_MODELS
 ) -> str | None:
@@ -164,7 +76,8 @@ def body_validation_errors(
         errors: Iterable[ValidationError] = sorted(
             validator.iter_errors(document), key=lambda e: list(e.absolute_path)
         )
-        messages = [describe(error) for error in errors]
+        # jsonschema reports "required" once per missing name; the library once per keyword.
+        messages = list(dict.fromkeys(describe(error, _matcher(validator)) for error in errors))
     except SchemaError as error:
         return f"[Invalid model schema: {error.message}]"
     return "[" + ", ".join(messages) + "]" if messages else None
@@ -187,7 +100,9 @@ def validate_parameters(
     """``None`` when every required ``method.request.<where>.<name>`` is present.
 
     Otherwise API Gateway's message, e.g. ``Missing required request parameters: [limit]``.
-    Header names compare case-insensitively; ``multivalue*`` sources read as their single form.
+    A parameter must be "included and not blank" (AWS request validation guide): an empty
+    value counts as missing. Header names compare case-insensitively; ``multivalue*`` sources
+    read as their single form.
     """
     missing: list[str] = []
     for key, is_required in required.items():
@@ -198,11 +113,10 @@ def validate_parameters(
             continue
         where, name = parts[2].removeprefix("multivalue"), parts[3]
         source = params.get(where, {})
-        present = (
-            any(header.lower() == name.lower() for header in source)
-            if where == "header"
-            else name in source
-        )
-        if not present:
+        if where == "header":
+            value = next((v for k, v in source.items() if k.lower() == name.lower()), "")
+        else:
+            value = source.get(name, "")
+        if value.strip() == "":
             missing.append(name)
     return f"Missing required request parameters: [{', '.join(missing)}]" if missing else None
