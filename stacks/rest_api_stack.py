@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
 from serverless_api_constructs import ServiceFunction, TokenRequestAuthorizer
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from aws_cdk import aws_dynamodb as dynamodb
-    from aws_cdk import aws_secretsmanager as secretsmanager
     from constructs import Construct
 
     from .config import StageConfig
@@ -58,8 +58,14 @@ CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
 DLQ_MAX_RECEIVE_COUNT = 3
 #: Functions that only read the table get read grants only.
 READ_ONLY_FUNCTIONS = frozenset({"Report", "Admin"})
-#: Functions that need neither the table nor the token secret.
+#: Functions that need no table.
 STANDALONE_FUNCTIONS = frozenset({"InternalService"})
+#: Functions that hand out signed pagination cursors (GET /rooms, GET /partner/rooms): the
+#: only ones that may read the cursor secret. No function but the authorizer reads the token
+#: secret: with an HS256 key, whoever can read it can mint a token for anyone.
+PAGINATING_FUNCTIONS = frozenset({"Rooms"})
+#: Length of the generated cursor HMAC key (alphanumeric characters).
+CURSOR_KEY_LENGTH = 64
 _JSON = "application/json"
 TABLE_INDEXES = ("GSI1", "GSI2")
 TABLE_READ_ACTIONS = (
@@ -119,6 +125,7 @@ class RestApiStack(cdk.Stack):
         )
         self.token_secret: secretsmanager.ISecret = self.token_authorizer.secret
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
+        self.cursor_secret = self._cursor_secret()
 
         self.functions = {
             name: self._function(name, handler) for name, handler in FUNCTIONS.items()
@@ -179,14 +186,37 @@ class RestApiStack(cdk.Stack):
         regions = (self.region, *(r for r in self.config.regions if r != self.region))
         return {"TABLE_NAME": self.table.table_name, "TABLE_REGIONS": ",".join(regions)}
 
+    def _cursor_secret(self) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "CursorSecret",
+            description="HMAC key of the REST API's pagination cursors (not of tokens)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}",
+                generate_string_key="cursor_key",
+                password_length=CURSOR_KEY_LENGTH,
+                exclude_punctuation=True,
+            ),
+            # Retained like the token secret: a new key invalidates every cursor in flight.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "Rotating the cursor key would invalidate every cursor clients hold; the key signs "
+            "opaque page positions only and is replaced by a planned redeploy, not a schedule.",
+        )
+        return secret
+
     def _function(self, name: str, handler: str) -> lambda_.IFunction:
         environment = {}
         if name not in STANDALONE_FUNCTIONS:
             environment = {
                 **self._table_environment(),
-                "TOKEN_SECRET_ARN": self.token_secret.secret_arn,
                 "CORS_ALLOW_ORIGINS": ",".join(self.config.cors_allow_origins),
             }
+        if name in PAGINATING_FUNCTIONS:
+            environment["CURSOR_SECRET_ARN"] = self.cursor_secret.secret_arn
         service_function = ServiceFunction(
             self,
             name,
@@ -202,7 +232,8 @@ class RestApiStack(cdk.Stack):
         function = service_function.function
         if name in STANDALONE_FUNCTIONS:
             return function
-        self.token_secret.grant_read(function)
+        if name in PAGINATING_FUNCTIONS:
+            self.cursor_secret.grant_read(function)
         writes = name not in READ_ONLY_FUNCTIONS
         # Explicit statements instead of table.grant_*: they name the two GSIs rather than
         # index/* and the key actions rather than kms:GenerateDataKey*/ReEncrypt* wildcards.

@@ -53,14 +53,13 @@ def test_authorizer_function_reads_the_secret_arn_from_its_environment(
 
 
 def test_authorizer_role_may_read_only_the_token_secret(stacks: StackTemplates) -> None:
-    # Given the Dev REST API stack's secret and the authorizer function's role policy
+    # Given the Dev REST API stack's token secret and the authorizer function's role policy
     stack = "Dev/EuWest1/RestApi"
-    (secret_id,) = stacks.resources(stack, "AWS::SecretsManager::Secret")
-    policies = stacks.resources(stack, "AWS::IAM::Policy")
+    authorizer = stacks.function(stack, "handlers.authorizer.handler")[1]["Properties"]
+    secret_id = authorizer["Environment"]["Variables"]["TOKEN_SECRET_ARN"]["Ref"]
     secret_statements = [
         statement
-        for policy in policies.values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for statement in stacks.function_statements(stack, "handlers.authorizer.handler")
         if "secretsmanager:GetSecretValue" in statement["Action"]
     ]
 

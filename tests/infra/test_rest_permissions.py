@@ -83,14 +83,15 @@ def test_consumer_reports_partial_batch_failures(stacks: StackTemplates) -> None
 @pytest.mark.parametrize(
     ("stack", "regions"), [(DEV, "eu-west-1"), (PROD_REPLICA, "us-east-1,eu-west-1")]
 )
-def test_functions_know_the_table_its_regions_and_the_token_secret(
+def test_functions_know_the_table_its_regions_and_the_cursor_secret(
     stacks: StackTemplates, stack: str, regions: str
 ) -> None:
     rooms = stacks.function(stack, "handlers.rest.rooms.handler")[1]["Properties"]
     variables = rooms["Environment"]["Variables"]
     assert variables["TABLE_REGIONS"] == regions
     assert "TABLE_NAME" in variables
-    assert "TOKEN_SECRET_ARN" in variables
+    assert "CURSOR_SECRET_ARN" in variables
+    assert "TOKEN_SECRET_ARN" not in variables
 
 
 @pytest.mark.parametrize("stack", REST_STACKS)

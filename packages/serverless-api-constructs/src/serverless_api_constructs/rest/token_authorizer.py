@@ -51,7 +51,7 @@ class TokenRequestAuthorizer(Construct):
             secret = secretsmanager.Secret(
                 self,
                 "Secret",
-                description="HS256 signing key of API access tokens and pagination cursors",
+                description="HS256 signing key of API access tokens (read by the authorizer only)",
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     secret_string_template="{}",
                     generate_string_key="signing_key",
@@ -63,8 +63,8 @@ class TokenRequestAuthorizer(Construct):
             Validations.of(secret).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-SMG4",
-                    reason="A rotated signing key would invalidate every live token and cursor "
-                    "at once; keys are rotated by a planned dual-key rollout, not automatically.",
+                    reason="A rotated signing key would invalidate every live token at once; "
+                    "keys are rotated by a planned dual-key rollout, not automatically.",
                 )
             )
             self.secret: secretsmanager.ISecret = secret
