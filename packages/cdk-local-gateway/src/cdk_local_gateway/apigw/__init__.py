@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from cdk_local_gateway.apigw.gateway_responses import (
     DEFAULT_RESPONSES,
+    GatewayResponse,
     render_gateway_response,
+    resolve_gateway_response,
     response_parameter_value,
 )
 from cdk_local_gateway.apigw.selection import select_integration_response, select_template
@@ -16,11 +18,13 @@ from cdk_local_gateway.apigw.vtl import Rendered, TemplateError, TemplateInput, 
 
 __all__ = [
     "DEFAULT_RESPONSES",
+    "GatewayResponse",
     "Rendered",
     "TemplateError",
     "TemplateInput",
     "render",
     "render_gateway_response",
+    "resolve_gateway_response",
     "response_parameter_value",
     "select_integration_response",
     "select_template",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.apigw.jsonpath import MISSING, evaluate, parse_body
@@ -72,6 +73,48 @@ def fallback_type(response_type: str) -> str:
     """DEFAULT_4XX or DEFAULT_5XX: what a not customised ``response_type`` inherits from."""
     status = DEFAULT_RESPONSES.get(response_type, (500, ""))[0]
     return "DEFAULT_4XX" if 400 <= status < 500 else "DEFAULT_5XX"
+
+
+_HEADER_PREFIX = "gatewayresponse.header."
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """What API Gateway answers for one response type of one API."""
+
+    status: int
+    templates: Mapping[str, str] = field(default_factory=dict)
+    # header name -> mapping expression ("'*'", "method.request.header.Origin", ...)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve_gateway_response(
+    response_type: str, configured: Mapping[str, Mapping[str, Any]]
+) -> GatewayResponse:
+    """The response for ``response_type`` given the API's ``AWS::ApiGateway::GatewayResponse``
+    properties by type (``StatusCode``, ``ResponseTemplates``, ``ResponseParameters``).
+
+    A type the API customises answers with its own settings; otherwise DEFAULT_4XX/5XX's
+    customisation applies, whose status code (when set) replaces the type's own ("changing the
+    status code of this fallback gateway response changes the status codes of all other 4XX
+    responses", gateway response types guide). Unset parts keep the built-in defaults.
+    """
+    status, template = DEFAULT_RESPONSES.get(response_type, DEFAULT_RESPONSES["DEFAULT_5XX"])
+    own = configured.get(response_type)
+    chosen = own if own is not None else configured.get(fallback_type(response_type))
+    if chosen is None:
+        return GatewayResponse(status, {"application/json": template})
+    code = chosen.get("StatusCode")
+    parameters = chosen.get("ResponseParameters") or {}
+    return GatewayResponse(
+        status=int(code) if code not in (None, "") else status,
+        templates=dict(chosen.get("ResponseTemplates") or {"application/json": template}),
+        headers={
+            key.removeprefix(_HEADER_PREFIX): str(value)
+            for key, value in parameters.items()
+            if key.startswith(_HEADER_PREFIX)
+        },
+    )
 
 
 def message_string(message: str | None) -> str:
