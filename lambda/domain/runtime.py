@@ -1,7 +1,7 @@
 """Per-container resources: the dynamodel ``Table`` is created on first use and reused by
 every later invocation (clients, connection pools and the cursor key stay warm). Creating it
-makes no network call: the cursor key (derived from the token secret in Secrets Manager) is
-fetched by the table on the first cursor it signs or checks, once per container.
+makes no network call: the cursor key (its own secret, ``CURSOR_SECRET_ARN``) is fetched by
+the table on the first cursor it signs or checks, once per container.
 
 ``install_table`` is the seam for benchmarks and tests that bring their own table object.
 """

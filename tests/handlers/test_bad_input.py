@@ -11,11 +11,16 @@ import pytest
 
 from handlers.rest import rooms
 from tests.handlers.conftest import item_count, rest_event
+from tests.handlers.test_security_secrets import cursor_secret  # noqa: F401 (a fixture)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from tests.handlers.conftest import HttpResult
+
+
+# Every REST function that pages has its cursor secret (CURSOR_SECRET_ARN).
+pytestmark = pytest.mark.usefixtures("cursor_secret")
 
 
 def create_event(body: Any, **headers: str | None) -> dict[str, Any]:

@@ -30,16 +30,18 @@ from tests.handlers.conftest import (
     REGION,
     call,
     load_event,
-    make_token,
     reset_container_caches,
     rest_event,
 )
 from tests.handlers.conftest import item_count as table_item_count
+from tests.handlers.test_authorizer import app_token
+from tests.handlers.test_security_secrets import cursor_secret  # noqa: F401 (a fixture)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.handlers.conftest import FakeLambdaContext, HttpResult
+    from tests.conftest import FakeLambdaContext
+    from tests.handlers.conftest import HttpResult
 
 FUZZ = settings(
     max_examples=1000,
@@ -116,7 +118,7 @@ def item_count(client: Any) -> int:
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module", autouse=True)
-def fuzz_table(aws_env: dict[str, str]) -> Iterator[str]:
+def fuzz_table(aws_env: dict[str, str], cursor_secret: str) -> Iterator[str]:  # noqa: F811
     """A table of this module's own, installed as the container's table."""
     endpoint = aws_env["DYNAMODB_ENDPOINT_URL"]
     create_single_table(endpoint, FUZZ_TABLE, REGION)
@@ -360,10 +362,10 @@ def test_authorizer_fuzz(
     event = load_event("authorizer_rest_request.json")
     if header is None:
         # A real token with one character flipped somewhere.
-        token = make_token()
+        token = app_token()
         i = tamper % len(token)
         header = f"Bearer {token[:i]}{'A' if token[i] != 'A' else 'B'}{token[i + 1 :]}"
     event["headers"]["Authorization"] = header
     event["queryStringParameters"] = None if query is None else {"token": query}
-    with pytest.raises(Exception, match=r"^Unauthorized$"):
-        authorizer.handler(event, lambda_context)
+    result = authorizer.handler(event, lambda_context)
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"

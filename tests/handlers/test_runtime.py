@@ -31,7 +31,7 @@ def test_the_table_is_built_once_without_fetching_the_cursor_key(
     def unreachable() -> bytes:
         raise RuntimeError("secrets manager unreachable")
 
-    monkeypatch.setattr(keys, "signing_key", unreachable)
+    monkeypatch.setattr(keys, "cursor_key", unreachable)
 
     # When the table is obtained twice and used for reads and writes that need no cursor
     table = get_table()

@@ -14,6 +14,7 @@ import pytest
 from domain.auth.tokens import encode
 from domain.models import Connection
 from handlers.ws import runtime
+from tests.conftest import ROOT
 from tests.ws.conftest import REGION_A, load_event
 
 if TYPE_CHECKING:
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from tests.ws.conftest import Client
 
 SIGNING_KEY = "ws-test-signing-key-0123456789abcdef"
+
+
+def app_token(sub: str, *, key: str = SIGNING_KEY, ttl: int = 600) -> str:
+    """A token of this app (default issuer and audience)."""
+    now = int(time.time())
+    claims = {"iss": "rooms-service", "aud": "rooms-api", "sub": sub, "iat": now}
+    return encode({**claims, "exp": now + ttl}, key)
 
 
 @pytest.fixture
@@ -55,7 +63,7 @@ def test_a_valid_token_connects_as_its_user(ws: Client, token_secret: None) -> N
     from handlers import authorizer
 
     # Given a token signed with the stage's key for user "carol"
-    token = encode({"sub": "carol", "exp": int(time.time()) + 600}, SIGNING_KEY)
+    token = app_token("carol")
     # When the authorizer runs on the WebSocket $connect request
     result = authorizer.handler(authorizer_event(token), ws.context)
     # Then it allows the stage and names the user in its context
@@ -76,10 +84,11 @@ def test_a_valid_token_connects_as_its_user(ws: Client, token_secret: None) -> N
     [
         "",
         "not-a-jwt",
-        encode({"sub": "mallory", "exp": int(time.time()) + 600}, "another-key"),
-        encode({"sub": "carol", "exp": int(time.time()) - 600}, SIGNING_KEY),
+        app_token("mallory", key="another-key"),
+        app_token("carol", ttl=-600),
+        encode({"sub": "carol", "exp": int(time.time()) + 600}, SIGNING_KEY),
     ],
-    ids=["empty", "garbage", "wrong-key", "expired"],
+    ids=["empty", "garbage", "wrong-key", "expired", "no-issuer-or-audience"],
 )
 def test_a_bad_token_is_refused_before_any_connection_is_stored(
     ws: Client, token_secret: None, token: str
@@ -87,7 +96,24 @@ def test_a_bad_token_is_refused_before_any_connection_is_stored(
     from handlers import authorizer
 
     # When the authorizer runs on a $connect request with a bad token
-    # Then API Gateway is told "Unauthorized" (401; the connect handler never runs)
-    with pytest.raises(Exception, match="Unauthorized"):
-        authorizer.handler(authorizer_event(token), ws.context)
+    result = authorizer.handler(authorizer_event(token), ws.context)
+    # Then API Gateway is told Deny (403; the connect handler never runs), without an error
+    assert result["policyDocument"]["Statement"][0]["Effect"] == "Deny"
     assert ws.items() == []
+
+
+def test_the_handler_reads_the_identity_source_the_stack_configures(
+    ws: Client, token_secret: None
+) -> None:
+    from handlers import authorizer
+
+    # Given the identity source the stack gives the $connect authorizer (read from its code)
+    source = (ROOT / "stacks" / "websocket_api_stack.py").read_text()
+    assert 'identity_source=["route.request.querystring.token"]' in source
+    # And a $connect carrying carol's token there and mallory's in an Authorization header
+    event = authorizer_event(app_token("carol"))
+    event["headers"]["Authorization"] = f"Bearer {app_token('mallory')}"
+    # When the authorizer runs
+    result = authorizer.handler(event, ws.context)
+    # Then it read the configured source, the query string, and nothing else
+    assert result["principalId"] == "carol"
