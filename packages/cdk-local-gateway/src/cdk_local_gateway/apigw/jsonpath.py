@@ -42,9 +42,31 @@ class Missing:
 MISSING = Missing()
 
 
+def _numbers(value: Any) -> list[float]:
+    items = value if isinstance(value, list) else []
+    return [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+# Jayway's trailing functions ($.items.length()); jsonpath-ng has no syntax for them.
+_FUNCTIONS: dict[str, Any] = {
+    "length": lambda v: len(v) if isinstance(v, (list, dict, str)) else MISSING,
+    "size": lambda v: len(v) if isinstance(v, (list, dict, str)) else MISSING,
+    "min": lambda v: min(_numbers(v)) if _numbers(v) else MISSING,
+    "max": lambda v: max(_numbers(v)) if _numbers(v) else MISSING,
+    "sum": lambda v: sum(_numbers(v)) if _numbers(v) else MISSING,
+    "avg": lambda v: sum(_numbers(v)) / len(_numbers(v)) if _numbers(v) else MISSING,
+    "keys": lambda v: list(v) if isinstance(v, dict) else MISSING,
+}
+_FUNCTION_CALL = re.compile(r"^(?P<base>.+)\.(?P<name>[a-z]+)\(\)$")
+
+
 def evaluate(document: Any, path: str) -> Any:
     """The Jayway-shaped result of ``path`` on ``document``, or :data:`MISSING`."""
     path = path.strip() or "$"
+    call = _FUNCTION_CALL.match(path)
+    if call and call.group("name") in _FUNCTIONS:
+        base = evaluate(document, call.group("base"))
+        return MISSING if base is MISSING else _FUNCTIONS[call.group("name")](base)
     matches = [match.value for match in _compiled(path).find(document)]
     if is_definite(path):
         return matches[0] if matches else MISSING
