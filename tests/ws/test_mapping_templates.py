@@ -1,5 +1,5 @@
-"""The VTL templates of the routes without Lambda, rendered with airspeed as API Gateway
-would render them."""
+"""The VTL templates of the routes without Lambda, rendered as API Gateway would render them
+(through cdk-local-gateway's mapping-template layer, the one the local runtime uses)."""
 
 from __future__ import annotations
 
