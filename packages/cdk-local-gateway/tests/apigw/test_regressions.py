@@ -187,3 +187,8 @@ def test_input_path_prints_maps_java_style_and_lists_as_json() -> None:
     assert r("$input.path('$.a')", body=body) == "{b=c}"
     assert r("$input.path('$.l')", body=body) == '[{"foo":"bar"}]'
     assert r("$input.path('$.m')", body=body) == '{list=[{"foo":"bar"}]}'
+
+
+def test_util_on_an_undefined_reference_prints_nothing() -> None:
+    # commons-lang: escapeJavaScript(null) is null, and API Gateway prints a null as nothing.
+    assert r("[$util.escapeJavaScript($nothing)][$util.urlEncode($nothing)]") == "[][]"

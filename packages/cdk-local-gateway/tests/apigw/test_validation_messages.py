@@ -13,7 +13,7 @@ import json
 
 import pytest
 from cdk_local_gateway.apigw import validate_body, validate_parameters
-from cdk_local_gateway.apigw.validation import body_validation_errors
+from cdk_local_gateway.apigw.validation import body_validation_errors, select_model
 
 TRANSACTION = {
     "type": "object",
@@ -100,3 +100,12 @@ def test_a_blank_required_parameter_is_missing() -> None:
     assert (
         validate_parameters(required, {}) == "Missing required request parameters: [limit, X-Key]"
     )
+
+
+def test_the_model_is_chosen_by_content_type_with_default_as_fallback() -> None:
+    # Request validation guide: no matching content type, no validation; "$default" matches all.
+    models = {"application/json": "Json"}
+    assert select_model(models, "application/json; charset=utf-8") == "Json"
+    assert select_model(models, None) == "Json"
+    assert select_model(models, "text/plain") is None
+    assert select_model({"$default": "Any"}, "text/plain") == "Any"

@@ -57,34 +57,40 @@ def url_decode(value: str) -> str:
 
 
 class Util:
-    """The object templates reach as ``$util``."""
+    """The object templates reach as ``$util``.
 
-    def escapeJavaScript(self, value: Any) -> JavaString:
-        return JavaString(escape_javascript(_text(value)))
+    A null argument (an undefined reference) gives null, which the template prints as nothing:
+    commons-lang documents it for ``escapeJavaScript``; the other helpers follow suit here.
+    """
+
+    def escapeJavaScript(self, value: Any) -> JavaString | None:
+        return None if value is None else JavaString(escape_javascript(to_string(value)))
 
     def parseJson(self, value: Any) -> Any:
+        if value is None:
+            return None
         try:
-            return java(json.loads(_text(value)), from_json=True)
+            return java(json.loads(to_string(value)), from_json=True)
         except ValueError as error:
             raise ValueError(f"$util.parseJson: not JSON: {error}") from error
 
-    def urlEncode(self, value: Any) -> JavaString:
-        return JavaString(url_encode(_text(value)))
+    def urlEncode(self, value: Any) -> JavaString | None:
+        return None if value is None else JavaString(url_encode(to_string(value)))
 
-    def urlDecode(self, value: Any) -> JavaString:
-        return JavaString(url_decode(_text(value)))
+    def urlDecode(self, value: Any) -> JavaString | None:
+        return None if value is None else JavaString(url_decode(to_string(value)))
 
-    def base64Encode(self, value: Any) -> JavaString:
-        return JavaString(base64.b64encode(_text(value).encode()).decode())
+    def base64Encode(self, value: Any) -> JavaString | None:
+        if value is None:
+            return None
+        return JavaString(base64.b64encode(to_string(value).encode()).decode())
 
-    def base64Decode(self, value: Any) -> JavaString:
+    def base64Decode(self, value: Any) -> JavaString | None:
+        if value is None:
+            return None
         try:
-            raw = base64.b64decode(_text(value).encode(), validate=False)
+            raw = base64.b64decode(to_string(value).encode(), validate=False)
         except binascii.Error as error:
             raise ValueError(f"$util.base64Decode: {error}") from error
         # Java's new String(bytes, UTF_8) replaces malformed input with U+FFFD.
         return JavaString(raw.decode(errors="replace"))
-
-
-def _text(value: Any) -> str:
-    return to_string(value)

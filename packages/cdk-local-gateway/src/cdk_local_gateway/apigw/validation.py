@@ -94,6 +94,18 @@ def validate_body(
     return None if body_validation_errors(schema, body, models=models) is None else INVALID_BODY
 
 
+def select_model(request_models: Mapping[str, str], content_type: str | None) -> str | None:
+    """The model name validating a body of ``content_type`` (``RequestModels`` of the method).
+
+    "If no matching content type is found, request validation is not performed. To use the
+    same model regardless of the content type, set the content type of your data model to
+    $default" (AWS request validation guide). An absent Content-Type reads as application/json.
+    """
+    wanted = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    by_type = {name.lower(): model for name, model in request_models.items()}
+    return by_type.get(wanted, by_type.get("$default"))
+
+
 def validate_parameters(
     required: Mapping[str, bool], params: Mapping[str, Mapping[str, str]]
 ) -> str | None:
