@@ -14,6 +14,7 @@ from cdk_local_gateway.apigw import (
     select_template,
     validate_parameters,
 )
+from cdk_local_gateway.apigw.selection import mock_status_code
 from cdk_local_gateway.apigw.validation import body_validation_errors
 
 
@@ -192,3 +193,9 @@ def test_input_path_prints_maps_java_style_and_lists_as_json() -> None:
 def test_util_on_an_undefined_reference_prints_nothing() -> None:
     # commons-lang: escapeJavaScript(null) is null, and API Gateway prints a null as nothing.
     assert r("[$util.escapeJavaScript($nothing)][$util.urlEncode($nothing)]") == "[][]"
+
+
+def test_a_mock_status_code_reads_from_json_or_javascript_notation() -> None:
+    assert mock_status_code('{"statusCode": 200}') == "200"
+    assert mock_status_code("{ statusCode: 204 }") == "204"
+    assert mock_status_code("{\n  'statusCode': '404'\n}") == "404"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.apigw.java import java_regex
@@ -41,6 +42,20 @@ def select_integration_response(
         if pattern and java_regex(pattern).fullmatch(subject) is not None:
             return response
     return default
+
+
+# MOCK request templates are often JavaScript-ish, not JSON ({ statusCode: 200 }).
+_MOCK_STATUS = re.compile(r"""["']?statusCode["']?\s*:\s*["']?(\d{3})\b""")
+
+
+def mock_status_code(rendered_request: str) -> str:
+    """The status a MOCK integration answers, from its rendered request template.
+
+    ``{"statusCode": 200}`` and the unquoted ``{ statusCode: 200 }`` both read as ``"200"``;
+    a template naming no status answers 200 (unverified).
+    """
+    match = _MOCK_STATUS.search(rendered_request)
+    return match.group(1) if match else "200"
 
 
 def _media_type(content_type: str) -> str:
