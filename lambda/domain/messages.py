@@ -3,6 +3,7 @@ idempotency key when the caller has one (docs/websocket-api.md, "Idempotent send
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 RECEIPT_TTL = timedelta(hours=24)
 """How long a sender's idempotency key is remembered: far longer than any client retry or SQS
 redelivery (3 receives x 180 s visibility), short enough that receipts cost little storage."""
+
+
+#: Attempts of the message transaction when a concurrent one on the same items wins.
+_CONFLICT_ATTEMPTS = 3
 
 
 class MessageReceipt(Model, entity="MessageReceipt"):
@@ -99,23 +104,29 @@ def post_once(
     # DynamoDB's TTL deletes expired items lazily (within days), so an expired receipt still
     # in the table must not block the key: it counts as absent.
     free = MessageReceipt.message_id.not_exists() | (MessageReceipt.expires_at < int(time.time()))
-    try:
-        table.transact_write(
-            [
-                Create(message),
-                Update(Room, {"room_id": room_id}, Room.message_count.add(1)),
-                Put(receipt, condition=free),
-            ]
-        )
-    except dynamodel.TransactionCancelled as exc:
-        failed = {r.index for r in exc.failed if r.code == "ConditionalCheckFailed"}
-        if 1 in failed:
-            raise NotFound(f"room {room_id} not found") from exc
-        if 2 in failed:
-            return Posted(_original(table, receipt, body), replayed=True)
-        raise
-    except dynamodel.ValidationError as exc:
-        raise as_validation_failed(exc) from exc
+    ops = [
+        Create(message),
+        Update(Room, {"room_id": room_id}, Room.message_count.add(1)),
+        Put(receipt, condition=free),
+    ]
+    for attempt in range(_CONFLICT_ATTEMPTS):
+        try:
+            table.transact_write(ops)
+        except dynamodel.TransactionCancelled as exc:
+            codes = {r.index: r.code for r in exc.failed}
+            if codes.get(1) == "ConditionalCheckFailed":
+                raise NotFound(f"room {room_id} not found") from exc
+            if codes.get(2) == "ConditionalCheckFailed":
+                return Posted(_original(table, receipt, body), replayed=True)
+            if "TransactionConflict" in codes.values() and attempt + 1 < _CONFLICT_ATTEMPTS:
+                # A concurrent request with the same key (or on the room's counter) is
+                # mid-commit: once it lands, the next attempt finds its receipt.
+                time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+                continue
+            raise
+        except dynamodel.ValidationError as exc:
+            raise as_validation_failed(exc) from exc
+        break
     return Posted(message, replayed=False)
 
 

@@ -272,3 +272,41 @@ def _first_call(first: Callable[..., Any], then: Callable[..., Any]) -> Callable
         return (first if calls["n"] == 1 else then)(*args, **kwargs)
 
     return call
+
+
+def test_concurrent_retries_of_one_send_store_one_message(lobby: Client) -> None:
+    # Given a client that fires the same send four times at once (a retry storm)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # When the four handler invocations run concurrently
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        acks = list(pool.map(lambda _: lobby.frame("conn-a", **SEND), range(4)))
+    # Then every ack names the one stored message, and exactly one of them stored it
+    [message] = stored_messages()
+    assert {a["message_id"] for a in acks} == {message.message_id}
+    assert sorted(a["replayed"] for a in acks) == [False, True, True, True]
+    assert runtime.table().get(Room, room_id="lobby").message_count == 1
+
+
+def test_a_transaction_conflict_is_retried_not_failed(
+    lobby: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB cancels the first transaction for a concurrent one on the same items
+    # (the local server serializes requests, so the conflict is injected)
+    reasons = [
+        cancellation(0, "TransactionConflict"),
+        cancellation(1, None),
+        cancellation(2, None),
+    ]
+    table = runtime.table()
+    calls = fail_once(monkeypatch, table, "transact_write", dynamodel.TransactionCancelled(reasons))
+    # When a member sends
+    ack = lobby.frame("conn-a", **SEND)
+    # Then the send is retried and stores its message once
+    assert calls() == 2
+    assert [m.message_id for m in stored_messages()] == [ack["message_id"]]
+    assert ack["replayed"] is False
+
+
+def cancellation(index: int, code: str | None) -> dynamodel.CancellationReason:
+    return dynamodel.CancellationReason(index, "Put", "Message", {}, code, code)
