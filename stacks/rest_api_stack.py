@@ -31,6 +31,7 @@ from serverless_api_constructs.rest import (
 
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
+from .rest import waf
 from .rest.models import REQUEST_MODELS
 from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
 from .rest.templates import load_template
@@ -153,6 +154,8 @@ class RestApiStack(cdk.Stack):
             ip_allow_list=config.ip_allow_list,
             ip_deny_list=config.ip_deny_list,
             anonymous_methods=anonymous_methods(),
+            waf_counted_rules=waf.counted_rules(),
+            max_body_bytes=waf.max_body_bytes(),
         )
         self.api = self.rest.api
         self.cognito_authorizer = self.users.authorizer()

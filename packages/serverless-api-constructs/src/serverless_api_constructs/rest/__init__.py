@@ -11,13 +11,14 @@ from .private_backend import PrivateHttpBackend
 from .retention import retention_days
 from .token_authorizer import TokenRequestAuthorizer
 from .user_pool import ApiUserPool
-from .web_acl import RegionalWebAcl
+from .web_acl import CountedRule, RegionalWebAcl
 
 __all__ = [
     "ACCESS_LOG_FIELDS",
     "GATEWAY_ERRORS",
     "ApiMonitoring",
     "ApiUserPool",
+    "CountedRule",
     "DynamoDbQueryIntegration",
     "MethodThrottle",
     "PrivateHttpBackend",

@@ -14,7 +14,7 @@ from constructs import Construct
 from . import defaults
 from .access_log import access_log_format
 from .errors import add_gateway_responses
-from .web_acl import RegionalWebAcl
+from .web_acl import CountedRule, RegionalWebAcl
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -49,7 +49,9 @@ class SecureRestApi(Construct):
       every API Gateway-generated error in the service's error JSON with the CORS header;
     - request validators ``.body_validator`` (body and parameters) and ``.params_validator``;
     - a WAFv2 web ACL (``.web_acl``) with AWS managed rules and ``waf_rate_limit`` per IP per
-      5 minutes, associated to the stage;
+      5 minutes, associated to the stage; ``waf_counted_rules`` and ``max_body_bytes`` (the
+      API's own body limit) reconcile the managed rules with the API's contract
+      (:class:`~.web_acl.RegionalWebAcl`);
     - a resource policy only when ``ip_allow_list``/``ip_deny_list`` is non-empty: the deny
       list is refused explicitly, and a non-empty allow list refuses every other source IP.
       The policy's anonymous Allow names only ``anonymous_methods`` (``(method, path)`` pairs,
@@ -74,6 +76,8 @@ class SecureRestApi(Construct):
         ip_allow_list: Sequence[str] = (),
         ip_deny_list: Sequence[str] = (),
         anonymous_methods: Sequence[tuple[str, str]] | None = None,
+        waf_counted_rules: Sequence[CountedRule] = (),
+        max_body_bytes: int | None = None,
         access_log_fields: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -144,7 +148,12 @@ class SecureRestApi(Construct):
             "ParamsValidator", validate_request_body=False, validate_request_parameters=True
         )
         self.web_acl = RegionalWebAcl(
-            self, "WebAcl", rate_limit=waf_rate_limit, metric_prefix=construct_id
+            self,
+            "WebAcl",
+            rate_limit=waf_rate_limit,
+            metric_prefix=construct_id,
+            counted_rules=waf_counted_rules,
+            max_body_bytes=max_body_bytes,
         )
         self.web_acl.associate("WebAclAssociation", self.api.deployment_stage.stage_arn)
 

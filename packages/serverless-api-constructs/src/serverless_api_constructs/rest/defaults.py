@@ -37,10 +37,12 @@ PASSWORD_MIN_LENGTH = 12
 TEMPORARY_PASSWORD_VALIDITY = Duration.days(3)
 
 # --- RegionalWebAcl ------------------------------------------------------------------------
+#: The AWS managed core rule set (CRS); its labels are ``awswaf:managed:aws:core-rule-set:*``.
+CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
 #: AWS managed rule groups evaluated in this order (cheapest and broadest first).
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
+    CORE_RULE_SET,
     "AWSManagedRulesKnownBadInputsRuleSet",
 )
 #: The rate-based rule counts requests per source IP over this many seconds.

@@ -1,16 +1,37 @@
-"""A regional WAFv2 web ACL for API Gateway stages: AWS managed rules plus a per-IP rate limit."""
+"""A regional WAFv2 web ACL for API Gateway stages: AWS managed rules plus a per-IP rate limit,
+reconciled with the API's own contract (body size, clients, free text)."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from .defaults import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
+from .defaults import CORE_RULE_SET, MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+#: API Gateway lets WAF inspect this much of a body, in 16 KB steps (AssociationConfig).
+_INSPECTION_STEP = 16 * 1024
+_INSPECTION_LIMITS = {16: "KB_16", 32: "KB_32", 48: "KB_48", 64: "KB_64"}
+_TOO_LARGE_BODY = "PayloadTooLarge"
+
+
+@dataclass(frozen=True)
+class CountedRule:
+    """A rule of a managed rule group whose action is overridden to ``Count``: it only labels
+    requests. ``block_outside`` (a regex of URI paths) blocks its labelled requests on every
+    path but those; ``None`` never blocks. ``reason`` says why the API contract needs it."""
+
+    group: str
+    rule: str
+    label: str
+    reason: str
+    block_outside: str | None = None
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -21,10 +42,24 @@ def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     )
 
 
+def inspection_limit(max_body_bytes: int) -> str:
+    """The smallest API Gateway body inspection limit that sees a whole ``max_body_bytes``
+    body: anything longer is oversize, which the size rule treats as too large (MATCH)."""
+    steps = -(-max_body_bytes // _INSPECTION_STEP)
+    size = steps * 16
+    if size not in _INSPECTION_LIMITS:
+        raise ValueError(f"max_body_bytes={max_body_bytes}: WAF inspects at most 64 KB of a body")
+    return _INSPECTION_LIMITS[size]
+
+
 class RegionalWebAcl(Construct):
     """A ``REGIONAL`` web ACL (``.web_acl``) that allows by default and blocks:
 
-    - requests matched by the :data:`MANAGED_RULE_GROUPS` (``managed_rule_groups`` overrides);
+    - requests matched by the :data:`MANAGED_RULE_GROUPS` (``managed_rule_groups`` overrides),
+      except the ``counted_rules``, which only label (see :class:`CountedRule`);
+    - with ``max_body_bytes``: bodies larger than that, answered 413 with the API's error JSON
+      (the managed 8 KB body rule is then counted, so bodies the API accepts pass), the body
+      inspection limit set to see such a body whole;
     - more than ``rate_limit`` requests per source IP within :data:`RATE_WINDOW_SECONDS`.
 
     Every rule publishes CloudWatch metrics and sampled requests. :meth:`associate` attaches
@@ -39,8 +74,13 @@ class RegionalWebAcl(Construct):
         rate_limit: int,
         metric_prefix: str,
         managed_rule_groups: Sequence[str] = MANAGED_RULE_GROUPS,
+        counted_rules: Sequence[CountedRule] = (),
+        max_body_bytes: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        unknown = sorted({c.group for c in counted_rules} - set(managed_rule_groups))
+        if unknown:
+            raise ValueError(f"counted_rules name rule groups the ACL does not run: {unknown}")
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name=name,
@@ -48,13 +88,50 @@ class RegionalWebAcl(Construct):
                 override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                 statement=wafv2.CfnWebACL.StatementProperty(
                     managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=name
+                        vendor_name="AWS",
+                        name=name,
+                        rule_action_overrides=[
+                            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                name=c.rule,
+                                action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}),
+                            )
+                            for c in counted_rules
+                            if c.group == name
+                        ]
+                        or None,
                     )
                 ),
                 visibility_config=_visibility(f"{metric_prefix}-{name}"),
             )
             for priority, name in enumerate(managed_rule_groups)
         ]
+        for counted in counted_rules:
+            if counted.block_outside is not None:
+                rules.append(self._block_label_outside(counted, len(rules), metric_prefix))
+        custom_bodies: dict[str, wafv2.CfnWebACL.CustomResponseBodyProperty] | None = None
+        association_config: wafv2.CfnWebACL.AssociationConfigProperty | None = None
+        if max_body_bytes is not None:
+            rules.append(self._block_large_bodies(max_body_bytes, len(rules), metric_prefix))
+            custom_bodies = {
+                _TOO_LARGE_BODY: wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON",
+                    content=json.dumps(
+                        {
+                            "error": {
+                                "code": _TOO_LARGE_BODY,
+                                "message": f"request body exceeds {max_body_bytes} bytes",
+                            }
+                        }
+                    ),
+                )
+            }
+            association_config = wafv2.CfnWebACL.AssociationConfigProperty(
+                request_body={
+                    "API_GATEWAY": wafv2.CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty(
+                        default_size_inspection_limit=inspection_limit(max_body_bytes)
+                    )
+                }
+            )
         rules.append(
             wafv2.CfnWebACL.RuleProperty(
                 name="RateLimitPerIp",
@@ -77,6 +154,78 @@ class RegionalWebAcl(Construct):
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(metric_prefix),
             rules=rules,
+            custom_response_bodies=custom_bodies,
+            association_config=association_config,
+        )
+
+    @staticmethod
+    def _block_label_outside(
+        counted: CountedRule, priority: int, metric_prefix: str
+    ) -> wafv2.CfnWebACL.RuleProperty:
+        name = f"{counted.rule}OutsideAllowedPaths"
+        return wafv2.CfnWebACL.RuleProperty(
+            name=name,
+            priority=priority,
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                    statements=[
+                        wafv2.CfnWebACL.StatementProperty(
+                            label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(
+                                scope="LABEL", key=counted.label
+                            )
+                        ),
+                        wafv2.CfnWebACL.StatementProperty(
+                            not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                                statement=wafv2.CfnWebACL.StatementProperty(
+                                    regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                                        regex_string=counted.block_outside or "",
+                                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                                            uri_path={}
+                                        ),
+                                        text_transformations=[
+                                            wafv2.CfnWebACL.TextTransformationProperty(
+                                                priority=0, type="NONE"
+                                            )
+                                        ],
+                                    )
+                                )
+                            )
+                        ),
+                    ]
+                )
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-{name}"),
+        )
+
+    @staticmethod
+    def _block_large_bodies(
+        max_body_bytes: int, priority: int, metric_prefix: str
+    ) -> wafv2.CfnWebACL.RuleProperty:
+        return wafv2.CfnWebACL.RuleProperty(
+            name="BodyAboveApiLimit",
+            priority=priority,
+            action=wafv2.CfnWebACL.RuleActionProperty(
+                block=wafv2.CfnWebACL.BlockActionProperty(
+                    custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                        response_code=413, custom_response_body_key=_TOO_LARGE_BODY
+                    )
+                )
+            ),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                    comparison_operator="GT",
+                    size=max_body_bytes,
+                    # A body beyond the inspection limit is larger than the API accepts.
+                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                        body=wafv2.CfnWebACL.BodyProperty(oversize_handling="MATCH")
+                    ),
+                    text_transformations=[
+                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                    ],
+                )
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-BodyAboveApiLimit"),
         )
 
     def associate(self, construct_id: str, resource_arn: str) -> wafv2.CfnWebACLAssociation:
@@ -87,3 +236,6 @@ class RegionalWebAcl(Construct):
             resource_arn=resource_arn,
             web_acl_arn=self.web_acl.attr_arn,
         )
+
+
+__all__ = ["CORE_RULE_SET", "CountedRule", "RegionalWebAcl", "inspection_limit"]

@@ -1,0 +1,109 @@
+"""How the WAF's managed core rule set is reconciled with the REST API's contract.
+
+Each decision keeps a request the API documents as valid from being blocked before the API
+sees it, and lets the API's own checks answer (400, 413) first:
+
+- ``SizeRestrictions_BODY`` blocks bodies over 8 KB; the API accepts up to
+  :data:`MAX_BODY_BYTES` (16 KB) and answers 413 above. The rule only counts, and a rule of
+  our own blocks (with the API's 413 JSON) what is larger than the API's limit, which the API
+  would refuse anyway.
+- ``NoUserAgent_HEADER`` blocks requests without ``User-Agent``; partners' server-side clients
+  and SDKs may send none and nothing in the API depends on it. The rule only counts.
+- ``CrossSiteScripting_BODY`` blocks bodies that look like script; message text is free text
+  stored and returned as JSON data, never rendered as HTML by the API, and a chat message about
+  ``<script>`` is a valid message. The rule counts on the message-body routes
+  (:func:`message_body_paths`) and still blocks on every other path.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+
+from serverless_api_constructs.rest import CountedRule
+from serverless_api_constructs.rest.defaults import CORE_RULE_SET
+
+from ..lambda_code import LAMBDA_DIR
+from .routes import ROUTES
+
+#: Request models whose bodies carry message text.
+MESSAGE_BODY_MODELS = frozenset({"CreateMessage", "Ingest"})
+_CRS_LABEL = "awswaf:managed:aws:core-rule-set"
+
+
+def max_body_bytes() -> int:
+    """The API's body limit, read from where the handlers declare it
+    (``MAX_BODY_BYTES`` in ``lambda/domain/settings.py``) so the WAF and the API cannot drift.
+
+    The module is parsed, not imported: the CDK app does not run Lambda code, and the value is
+    a constant expression (``16 * 1024``)."""
+    source = (LAMBDA_DIR / "domain" / "settings.py").read_text()
+    for node in ast.parse(source).body:
+        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "MAX_BODY_BYTES":
+            value = getattr(node, "value", None)
+            limit = _constant(value) if value is not None else None
+            if limit is None or limit <= 0:
+                break
+            return limit
+    raise RuntimeError("lambda/domain/settings.py: no positive constant MAX_BODY_BYTES")
+
+
+def _constant(node: ast.expr) -> int | None:
+    """An integer constant expression (literals joined by ``*``, ``+``, ``-``, ``<<``)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.BinOp):
+        left, right = _constant(node.left), _constant(node.right)
+        if left is None or right is None:
+            return None
+        operations = {
+            ast.Mult: operator.mul,
+            ast.Add: operator.add,
+            ast.Sub: operator.sub,
+            ast.LShift: operator.lshift,
+        }
+        operation = operations.get(type(node.op))
+        return None if operation is None else int(operation(left, right))
+    return None
+
+
+def message_body_paths() -> str:
+    """A regex of the URI paths (any stage: ``/v1/rooms/abc/messages``) of the routes whose
+    body is message text."""
+    paths = sorted(
+        "/".join(
+            "[^/]+" if part.startswith("{") else re.escape(part)
+            for part in route.path.strip("/").split("/")
+        )
+        for route in ROUTES
+        if route.body_model in MESSAGE_BODY_MODELS
+    )
+    return f"^/[^/]+/({'|'.join(paths)})$"
+
+
+def counted_rules() -> tuple[CountedRule, ...]:
+    return (
+        CountedRule(
+            CORE_RULE_SET,
+            "SizeRestrictions_BODY",
+            f"{_CRS_LABEL}:SizeRestrictions_Body",
+            "bodies up to the API's own limit are valid; a rule of this ACL blocks above it",
+        ),
+        CountedRule(
+            CORE_RULE_SET,
+            "NoUserAgent_HEADER",
+            f"{_CRS_LABEL}:NoUserAgent_Header",
+            "partner and SDK clients may send no User-Agent; the API does not use it",
+        ),
+        CountedRule(
+            CORE_RULE_SET,
+            "CrossSiteScripting_BODY",
+            f"{_CRS_LABEL}:CrossSiteScripting_Body",
+            "message text is data returned as JSON, never HTML; blocked on other routes",
+            block_outside=message_body_paths(),
+        ),
+    )
