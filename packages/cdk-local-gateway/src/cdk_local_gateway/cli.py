@@ -1,10 +1,213 @@
-"""Command line entry point (``cdk-local-gateway``)."""
+"""Command line: ``cdk-local-gateway serve|token|routes|doctor|render``."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import signal
 import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.runtime import LocalRuntime, RuntimeConfig
+
+    overrides = dict(o.split("=", 1) for o in args.http_override)
+    config = RuntimeConfig(
+        cdk_out=Path(args.cdk_out),
+        stage=args.stage,
+        region=args.region,
+        aws_endpoint=args.aws_endpoint,
+        port=args.port,
+        state_dir=Path(args.state_dir),
+        http_overrides=overrides,
+    )
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    async def main() -> None:
+        runtime = LocalRuntime(config, log)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        started = time.monotonic()
+        try:
+            endpoints = await runtime.start()
+            for name, url in endpoints["rest"].items():
+                log(f"REST  {name}: {url}")
+            log(
+                f"AWS   {endpoints['aws_endpoint']} (local credentials in {config.state_dir}/endpoints.json)"
+            )
+            for name, value in endpoints["api_keys"].items():
+                log(f"KEY   {name}: {value}")
+            log(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops everything")
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    asyncio.run(main())
+    return 0
+
+
+def _state(args: argparse.Namespace) -> dict[str, Any]:
+    path = Path(args.state_dir) / "endpoints.json"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: is `cdk-local-gateway serve` running?")
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state
+
+
+def _token(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.tokens import cognito_id_token, hs256_token, load_key
+
+    state = _state(args)
+    if args.kind == "cognito":
+        pools = list(state["user_pools"].values())
+        if args.pool:
+            pools = [p for p in pools if p["pool_id"] == args.pool]
+        if not pools or not pools[0]["client_ids"]:
+            raise SystemExit("no user pool with a client is served")
+        pool = pools[0]
+        key = load_key(Path(state["signing_key"]))
+        print(
+            cognito_id_token(
+                key,
+                region=pool["region"],
+                pool_id=pool["pool_id"],
+                client_id=pool["client_ids"][0],
+                username=args.user,
+                lifetime_s=args.lifetime,
+            )
+        )
+        return 0
+    import boto3
+
+    if not args.secret:
+        raise SystemExit(
+            "--kind hs256 needs --secret <stack path or name>/<logical id> (see endpoints.json)"
+        )
+    matches = [arn for name, arn in state["secrets"].items() if name.endswith(args.secret)]
+    if len(matches) != 1:
+        raise SystemExit(
+            f"--secret {args.secret} matches {len(matches)} secrets: {sorted(state['secrets'])}"
+        )
+    creds = state["credentials"]
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=state["aws_endpoint"],
+        region_name=matches[0].split(":")[3],
+        **creds,
+    )
+    value = client.get_secret_value(SecretId=matches[0])["SecretString"]
+    secret = json.loads(value)[args.json_key] if args.json_key else value
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": args.user, "iat": now, "exp": now + args.lifetime}
+    for claim in args.claim:
+        name, _, text = claim.partition("=")
+        claims[name] = text
+    print(hs256_token(secret, claims))
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.doctor import list_routes
+
+    for line in list_routes(Path(args.cdk_out), args.stage, args.region):
+        print(line)
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.doctor import diagnose
+
+    findings = diagnose(Path(args.cdk_out), args.stage, args.region)
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print("everything in this cloud assembly is emulated")
+    return 1 if findings else 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.apigw import TemplateInput, render
+
+    template = Path(args.template).read_text()
+    data = TemplateInput(
+        body=Path(args.body).read_text() if args.body else "",
+        params=json.loads(args.params),
+        context=json.loads(args.context),
+        stage_variables=json.loads(args.stage_variables),
+    )
+    print(render(template, data).text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cdk-local-gateway", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def assembly_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cdk-out", default="cdk.out")
+        p.add_argument(
+            "--stage", required=True, help="the CDK stage (first construct path segment)"
+        )
+        p.add_argument("--region", required=True)
+
+    serve = commands.add_parser("serve", help="serve the stage's APIs in the foreground")
+    assembly_options(serve)
+    serve.add_argument("--aws-endpoint", help="use this running local AWS instead of starting moto")
+    serve.add_argument("--port", type=int, default=0, help="first API's port (default: free ports)")
+    serve.add_argument("--state-dir", default=".local")
+    serve.add_argument(
+        "--http-override",
+        action="append",
+        default=[],
+        metavar="PREFIX=URL",
+        help="send HTTP integrations whose URI starts with PREFIX to URL instead",
+    )
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="print a token the running runtime accepts")
+    token.add_argument("--user", required=True)
+    token.add_argument("--kind", choices=("cognito", "hs256"), default="cognito")
+    token.add_argument("--pool", help="user pool id (default: the first one served)")
+    token.add_argument("--secret", help="hs256: <stack>/<logical id> of the secret holding the key")
+    token.add_argument("--json-key", help="hs256: the JSON key of the secret holding the key")
+    token.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE")
+    token.add_argument("--lifetime", type=int, default=3600)
+    token.add_argument("--state-dir", default=".local")
+    token.set_defaults(run=_token)
+
+    routes = commands.add_parser("routes", help="list the REST routes with auth and integration")
+    assembly_options(routes)
+    routes.set_defaults(run=_routes)
+
+    doctor = commands.add_parser("doctor", help="list what is not emulated; non-zero exit if any")
+    assembly_options(doctor)
+    doctor.set_defaults(run=_doctor)
+
+    render = commands.add_parser("render", help="render one mapping template")
+    render.add_argument("--template", required=True, help="file with the template")
+    render.add_argument("--body", help="file with the request/integration body")
+    render.add_argument(
+        "--params", default="{}", help='JSON {"path": {}, "querystring": {}, "header": {}}'
+    )
+    render.add_argument("--context", default="{}", help="JSON $context")
+    render.add_argument("--stage-variables", default="{}", help="JSON $stageVariables")
+    render.set_defaults(run=_render)
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("cdk-local-gateway: not built yet", file=sys.stderr)
-    return 2
+    args = parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,6 +23,9 @@ _NO_VALUE = object()
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+_LB_ATTRIBUTES = ("DNSName", "LoadBalancerName", "LoadBalancerFullName", "CanonicalHostedZoneID")
+
+
 class Unresolvable(Exception):
     """A value that cannot be resolved locally; says where and why."""
 
@@ -203,6 +206,15 @@ class Resolver:
             return self._arn(stack, logical_id, kind)
         if kind == "AWS::ApiGateway::RestApi" and attribute == "RootResourceId":
             return _local_id(stack, logical_id + "/root")
+        if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and attribute in _LB_ATTRIBUTES:
+            name = f"{stack.stack_name[:10]}-{logical_id[:10]}".lower()
+            full = f"{name}-{_local_id(stack, logical_id, 16)}"
+            return {
+                "DNSName": f"{full}.elb.{self.region_of(stack)}.{self.url_suffix}",
+                "LoadBalancerName": name,
+                "LoadBalancerFullName": f"app/{name}/{_local_id(stack, logical_id, 16)}",
+                "CanonicalHostedZoneID": "Z2IFOLAFXWLO4F",
+            }[attribute]
         if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
             return f"{self._arn(stack, logical_id, kind)}:*"
         raise Unresolvable(

@@ -17,7 +17,9 @@ from packaging.requirements import Requirement
 
 # Layer ARN pattern -> the distribution that provides the same packages.
 KNOWN_LAYERS: dict[str, str] = {
-    r":layer:AWSLambdaPowertoolsPythonV\d": "aws-lambda-powertools",
+    # The public layer ships Powertools with its optional dependencies (tracer, parser,
+    # validation...): those installed here are linked, missing ones are left out.
+    r":layer:AWSLambdaPowertoolsPythonV\d": "aws-lambda-powertools[all]",
 }
 RUNTIME_DISTRIBUTIONS = ("boto3",)
 
@@ -32,21 +34,28 @@ def distribution_for_layer(arn: str) -> str | None:
 def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
     """The distributions and their (non-extra) requirements, installed ones only."""
     seen: dict[str, importlib.metadata.Distribution] = {}
-    pending = list(names)
+    pending = [Requirement(n) for n in names]
+    visited: set[tuple[str, frozenset[str]]] = set()
     while pending:
-        name = pending.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
+        wanted = pending.pop()
+        key = re.sub(r"[-_.]+", "-", wanted.name).lower()
+        if (key, frozenset(wanted.extras)) in visited:
             continue
+        visited.add((key, frozenset(wanted.extras)))
         try:
-            distribution = importlib.metadata.distribution(name)
+            distribution = importlib.metadata.distribution(wanted.name)
         except importlib.metadata.PackageNotFoundError:
             continue
+        first = key not in seen
         seen[key] = distribution
         for spec in distribution.requires or []:
             requirement = Requirement(spec)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                pending.append(requirement.name)
+            extras = [""] + sorted(wanted.extras)
+            marker = requirement.marker
+            needed = marker is None or any(marker.evaluate({"extra": e}) for e in extras)
+            only_extra = marker is not None and not marker.evaluate({"extra": ""})
+            if needed and (first or only_extra):
+                pending.append(requirement)
     return list(seen.values())
 
 

@@ -1,0 +1,121 @@
+"""What a cloud assembly uses that the runtime does not emulate, and the route listing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdk_local_gateway.assembly import read_assembly
+from cdk_local_gateway.aws.provision import PROVISIONED
+from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.lambdas.functions import function_spec
+from cdk_local_gateway.rest.model import read_rest_apis
+
+# Types whose absence changes no answer of the APIs (recorded, not needed locally).
+_INERT = {
+    "AWS::CDK::Metadata": "metadata",
+    "AWS::IAM::Role": "IAM is not enforced yet (all calls allowed)",
+    "AWS::IAM::Policy": "IAM is not enforced yet (all calls allowed)",
+    "AWS::Lambda::Permission": "invoke permissions are not checked",
+    "AWS::Logs::LogGroup": "logs go to stdout",
+    "AWS::CloudWatch::Alarm": "no metrics locally",
+    "AWS::CloudWatch::Dashboard": "no metrics locally",
+    "AWS::KMS::Key": "encryption at rest is not emulated",
+    "AWS::ApiGateway::Account": "account settings",
+    "AWS::ApiGateway::Deployment": "the template's current resources are served",
+    "AWS::EC2::VPC": "networking is not emulated (load balancers are followed by the template)",
+    "AWS::EC2::Subnet": "networking",
+    "AWS::EC2::RouteTable": "networking",
+    "AWS::EC2::SubnetRouteTableAssociation": "networking",
+    "AWS::EC2::SecurityGroup": "networking: security groups are not enforced",
+    "AWS::EC2::SecurityGroupIngress": "networking: security groups are not enforced",
+    "AWS::EC2::SecurityGroupEgress": "networking: security groups are not enforced",
+    "AWS::EC2::FlowLog": "networking",
+    "AWS::SNS::Topic": "alarm notifications",
+    "AWS::SNS::Subscription": "alarm notifications",
+    "AWS::SNS::TopicPolicy": "alarm notifications",
+    "AWS::SQS::QueuePolicy": "resource policies are not enforced",
+}
+_HANDLED = {
+    *PROVISIONED,
+    "AWS::Lambda::Function",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGateway::VpcLink",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+}
+_NOT_YET = {
+    "AWS::ApiGatewayV2::Api": "WebSocket APIs are not served yet",
+    "AWS::Lambda::EventSourceMapping": "event sources are not polled yet",
+    "AWS::WAFv2::WebACL": "WAF rules are not applied",
+    "AWS::WAFv2::WebACLAssociation": "WAF rules are not applied",
+}
+
+
+def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
+    assembly = read_assembly(cdk_out)
+    resolver = Resolver(assembly, default_region=region)
+    findings: list[str] = []
+    for stack in assembly.select(stage, None):
+        for logical_id, resource in stack.resources.items():
+            kind = str(resource.get("Type"))
+            if (
+                kind in _HANDLED
+                or kind in _INERT
+                or (kind.startswith("AWS::ApiGatewayV2::")
+                and kind != "AWS::ApiGatewayV2::Api")
+            ):
+                continue
+            reason = _NOT_YET.get(kind, "resource type not emulated")
+            findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
+        for logical_id in stack.of_type("AWS::Lambda::Function"):
+            spec = function_spec(resolver, stack, logical_id)
+            if spec.layer_distributions:
+                findings.append(
+                    f"{stack.display_name} {logical_id}: layer stood in for by installed "
+                    f"{', '.join(spec.layer_distributions)} (info)"
+                )
+            if spec.unavailable and "is not known locally" not in spec.unavailable:
+                findings.append(f"{stack.display_name} {logical_id}: {spec.unavailable}")
+        if stack.region in (None, region):
+            for api in read_rest_apis(resolver, stack):
+                findings.extend(f"{stack.display_name} {p}" for p in api.problems)
+                for methods in api.methods.values():
+                    for method in methods.values():
+                        if method.problem:
+                            findings.append(
+                                f"{stack.display_name} {method.logical_id}: {method.problem}"
+                            )
+    return findings
+
+
+def list_routes(cdk_out: Path, stage: str, region: str) -> list[str]:
+    assembly = read_assembly(cdk_out)
+    resolver = Resolver(assembly, default_region=region)
+    lines = []
+    for stack in assembly.select(stage, region):
+        for api in read_rest_apis(resolver, stack):
+            lines.append(f"{stack.display_name} (stage {api.stage_name})")
+            for path in sorted(api.methods):
+                for verb, method in sorted(api.methods[path].items()):
+                    integration = method.integration
+                    kind = str(integration.get("Type", ""))
+                    uri = str(integration.get("Uri", ""))
+                    target = (
+                        uri.split(":")[4] if uri.startswith("arn:") and uri.count(":") > 4 else uri
+                    )
+                    key = " +api-key" if method.props.get("ApiKeyRequired") else ""
+                    lines.append(
+                        f"  {verb:7} {path:40} {method.authorization_type + key:28} {kind} {target}"
+                    )
+    return lines

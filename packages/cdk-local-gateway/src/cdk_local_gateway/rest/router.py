@@ -1,0 +1,63 @@
+"""Route a request path to a method: exact segment > {param} > {proxy+}; method > ANY."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from cdk_local_gateway.rest.model import Method, RestApi
+
+
+@dataclass(frozen=True)
+class Match:
+    method: Method
+    path_parameters: dict[str, str]
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s != ""]
+
+
+def _match(template: list[str], parts: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
+    """``(rank, params)`` when ``parts`` fit ``template``. The rank has one digit per segment
+    (2 literal, 1 ``{param}``, 0 ``{proxy+}``); the lexicographically highest rank wins."""
+    params: dict[str, str] = {}
+    rank: list[int] = []
+    for index, segment in enumerate(template):
+        if segment.startswith("{") and segment.endswith("+}"):
+            rest = parts[index:]
+            if not rest:
+                return None
+            params[segment[1:-2]] = unquote("/".join(rest))
+            return (*rank, 0), params
+        if index >= len(parts):
+            return None
+        if segment.startswith("{") and segment.endswith("}"):
+            params[segment[1:-1]] = unquote(parts[index])
+            rank.append(1)
+        elif segment == unquote(parts[index]):
+            rank.append(2)
+        else:
+            return None
+    if len(parts) != len(template):
+        return None
+    return tuple(rank), params
+
+
+def route(api: RestApi, path: str, http_method: str) -> Match | None:
+    """The method for ``path`` (relative to the stage, raw encoding) or ``None`` (403)."""
+    parts = _segments(path)
+    best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
+    for resource_path in api.methods:
+        found = _match(_segments(resource_path), parts)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], resource_path, found[1])
+    if best is None:
+        return None
+    methods = api.methods[best[1]]
+    method = methods.get(http_method.upper()) or methods.get("ANY")
+    if method is None:
+        return None
+    return Match(method, best[2])

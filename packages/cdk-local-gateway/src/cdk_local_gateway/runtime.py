@@ -1,0 +1,192 @@
+"""The local runtime: read the assembly, provision the local AWS, start workers, serve the APIs."""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from cdk_local_gateway.assembly import read_assembly
+from cdk_local_gateway.aws.process import ACCESS_KEY_ID, SECRET_ACCESS_KEY, LocalAws
+from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.lambdas.functions import function_spec
+from cdk_local_gateway.lambdas.layers import build_layer_folder
+from cdk_local_gateway.lambdas.workers import LambdaService
+from cdk_local_gateway.rest.gateway import RestGateway
+from cdk_local_gateway.rest.model import read_rest_apis
+from cdk_local_gateway.rest.services import Services, UserPool
+from cdk_local_gateway.tokens import new_signing_key, save_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cdk_local_gateway.assembly import Stack
+    from cdk_local_gateway.lambdas.workers import FunctionSpec
+    from cdk_local_gateway.rest.model import RestApi
+
+ENDPOINTS_FILE = "endpoints.json"
+KEY_FILE = "signing-key.json"
+
+
+@dataclass
+class RuntimeConfig:
+    cdk_out: Path
+    stage: str
+    region: str
+    aws_endpoint: str | None = None
+    port: int = 0
+    state_dir: Path = Path(".local")
+    http_overrides: dict[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LocalRuntime:
+    def __init__(self, config: RuntimeConfig, log: Callable[[str], None] = print) -> None:
+        self.config = config
+        self.log = log
+        self.aws: LocalAws | None = None
+        self.lambdas: LambdaService | None = None
+        self.runners: list[web.AppRunner] = []
+        self.endpoints: dict[str, Any] = {}
+        self.apis: list[RestApi] = []
+        self.services: Services | None = None
+
+    async def start(self) -> dict[str, Any]:
+        config = self.config
+        assembly = read_assembly(config.cdk_out)
+        stage_stacks = assembly.select(config.stage, None)
+        if not stage_stacks:
+            stages = sorted({s.stage for s in assembly.stacks})
+            raise SystemExit(
+                f"no stage {config.stage} in {config.cdk_out} (stages: {', '.join(stages)})"
+            )
+        served = [s for s in stage_stacks if s.region in (None, config.region)]
+        self.aws = LocalAws(config.aws_endpoint) if config.aws_endpoint else LocalAws.start()
+        endpoint = self.aws.endpoint
+        resolver = Resolver(assembly, default_region=config.region)
+        provisioner = Provisioner(resolver, endpoint)
+        # Every region of the stage: cross-region outputs (Fn::GetStackOutput) point there.
+        provisioner.provision(stage_stacks)
+        functions = self._functions(resolver, stage_stacks)
+        layer_folder = Path(tempfile.mkdtemp(prefix="cdk-local-gateway-layer-"))
+        distributions = sorted({d for f in functions.values() for d in f.layer_distributions})
+        build_layer_folder(layer_folder, distributions)
+        self.lambdas = LambdaService(
+            aws_endpoint=endpoint,
+            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            layer_folder=layer_folder,
+        )
+        await self.lambdas.start()
+        key = new_signing_key()
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        save_key(key, config.state_dir / KEY_FILE)
+        services = Services(
+            assembly=assembly,
+            resolver=resolver,
+            lambdas=self.lambdas,
+            functions=functions,
+            aws_endpoint=endpoint,
+            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            signing_key=key,
+            user_pools=self._user_pools(resolver, stage_stacks),
+            http_overrides=dict(config.http_overrides),
+            log=self.log,
+        )
+        self.services = services
+        rest: dict[str, str] = {}
+        api_keys: dict[str, str] = {}
+        port = config.port
+        for stack in served:
+            for api in read_rest_apis(resolver, stack):
+                self.apis.append(api)
+                runner = web.AppRunner(RestGateway(api, services).application(), access_log=None)
+                await runner.setup()
+                chosen = port or _free_port(config.host)
+                await web.TCPSite(runner, config.host, chosen).start()
+                self.runners.append(runner)
+                port = chosen + 1 if port else 0
+                name = api.display if api.display not in rest else f"{api.display}/{api.logical_id}"
+                rest[name] = f"http://{config.host}:{chosen}/{api.stage_name}"
+                for value, key_id in api.api_keys.items():
+                    api_keys[f"{stack.display_name}/{key_id}"] = value
+                for problem in api.problems:
+                    self.log(f"not emulated: {problem}")
+        self.endpoints = {
+            "stage": config.stage,
+            "region": config.region,
+            "rest": rest,
+            "websocket": {},
+            "aws_endpoint": endpoint,
+            "credentials": {
+                "aws_access_key_id": ACCESS_KEY_ID,
+                "aws_secret_access_key": SECRET_ACCESS_KEY,
+            },
+            "api_keys": api_keys,
+            "user_pools": {
+                f"{p.region}/{p.pool_id}": {
+                    "region": p.region,
+                    "pool_id": p.pool_id,
+                    "client_ids": p.client_ids,
+                }
+                for p in services.user_pools.values()
+            },
+            "secrets": {
+                f"{c.stack}/{c.logical_id}": c.physical_id
+                for c in provisioner.created
+                if c.kind == "AWS::SecretsManager::Secret"
+            },
+            "signing_key": str((config.state_dir / KEY_FILE).resolve()),
+        }
+        (config.state_dir / ENDPOINTS_FILE).write_text(json.dumps(self.endpoints, indent=2) + "\n")
+        return self.endpoints
+
+    def _functions(self, resolver: Resolver, stacks: list[Stack]) -> dict[str, FunctionSpec]:
+        functions: dict[str, FunctionSpec] = {}
+        for stack in stacks:
+            for logical_id in stack.of_type("AWS::Lambda::Function"):
+                spec = function_spec(resolver, stack, logical_id)
+                functions[spec.arn] = spec
+        return functions
+
+    def _user_pools(self, resolver: Resolver, stacks: list[Stack]) -> dict[str, UserPool]:
+        pools: dict[str, UserPool] = {}
+        by_logical: dict[tuple[str, str], UserPool] = {}
+        for stack in stacks:
+            for logical_id in stack.of_type("AWS::Cognito::UserPool"):
+                arn = str(resolver.get_att(stack, logical_id, "Arn"))
+                pool = UserPool(resolver.region_of(stack), resolver.ref(stack, logical_id), arn, [])
+                pools[arn] = pool
+                by_logical[(stack.stack_name, logical_id)] = pool
+        for stack in stacks:
+            for logical_id, resource in stack.of_type("AWS::Cognito::UserPoolClient").items():
+                ref = resource["Properties"].get("UserPoolId", {})
+                target = ref.get("Ref") if isinstance(ref, dict) else None
+                owner = by_logical.get((stack.stack_name, str(target)))
+                if owner is not None:
+                    owner.client_ids.append(resolver.ref(stack, logical_id))
+        return pools
+
+    async def stop(self) -> None:
+        for runner in self.runners:
+            await runner.cleanup()
+        self.runners.clear()
+        if self.lambdas is not None:
+            await self.lambdas.stop()
+        if self.aws is not None:
+            self.aws.stop()
+        endpoints = self.config.state_dir / ENDPOINTS_FILE
+        if endpoints.exists():
+            endpoints.unlink()
