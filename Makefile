@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 TYPED := app.py stacks packages/serverless-api-constructs/src lambda tests/dynamodel/typing_check.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean
+.PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean local local-token
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,6 +58,25 @@ test: lint typecheck cfn-lint unit ## Every check: lint, types, synth + cdk-nag,
 
 snapshot-update: install ## Re-record the template snapshots after an intended infrastructure change
 	pytest -q tests/infra --snapshot-update
+
+# -- Local runtime (packages/cdk-local-gateway): the synthesized APIs on this machine ----------
+STAGE ?= Dev
+# The stage's primary region from cdk.json (stages are keyed in lower case there).
+REGION ?= $(shell python3 -c "import json,sys; s=json.load(open('cdk.json'))['context']['stages']; print(s['$(STAGE)'.lower()]['primary_region'])" 2>/dev/null)
+KIND ?= cognito
+CDK_SOURCES := app.py cdk.json $(shell find stacks lambda packages/serverless-api-constructs/src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+# Which secret signs the app's own tokens, and the claims its authorizer checks
+# (lambda/domain/settings.py): the package knows none of this.
+APP_TOKEN := --kind hs256 --secret TokenAuthorizerSecret --json-key signing_key --claim iss=rooms-service --claim aud=rooms-api
+
+cdk.out/manifest.json: $(CDK_SOURCES) | install
+	cdk synth --quiet --no-notices
+
+local: install cdk.out/manifest.json ## Serve STAGE (default Dev) in its primary region; Ctrl-C stops
+	cdk-local-gateway serve --cdk-out cdk.out --stage $(STAGE) --region $(REGION)
+
+local-token: ## Print a token for USER=<name> KIND=cognito|app from the running `make local`
+	@cdk-local-gateway token --user $(USER) $(if $(filter app,$(KIND)),$(APP_TOKEN),--kind cognito)
 
 bench: install ## Benchmarks: synth vs an empty CDK app, make test time, library and handler budgets
 	$(PY) bench/run_all.py

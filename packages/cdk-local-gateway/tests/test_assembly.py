@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from cdk_local_gateway.assembly import AssemblyError, read_assembly
-
-from .conftest import write_assembly
+from gateway_testkit import write_assembly
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.intrinsics import Physical, Resolver, Unresolvable
-
-from .conftest import write_assembly
+from gateway_testkit import write_assembly
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,8 +10,7 @@ from cdk_local_gateway.aws.process import client
 from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.aws.secrets_gen import generate_secret_string
 from cdk_local_gateway.intrinsics import Resolver
-
-from .conftest import write_assembly
+from gateway_testkit import write_assembly
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -91,7 +91,7 @@ def _token(args: argparse.Namespace) -> int:
         raise SystemExit(
             "--kind hs256 needs --secret <stack path or name>/<logical id> (see endpoints.json)"
         )
-    matches = [arn for name, arn in state["secrets"].items() if name.endswith(args.secret)]
+    matches = [arn for name, arn in state["secrets"].items() if args.secret in name]
     if len(matches) != 1:
         raise SystemExit(
             f"--secret {args.secret} matches {len(matches)} secrets: {sorted(state['secrets'])}"

@@ -72,8 +72,7 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
             if (
                 kind in _HANDLED
                 or kind in _INERT
-                or (kind.startswith("AWS::ApiGatewayV2::")
-                and kind != "AWS::ApiGatewayV2::Api")
+                or (kind.startswith("AWS::ApiGatewayV2::") and kind != "AWS::ApiGatewayV2::Api")
             ):
                 continue
             reason = _NOT_YET.get(kind, "resource type not emulated")

@@ -56,11 +56,13 @@ def _post(path: str, body: bytes, headers: dict[str, str] | None = None) -> None
         answer.read()
 
 
-def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+def _error(exc: BaseException, error_type: str | None = None, skip: int = 0) -> dict[str, Any]:
+    # ``skip`` drops this bootstrap's own frames: Lambda's trace starts in the handler.
+    frames = traceback.extract_tb(exc.__traceback__)[skip:]
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
-        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)),
+        "stackTrace": traceback.format_list(frames),
     }
 
 
@@ -120,7 +122,7 @@ def main() -> None:
             result = handler(json.loads(event_body), LambdaContext(request_id, deadline, arn))
             payload = json.dumps(result, cls=_Encoder).encode()
         except Exception as exc:
-            body = dict(_error(exc), requestId=request_id)
+            body = dict(_error(exc, skip=1), requestId=request_id)
             _post(
                 f"/invocation/{request_id}/error",
                 json.dumps(body).encode(),

@@ -69,7 +69,8 @@ class _Worker:
     spec: FunctionSpec
     port: int
     site: web.SockSite
-    queue: asyncio.Queue[_Invocation] = field(default_factory=asyncio.Queue)
+    # None wakes a pending `next` of a worker being discarded.
+    queue: asyncio.Queue[_Invocation | None] = field(default_factory=asyncio.Queue)
     process: asyncio.subprocess.Process | None = None
     current: _Invocation | None = None
     busy: bool = False
@@ -234,6 +235,7 @@ class LambdaService:
         await self._forget(worker)
 
     async def _forget(self, worker: _Worker) -> None:
+        worker.queue.put_nowait(None)
         self._workers.pop(worker.port, None)
         pool = self._pools.get(worker.spec.arn, [])
         if worker in pool:
@@ -258,6 +260,8 @@ class LambdaService:
     async def _next(self, request: web.Request) -> web.Response:
         worker = self._worker_of(request)
         invocation = await worker.queue.get()
+        if invocation is None:
+            return web.json_response({"errorMessage": "execution environment discarded"}, status=410)
         return web.Response(
             body=invocation.event,
             content_type="application/json",

@@ -110,12 +110,13 @@ class RestGateway:
         incoming.path_parameters = match.path_parameters
         if method.problem:
             raise NotEmulated(method.problem)
+        # API Gateway's execution log order: authorizer, usage plan check, then validation.
         await self.authorizers.authorize(incoming, method)
-        self._validate(incoming, method)
         if method.props.get("ApiKeyRequired"):
             key = incoming.api_key if self.api.api_key_source == "AUTHORIZER" else None
             incoming.api_key = key or incoming.header("x-api-key")
             incoming.api_key_id = self.usage.check(incoming.api_key)
+        self._validate(incoming, method)
         context = self._context(incoming, method)
         return await self.integrations.run(incoming, method, context)
 

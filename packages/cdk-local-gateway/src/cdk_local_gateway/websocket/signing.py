@@ -1,0 +1,87 @@
+"""SigV4 verification of ``@connections`` calls: rebuild with botocore, compare in constant time."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+_AUTHORIZATION = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
+    r"(?P<service>[^/]+)/aws4_request,\s*"
+    r"SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<signature>[0-9a-f]+)"
+)
+BAD_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+
+
+class SignatureRejected(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+class _SignedHeadersOnly(SigV4Auth):
+    """botocore's SigV4 over exactly the headers the client listed in SignedHeaders."""
+
+    def __init__(
+        self, credentials: Credentials, service: str, region: str, signed: list[str]
+    ) -> None:
+        super().__init__(credentials, service, region)
+        self.signed = signed
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        headers = super().headers_to_sign(request)
+        for name in list(headers.keys()):
+            if name.lower() not in self.signed:
+                del headers[name]
+        return headers
+
+
+def verify(
+    *,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    credentials: tuple[str, str],
+) -> None:
+    """Raise :class:`SignatureRejected` unless ``headers`` carry a valid SigV4 signature made
+    with ``credentials`` over this request (``url`` with the path exactly as received)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    authorization = lowered.get("authorization")
+    if not authorization:
+        raise SignatureRejected("ForbiddenException", "Missing Authentication Token")
+    match = _AUTHORIZATION.match(authorization.strip())
+    if match is None:
+        raise SignatureRejected(
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' parameters.",
+        )
+    key_id, secret = credentials
+    if match["key"] != key_id:
+        raise SignatureRejected(
+            "UnrecognizedClientException", "The security token included in the request is invalid."
+        )
+    amz_date = lowered.get("x-amz-date")
+    if not amz_date or not amz_date.startswith(match["date"]):
+        raise SignatureRejected("InvalidSignatureException", "X-Amz-Date missing or mismatched.")
+    signed = match["signed"].split(";")
+    request = AWSRequest(
+        method=method, url=url, data=body, headers={n: lowered.get(n, "") for n in signed}
+    )
+    request.context["timestamp"] = amz_date
+    signer = _SignedHeadersOnly(
+        Credentials(key_id, secret), match["service"], match["region"], signed
+    )
+    canonical = signer.canonical_request(request)
+    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    if not hmac.compare_digest(expected, match["signature"]):
+        raise SignatureRejected("InvalidSignatureException", BAD_SIGNATURE)

@@ -1,0 +1,216 @@
+"""End-to-end fixtures: this app's Dev stage served by the local gateway from cdk.out.
+
+cdk.out is synthesized once (under a file lock, so xdist workers share it) when it is missing
+or older than the app's sources. The public HTTP pass-through's upstream (httpbin.org) is
+replaced by a local stub, so the suite runs offline.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aiohttp import web
+from cdk_local_gateway.runtime import RuntimeConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parents[2]
+CDK_OUT = ROOT / "cdk.out"
+STAGE, REGION = "Dev", "eu-west-1"
+UPSTREAM = "https://httpbin.org"
+SOURCES = ("app.py", "cdk.json", "stacks", "lambda", "packages/serverless-api-constructs/src")
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for name in SOURCES:
+        path = ROOT / name
+        files = (
+            [path]
+            if path.is_file()
+            else [p for p in path.rglob("*.py") if "__pycache__" not in p.parts]
+        )
+        newest = max([newest, *(f.stat().st_mtime for f in files)])
+    return newest
+
+
+def _stale() -> bool:
+    manifest = CDK_OUT / "manifest.json"
+    return not manifest.is_file() or manifest.stat().st_mtime < _newest_source()
+
+
+def ensure_synthesized() -> None:
+    if not _stale():
+        return
+    lock = ROOT / ".cache" / "e2e-synth.lock"
+    lock.parent.mkdir(exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not _stale():
+            return
+        env = dict(
+            os.environ,
+            PATH=os.pathsep.join(
+                [
+                    str(ROOT / "node_modules" / ".bin"),
+                    str(ROOT / ".venv" / "bin"),
+                    os.environ.get("PATH", ""),
+                ]
+            ),
+        )
+        env.update(CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="1")
+        try:
+            done = subprocess.run(
+                ["cdk", "synth", "--quiet", "--no-notices"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            pytest.skip(f"cdk.out is stale and cdk synth could not run: {exc}")
+        if done.returncode != 0:
+            pytest.skip(f"cdk.out is stale and cdk synth failed: {done.stderr[-2000:]}")
+
+
+class Upstream:
+    """A stand-in for httpbin.org's /anything and /status/<code>, on a loopback port."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.url = ""
+
+    async def _anything(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "method": request.method,
+                "path": request.path,
+                "args": dict(request.query),
+                "headers": dict(request.headers),
+                "data": (await request.read()).decode(),
+            }
+        )
+
+    async def _start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._anything)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}"
+
+    def start(self) -> str:
+        import asyncio
+
+        self.thread.start()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self.url
+
+    def stop(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    stub = Upstream()
+    try:
+        yield stub.start()
+    finally:
+        stub.stop()
+
+
+@pytest.fixture(scope="session")
+def local_gateway_config(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> RuntimeConfig:
+    """Overrides the package plugin's fixture: this app's Dev stage, offline upstream."""
+    ensure_synthesized()
+    return RuntimeConfig(
+        cdk_out=CDK_OUT,
+        stage=STAGE,
+        region=REGION,
+        state_dir=tmp_path_factory.mktemp("local-gateway"),
+        http_overrides={UPSTREAM: upstream},
+    )
+
+
+@pytest.fixture(scope="session")
+def api(local_gateway: dict[str, Any]) -> str:
+    """Base URL of the REST API (``http://127.0.0.1:PORT/<stage>``)."""
+    (url,) = [u for name, u in local_gateway["rest"].items() if name.endswith("/RestApi")]
+    return str(url)
+
+
+@pytest.fixture(scope="session")
+def cli_env(local_gateway_config: RuntimeConfig) -> list[str]:
+    return ["--state-dir", str(local_gateway_config.state_dir)]
+
+
+def token(state_dir: Path, user: str, *, kind: str = "cognito") -> str:
+    import contextlib
+    import io
+
+    from cdk_local_gateway.cli import main
+
+    args = ["token", "--user", user, "--state-dir", str(state_dir)]
+    if kind == "app":
+        args += [
+            "--kind",
+            "hs256",
+            "--secret",
+            "TokenAuthorizerSecret",
+            "--json-key",
+            "signing_key",
+            "--claim",
+            "iss=rooms-service",
+            "--claim",
+            "aud=rooms-api",
+        ]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(args)
+    return out.getvalue().strip()
+
+
+@pytest.fixture(scope="session")
+def cognito_token(local_gateway: dict[str, Any], local_gateway_config: RuntimeConfig) -> str:
+    return token(local_gateway_config.state_dir, "alice")
+
+
+@pytest.fixture(scope="session")
+def app_token(local_gateway: dict[str, Any], local_gateway_config: RuntimeConfig) -> str:
+    return token(local_gateway_config.state_dir, "alice", kind="app")
+
+
+@pytest.fixture(scope="session")
+def api_key(local_gateway: dict[str, Any]) -> str:
+    (value,) = local_gateway["api_keys"].values()
+    return str(value)
+
+
+@pytest.fixture(scope="session")
+def credentials(local_gateway: dict[str, Any]) -> dict[str, str]:
+    return dict(local_gateway["credentials"])
+
+
+def dump(response: Any) -> str:
+    return f"{response.status_code} {response.headers} {response.text[:500]}"
+
+
+__all__ = ["dump", "json", "token"]
