@@ -586,6 +586,7 @@ def _schema_props(schema: dict[str, Any]) -> dict[str, Any]:
                     type=apigateway.JsonSchemaType(sub["type"].upper()),
                     min_length=sub.get("minLength"),
                     max_length=sub.get("maxLength"),
+                    pattern=sub.get("pattern"),
                 )
                 for name, sub in value.items()
             }

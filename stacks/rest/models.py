@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..lambda_code import lambda_constant
+
 Schema = dict[str, Any]
+
+#: Room ids as the domain layer accepts them (``ID_PATTERN`` in lambda/domain/validation.py),
+#: anchored: a JSON Schema pattern matches anywhere in the value otherwise. The end is
+#: ``(?![\s\S])``, not ``$``, which (in Java as in Python) also matches before a final newline.
+ROOM_ID_PATTERN = rf"^(?:{lambda_constant('domain/validation.py', 'ID_PATTERN')})(?![\s\S])"
 
 
 def _text(min_length: int, max_length: int) -> Schema:
@@ -31,9 +38,11 @@ REQUEST_MODELS: dict[str, Schema] = {
         {"name": _text(1, 100), "description": _text(0, 1000)}, required=[], minProperties=1
     ),
     "CreateMessage": _object({"body": _text(1, 4000)}, required=["body"]),
+    # The author is the caller's API key (the request template adds it), never the body: a
+    # body naming a user_id is refused here, before it can enter the queue.
     "Ingest": _object(
-        {"room_id": _text(1, 64), "user_id": _text(1, 128), "body": _text(1, 4000)},
-        required=["room_id", "user_id", "body"],
+        {"room_id": {**_text(1, 64), "pattern": ROOM_ID_PATTERN}, "body": _text(1, 4000)},
+        required=["room_id", "body"],
     ),
 }
 

@@ -17,14 +17,12 @@ sees it, and lets the API's own checks answer (400, 413) first:
 
 from __future__ import annotations
 
-import ast
-import operator
 import re
 
 from serverless_api_constructs.rest import CountedRule
 from serverless_api_constructs.rest.defaults import CORE_RULE_SET
 
-from ..lambda_code import LAMBDA_DIR
+from ..lambda_code import lambda_constant
 from .routes import ROUTES
 
 #: Request models whose bodies carry message text.
@@ -33,42 +31,12 @@ _CRS_LABEL = "awswaf:managed:aws:core-rule-set"
 
 
 def max_body_bytes() -> int:
-    """The API's body limit, read from where the handlers declare it
-    (``MAX_BODY_BYTES`` in ``lambda/domain/settings.py``) so the WAF and the API cannot drift.
-
-    The module is parsed, not imported: the CDK app does not run Lambda code, and the value is
-    a constant expression (``16 * 1024``)."""
-    source = (LAMBDA_DIR / "domain" / "settings.py").read_text()
-    for node in ast.parse(source).body:
-        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == "MAX_BODY_BYTES":
-            value = getattr(node, "value", None)
-            limit = _constant(value) if value is not None else None
-            if limit is None or limit <= 0:
-                break
-            return limit
-    raise RuntimeError("lambda/domain/settings.py: no positive constant MAX_BODY_BYTES")
-
-
-def _constant(node: ast.expr) -> int | None:
-    """An integer constant expression (literals joined by ``*``, ``+``, ``-``, ``<<``)."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.BinOp):
-        left, right = _constant(node.left), _constant(node.right)
-        if left is None or right is None:
-            return None
-        operations = {
-            ast.Mult: operator.mul,
-            ast.Add: operator.add,
-            ast.Sub: operator.sub,
-            ast.LShift: operator.lshift,
-        }
-        operation = operations.get(type(node.op))
-        return None if operation is None else int(operation(left, right))
-    return None
+    """The API's body limit, read from where the handlers declare it (``MAX_BODY_BYTES`` in
+    ``lambda/domain/settings.py``) so the WAF and the API cannot drift."""
+    limit = lambda_constant("domain/settings.py", "MAX_BODY_BYTES")
+    if not isinstance(limit, int) or limit <= 0:
+        raise RuntimeError(f"lambda/domain/settings.py: MAX_BODY_BYTES={limit!r}")
+    return limit
 
 
 def message_body_paths() -> str:

@@ -12,11 +12,30 @@ from tests.handlers.conftest import TABLE, load_event, new_id, rest_event
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.handlers.conftest import FakeLambdaContext, HttpResult
+    from tests.conftest import FakeLambdaContext
+    from tests.handlers.conftest import HttpResult
 
 
-def sqs_event(bodies: list[Any], ids: list[str] | None = None) -> dict[str, Any]:
-    """Records with the given bodies; message ids are fresh unless given."""
+PARTNER_KEY = "k7Qx9partner"
+
+
+def partner_attribute(key_id: str) -> dict[str, Any]:
+    """The message attribute the ingest request template sets from the caller's API key."""
+    return {
+        "partner_key_id": {
+            "stringValue": key_id,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String",
+        }
+    }
+
+
+def sqs_event(
+    bodies: list[Any], ids: list[str] | None = None, partner: str | None = PARTNER_KEY
+) -> dict[str, Any]:
+    """Records with the given bodies, sent through POST /ingest by API key ``partner`` (no
+    key attribute when ``None``); message ids are fresh unless given."""
     template = load_event("sqs_ingest.json")["Records"][0]
     ids = ids or [str(uuid.uuid4()) for _ in bodies]
     records = []
@@ -24,6 +43,7 @@ def sqs_event(bodies: list[Any], ids: list[str] | None = None) -> dict[str, Any]
         record = dict(template)
         record["messageId"] = message_id
         record["body"] = body if isinstance(body, str) else json.dumps(body)
+        record["messageAttributes"] = {} if partner is None else partner_attribute(partner)
         records.append(record)
     return {"Records": records}
 
@@ -47,12 +67,12 @@ def test_valid_records_are_written_and_invalid_ones_reported(
     ).body["room_id"]
     event = sqs_event(
         [
-            {"room_id": room_id, "user_id": "partner-1", "body": "one"},
+            {"room_id": room_id, "body": "one"},
             "{not json",
-            {"room_id": new_id(), "user_id": "partner-1", "body": "unknown room"},
-            {"room_id": room_id, "user_id": "partner-2", "body": "two"},
-            {"room_id": room_id, "user_id": "partner-1", "body": "x", "extra": 1},
-            {"room_id": room_id, "user_id": "partner-1", "body": ""},
+            {"room_id": new_id(), "body": "unknown room"},
+            {"room_id": room_id, "body": "two"},
+            {"room_id": room_id, "body": "x", "extra": 1},
+            {"room_id": room_id, "body": ""},
         ]
     )
 
@@ -74,7 +94,7 @@ def test_all_valid_batch_reports_no_failures(
     room_id = invoke(
         rooms.handler, rest_event("rooms_create.json", headers={"Idempotency-Key": None})
     ).body["room_id"]
-    event = sqs_event([{"room_id": room_id, "user_id": "p", "body": "hello"}])
+    event = sqs_event([{"room_id": room_id, "body": "hello"}])
 
     # When it is processed
     result = ingest_consumer.handler(event, lambda_context)
@@ -90,7 +110,7 @@ def test_redelivered_record_posts_the_message_once(
     room_id = invoke(
         rooms.handler, rest_event("rooms_create.json", headers={"Idempotency-Key": None})
     ).body["room_id"]
-    event = sqs_event([{"room_id": room_id, "user_id": "p", "body": "once"}])
+    event = sqs_event([{"room_id": room_id, "body": "once"}])
     ingest_consumer.handler(event, lambda_context)
 
     # When SQS delivers the same message again
@@ -99,3 +119,43 @@ def test_redelivered_record_posts_the_message_once(
     # Then it succeeds without writing a second message
     assert result == {"batchItemFailures": []}
     assert len(messages_in(ddb, room_id)) == 1
+
+
+def test_the_message_is_written_as_the_partner_whose_api_key_sent_it(
+    invoke: Callable[..., HttpResult], lambda_context: FakeLambdaContext, ddb: Any
+) -> None:
+    # Given a room and a message queued through POST /ingest with partner key k7Qx9partner
+    room_id = invoke(
+        rooms.handler, rest_event("rooms_create.json", headers={"Idempotency-Key": None})
+    ).body["room_id"]
+    event = sqs_event([{"room_id": room_id, "body": "from a partner"}])
+
+    # When the consumer processes it
+    result = ingest_consumer.handler(event, lambda_context)
+
+    # Then the message's author is that partner, in a namespace no user id can take
+    assert result == {"batchItemFailures": []}
+    (message,) = messages_in(ddb, room_id)
+    assert message["user_id"]["S"] == f"partner:{PARTNER_KEY}"
+
+
+def test_a_record_without_the_partner_identity_or_naming_an_author_is_refused(
+    invoke: Callable[..., HttpResult], lambda_context: FakeLambdaContext, ddb: Any
+) -> None:
+    # Given a room, a record that did not come through the API (no key attribute), one whose
+    # key attribute is not an API key id, and one whose body claims to be another user
+    room_id = invoke(
+        rooms.handler, rest_event("rooms_create.json", headers={"Idempotency-Key": None})
+    ).body["room_id"]
+    anonymous = sqs_event([{"room_id": room_id, "body": "who am I"}], partner=None)
+    forged = sqs_event([{"room_id": room_id, "body": "odd key"}], partner="k#1 or admin")
+    claims = sqs_event([{"room_id": room_id, "body": "as admin", "user_id": "admin"}])
+
+    # When the consumer processes them
+    results = [ingest_consumer.handler(e, lambda_context) for e in (anonymous, forged, claims)]
+
+    # Then every record is reported failed and no message is written
+    for event, result in zip((anonymous, forged, claims), results, strict=True):
+        failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
+        assert failed == [event["Records"][0]["messageId"]]
+    assert messages_in(ddb, room_id) == []

@@ -130,7 +130,7 @@ def _alarms(stacks: StackTemplates, stack: str) -> list[dict[str, object]]:
     [
         ("5XXError", 0.01),
         ("Latency", 2500),
-        ("ApproximateNumberOfMessagesVisible", 0),
+        ("ApproximateNumberOfMessagesVisible", 10),
     ],
 )
 def test_paging_alarms_watch_errors_latency_and_dead_letters(

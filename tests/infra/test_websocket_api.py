@@ -351,7 +351,7 @@ def test_failed_deliveries_and_dead_lettered_publishes_alarm_to_the_topic(
         {
             "Namespace": "AWS/SQS",
             "MetricName": "ApproximateNumberOfMessagesVisible",
-            "Threshold": 0,
+            "Threshold": 10,
             "ComparisonOperator": "GreaterThanThreshold",
             "AlarmActions": [{"Ref": Match.string_like_regexp("MonitoringTopic")}],
         },

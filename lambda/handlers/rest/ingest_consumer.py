@@ -1,7 +1,11 @@
 """``handlers.rest.ingest_consumer.handler``: SQS consumer of POST /ingest.
 
-Each record's body is ``{"room_id", "user_id", "body"}``; it becomes a Message through the
-domain layer. A record that is invalid or names an unknown room fails alone (reported in
+Each record's body is ``{"room_id", "body"}``; it becomes a Message through the domain layer,
+written as the partner that sent it: user id ``partner:<API key id>``, taken from the
+``partner_key_id`` message attribute that the API's request template sets from the caller's
+API key (``$context.identity.apiKeyId``). A partner cannot name the author: a body with a
+``user_id`` is refused, and so is a record without the attribute (it did not come through the
+API). A record that is invalid or names an unknown room fails alone (reported in
 ``batchItemFailures``), so SQS retries only it and moves it to the DLQ after three receives.
 
 SQS delivers at least once: each record runs through Powertools Idempotency keyed on its
@@ -24,7 +28,7 @@ from aws_lambda_powertools.utilities.batch import (
 
 from domain.messages import create_message
 from domain.runtime import get_table
-from domain.validation import INGEST_MESSAGE, check_id
+from domain.validation import Schema, Text, check_id
 from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 from shared.http import parse_json, raw_body
 
@@ -38,15 +42,24 @@ if TYPE_CHECKING:
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+#: The partner message the API's ``Ingest`` model admits (the author is never in the body).
+PARTNER_MESSAGE = Schema(
+    {"room_id": Text(1, 64, required=True), "body": Text(1, 4000, required=True)}
+)
+#: Message attribute holding the sender's API key id (set by the ingest request template).
+PARTNER_KEY_ATTRIBUTE = "partner_key_id"
+#: Authors of partner messages: a prefix no signed-in user's id (a Cognito sub) can have.
+PARTNER_PREFIX = "partner:"
+
 # A batch where every record failed is reported like any other (all items listed) rather
 # than raised: SQS retries the same records either way, without a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _ingest(record: dict[str, Any], data: dict[str, Any]) -> str:
+def _ingest(record: dict[str, Any], data: dict[str, Any], author: str) -> str:
     """Write one validated message; ``record`` (the raw SQS record) keys the idempotency."""
     message = create_message(
-        get_table(), room_id=data["room_id"], user_id=data["user_id"], body=data["body"]
+        get_table(), room_id=data["room_id"], user_id=author, body=data["body"]
     )
     metrics.add_metric(name="MessagesIngested", unit=MetricUnit.Count, value=1)
     return message.message_id
@@ -72,10 +85,18 @@ def _idempotent_ingest() -> tuple[Callable[..., str], IdempotencyConfig]:
 def record_handler(record: SQSRecord) -> str:
     """Ingest one record once; any exception marks just this record as failed. Invalid
     records are rejected before the idempotency layer, so they never touch the table."""
-    data = INGEST_MESSAGE.validate(parse_json(raw_body(record.body, False)))
+    author = _partner(record)
+    data = PARTNER_MESSAGE.validate(parse_json(raw_body(record.body, False)))
     check_id(data["room_id"], "body.room_id")
     ingest, _ = _idempotent_ingest()
-    return ingest(record=record.raw_event, data=data)
+    return ingest(record=record.raw_event, data=data, author=author)
+
+
+def _partner(record: SQSRecord) -> str:
+    """``partner:<API key id>`` of the record's sender; ``ValidationFailed`` without one."""
+    path = f"messageAttributes.{PARTNER_KEY_ATTRIBUTE}"
+    attribute = record.message_attributes[PARTNER_KEY_ATTRIBUTE]
+    return PARTNER_PREFIX + check_id(attribute.string_value if attribute else None, path)
 
 
 @logger.inject_lambda_context

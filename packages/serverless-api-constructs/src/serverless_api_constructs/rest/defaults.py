@@ -52,6 +52,9 @@ RATE_WINDOW_SECONDS = 300
 #: Alarm thresholds. A page means a user-visible problem right now.
 SERVER_ERROR_RATE = 0.01  # share of requests answered 5xx, per period
 P99_LATENCY_MS = 2500
+#: Dead letters that page: one message is a partner's (or a deleted room's) problem and waits
+#: for the next look at the queue; more than this many means processing is broken.
+DEAD_LETTER_ALARM_MESSAGES = 10
 ALARM_PERIOD = Duration.minutes(5)
 
 # --- PrivateHttpBackend --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from .. import defaults
-from .defaults import ALARM_PERIOD, P99_LATENCY_MS, SERVER_ERROR_RATE
+from .defaults import ALARM_PERIOD, DEAD_LETTER_ALARM_MESSAGES, P99_LATENCY_MS, SERVER_ERROR_RATE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,7 +40,7 @@ class ApiMonitoring(Construct):
       errors and throttles of each function;
     - ``monitor_table(table)``: read/write throttle events, alarmed when above zero;
     - ``monitor_queue(queue, dead_letter_queue=...)``: age of the oldest message, DLQ depth,
-      alarmed when anything lands in the DLQ;
+      alarmed when more than ``dead_letter_threshold`` (default 10) messages wait in the DLQ;
     - ``add_alarm(alarm)``: sends any other alarm (a WebSocket API's) to the same topic.
 
     Every ``monitor_*`` call adds one dashboard row; alarms treat missing data as not breaching
@@ -266,8 +266,16 @@ class ApiMonitoring(Construct):
             period=PERIOD,
         )
 
-    def monitor_queue(self, queue: sqs.IQueue, *, dead_letter_queue: sqs.IQueue) -> None:
-        """Dashboard widgets (oldest message age, DLQ depth) and an alarm on any DLQ message."""
+    def monitor_queue(
+        self,
+        queue: sqs.IQueue,
+        *,
+        dead_letter_queue: sqs.IQueue,
+        dead_letter_threshold: int = DEAD_LETTER_ALARM_MESSAGES,
+    ) -> None:
+        """Dashboard widgets (oldest message age, DLQ depth) and an alarm when more than
+        ``dead_letter_threshold`` messages wait in the DLQ: a single poison message is looked
+        at in working hours, a growing pile means processing is broken."""
         dlq_depth = dead_letter_queue.metric_approximate_number_of_messages_visible(
             period=PERIOD, statistic="Maximum", label="DLQ depth"
         )
@@ -288,8 +296,9 @@ class ApiMonitoring(Construct):
             dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=PERIOD, statistic="Maximum"
             ),
-            threshold=0,
-            description="Messages failed processing and wait in the dead-letter queue",
+            threshold=dead_letter_threshold,
+            description=f"More than {dead_letter_threshold} messages failed processing and "
+            "wait in the dead-letter queue (runbook: docs/operations.md, Dead letters)",
             evaluation_periods=1,
             datapoints_to_alarm=1,
         )
