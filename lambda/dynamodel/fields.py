@@ -26,8 +26,17 @@ from dynamodel.conditions import (
     UpdateAction,
     path_str,
 )
-from dynamodel.errors import FieldError
-from dynamodel.serialization import Wire, dump_any, load_any, load_number, number_str
+from dynamodel.errors import FieldError, ValidationError
+from dynamodel.serialization import (
+    Wire,
+    check_plain,
+    dump_any,
+    duplicate_numbers,
+    load_any,
+    load_number,
+    number_problem,
+    number_str,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -81,6 +90,9 @@ __all__ = [
     "one_of",
     "regex",
 ]
+
+
+MAX_IN_VALUES = 100
 
 
 class _Missing:
@@ -310,6 +322,8 @@ class Attribute(Generic[T]):
         return Any_()
 
     def __getitem__(self, key: int | str) -> Attribute[Any]:
+        if isinstance(key, int) and key < 0:
+            raise ValidationError([FieldError(self.path_name, f"list index {key} is negative")])
         return self.element().at((*self.path, key))
 
     @property
@@ -388,7 +402,13 @@ class Attribute(Generic[T]):
         return Function("attribute_type", self.path, {"S": dynamo_type}, dynamo_type)
 
     def is_in(self, values: Iterable[T]) -> Condition:
-        return In(self.path, tuple(self.wire_value(v) for v in values))
+        """``path IN (...)``: DynamoDB takes 1 to 100 values."""
+        options = tuple(self.wire_value(v) for v in values)
+        if not 1 <= len(options) <= MAX_IN_VALUES:
+            raise ValidationError(
+                [FieldError(self.path_name, f"IN takes 1 to 100 values, got {len(options)}")]
+            )
+        return In(self.path, options)
 
     def size(self) -> Size:
         return Size(self.path)
@@ -446,6 +466,9 @@ class Any_(Attribute[AnyT]):
     def type_error(self, value: Any) -> str | None:
         return None
 
+    def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
+        check_plain(value, path, errors)
+
 
 class Str(Attribute[StrT]):
     dynamo_type = "S"
@@ -485,6 +508,9 @@ class Int(Attribute[IntT]):
     def load_code(self, var: str) -> str:
         return f'int({var}["N"])'
 
+    def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
+        _check_number(value, path, errors)
+
 
 class Float(Attribute[FloatT]):
     """A float stored as a DynamoDB number via ``repr`` (shortest exact round-trip)."""
@@ -505,6 +531,8 @@ class Float(Attribute[FloatT]):
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         if value != value or value in (float("inf"), float("-inf")):
             errors.append(FieldError(path, "NaN and Infinity cannot be stored"))
+            return
+        _check_number(value, path, errors)
 
 
 class Decimal(Attribute[DecT]):
@@ -524,10 +552,7 @@ class Decimal(Attribute[DecT]):
         return f'_Decimal({var}["N"])'
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
-        try:
-            number_str(value)
-        except ValueError as exc:
-            errors.append(FieldError(path, str(exc)))
+        _check_number(value, path, errors)
 
 
 class Bool(Attribute[BoolT]):
@@ -723,9 +748,11 @@ class List(Attribute[ListT]):
         return [ld(v) for v in wire["L"]]
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
-        if self.of is not None:
-            for i, item in enumerate(value):
-                self.of.validate(item, f"{path}[{i}]", errors)
+        if self.of is None:
+            check_plain(value, path, errors)
+            return
+        for i, item in enumerate(value):
+            _validate_element(self.of, item, f"{path}[{i}]", errors)
 
 
 class Map(Attribute[MapT]):
@@ -766,7 +793,9 @@ class Map(Attribute[MapT]):
             if not isinstance(k, str):
                 errors.append(FieldError(f"{path}.{k}", "map keys must be strings"))
             elif self.of is not None:
-                self.of.validate(item, f"{path}.{k}", errors)
+                _validate_element(self.of, item, f"{path}.{k}", errors)
+            else:
+                check_plain(item, f"{path}.{k}", errors, 1)
 
 
 class Nested(Attribute[T]):
@@ -847,6 +876,12 @@ class NumSet(_SetAttribute[NSetT]):
     def dump(self, value: Any) -> Wire:
         return {"NS": [number_str(v) for v in value]}
 
+    def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
+        before = len(errors)
+        super().validate_inner(value, path, errors)
+        if len(errors) == before and value and duplicate_numbers(value):
+            errors.append(FieldError(path, "two members are the same DynamoDB number"))
+
     def load(self, wire: Wire) -> Any:
         nt = self.number_type
         if nt is int:
@@ -891,6 +926,29 @@ class Custom(Attribute[T]):
 
     def load(self, wire: Wire) -> Any:
         return self.from_dynamo(load_any(wire))
+
+    def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
+        try:
+            plain = self.to_dynamo(value)
+        except (TypeError, ValueError) as exc:
+            errors.append(FieldError(path, f"to_dynamo failed: {exc}"))
+            return
+        check_plain(plain, path, errors)
+
+
+def _check_number(value: Any, path: str, errors: list[FieldError]) -> None:
+    problem = number_problem(value)
+    if problem is not None:
+        errors.append(FieldError(path, problem))
+
+
+def _validate_element(of: Attribute[Any], item: Any, path: str, errors: list[FieldError]) -> None:
+    """A typed list element or map value; an empty set there would reach DynamoDB as one (only
+    top-level empty sets are left out of the item)."""
+    if isinstance(of, _SetAttribute) and isinstance(item, set | frozenset) and not item:
+        errors.append(FieldError(path, "DynamoDB cannot store an empty set (use None)"))
+        return
+    of.validate(item, path, errors)
 
 
 # Names used by the generated (de)serializers.

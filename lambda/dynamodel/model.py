@@ -13,6 +13,9 @@ from dynamodel.serialization import MAX_ITEM_BYTES, Wire, dump_any, item_size, l
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
+MAX_PK_BYTES = 2048
+MAX_SK_BYTES = 1024
+
 ENTITY_ATTR = "entity"
 """Name of the attribute holding the entity type of every item written by a model."""
 
@@ -124,6 +127,7 @@ class Model:
     __auto_now_add__: ClassVar[tuple[str, ...]] = ()
     __defaults__: ClassVar[tuple[tuple[str, Attribute[Any]], ...]] = ()
     __key_fields__: ClassVar[frozenset[str]] = frozenset()
+    __template_fields__: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(
         cls, *, entity: str | None = None, extra: str | None = None, **kwargs: Any
@@ -166,6 +170,9 @@ class Model:
         cls.__keys__ = keys
         cls.__indexes__ = indexes
         cls.__key_fields__ = frozenset(keys.fields) if keys else frozenset()
+        cls.__template_fields__ = frozenset(
+            n for k in ([keys] if keys else []) + list(indexes.values()) for n in k.fields
+        )
         versions = [n for n, a in fields.items() if isinstance(a, Version)]
         if len(versions) > 1:
             raise ModelDefinitionError(f"{cls.__name__}: at most one Version attribute")
@@ -238,14 +245,53 @@ class Model:
 
     # ------------------------------------------------------------------ validation
     def _collect_errors(self, prefix: str, errors: list[FieldError]) -> None:
+        cls = type(self)
         d = self.__dict__
-        key_fields = type(self).__key_fields__
-        for name, attr in type(self).__fields__.items():
+        key_fields = cls.__key_fields__
+        template_fields = cls.__template_fields__
+        strings: dict[str, str] = {}
+        for name, attr in cls.__fields__.items():
             value = d.get(name)
             if value is None and name in key_fields:
                 errors.append(FieldError(prefix + name, "is required (part of the key)"))
                 continue
+            before = len(errors)
             attr.validate(value, prefix + name, errors)
+            if name in template_fields and value is not None and len(errors) == before:
+                strings[name] = attr.key_str(value)
+        if strings:
+            errors += cls._key_errors(strings)
+
+    @classmethod
+    def _key_errors(cls, strings: Mapping[str, str]) -> list[FieldError]:
+        """What DynamoDB refuses in key attributes: an empty string fed into a template (an
+        empty key value, or a key that every item with an empty value would share), and
+        partition keys over 2048 bytes or sort keys over 1024 bytes, table or index."""
+        errors = [
+            FieldError(n, "must not be empty: it is part of a key")
+            for n, v in strings.items()
+            if v == ""
+        ]
+        if errors:
+            return errors
+        key_sets = ([cls.__keys__] if cls.__keys__ else []) + list(cls.__indexes__.values())
+        reported: set[str] = set()
+        for keys in key_sets:
+            for template, limit in ((keys.pk, MAX_PK_BYTES), (keys.sk, MAX_SK_BYTES)):
+                if template is None or not all(n in strings for n in template.fields):
+                    continue
+                size = len(template.render(strings).encode("utf-8"))
+                longest = max(template.fields, key=lambda n: len(strings[n]), default=None)
+                if size > limit and longest is not None and longest not in reported:
+                    reported.add(longest)
+                    part = "sort" if template is keys.sk else "partition"
+                    where = f"{keys.index or 'table'} {part} key"
+                    errors.append(
+                        FieldError(
+                            longest, f"makes the {where} {size} bytes; DynamoDB allows {limit}"
+                        )
+                    )
+        return errors
 
     def validate(self) -> None:
         """Raise ``ValidationError`` listing every failing field (paths like ``tags[2]``)."""
@@ -254,9 +300,10 @@ class Model:
         if errors:
             raise ValidationError(errors, model=type(self).__name__)
 
-    def prepare_save(self, *, now: datetime | None = None) -> Item:
+    def prepare_save(self, *, now: datetime | None = None, version: int | None = None) -> Item:
         """Everything a write does before the request: timestamps, ``before_save``, set
-        transforms, validation, serialization and the 400 KB size check."""
+        transforms, validation, serialization and the 400 KB size check (with ``version``,
+        the version attribute the write adds, counted in the size)."""
         cls = type(self)
         d = self.__dict__
         if cls.__auto_now__ or cls.__auto_now_add__:
@@ -272,6 +319,9 @@ class Model:
                 d[name] = attr.set_transform(d[name])
         self.validate()
         item = self.to_item()
+        vf = cls.__version_field__
+        if version is not None and vf is not None:
+            item[vf] = {"N": str(version)}
         size = item_size(item)
         if size > MAX_ITEM_BYTES:
             from dynamodel.errors import ItemTooLarge
@@ -317,6 +367,9 @@ class Model:
             if attr is None:
                 raise ValidationError([FieldError(name, "unknown attribute")], model=cls.__name__)
             out[name] = attr.key_str(value)
+        errors = cls._key_errors(out)
+        if errors:
+            raise ValidationError(errors, model=cls.__name__)
         return out
 
     @classmethod

@@ -7,9 +7,11 @@ model attributes use precompiled per-model functions (see ``model.py``) for spee
 from __future__ import annotations
 
 from base64 import b64decode, b64encode
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
+
+from dynamodel.errors import FieldError
 
 Wire = dict[str, Any]
 
@@ -25,6 +27,107 @@ def number_str(value: int | float | Decimal) -> str:
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError("NaN and Infinity cannot be stored in DynamoDB")
     return str(value)
+
+
+MAX_DIGITS = 38
+MAX_EXPONENT = 125  # 9.9999999999999999999999999999999999999E+125 is the largest magnitude
+MIN_EXPONENT = -130  # 1E-130 is the smallest non-zero magnitude
+MAX_DEPTH = 32  # maps and lists nest at most 32 levels deep
+
+
+def number_problem(value: int | float | Decimal) -> str | None:
+    """Why DynamoDB would refuse this number (``None`` if it stores it): at most 38
+    significant digits, magnitudes from 1E-130 to 9.99...E+125, no NaN or Infinity."""
+    if isinstance(value, int):
+        # Every int below 10**38 in magnitude fits: skip the Decimal work for them.
+        if -(10**MAX_DIGITS) < value < 10**MAX_DIGITS:
+            return None
+        number = Decimal(value)
+    else:
+        try:
+            number = Decimal(number_str(value))
+        except ValueError as exc:
+            return str(exc)
+    if not number:
+        return None
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(digits) > MAX_DIGITS:
+        return f"has {len(digits)} significant digits; DynamoDB stores at most {MAX_DIGITS}"
+    if number.adjusted() > MAX_EXPONENT:
+        return f"is too large for DynamoDB (largest magnitude {'9.' + '9' * 37}E+125)"
+    if number.adjusted() < MIN_EXPONENT:
+        return "is too small for DynamoDB (smallest non-zero magnitude 1E-130)"
+    return None
+
+
+def duplicate_numbers(values: Iterable[int | float | Decimal]) -> bool:
+    """Whether two members of a number set render to the same DynamoDB number (``0.1`` and
+    ``Decimal("0.1")`` differ in Python; DynamoDB refuses the set)."""
+    rendered = [Decimal(number_str(v)) for v in values]
+    return len(set(rendered)) != len(rendered)
+
+
+_PLAIN_SCALARS = (str, bytes, bytearray, bool)
+
+
+def check_plain(value: Any, path: str, errors: list[FieldError], depth: int = 0) -> None:
+    """Validate an untyped value (``f.Any_``, ``f.List()``, ``f.Map()``, ``f.Custom``) as
+    ``dump_any`` would store it, so what DynamoDB refuses is reported with its path."""
+    if value is None or isinstance(value, _PLAIN_SCALARS):
+        return
+    if isinstance(value, int | float | Decimal):
+        problem = number_problem(value)
+        if problem is not None:
+            errors.append(FieldError(path, problem))
+        return
+    if depth >= MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+        errors.append(FieldError(path, f"nests deeper than DynamoDB's {MAX_DEPTH} levels"))
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                errors.append(FieldError(f"{path}.{k}", "map keys must be strings"))
+            else:
+                check_plain(v, f"{path}.{k}", errors, depth + 1)
+        return
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_plain(v, f"{path}[{i}]", errors, depth + 1)
+        return
+    if isinstance(value, set | frozenset):
+        check_set(value, path, errors)
+        return
+    errors.append(FieldError(path, f"cannot store a {type(value).__name__} in DynamoDB"))
+
+
+def check_set(value: set[Any] | frozenset[Any], path: str, errors: list[FieldError]) -> None:
+    """An untyped set: not empty, one element type (str, number or bytes), storable."""
+    if not value:
+        errors.append(FieldError(path, "DynamoDB cannot store an empty set (use None)"))
+        return
+    kinds = {
+        "number"
+        if isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+        else "string"
+        if isinstance(v, str)
+        else "binary"
+        if isinstance(v, bytes | bytearray)
+        else type(v).__name__
+        for v in value
+    }
+    if len(kinds) > 1 or not kinds <= {"number", "string", "binary"}:
+        errors.append(
+            FieldError(path, f"a set holds strings, numbers or bytes, got {sorted(kinds)}")
+        )
+        return
+    if kinds == {"number"}:
+        before = len(errors)
+        for v in value:
+            problem = number_problem(v)
+            if problem is not None:
+                errors.append(FieldError(path, f"{v}: {problem}"))
+        if len(errors) == before and duplicate_numbers(value):
+            errors.append(FieldError(path, "two members are the same DynamoDB number"))
 
 
 def load_number(text: str) -> int | Decimal:

@@ -21,6 +21,7 @@ from dynamodel.conditions import (
     UpdateAction,
     all_of,
     compile_update,
+    path_str,
 )
 from dynamodel.cursor import decode_cursor, encode_cursor
 from dynamodel.errors import (
@@ -222,8 +223,13 @@ class Table:
     def _request(
         self, op: str, params: dict[str, Any], *, write: bool, region: str | None = None
     ) -> dict[str, Any]:
-        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
         from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        _check_expressions(params)
+        for entry in params.get("TransactItems", ()):
+            for part in entry.values():
+                _check_expressions(part)
 
         if region is not None:
             regions = [region]
@@ -242,6 +248,10 @@ class Table:
                 if can_fail_over and isinstance(err, Throttled | ServiceUnavailable):
                     continue
                 raise err from exc
+            except ParamValidationError as exc:
+                # A request botocore refuses to send is invalid input, like DynamoDB's own
+                # ValidationException: keep it inside the DynamodelError hierarchy.
+                raise ValidationError([FieldError("", f"{op}: {exc}")], original=exc) from exc
             except (BotoConnectionError, HTTPClientError) as exc:
                 if can_fail_over:
                     continue
@@ -254,7 +264,6 @@ class Table:
     ) -> tuple[dict[str, Any], Callable[[], None]]:
         cls = type(obj)
         keys = cls.primary_keys()
-        item = obj.prepare_save()
         conditions: list[Condition | None] = [condition]
         vf = cls.__version_field__
         new_version: int | None = None
@@ -270,8 +279,8 @@ class Table:
             else:
                 conditions.append(Compare((vf,), "=", {"N": str(current)}))
                 new_version = current + 1
-        if vf is not None and new_version is not None:
-            item[vf] = {"N": str(new_version)}
+        # The version attribute is part of the item DynamoDB sizes: count it in the check.
+        item = obj.prepare_save(version=new_version)
         params: dict[str, Any] = {"TableName": self.name, "Item": item}
         _add_condition(params, all_of(conditions))
 
@@ -290,9 +299,24 @@ class Table:
         expected_version: int | None,
         upsert: bool,
     ) -> dict[str, Any]:
+        return self._update_request(model, key, actions, condition, expected_version, upsert)[0]
+
+    def _update_request(
+        self,
+        model: type[Model],
+        key: Mapping[str, Any],
+        actions: Sequence[UpdateAction],
+        condition: Condition | None,
+        expected_version: int | None,
+        upsert: bool,
+        region: str | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Wire | None]]:
+        """UpdateItem parameters, and the stored values read to rebuild index keys (``None``:
+        absent) that the update is conditional on."""
         keys = model.primary_keys()
         key_item = model.key_for(key)
         fields = model.__fields__
+        index_fields = model.__template_fields__ - model.__key_fields__
         errors: list[FieldError] = []
         compiled: list[UpdateAction] = []
         set_values: dict[str, Any] = {}
@@ -307,6 +331,17 @@ class Table:
                 continue
             compiled_action = _compile_action(action, errors)
             if compiled_action is None:
+                continue
+            if top in index_fields and (
+                compiled_action.kind not in ("set", "remove") or len(action.path) > 1
+            ):
+                # Only the server knows the result of an increment or append, so the index
+                # key built from it could not be written in the same request.
+                errors.append(
+                    FieldError(
+                        str(top), "feeds an index key: change it with set() or remove() only"
+                    )
+                )
                 continue
             compiled.append(compiled_action)
             if len(action.path) == 1 and isinstance(top, str):
@@ -333,6 +368,8 @@ class Table:
         elif expected_version is not None:
             raise ValidationError(f"{model.__name__} has no Version attribute")
         known = {**dict(key), **set_values}
+        stored: dict[str, Wire] | None = None
+        guards: dict[str, Wire | None] = {}
         for index_keys in model.__indexes__.values():
             used = set(index_keys.fields)
             if not (used & (set(set_values) | removed)) and not upsert:
@@ -341,19 +378,29 @@ class Table:
                 for attr_name, _ in index_keys.templates():
                     compiled.append(UpdateAction("remove", (attr_name,)))
                 continue
-            if all(known.get(n) is not None for n in used):
+            missing = [n for n in used if known.get(n) is None]
+            if missing and used & set(set_values) and not errors:
+                # The other attributes of the template come from the stored item; the update
+                # is conditional on them, so the index key cannot be built from stale values.
+                if stored is None:
+                    stored = self._stored(key_item, region)
+                for n in missing:
+                    wire = stored.get(n)
+                    guards[n] = wire
+                    if wire is not None:
+                        known[n] = fields[n].load(wire)
+                missing = [n for n in used if known.get(n) is None]
+            if not missing:
                 strings = model.key_strings({n: known[n] for n in used})
                 for attr_name, template in index_keys.templates():
                     wire = {"S": template.render(strings)}
                     compiled.append(UpdateAction("set", (attr_name,), wire))
-            elif used & set(set_values):
-                missing = sorted(n for n in used if known.get(n) is None)
-                errors.append(
-                    FieldError(
-                        ",".join(missing),
-                        f"also needed: the update changes a {index_keys.index} key attribute",
-                    )
-                )
+            # else: an attribute of the template is absent, so the item stays out of this
+            # (sparse) index, as a save of the same item would leave it.
+        for n, wire in guards.items():
+            conditions.append(
+                Function("attribute_not_exists", (n,)) if wire is None else Compare((n,), "=", wire)
+            )
         if upsert:
             if model.__entity__ is not None:
                 compiled.append(UpdateAction("set", (ENTITY_ATTR,), {"S": model.__entity__}))
@@ -376,7 +423,15 @@ class Table:
         if cond is not None:
             params["ConditionExpression"] = cond.compile(b)
         params.update(b.params())
-        return params
+        return params, guards
+
+    def _stored(self, key_item: Item, region: str | None) -> dict[str, Wire]:
+        """The stored item, strongly consistent from the region the write goes to (``{}``
+        if absent)."""
+        params = {"TableName": self.name, "Key": key_item, "ConsistentRead": True}
+        response = self._request("get_item", params, write=True, region=region)
+        item: dict[str, Wire] = response.get("Item") or {}
+        return item
 
     def _delete_params(
         self,
@@ -454,21 +509,41 @@ class Table:
 
         The item must exist (``NotFound`` otherwise) unless ``upsert=True``. Versioned models
         get their version bumped; ``expected_version`` makes the update conditional on it.
+        Setting an attribute of an index key template rebuilds that index key; attributes of
+        the template the update does not set are read from the stored item first, and the
+        update is conditional on them (retried if another writer changed them meanwhile).
         """
-        params = self._update_params(model, key, actions, condition, expected_version, upsert)
-        params["ReturnValues"] = "ALL_NEW"
-        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        try:
-            response = self._request("update_item", params, write=True, region=region)
-        except ConditionFailed as exc:
-            current = _old_item(model, exc)
-            if current is None and not upsert:
-                raise NotFound(model.__name__, dict(key)) from exc.original
-            vf = model.__version_field__
-            expected = {vf: expected_version} if vf and expected_version else {}
-            raise _conflict_or_failed(model, exc, current, expected) from exc.original
+        for attempt in range(UPDATE_ATTEMPTS):
+            params, guards = self._update_request(
+                model, key, actions, condition, expected_version, upsert, region
+            )
+            params["ReturnValues"] = "ALL_NEW"
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            try:
+                response = self._request("update_item", params, write=True, region=region)
+                break
+            except ConditionFailed as exc:
+                if attempt + 1 < UPDATE_ATTEMPTS and _guards_moved(guards, exc):
+                    continue  # an index attribute changed since it was read: read it again
+                failure = self._update_failed(model, key, expected_version, upsert, exc)
+                raise failure from exc.original
         result: M = model.from_item(response["Attributes"])
         return result
+
+    def _update_failed(
+        self,
+        model: type[Model],
+        key: Mapping[str, Any],
+        expected_version: int | None,
+        upsert: bool,
+        exc: ConditionFailed,
+    ) -> DynamodelError:
+        current = _old_item(model, exc)
+        if current is None and not upsert:
+            return NotFound(model.__name__, dict(key))
+        vf = model.__version_field__
+        expected = {vf: expected_version} if vf and expected_version else {}
+        return _conflict_or_failed(model, exc, current, expected)
 
     def delete(
         self,
@@ -561,9 +636,13 @@ class Table:
         "01H..."``, ``.between``, ``.begins_with``) or a raw ``SortKey`` condition. Returns up
         to ``limit`` items (one DynamoDB page when ``limit`` is None) and a signed cursor.
         """
+        _check_limit("limit", limit)
         base, context = self._query_base(
             model, index, sk, filter, projection, consistent, reverse, key
         )
+        # Any query can end in a cursor (a 1 MB page), so a missing secret fails the first
+        # query, not the first query whose data happens to outgrow one page.
+        self._secret()
         items: list[M] = []
         start = self._decode_cursor(cursor, context) if cursor else None
         remaining = limit
@@ -573,8 +652,14 @@ class Table:
                 params["Limit"] = remaining
             page_items, start = self._query_page(model, params, start, region)
             items += page_items
-            if limit is None or not start:
+            if not start:
                 break
+            if limit is None:
+                # One DynamoDB page, unless a filter (or other entities) emptied it: an empty
+                # page with a cursor reads as "the end" to most callers, so read on.
+                if items:
+                    break
+                continue
             remaining = limit - len(items)
             if remaining <= 0:
                 break
@@ -601,6 +686,7 @@ class Table:
         so no cursor (and no cursor secret) is involved: for server-side iteration only.
         ``page_size`` sets DynamoDB's ``Limit`` per request (default: 1 MB pages). Arguments
         are checked when called; requests are made as the iterator is consumed."""
+        _check_limit("page_size", page_size)
         params, _ = self._query_base(
             model, index, sk, filter, projection, consistent, reverse, key, page_size=page_size
         )
@@ -651,6 +737,7 @@ class Table:
         """Read a whole item collection (every item sharing the partition key of ``model``'s
         key template) and return typed instances chosen by each item's ``entity``.
         Items of entities not in ``models`` are skipped."""
+        _check_limit("limit", limit)
         registry = {m.__entity__: m for m in models if m.__entity__}
         params, _ = self._query_base(
             model, index, sk, None, None, consistent, reverse, key, whole_partition=sk is None
@@ -686,6 +773,7 @@ class Table:
     ) -> list[M]:
         """Scan the table (or ``index``) for items of ``model``; ``segments > 1`` runs a
         parallel scan with one thread per segment."""
+        _check_limit("limit", limit)
         params = self._scan_params(model, filter, index, consistent, projection)
 
         def run(segment: int | None) -> list[M]:
@@ -790,15 +878,13 @@ class Table:
         errors: list[FieldError] = []
         objects = list(objs)
         for i, obj in enumerate(objects):
+            vf = type(obj).__version_field__
+            version = (obj.__dict__.get(vf) or 0) + 1 if vf is not None else None
             try:
-                item = obj.prepare_save()
+                item = obj.prepare_save(version=version)
             except ValidationError as exc:
                 errors.extend(FieldError(f"[{i}].{e.path}", e.message) for e in exc.errors)
                 continue
-            vf = type(obj).__version_field__
-            if vf is not None:
-                version = (obj.__dict__.get(vf) or 0) + 1
-                item[vf] = {"N": str(version)}
             items.append(item)
         if errors:
             raise ValidationError(errors)
@@ -1008,6 +1094,49 @@ class Table:
 # ---------------------------------------------------------------------- module helpers
 
 
+UPDATE_ATTEMPTS = 3
+"""Attempts of an update whose index key is rebuilt from stored attributes that another
+writer changed in between (its condition on them failed)."""
+
+
+def _guards_moved(guards: Mapping[str, Wire | None], exc: ConditionFailed) -> bool:
+    """Whether the failed update's stored index attributes differ from those it was built on
+    (known only when the server returned the item: ReturnValuesOnConditionCheckFailure)."""
+    if not guards:
+        return False
+    response = getattr(exc.original, "response", None) or {}
+    current = response.get("Item")
+    if not current:
+        return False
+    return any(current.get(n) != wire for n, wire in guards.items())
+
+
+def _check_limit(name: str, limit: int | None) -> None:
+    """DynamoDB's Limit is at least 1; botocore would refuse 0 with its own exception type."""
+    if limit is not None and limit < 1:
+        raise ValidationError([FieldError(name, f"must be at least 1, got {limit}")])
+
+
+MAX_EXPRESSION_BYTES = 4096
+_EXPRESSIONS = (
+    "KeyConditionExpression",
+    "FilterExpression",
+    "ConditionExpression",
+    "UpdateExpression",
+    "ProjectionExpression",
+)
+
+
+def _check_expressions(params: Mapping[str, Any]) -> None:
+    """DynamoDB refuses any expression string over 4 KB (placeholders count as written)."""
+    for name in _EXPRESSIONS:
+        text = params.get(name)
+        if text is not None and len(text.encode("utf-8")) > MAX_EXPRESSION_BYTES:
+            raise ValidationError(
+                [FieldError(name, f"is {len(text.encode())} bytes; DynamoDB allows 4 KB (4096)")]
+            )
+
+
 def _secret_bytes(secret: str | bytes | None) -> bytes | None:
     if secret is None or isinstance(secret, bytes):
         return secret
@@ -1039,17 +1168,17 @@ def _projection(projection: Sequence[Attribute[Any] | str], b: ExpressionBuilder
 
 
 def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAction | None:
-    """Validate, transform and serialize the value of one update action."""
-    attr: Attribute[Any] | None = action.attr
-    if action.value is not None or action.kind == "remove":
-        return action
-    value = action.raw
-    path = ".".join(str(p) for p in action.path)
-    if attr is None:
-        from dynamodel.fields import Any_
+    """Validate, transform and serialize the value of one update action, as a save would
+    validate the attribute (``None``: refused, the reason is in ``errors``; or a no-op)."""
+    from dynamodel.fields import Any_
 
-        attr = Any_()
     kind = action.kind
+    # Actions the library builds itself (version, timestamps, index keys) are already wire.
+    if kind == "remove" or (action.value is not None and kind != "increment"):
+        return action
+    attr: Attribute[Any] = action.attr if action.attr is not None else Any_()
+    value = action.raw
+    path = path_str(action.path)
     if kind in ("set", "set_if_not_exists"):
         if value is None:
             if kind == "set" and not attr.required:
@@ -1058,35 +1187,85 @@ def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAct
             return None
         if attr.set_transform is not None:
             value = attr.set_transform(value)
+        if isinstance(value, set | frozenset) and not value:
+            # DynamoDB has no empty set: an empty set is an absent attribute, as in a save.
+            return action.replace(kind="remove") if kind == "set" else None
         before = len(errors)
         attr.validate(value, path, errors)
         if len(errors) > before:
             return None
         return action.replace(value=attr.dump(value), raw=value)
     if kind in ("append", "prepend"):
+        from dynamodel.fields import List, _validate_element
+
+        if not isinstance(attr, List | Any_):
+            errors.append(FieldError(path, f"cannot {kind} to a {attr.type_name} attribute"))
+            return None
         element = attr.element()
+        before = len(errors)
         for i, item in enumerate(value):
-            element.validate(item, f"{path}[{i}]", errors)
+            _validate_element(element, item, f"{path}[{i}]", errors)
+        if len(errors) > before:
+            return None
         return action.replace(value={"L": [element.dump(v) for v in value]})
-    if kind in ("add", "delete"):
-        if isinstance(value, set | frozenset):
-            if not value:
-                errors.append(FieldError(path, "empty set"))
-                return None
-            if attr.dynamo_type in ("SS", "NS", "BS"):
-                return action.replace(value=attr.dump(value))
-            from dynamodel.serialization import dump_any
+    if kind in ("add", "delete") and isinstance(value, set | frozenset):
+        return _compile_set_change(action, attr, value, path, errors)
+    if kind in ("add", "increment"):
+        problem = _number_change_problem(attr, value)
+        if problem is not None:
+            errors.append(FieldError(path, problem))
+            return None
+        return action.replace(value={"N": number_str(value)})
+    errors.append(FieldError(path, f"cannot {kind} a {type(value).__name__}"))
+    return None
 
-            return action.replace(value=dump_any(value))
-        if kind == "add" and isinstance(value, int | float) and not isinstance(value, bool):
-            return action.replace(value={"N": number_str(value)})
-        from decimal import Decimal
 
-        if kind == "add" and isinstance(value, Decimal):
-            return action.replace(value={"N": number_str(value)})
-        errors.append(FieldError(path, f"cannot {kind} a {type(value).__name__}"))
-        return None
-    raise ValueError(f"unknown update action {kind}")  # pragma: no cover
+def _compile_set_change(
+    action: UpdateAction,
+    attr: Attribute[Any],
+    value: set[Any] | frozenset[Any],
+    path: str,
+    errors: list[FieldError],
+) -> UpdateAction | None:
+    """``ADD``/``DELETE`` of set members: the members are validated as the set attribute's."""
+    from dynamodel.fields import Any_, _SetAttribute
+    from dynamodel.serialization import check_set, dump_any
+
+    if not value:
+        return None  # adding or deleting no members changes nothing
+    before = len(errors)
+    if isinstance(attr, _SetAttribute):
+        attr.validate(value, path, errors)
+        wire = attr.dump(value) if len(errors) == before else None
+    elif isinstance(attr, Any_):
+        check_set(value, path, errors)
+        wire = dump_any(value) if len(errors) == before else None
+    else:
+        errors.append(FieldError(path, f"cannot {action.kind} a set to a {attr.type_name}"))
+        wire = None
+    return None if wire is None else action.replace(value=wire)
+
+
+def _number_change_problem(attr: Attribute[Any], by: Any) -> str | None:
+    """Why ``by`` cannot be added to ``attr`` (``None`` if it can): the attribute holds a
+    number, ``by`` is a number of the attribute's type, and DynamoDB can store it."""
+    from decimal import Decimal
+
+    from dynamodel.fields import Any_, DateTime, Float, Int
+    from dynamodel.fields import Decimal as DecimalField
+    from dynamodel.serialization import number_problem
+
+    if isinstance(by, bool) or not isinstance(by, int | float | Decimal):
+        return f"expected a number to add, got {type(by).__name__}"
+    if isinstance(attr, Int | DateTime) and attr.dynamo_type == "N":
+        if not isinstance(by, int):  # Int, Version, TTL and epoch timestamps hold integers
+            return f"expected int, got {type(by).__name__}: the stored value must stay an int"
+    elif isinstance(attr, Float):
+        if isinstance(by, Decimal):
+            return "expected float or int, got Decimal"
+    elif not isinstance(attr, DecimalField | Any_):
+        return f"cannot add a number to a {attr.type_name} attribute"
+    return number_problem(by)
 
 
 def _sort_condition(

@@ -165,3 +165,17 @@ def sent(table: Table) -> list[tuple[str, dict[str, Any]]]:
 
     table.client().meta.events.register("provide-client-params.dynamodb.*", record)
     return seen
+
+
+@pytest.fixture
+def offline() -> Table:
+    """A Table whose endpoint is a closed loopback port: a test of what is refused before any
+    request uses it, so a request that is sent anyway fails as ServiceUnavailable."""
+    return Table(
+        "offline-table",
+        regions=[REGION],
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        cursor_secret="test-cursor-secret",
+        connect_timeout=0.5,
+        max_attempts=1,
+    )

@@ -96,3 +96,28 @@ class RoomDraft(Model, entity="RoomDraft"):
 
     draft_id: f.Str = f.Str(required=True)
     created_at: f.DateTime = f.DateTime(auto_now_add=True)
+
+
+class Doc(Model, entity="Doc"):
+    """A versioned document with a free-size body (for the 400 KB item limit)."""
+
+    keys = Keys(pk="DOC#{doc_id}", sk="META")
+
+    doc_id: f.Str = f.Str(required=True)
+    body: f.Str = f.Str()
+    version: f.Version = f.Version()
+
+
+class Listing(Model, entity="Listing"):
+    """An index key built from two non-key attributes (GSI2) and a sparse one (GSI1)."""
+
+    keys = Keys(pk="LISTING#{listing_id}", sk="META")
+    gsi1 = Keys(pk="OWNER#{owner}", sk="LISTING#{listing_id}", index="GSI1")
+    gsi2 = Keys(pk="CITY#{city}", sk="{district}#{price}", index="GSI2")
+
+    listing_id: f.Str = f.Str(required=True)
+    owner: f.Str[str | None] = f.Str()
+    city: f.Str[str | None] = f.Str()
+    district: f.Str[str | None] = f.Str()
+    price: f.Int[int | None] = f.Int()
+    title: f.Str[str | None] = f.Str()
