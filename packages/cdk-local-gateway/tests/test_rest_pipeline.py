@@ -1,0 +1,319 @@
+"""The REST pipeline end to end on a small synthetic API (not the app's): routing, MOCK,
+the v1 proxy event, a TOKEN authorizer with caching, API keys with a usage plan, request
+validation, gateway responses and 501 for what is not emulated."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+from cdk_local_gateway.pytest_plugin import RunningGateway
+from cdk_local_gateway.runtime import RuntimeConfig
+from gateway_testkit import write_assembly
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+HANDLERS = """
+import json
+
+CALLS = {"auth": 0}
+
+def echo(event, context):
+    return {
+        "statusCode": 200,
+        "headers": {"X-Fn": context.function_name},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": json.dumps(event),
+    }
+
+def authorize(event, context):
+    CALLS["auth"] += 1
+    token = event["authorizationToken"]
+    if token == "boom":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "good" else "Deny"
+    return {
+        "principalId": "user-1",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]},
+        "context": {"calls": CALLS["auth"], "team": "blue"},
+    }
+"""
+
+API = {"Ref": "Api"}
+ROOT = {"Fn::GetAtt": ["Api", "RootResourceId"]}
+
+
+def fn(handler: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {"S3Bucket": "b", "S3Key": "a" * 64 + ".zip"},
+            "Handler": handler,
+            "Runtime": "python3.12",
+            "Timeout": 5,
+            "Environment": {"Variables": {"STAGE_NAME": {"Fn::Sub": "${AWS::Region}-x"}}},
+        },
+    }
+
+
+def lambda_uri(logical_id: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/",
+                {"Fn::GetAtt": [logical_id, "Arn"]},
+                "/invocations",
+            ],
+        ]
+    }
+
+
+def resource(parent: Any, part: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::ApiGateway::Resource",
+        "Properties": {"RestApiId": API, "ParentId": parent, "PathPart": part},
+    }
+
+
+def method(
+    resource_ref: Any, verb: str, integration: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "Type": "AWS::ApiGateway::Method",
+        "Properties": {
+            "RestApiId": API,
+            "ResourceId": resource_ref,
+            "HttpMethod": verb,
+            "AuthorizationType": "NONE",
+            "Integration": integration,
+            **extra,
+        },
+    }
+
+
+MOCK = {
+    "Type": "MOCK",
+    "RequestTemplates": {"application/json": "{ statusCode: 200 }"},
+    "IntegrationResponses": [
+        {
+            "StatusCode": "200",
+            "ResponseTemplates": {
+                "application/json": '{"stage": "$context.stage", "v": "$stageVariables.color"}'
+            },
+        }
+    ],
+}
+PROXY = {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": lambda_uri("Echo")}
+
+TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Echo": fn("app.echo"),
+        "Authorizer": fn("app.authorize"),
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "synthetic"}},
+        "Stage": {
+            "Type": "AWS::ApiGateway::Stage",
+            "Properties": {"RestApiId": API, "StageName": "test", "Variables": {"color": "green"}},
+        },
+        "Items": resource(ROOT, "items"),
+        "Item": resource({"Ref": "Items"}, "{id}"),
+        "Special": resource({"Ref": "Items"}, "special"),
+        "Files": resource(ROOT, "files"),
+        "FilesProxy": resource({"Ref": "Files"}, "{proxy+}"),
+        "Secure": resource(ROOT, "secure"),
+        "Keyed": resource(ROOT, "keyed"),
+        "Odd": resource(ROOT, "odd"),
+        "ItemsGet": method({"Ref": "Items"}, "GET", MOCK),
+        "ItemsPost": method(
+            {"Ref": "Items"},
+            "POST",
+            MOCK,
+            RequestValidatorId={"Ref": "Validator"},
+            RequestModels={"application/json": {"Ref": "ItemModel"}},
+        ),
+        "ItemGet": method({"Ref": "Item"}, "GET", PROXY),
+        "SpecialGet": method({"Ref": "Special"}, "GET", MOCK),
+        "FilesAny": method({"Ref": "FilesProxy"}, "ANY", PROXY),
+        "SecureGet": method(
+            {"Ref": "Secure"},
+            "GET",
+            PROXY,
+            AuthorizationType="CUSTOM",
+            AuthorizerId={"Ref": "TokenAuth"},
+        ),
+        "KeyedGet": method({"Ref": "Keyed"}, "GET", MOCK, ApiKeyRequired=True),
+        "OddGet": method(
+            {"Ref": "Odd"},
+            "GET",
+            {"Type": "AWS", "Uri": "arn:aws:apigateway:eu-west-1:s3:path/b/k"},
+        ),
+        "TokenAuth": {
+            "Type": "AWS::ApiGateway::Authorizer",
+            "Properties": {
+                "RestApiId": API,
+                "Type": "TOKEN",
+                "IdentitySource": "method.request.header.Authorization",
+                "AuthorizerResultTtlInSeconds": 300,
+                "AuthorizerUri": lambda_uri("Authorizer"),
+            },
+        },
+        "Validator": {
+            "Type": "AWS::ApiGateway::RequestValidator",
+            "Properties": {"RestApiId": API, "ValidateRequestBody": True},
+        },
+        "ItemModel": {
+            "Type": "AWS::ApiGateway::Model",
+            "Properties": {
+                "RestApiId": API,
+                "ContentType": "application/json",
+                "Schema": {"type": "object", "required": ["name"]},
+            },
+        },
+        "Denied": {
+            "Type": "AWS::ApiGateway::GatewayResponse",
+            "Properties": {
+                "RestApiId": API,
+                "ResponseType": "ACCESS_DENIED",
+                "StatusCode": "403",
+                "ResponseParameters": {"gatewayresponse.header.X-Why": "'denied'"},
+                "ResponseTemplates": {"application/json": '{"why": $context.error.messageString}'},
+            },
+        },
+        "Key": {
+            "Type": "AWS::ApiGateway::ApiKey",
+            "Properties": {"Enabled": True, "Value": "k" * 30},
+        },
+        "Plan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "Properties": {
+                "ApiStages": [{"ApiId": API, "Stage": {"Ref": "Stage"}}],
+                "Throttle": {"RateLimit": 100, "BurstLimit": 100},
+                "Quota": {"Limit": 3, "Period": "DAY"},
+            },
+        },
+        "PlanKey": {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {
+                "KeyId": {"Ref": "Key"},
+                "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "Plan"},
+            },
+        },
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root: Path = tmp_path_factory.mktemp("pipeline")
+    write_assembly(
+        root / "cdk.out", {"Test-Api": TEMPLATE}, assets={"Test-Api": {"app.py": HANDLERS}}
+    )
+    running = RunningGateway(
+        RuntimeConfig(
+            cdk_out=root / "cdk.out", stage="Dev", region="eu-west-1", state_dir=root / "state"
+        )
+    )
+    try:
+        endpoints = running.start()
+        yield endpoints["rest"]["Dev/Test-Api"]
+    finally:
+        running.stop()
+
+
+def test_mock_integration_with_stage_and_stage_variables(api: str) -> None:
+    response = requests.get(f"{api}/items", timeout=30)
+    assert response.status_code == 200
+    assert response.json() == {"stage": "test", "v": "green"}
+
+
+def test_exact_path_wins_over_a_parameter(api: str) -> None:
+    # /items/special is a resource of its own: its MOCK answers, not the {id} Lambda
+    assert requests.get(f"{api}/items/special", timeout=30).json()["stage"] == "test"
+
+
+def test_proxy_event_has_path_parameters_multi_values_and_context(api: str) -> None:
+    response = requests.get(f"{api}/items/a%2Fb?x=1&x=2&y=3", headers={"X-Two": "v"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Fn"].endswith("Echo")
+    event = response.json()
+    assert event["resource"] == "/items/{id}"
+    assert event["path"] == "/items/a%2Fb"
+    assert event["pathParameters"] == {"id": "a/b"}
+    assert event["queryStringParameters"] == {"x": "2", "y": "3"}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"], "y": ["3"]}
+    assert event["multiValueHeaders"]["X-Two"] == ["v"]
+    assert event["stageVariables"] == {"color": "green"}
+    assert event["requestContext"]["stage"] == "test"
+    assert event["requestContext"]["resourcePath"] == "/items/{id}"
+    assert event["requestContext"]["requestId"] == response.headers["x-amzn-RequestId"]
+    assert event["isBase64Encoded"] is False
+
+
+def test_greedy_proxy_and_any_method(api: str) -> None:
+    response = requests.delete(f"{api}/files/a/b/c.txt", timeout=30)
+    assert response.status_code == 200
+    assert response.json()["pathParameters"] == {"proxy": "a/b/c.txt"}
+    assert response.json()["httpMethod"] == "DELETE"
+
+
+def test_no_route_and_no_method_are_missing_authentication_token(api: str) -> None:
+    for response in (
+        requests.get(f"{api}/nothing", timeout=30),
+        requests.put(f"{api}/items", timeout=30),
+        requests.get(api.rsplit("/", 1)[0] + "/otherstage/items", timeout=30),
+    ):
+        assert response.status_code == 403
+        assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_token_authorizer_allow_deny_error_missing_and_cache(api: str) -> None:
+    # Missing identity source: 401 without calling the authorizer
+    assert requests.get(f"{api}/secure", timeout=30).status_code == 401
+    # Deny: the API's own ACCESS_DENIED gateway response
+    denied = requests.get(f"{api}/secure", headers={"Authorization": "bad"}, timeout=30)
+    assert denied.status_code == 403
+    assert denied.headers["X-Why"] == "denied"
+    assert denied.json() == {"why": "User is not authorized to access this resource"}
+    # raise Exception("Unauthorized"): 401
+    assert (
+        requests.get(f"{api}/secure", headers={"Authorization": "boom"}, timeout=30).status_code
+        == 401
+    )
+    # Allow: the context reaches the integration; the second call is served from the cache
+    first = requests.get(f"{api}/secure", headers={"Authorization": "good"}, timeout=30).json()
+    second = requests.get(f"{api}/secure", headers={"Authorization": "good"}, timeout=30).json()
+    authorizer = first["requestContext"]["authorizer"]
+    assert authorizer["principalId"] == "user-1"
+    assert authorizer["team"] == "blue"
+    assert second["requestContext"]["authorizer"]["calls"] == authorizer["calls"]
+
+
+def test_request_validation_against_the_model(api: str) -> None:
+    bad = requests.post(f"{api}/items", json={"other": 1}, timeout=30)
+    assert bad.status_code == 400
+    assert bad.json() == {"message": "Invalid request body"}
+    assert requests.post(f"{api}/items", json={"name": "x"}, timeout=30).status_code == 200
+
+
+def test_api_key_and_quota(api: str) -> None:
+    assert requests.get(f"{api}/keyed", timeout=30).status_code == 403
+    assert (
+        requests.get(f"{api}/keyed", headers={"x-api-key": "wrong"}, timeout=30).status_code == 403
+    )
+    statuses = [
+        requests.get(f"{api}/keyed", headers={"x-api-key": "k" * 30}, timeout=30).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_not_emulated_integration_answers_501_with_the_reason(api: str) -> None:
+    response = requests.get(f"{api}/odd", timeout=30)
+    assert response.status_code == 501
+    assert "s3" in json.loads(response.text)["message"]
