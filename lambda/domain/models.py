@@ -6,6 +6,7 @@
 | Message    | ROOM#<room_id>   | MSG#<message_id>   | USER#<user_id>     | MSG#<message_id>  |
 | Connection | CONN#<conn_id>   | META               | USER#<user_id>     | CONN#<conn_id>    |
 | Membership | ROOM#<room_id>   | CONN#<conn_id>     | CONN#<conn_id>     | ROOM#<room_id>    |
+| RequestRecord | REQUEST#<user_id> | KEY#<key_hash> |                    |                   |
 
 Table attributes: ``pk``/``sk``, ``GSI1PK``/``GSI1SK``, ``GSI2PK``/``GSI2SK`` (all strings),
 ``entity`` (entity type) and TTL attribute ``expires_at``.
@@ -17,6 +18,9 @@ from datetime import datetime, timedelta
 
 from dynamodel import Keys, Model, new_ulid
 from dynamodel import fields as f
+
+REQUEST_RECORD_TTL = timedelta(hours=24)
+"""How long an ``Idempotency-Key`` is remembered: far longer than any client's retries."""
 
 CONNECTION_TTL = timedelta(hours=3)
 """Default lifetime of Connection/Membership items (API Gateway WebSocket max is 2 h)."""
@@ -39,6 +43,9 @@ class Room(Model, entity="Room"):
     updated_at: f.DateTime = f.DateTime(auto_now=True)
     version: f.Version = f.Version()
     message_count: f.Int = f.Int(default=0, validators=[f.in_range(0, None)])
+    write_id: f.Str[str | None] = f.Str()
+    """A random id of the request that last changed the room's fields: a request whose
+    answer was lost and retried by the SDK recognises its own applied change by it."""
 
 
 class Message(Model, entity="Message"):
@@ -88,7 +95,27 @@ class Membership(Model, entity="Membership"):
     expires_at: f.TTL = f.TTL(after=CONNECTION_TTL)
 
 
-ENTITIES: tuple[type[Model], ...] = (Room, Message, Connection, Membership)
+class RequestRecord(Model, entity="RequestRecord"):
+    """The outcome of one ``Idempotency-Key`` request, written in the same transaction as the
+    request's write, so the write exists exactly when its record does.
+
+    ``key_hash`` hashes the operation (method and path) with the client's key, so a key is
+    scoped to its user and route; ``fingerprint`` hashes the request's input, so reusing a
+    key for another request is told apart from a retry; ``result`` is the JSON the request
+    answered with (``None`` for a delete). Expires through TTL."""
+
+    keys = Keys(pk="REQUEST#{user_id}", sk="KEY#{key_hash}")
+
+    user_id: f.Str = f.Str(required=True)
+    key_hash: f.Str = f.Str(required=True)
+    operation: f.Str = f.Str(required=True)
+    fingerprint: f.Str = f.Str(required=True)
+    result: f.Str[str | None] = f.Str()
+    created_at: f.DateTime = f.DateTime(auto_now_add=True)
+    expires_at: f.TTL = f.TTL(after=REQUEST_RECORD_TTL)
+
+
+ENTITIES: tuple[type[Model], ...] = (Room, Message, Connection, Membership, RequestRecord)
 
 
 def expires_in(delta: timedelta, now: datetime | None = None) -> int:

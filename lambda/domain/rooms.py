@@ -3,11 +3,22 @@ delete. Functions take the ``Table`` as an argument so callers (and benchmarks) 
 
 Access rules (docs/access-control.md): any signed-in caller may create, read and list rooms;
 only a room's creator or an admin may change or delete it. The rule is part of the write's
-condition, so the check and the write are one atomic step (no read-then-write race)."""
+condition, so the check and the write are one atomic step (no read-then-write race).
+
+Exactly once (docs/rest-api.md, "Retries and Idempotency-Key"): a write with a key is one
+transaction with its :class:`~domain.models.RequestRecord`, so a retry after a lost answer
+finds the record and returns the first outcome; a write without a key recognises its own
+applied write when the SDK retries it inside the invocation (the create by its fresh room
+id, the change by ``Room.write_id``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +31,11 @@ from domain.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from domain.models import Membership, Message, Room
+from domain.models import Membership, Message, RequestRecord, Room
+from dynamodel import Create, Delete, Put, Update
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Callable
 
     from dynamodel import Table
     from dynamodel.conditions import Condition
@@ -92,17 +104,134 @@ def as_validation_failed(exc: dynamodel.ValidationError, prefix: str = "body") -
     return ValidationFailed("request is invalid", fields)
 
 
-def create_room(table: Table, *, caller: Caller, data: dict[str, Any]) -> Room:
+def room_from_json(data: dict[str, Any]) -> Room:
+    """The Room a :func:`room_json` describes (a replayed answer)."""
+    values = dict(data)
+    for name in ("created_at", "updated_at"):
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return Room(**values)
+
+
+# ---------------------------------------------------------------------------- exactly once
+@dataclass(frozen=True)
+class Once:
+    """A request with an ``Idempotency-Key``: ``key`` names one outcome of ``operation``
+    (method and path) for ``user_id``; ``fingerprint`` hashes the request's input, so a
+    retry (same input) is told from a reuse of the key for another request (409)."""
+
+    user_id: str
+    operation: str
+    key: str
+    fingerprint: str
+
+    @property
+    def key_hash(self) -> str:
+        return hashlib.sha256(f"{self.operation}\n{self.key}".encode()).hexdigest()
+
+    def earlier(self, table: Table) -> RequestRecord | None:
+        """The live record of an earlier request with this key (strongly consistent: it may
+        have been written a moment ago), or ``None``."""
+        record = table.find(
+            RequestRecord, consistent=True, user_id=self.user_id, key_hash=self.key_hash
+        )
+        if record is None or _expired(record):
+            return None
+        if record.fingerprint != self.fingerprint:
+            raise Conflict(
+                "Idempotency-Key was already used with a different request",
+                [FieldProblem("headers.Idempotency-Key", "reused with a different request")],
+            )
+        return record
+
+    def replay(self, table: Table) -> RequestRecord:
+        """The record that cancelled this request's transaction."""
+        record = self.earlier(table)
+        if record is None:  # written and expired within one request: only a broken clock
+            raise Conflict("a request with this Idempotency-Key is still in progress")
+        return record
+
+    def put(self, result: Callable[[], dict[str, Any] | None]) -> Put:
+        """The record's write, for the request's transaction: it succeeds only if no live
+        record holds the key (DynamoDB's TTL deletes expired items lazily, so an expired
+        record counts as absent)."""
+        record = RequestRecord(
+            user_id=self.user_id,
+            key_hash=self.key_hash,
+            operation=self.operation,
+            fingerprint=self.fingerprint,
+        )
+        free = RequestRecord.key_hash.not_exists() | (RequestRecord.expires_at < int(time.time()))
+        return _RecordPut(record, result, condition=free)
+
+
+class _RecordPut(Put):
+    """A record ``Put`` whose ``result`` is rendered when the transaction is built, after the
+    write before it prepared its item (timestamps): the record holds exactly what is stored."""
+
+    def __init__(
+        self,
+        record: RequestRecord,
+        result: Callable[[], dict[str, Any] | None],
+        *,
+        condition: Condition,
+    ) -> None:
+        super().__init__(record, condition=condition)
+        self._record = record
+        self._result = result
+
+    def build(self, table: Table) -> dict[str, Any]:
+        value = self._result()
+        self._record.result = None if value is None else json.dumps(value, sort_keys=True)
+        return super().build(table)
+
+
+def _expired(record: RequestRecord) -> bool:
+    return record.expires_at < time.time()
+
+
+def _replayed_room(record: RequestRecord) -> Room:
+    return room_from_json(json.loads(record.result or "{}"))
+
+
+def _cancelled_by(exc: dynamodel.TransactionCancelled, index: int) -> bool:
+    return any(r.index == index and r.code == "ConditionalCheckFailed" for r in exc.failed)
+
+
+# ---------------------------------------------------------------------------- use cases
+def create_room(
+    table: Table, *, caller: Caller, data: dict[str, Any], once: Once | None = None
+) -> Room:
     """A new room owned by ``caller`` (``created_by`` is never taken from ``data``)."""
     try:
         room = Room(
             name=data["name"], description=data.get("description"), created_by=caller.user_id
         )
-        return table.create(room)
-    except dynamodel.ItemExists as exc:  # a ULID collision: practically impossible
+        if once is None:
+            return _create(table, room)
+        earlier = once.earlier(table)
+        if earlier is not None:
+            return _replayed_room(earlier)
+        # The record holds the room as stored: version 1, timestamps of the create.
+        table.transact_write([Create(room), once.put(lambda: {**room_json(room), "version": 1})])
+        return room
+    except dynamodel.TransactionCancelled as exc:
+        if once is not None and _cancelled_by(exc, 1):
+            return _replayed_room(once.replay(table))
         raise Conflict("room already exists") from exc
     except dynamodel.ValidationError as exc:
         raise as_validation_failed(exc) from exc
+
+
+def _create(table: Table, room: Room) -> Room:
+    try:
+        return table.create(room)
+    except dynamodel.ItemExists as exc:
+        # The id is a ULID this call has just drawn, so the item holding it is this call's own
+        # write, applied but its answer lost and retried by the SDK.
+        if isinstance(exc.item, Room) and exc.item.created_by == room.created_by:
+            return exc.item
+        raise Conflict("room already exists") from exc
 
 
 def get_room(table: Table, room_id: str) -> Room:
@@ -133,12 +262,17 @@ def update_room(
     caller: Caller,
     changes: dict[str, Any],
     expected_version: int | None,
+    once: Once | None = None,
 ) -> Room:
     """Apply ``changes`` if ``caller`` may manage the room and its version is the expected
     one. A refusal names who may act before it names the version, so a caller who may not
     manage the room learns nothing about its state."""
+    write_id = uuid.uuid4().hex
     actions = [getattr(Room, name).set(value) for name, value in changes.items()]
+    actions.append(Room.write_id.set(write_id))
     try:
+        if once is not None:
+            return _update_once(table, room_id, caller, changes, expected_version, once, write_id)
         return table.update(
             Room,
             {"room_id": room_id},
@@ -149,6 +283,8 @@ def update_room(
     except dynamodel.NotFound as exc:
         raise NotFound(f"room {room_id} not found") from exc
     except dynamodel.ConditionFailed as exc:
+        if isinstance(exc.item, Room) and exc.item.write_id == write_id:
+            return exc.item  # this call's own change, applied but its answer lost
         if isinstance(exc.item, Room) and not caller.may_manage(exc.item):
             raise forbidden(room_id, "change") from exc
         current = getattr(exc.item, "version", None)
@@ -159,8 +295,68 @@ def update_room(
         raise as_validation_failed(exc) from exc
 
 
+def _update_once(
+    table: Table,
+    room_id: str,
+    caller: Caller,
+    changes: dict[str, Any],
+    expected_version: int | None,
+    once: Once,
+    write_id: str,
+) -> Room:
+    """The keyed change: the room is read first, the change is conditioned on the version
+    read (every write of a room bumps it), so the record can hold the exact room the change
+    leaves; record and change are one transaction."""
+    earlier = once.earlier(table)
+    if earlier is not None:
+        return _replayed_room(earlier)
+    current = _check_manageable(table, room_id, caller, expected_version, "change")
+    now = datetime.now(UTC)
+    version = current.version or 0
+    result = {**room_json(current), **changes, "updated_at": iso(now), "version": version + 1}
+    update = Update(
+        Room,
+        {"room_id": room_id},
+        *[getattr(Room, name).set(value) for name, value in changes.items()],
+        Room.updated_at.set(now),
+        Room.write_id.set(write_id),
+        condition=caller.manage_condition(),
+        expected_version=version,
+    )
+    try:
+        table.transact_write([update, once.put(lambda: result)])
+    except dynamodel.TransactionCancelled as exc:
+        if _cancelled_by(exc, 1):
+            return _replayed_room(once.replay(table))
+        _check_manageable(table, room_id, caller, version, "change")  # changed since the read
+        raise
+    return room_from_json(result)
+
+
+def _check_manageable(
+    table: Table, room_id: str, caller: Caller, expected_version: int | None, action: str
+) -> Room:
+    """The room, read strongly consistent: 404, 403 and 412 in that order."""
+    current = table.find(Room, consistent=True, room_id=room_id)
+    if current is None:
+        raise NotFound(f"room {room_id} not found")
+    if not caller.may_manage(current):
+        raise forbidden(room_id, action)
+    if expected_version is not None and current.version != expected_version:
+        raise PreconditionFailed(
+            f"room {room_id} was modified: version is {current.version}, "
+            f"If-Match had {expected_version}"
+        )
+    return current
+
+
 def delete_room(
-    table: Table, room_id: str, *, caller: Caller, expected_version: int | None
+    table: Table,
+    room_id: str,
+    *,
+    caller: Caller,
+    expected_version: int | None,
+    once: Once | None = None,
 ) -> None:
     """Delete the room and its whole item collection (messages and memberships).
 
@@ -169,15 +365,24 @@ def delete_room(
     rest of the ``ROOM#<id>`` partition is deleted in batches. No message can be added once
     the room item is gone (its transaction requires the room); a join racing the delete can
     leave a membership, which its TTL removes. A sweep cut short (timeout, throttling) is
-    finished by the client's retry: a delete that finds no room (404) still sweeps whatever
-    is left in the partition."""
+    finished by the client's retry: a delete that finds no room (404), or a keyed delete
+    replayed, still sweeps whatever is left in the partition."""
+    condition = _all(Room.room_id.exists(), caller.manage_condition())
     try:
-        table.delete(
-            Room,
-            room_id=room_id,
-            condition=_all(Room.room_id.exists(), caller.manage_condition()),
-            expected_version=expected_version,
-        )
+        if once is None:
+            table.delete(
+                Room, room_id=room_id, condition=condition, expected_version=expected_version
+            )
+        elif once.earlier(table) is None:
+            room = Delete(
+                Room, {"room_id": room_id}, condition=condition, expected_version=expected_version
+            )
+            table.transact_write([room, once.put(lambda: None)])
+    except dynamodel.TransactionCancelled as exc:
+        if once is None or not _cancelled_by(exc, 1):
+            _refuse_delete(table, room_id, caller, expected_version)
+            raise
+        once.replay(table)
     except dynamodel.ConditionFailed as exc:
         if exc.item is None:
             _delete_collection(table, room_id)
@@ -188,6 +393,18 @@ def delete_room(
             f"room {room_id} was modified: version is {getattr(exc.item, 'version', None)}"
         ) from exc
     _delete_collection(table, room_id)
+
+
+def _refuse_delete(
+    table: Table, room_id: str, caller: Caller, expected_version: int | None
+) -> None:
+    """Why a keyed delete's transaction was cancelled by the room: 404 (after sweeping what a
+    cut-short delete left, as an unkeyed delete does), 403 or 412."""
+    try:
+        _check_manageable(table, room_id, caller, expected_version, "delete")
+    except NotFound:
+        _delete_collection(table, room_id)
+        raise
 
 
 def _all(first: Condition, extra: Condition | None) -> Condition:

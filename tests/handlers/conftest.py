@@ -46,11 +46,10 @@ def reset_container_caches() -> None:
     from domain.auth.keys import secrets_provider
     from domain.runtime import install_table
     from domain.settings import get_settings
-    from handlers.rest import ingest_consumer, rooms
+    from handlers.rest import ingest_consumer
 
     get_settings.cache_clear()
     install_table(None)
-    rooms._idempotent_create.cache_clear()
     ingest_consumer._idempotent_ingest.cache_clear()
     secrets_provider.cache_clear()
 

@@ -3,15 +3,14 @@
 Routes: POST/GET /rooms, GET/PATCH/DELETE /rooms/{room_id}, POST /rooms/{room_id}/messages
 and GET /partner/rooms. Every route but the partner's needs the Cognito authorizer's verified
 user; the partner route needs API Gateway's API-key identity (docs/access-control.md).
-Creates honour an ``Idempotency-Key`` header through Powertools Idempotency on the single
-table: a retry replays the first status and body.
+
+Writes honour an ``Idempotency-Key`` header (docs/rest-api.md): the domain writes the key's
+record in the same transaction as the change, so a retry after a lost answer gets the first
+outcome and the change happens once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -20,16 +19,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from domain import messages, rooms
-from domain.errors import BadRequest, Conflict, FieldProblem, Unauthorized
+from domain.errors import Unauthorized
 from domain.runtime import get_table
 from domain.validation import CREATE_MESSAGE, CREATE_ROOM, UPDATE_ROOM, check_id
 from handlers.rest.api import build_resolver, etag, if_match, json_body, query_int, user_id
-from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
+from handlers.rest.idempotency import request_key, request_once
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from domain.models import Room
@@ -39,93 +35,8 @@ tracer = Tracer()
 metrics = Metrics()
 app = build_resolver()
 
-
-# ---------------------------------------------------------------------------- creates
-def _create(request: dict[str, Any]) -> dict[str, Any]:
-    """Run one create; the returned dict is what an idempotent retry replays."""
-    table = get_table()
-    if request["kind"] == "room":
-        room = rooms.create_room(table, caller=request["caller"], data=request["data"])
-        metrics.add_metric(name="RoomsCreated", unit=MetricUnit.Count, value=1)
-        return {
-            "status": 201,
-            "body": rooms.room_json(room),
-            "headers": {"Location": f"/rooms/{room.room_id}", "ETag": etag(room.version)},
-        }
-    message = messages.create_message(
-        table, room_id=request["room_id"], user_id=request["user"], body=request["data"]["body"]
-    )
-    metrics.add_metric(name="MessagesCreated", unit=MetricUnit.Count, value=1)
-    return {
-        "status": 201,
-        "body": messages.message_json(message),
-        # No Location: the API has no route for a single message to point at.
-        "headers": {},
-    }
-
-
-@cache
-def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
-    """``_create`` wrapped by Powertools Idempotency (built once per container, on first use,
-    so cold imports stay cheap)."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-
-    config = IdempotencyConfig(
-        event_key_jmespath="[key, user, route]",
-        payload_validation_jmespath="body_sha256",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=RECORD_TTL_SECONDS,
-    )
-    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="request", persistence_store=persistence_store(), config=config
-    )(_create)
-    return wrapped, config
-
-
-def _run_create(request: dict[str, Any]) -> Response[Any]:
-    key = app.current_event.headers.get("Idempotency-Key")
-    if key is None:
-        result = _create(request)
-    else:
-        if not 1 <= len(key) <= 128:
-            raise BadRequest(
-                "Idempotency-Key header is invalid",
-                [FieldProblem("headers.Idempotency-Key", "must be 1..128 characters")],
-            )
-        canonical = json.dumps(request["data"], sort_keys=True, separators=(",", ":"))
-        request = {
-            **request,
-            "key": key,
-            "route": f"POST {app.current_event.path}",
-            "body_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
-        }
-        result = _call_idempotent(request)
-    return Response(
-        status_code=result["status"],
-        content_type="application/json",
-        body=result["body"],
-        headers=result["headers"],
-    )
-
-
-def _call_idempotent(request: dict[str, Any]) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
-
-    create, config = _idempotent_create()
-    # Lets Powertools expire an in-progress record when this invocation times out.
-    config.register_lambda_context(app.lambda_context)
-    try:
-        return create(request=request)
-    except IdempotencyValidationError as exc:
-        raise Conflict(
-            "Idempotency-Key was already used with a different request body",
-            [FieldProblem("headers.Idempotency-Key", "reused with a different body")],
-        ) from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise Conflict("a request with this Idempotency-Key is still in progress") from exc
+REST_KEY_PREFIX = "rest:"
+"""Message keys of REST posts live apart from the WebSocket clients' send keys."""
 
 
 # ---------------------------------------------------------------------------- identity
@@ -147,22 +58,25 @@ def _partner() -> str:
 
 
 # ---------------------------------------------------------------------------- routes
-def _room_response(room: Room) -> Response[Any]:
-    """200 with the room's JSON and its version as the ETag (GET and PATCH alike)."""
+def _room_response(room: Room, status: int = 200, **headers: str) -> Response[Any]:
+    """The room's JSON with its version as the ETag (GET, PATCH and, with 201, POST)."""
     return Response(
-        status_code=200,
+        status_code=status,
         content_type="application/json",
         body=rooms.room_json(room),
-        headers={"ETag": etag(room.version)},
+        headers={"ETag": etag(room.version), **headers},
     )
 
 
 @app.post("/rooms")
 @tracer.capture_method
 def create_room() -> Response[Any]:
-    data = json_body(app, CREATE_ROOM)
     caller = _caller()
-    return _run_create({"kind": "room", "user": caller.user_id, "caller": caller, "data": data})
+    data = json_body(app, CREATE_ROOM)
+    once = request_once(app, caller.user_id, {"body": data})
+    room = rooms.create_room(get_table(), caller=caller, data=data, once=once)
+    metrics.add_metric(name="RoomsCreated", unit=MetricUnit.Count, value=1)
+    return _room_response(room, 201, Location=f"/rooms/{room.room_id}")
 
 
 @app.get("/rooms")
@@ -200,11 +114,11 @@ def update_room(room_id: str) -> Response[Any]:
     room_id = check_id(room_id, "path.room_id")
     version = if_match(app, required=True)
     changes = json_body(app, UPDATE_ROOM)
-    return _room_response(
-        rooms.update_room(
-            get_table(), room_id, caller=caller, changes=changes, expected_version=version
-        )
+    once = request_once(app, caller.user_id, {"body": changes, "if_match": version})
+    room = rooms.update_room(
+        get_table(), room_id, caller=caller, changes=changes, expected_version=version, once=once
     )
+    return _room_response(room)
 
 
 @app.delete("/rooms/<room_id>")
@@ -213,7 +127,8 @@ def delete_room(room_id: str) -> Response[Any]:
     caller = _caller()
     room_id = check_id(room_id, "path.room_id")
     version = if_match(app, required=False)
-    rooms.delete_room(get_table(), room_id, caller=caller, expected_version=version)
+    once = request_once(app, caller.user_id, {"if_match": version})
+    rooms.delete_room(get_table(), room_id, caller=caller, expected_version=version, once=once)
     return Response(status_code=204, body=None)
 
 
@@ -222,8 +137,21 @@ def delete_room(room_id: str) -> Response[Any]:
 def create_message(room_id: str) -> Response[Any]:
     user = _caller().user_id
     room_id = check_id(room_id, "path.room_id")
-    data = json_body(app, CREATE_MESSAGE)
-    return _run_create({"kind": "message", "user": user, "room_id": room_id, "data": data})
+    text = json_body(app, CREATE_MESSAGE)["body"]
+    key = request_key(app)
+    table = get_table()
+    if key is None:
+        message = messages.create_message(table, room_id=room_id, user_id=user, body=text)
+    else:
+        # The message, the room's counter and the key's receipt are one transaction.
+        message = messages.post_once(
+            table, room_id=room_id, user_id=user, body=text, key=REST_KEY_PREFIX + key
+        ).message
+    metrics.add_metric(name="MessagesCreated", unit=MetricUnit.Count, value=1)
+    # No Location: the API has no route for a single message to point at.
+    return Response(
+        status_code=201, content_type="application/json", body=messages.message_json(message)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
