@@ -949,6 +949,7 @@ class Table:
         if not ops or len(ops) > 100:
             raise ValidationError("a transaction takes 1 to 100 operations")
         built = [op.build(self) for op in ops]
+        _check_transaction(ops, built)
         params: dict[str, Any] = {"TransactItems": built}
         if token:
             params["ClientRequestToken"] = token
@@ -1092,6 +1093,37 @@ class Table:
 
 
 # ---------------------------------------------------------------------- module helpers
+
+
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+
+
+def _check_transaction(ops: Sequence[TransactOp], built: Sequence[Mapping[str, Any]]) -> None:
+    """What DynamoDB refuses in TransactWriteItems: two operations on one item, and more
+    than 4 MB of items in all."""
+    from dynamodel.serialization import item_size
+
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+    total = 0
+    for i, (op, entry) in enumerate(zip(ops, built, strict=True)):
+        ((kind, params),) = entry.items()
+        if kind == "Put":
+            item = params["Item"]
+            key = {a: item[a] for a, _ in op.model.primary_keys().templates()}
+            total += item_size(item)
+        else:
+            key = params["Key"]
+            total += item_size(key)
+        ident = (params["TableName"], _key_ident(key))
+        if ident in seen:
+            raise ValidationError(
+                [FieldError(f"[{i}]", f"touches the same item as operation [{seen[ident]}]")]
+            )
+        seen[ident] = i
+    if total > MAX_TRANSACTION_BYTES:
+        raise ValidationError(
+            [FieldError("", f"the transaction carries {total} bytes of items; 4 MB at most")]
+        )
 
 
 UPDATE_ATTEMPTS = 3

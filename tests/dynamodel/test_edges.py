@@ -338,3 +338,35 @@ def test_an_expression_over_4_kb_is_refused(offline: Table) -> None:
 def test_a_negative_list_index_is_refused() -> None:
     with pytest.raises(ValidationError, match="index"):
         Everything.tags[-1]
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def test_a_transaction_touching_one_item_twice_is_refused(offline: Table) -> None:
+    from dynamodel import ConditionCheck, Update
+
+    # DynamoDB refuses a transaction with two operations on the same item
+    ops = [
+        Update(Room, {"room_id": "r1"}, Room.message_count.add(1)),
+        ConditionCheck(Room, {"room_id": "r1"}, Room.name.exists()),
+    ]
+    with pytest.raises(ValidationError, match="same item"):
+        offline.transact_write(ops)
+
+
+def test_a_transaction_over_4_mb_is_refused(offline: Table) -> None:
+    from dynamodel import Put
+
+    # Eleven items of almost 400 KB each are over the 4 MB a transaction may carry
+    docs = [Doc(doc_id=f"d{i}", body="x" * 390_000) for i in range(11)]
+    with pytest.raises(ValidationError, match="4 MB"):
+        offline.transact_write([Put(d) for d in docs])
+
+
+def test_a_transaction_takes_at_most_100_operations(offline: Table) -> None:
+    from dynamodel import ConditionCheck
+
+    ops = [ConditionCheck(Room, {"room_id": f"r{i}"}, Room.name.exists()) for i in range(101)]
+    with pytest.raises(ValidationError, match="1 to 100"):
+        offline.transact_write(ops)
