@@ -41,7 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
             for name, url in endpoints["rest"].items():
                 log(f"REST  {name}: {url}")
             log(
-                f"AWS   {endpoints['aws_endpoint']} (local credentials in {config.state_dir}/endpoints.json)"
+                f"AWS   {endpoints['aws_endpoint']} "
+                f"(local credentials in {config.state_dir}/endpoints.json)"
             )
             for name, value in endpoints["api_keys"].items():
                 log(f"KEY   {name}: {value}")
@@ -123,8 +124,10 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from cdk_local_gateway.doctor import diagnose
+    from cdk_local_gateway.doctor import diagnose, notes
 
+    for note in notes(Path(args.cdk_out), args.stage, args.region):
+        print(f"note: {note}")
     findings = diagnose(Path(args.cdk_out), args.stage, args.region)
     for finding in findings:
         print(finding)

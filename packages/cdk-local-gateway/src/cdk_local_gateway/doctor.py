@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.provision import PROVISIONED
-from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.intrinsics import Physical, Resolver
 from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.rest.model import read_rest_apis
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cdk_local_gateway.assembly import Stack
 
 # Types whose absence changes no answer of the APIs (recorded, not needed locally).
 _INERT = {
@@ -62,9 +67,49 @@ _NOT_YET = {
 }
 
 
+class _Placeholders(dict[str, Any]):
+    """Attributes of a resource the runtime provisions: known at run time, not before."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        return f"<{key} from the local AWS>"
+
+
+def notes(cdk_out: Path, stage: str, region: str) -> list[str]:
+    """What is stood in for (not a failure): layers by ARN, global table replicas."""
+    assembly = read_assembly(cdk_out)
+    resolver = Resolver(assembly, default_region=region)
+    _assume_provisioned(resolver, assembly.select(stage, None))
+    found = []
+    for stack in assembly.select(stage, None):
+        for logical_id in stack.of_type("AWS::Lambda::Function"):
+            spec = function_spec(resolver, stack, logical_id)
+            if spec.layer_distributions:
+                found.append(
+                    f"{stack.display_name} {logical_id}: its layer is stood in for by the "
+                    "installed "
+                    f"{', '.join(spec.layer_distributions)} (only those packages and boto3 are on "
+                    "the worker's path)"
+                )
+        for logical_id in stack.of_type("AWS::DynamoDB::GlobalTable"):
+            found.append(
+                f"{stack.display_name} {logical_id}: one table per region, not replicated locally"
+            )
+    return found
+
+
+def _assume_provisioned(resolver: Resolver, stacks: list[Stack]) -> None:
+    for stack in stacks:
+        for logical_id in stack.of_type(*PROVISIONED):
+            resolver.record(stack, logical_id, Physical(f"<{logical_id}>", _Placeholders()))
+
+
 def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
     assembly = read_assembly(cdk_out)
     resolver = Resolver(assembly, default_region=region)
+    _assume_provisioned(resolver, assembly.select(stage, None))
     findings: list[str] = []
     for stack in assembly.select(stage, None):
         for logical_id, resource in stack.resources.items():
@@ -79,12 +124,7 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
             findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
         for logical_id in stack.of_type("AWS::Lambda::Function"):
             spec = function_spec(resolver, stack, logical_id)
-            if spec.layer_distributions:
-                findings.append(
-                    f"{stack.display_name} {logical_id}: layer stood in for by installed "
-                    f"{', '.join(spec.layer_distributions)} (info)"
-                )
-            if spec.unavailable and "is not known locally" not in spec.unavailable:
+            if spec.unavailable:
                 findings.append(f"{stack.display_name} {logical_id}: {spec.unavailable}")
         if stack.region in (None, region):
             for api in read_rest_apis(resolver, stack):

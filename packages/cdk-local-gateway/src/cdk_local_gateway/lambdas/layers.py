@@ -50,7 +50,7 @@ def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
         seen[key] = distribution
         for spec in distribution.requires or []:
             requirement = Requirement(spec)
-            extras = [""] + sorted(wanted.extras)
+            extras = ["", *sorted(wanted.extras)]
             marker = requirement.marker
             needed = marker is None or any(marker.evaluate({"extra": e}) for e in extras)
             only_extra = marker is not None and not marker.evaluate({"extra": ""})

@@ -261,7 +261,8 @@ class LambdaService:
         worker = self._worker_of(request)
         invocation = await worker.queue.get()
         if invocation is None:
-            return web.json_response({"errorMessage": "execution environment discarded"}, status=410)
+            discarded = {"errorMessage": "execution environment discarded"}
+            return web.json_response(discarded, status=410)
         return web.Response(
             body=invocation.event,
             content_type="application/json",

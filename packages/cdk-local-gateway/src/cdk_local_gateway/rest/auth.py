@@ -69,7 +69,10 @@ def method_arn(api: RestApi, services: Services, incoming: Incoming, method: Met
     region = services.resolver.region_of(api.stack)
     path = "/" + incoming.raw_path.lstrip("/")
     account = services.resolver.account
-    return f"arn:aws:execute-api:{region}:{account}:{api.api_id}/{api.stage_name}/{incoming.http_method}{path}"
+    stage = api.stage_name
+    return (
+        f"arn:aws:execute-api:{region}:{account}:{api.api_id}/{stage}/{incoming.http_method}{path}"
+    )
 
 
 def _policy_allows(policy: dict[str, Any], arn: str) -> bool | None:
@@ -260,7 +263,8 @@ class Authorizers:
         if match is None:
             raise GatewayError(
                 "INCOMPLETE_SIGNATURE" if False else "INVALID_SIGNATURE",
-                "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' parameters.",
+                "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' "
+                "parameters.",
             )
         key_id, secret = self.services.credentials
         if match["key"] != key_id:

@@ -227,7 +227,8 @@ class Integrations:
             raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out")
         if result.error is not None:
             self.services.log(
-                f"[{spec.logical_id}] {result.error.get('errorType')}: {result.error.get('errorMessage')}"
+                f"[{spec.logical_id}] {result.error.get('errorType')}: "
+                f"{result.error.get('errorMessage')}"
             )
             raise GatewayError("DEFAULT_5XX", "Internal server error", status="502")
         try:

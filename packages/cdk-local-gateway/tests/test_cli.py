@@ -1,0 +1,64 @@
+"""The command line: doctor names what is not emulated and fails; routes lists the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cdk_local_gateway.cli import main
+from gateway_testkit import write_assembly
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+        "NodeFn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "nodejs22.x",
+                "Handler": "index.handler",
+                "Code": {"ZipFile": "x"},
+            },
+        },
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "a"}},
+        "Get": {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "RestApiId": {"Ref": "Api"},
+                "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                "HttpMethod": "GET",
+                "AuthorizationType": "NONE",
+                # Known only once the queue exists on the local AWS: not a finding.
+                "Integration": {"Type": "AWS", "Uri": {"Fn::GetAtt": ["Queue", "QueueName"]}},
+            },
+        },
+    }
+}
+
+
+def test_doctor_names_each_unemulated_resource_and_exits_non_zero(
+    assembly_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_assembly(assembly_dir, {"Dev-App": TEMPLATE})
+    code = main(
+        ["doctor", "--cdk-out", str(assembly_dir), "--stage", "Dev", "--region", "eu-west-1"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Bucket (AWS::S3::Bucket): resource type not emulated" in out
+    assert "NodeFn: runtime nodejs22.x is not emulated" in out
+    assert "Queue" not in out
+
+
+def test_routes_lists_method_auth_and_integration(
+    assembly_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_assembly(assembly_dir, {"Dev-App": TEMPLATE})
+    main(["routes", "--cdk-out", str(assembly_dir), "--stage", "Dev", "--region", "eu-west-1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Dev/Dev-App")
+    assert lines[1].split()[:4] == ["GET", "/", "NONE", "AWS"]
