@@ -12,6 +12,7 @@ from domain.settings import MAX_BODY_BYTES
 
 MAX_JSON_DEPTH = 32
 """Bodies nest far less in practice; deeper input is rejected before it can recurse."""
+MAX_JSON_INT_DIGITS = 64
 
 
 def error_json(error: AppError, request_id: str | None) -> dict[str, Any]:
@@ -81,8 +82,59 @@ def parse_json(data: bytes) -> Any:
             "request body nests too deeply", [FieldProblem("body", f"depth > {MAX_JSON_DEPTH}")]
         )
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(
             "request body is not valid JSON", [FieldProblem("body", str(exc)[:200])]
         ) from exc
+    bad = _surrogate_path(value, "body")
+    if bad is not None:
+        # JSON may spell a lone surrogate as an escape ("\ud800"); it is no character, cannot
+        # be stored or sent as UTF-8, and would fail the first write with a 500.
+        raise BadRequest(
+            "request body is not valid Unicode",
+            [FieldProblem(bad, "contains an unpaired UTF-16 surrogate (\\ud800-\\udfff)")],
+        )
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # int() refuses more than 4300 digits with a ValueError (caught as invalid JSON anyway);
+    # no field of the API takes a number anywhere near this long.
+    if len(text) > MAX_JSON_INT_DIGITS:
+        raise ValueError(f"number longer than {MAX_JSON_INT_DIGITS} digits")
+    return int(text)
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone (unpaired) surrogate, which UTF-8 cannot encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable(name: str) -> str:
+    name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name if len(name) <= 64 else name[:61] + "..."
+
+
+def _surrogate_path(value: Any, path: str) -> str | None:
+    """The path (``body.a[2].b``) of the first string or key with a lone surrogate."""
+    if isinstance(value, str):
+        return path if has_surrogate(value) else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _surrogate_path(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{_printable(key)}"
+            if has_surrogate(key):
+                return child
+            found = _surrogate_path(item, child)
+            if found is not None:
+                return found
+    return None

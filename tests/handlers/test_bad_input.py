@@ -178,3 +178,104 @@ def test_too_long_idempotency_key_is_400(invoke: Callable[..., HttpResult]) -> N
     # Then the header is named
     assert result.status == 400
     assert paths(result) == ["headers.Idempotency-Key"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("\u0663", id="Arabic-Indic three"),
+        pytest.param('"\u0663"', id="quoted Arabic-Indic three"),
+        pytest.param('"\uff13"', id="quoted fullwidth three"),
+        pytest.param('"1\u06f2"', id="ASCII one, Persian two"),
+        pytest.param('"1"\n', id="trailing newline"),
+    ],
+)
+def test_if_match_takes_ascii_digits_only(value: str, invoke: Callable[..., HttpResult]) -> None:
+    # Given an If-Match whose "digits" are not ASCII 0-9 (int() would read them as a number)
+    event = rest_event("room_update.json", headers={"If-Match": value})
+
+    # When the update is sent
+    result = invoke(rooms.handler, event)
+
+    # Then the header is refused, not read as a version
+    assert result.status == 400
+    assert paths(result) == ["headers.If-Match"]
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        pytest.param("9" * 5000, id="5000 digits"),
+        pytest.param("0" * 4400 + "5", id="4401 digits of leading zeros"),
+        pytest.param("\u0665", id="Arabic-Indic five"),
+        pytest.param("\uff15", id="fullwidth five"),
+        pytest.param("+5", id="signed"),
+        pytest.param(" 5", id="padded"),
+    ],
+)
+def test_limit_is_parsed_strictly(limit: str, invoke: Callable[..., HttpResult]) -> None:
+    # Given a list request whose limit is not a short run of ASCII digits
+    # When it is sent
+    result = invoke(rooms.handler, rest_event("rooms_list.json", query={"limit": limit}))
+
+    # Then it is a 400 naming query.limit (never a 500 from int())
+    assert result.status == 400
+    assert paths(result) == ["query.limit"]
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        pytest.param('{"name": "\\ud800"}', "body.name", id="escaped lone high surrogate"),
+        pytest.param('{"name": "ok", "description": "a\\udfffb"}', "body.description", id="low"),
+        pytest.param('{"name": "x", "\\ud83d": 1}', "body.\\ud83d", id="in a key"),
+        pytest.param('{"name": ["a", "\\udc00"]}', "body.name[1]", id="in an array"),
+    ],
+)
+def test_lone_surrogates_are_400_naming_the_field(
+    body: str, path: str, invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given a body whose JSON escapes spell an unpaired UTF-16 surrogate
+    before = item_count(ddb)
+
+    # When it is posted
+    result = invoke(rooms.handler, create_event(body))
+
+    # Then it is refused naming the field, and nothing is written
+    assert result.status == 400
+    assert paths(result) == [path]
+    assert item_count(ddb) == before
+
+
+def test_an_escaped_surrogate_pair_is_a_valid_character(
+    invoke: Callable[..., HttpResult],
+) -> None:
+    # Given a name holding an emoji spelled as an escaped surrogate pair
+    # When it is posted
+    result = invoke(rooms.handler, create_event('{"name": "hi \\ud83d\\ude00"}'))
+
+    # Then it is accepted as the one character it encodes
+    assert result.status == 201
+    assert result.body["name"] == "hi \U0001f600"
+
+
+def test_lone_surrogate_in_a_message_body_is_400(
+    invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given a room, and a message whose text is a lone surrogate
+    room = invoke(rooms.handler, create_event({"name": "surrogates"})).body["room_id"]
+    before = item_count(ddb)
+    event = rest_event(
+        "messages_create.json",
+        path=f"/rooms/{room}/messages",
+        body='{"body": "\\ud800"}',
+        headers={"Idempotency-Key": None},
+    )
+
+    # When it is posted
+    result = invoke(rooms.handler, event)
+
+    # Then it is refused naming body.body, and nothing is written
+    assert result.status == 400
+    assert paths(result) == ["body.body"]
+    assert item_count(ddb) == before

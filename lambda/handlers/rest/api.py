@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 logger = Logger()
 
-_ETAG = re.compile(r'\s*(?:"(\d{1,12})"|(\d{1,12}))\s*')
+# ASCII digits only ([0-9], not \d: int() would read Arabic-Indic or fullwidth digits too).
+_ETAG = re.compile(r'[ \t]*(?:"([0-9]{1,12})"|([0-9]{1,12}))[ \t]*')
+MAX_QUERY_INT_DIGITS = 9
+"""Longer ``limit``-style values are refused before ``int()`` (which fails past 4300 digits)."""
 
 
 def _cors() -> CORSConfig:
@@ -122,12 +125,16 @@ def query_int(app: APIGatewayRestResolver, name: str, default: int, low: int, hi
     raw = app.current_event.get_query_string_value(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if not _ascii_digits(raw, MAX_QUERY_INT_DIGITS) or not low <= int(raw) <= high:
         raise BadRequest(
             f"query parameter {name} is invalid",
             [FieldProblem(f"query.{name}", f"must be an integer {low}..{high}")],
         )
     return int(raw)
+
+
+def _ascii_digits(text: str, max_len: int) -> bool:
+    return 1 <= len(text) <= max_len and all("0" <= ch <= "9" for ch in text)
 
 
 def etag(version: int | None) -> str:
