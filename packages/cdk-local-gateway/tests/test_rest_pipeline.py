@@ -118,7 +118,18 @@ TEMPLATE: dict[str, Any] = {
         "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "synthetic"}},
         "Stage": {
             "Type": "AWS::ApiGateway::Stage",
-            "Properties": {"RestApiId": API, "StageName": "test", "Variables": {"color": "green"}},
+            "Properties": {
+                "RestApiId": API,
+                "StageName": "test",
+                "Variables": {"color": "green"},
+                "AccessLogSetting": {
+                    "DestinationArn": "arn:aws:logs:eu-west-1:1:log-group:x",
+                    "Format": '{"rid": "$context.requestId", "status": "$context.status", '
+                    '"resource": "$context.resourcePath", '
+                    '"integration": "$context.integration.status", '
+                    '"error": "$context.error.responseType"}',
+                },
+            },
         },
         "Items": resource(ROOT, "items"),
         "Item": resource({"Ref": "Items"}, "{id}"),
@@ -208,17 +219,19 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
+LOG: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root: Path = tmp_path_factory.mktemp("pipeline")
     write_assembly(
         root / "cdk.out", {"Test-Api": TEMPLATE}, assets={"Test-Api": {"app.py": HANDLERS}}
     )
-    running = RunningGateway(
-        RuntimeConfig(
-            cdk_out=root / "cdk.out", stage="Dev", region="eu-west-1", state_dir=root / "state"
-        )
+    config = RuntimeConfig(
+        cdk_out=root / "cdk.out", stage="Dev", region="eu-west-1", state_dir=root / "state"
     )
+    running = RunningGateway(config, log=LOG.append)
     try:
         endpoints = running.start()
         yield endpoints["rest"]["Dev/Test-Api"]
@@ -317,3 +330,18 @@ def test_not_emulated_integration_answers_501_with_the_reason(api: str) -> None:
     response = requests.get(f"{api}/odd", timeout=30)
     assert response.status_code == 501
     assert "s3" in json.loads(response.text)["message"]
+
+
+def test_access_log_line_in_the_stage_format(api: str) -> None:
+    ok = requests.get(f"{api}/items", timeout=30)
+    missing = requests.get(f"{api}/nothing", timeout=30)
+    lines = [json.loads(line) for line in LOG if line.startswith("{")]
+    by_id = {line["rid"]: line for line in lines}
+    assert by_id[ok.headers["x-amzn-RequestId"]] == {
+        "rid": ok.headers["x-amzn-RequestId"],
+        "status": "200",
+        "resource": "/items",
+        "integration": "200",
+        "error": "",
+    }
+    assert by_id[missing.headers["x-amzn-RequestId"]]["error"] == "MISSING_AUTHENTICATION_TOKEN"

@@ -19,7 +19,7 @@ import pytest
 from cdk_local_gateway.runtime import LocalRuntime, RuntimeConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,12 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class RunningGateway:
     """A :class:`LocalRuntime` on its own event loop thread."""
 
-    def __init__(self, config: RuntimeConfig) -> None:
+    def __init__(self, config: RuntimeConfig, log: Callable[[str], None] | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="local-gateway", daemon=True
         )
-        self.runtime = LocalRuntime(config, log=lambda _line: None)
+        self.runtime = LocalRuntime(config, log=log or (lambda _line: None))
         self.endpoints: dict[str, Any] = {}
 
     def start(self, timeout: float = 120.0) -> dict[str, Any]:

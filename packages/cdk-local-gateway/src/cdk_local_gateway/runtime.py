@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import tempfile
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class LocalRuntime:
         self.endpoints: dict[str, Any] = {}
         self.apis: list[RestApi] = []
         self.services: Services | None = None
+        self.layer_folder: Path | None = None
 
     async def start(self) -> dict[str, Any]:
         config = self.config
@@ -82,6 +84,7 @@ class LocalRuntime:
         provisioner.provision(stage_stacks)
         functions = self._functions(resolver, stage_stacks)
         layer_folder = Path(tempfile.mkdtemp(prefix="cdk-local-gateway-layer-"))
+        self.layer_folder = layer_folder
         distributions = sorted({d for f in functions.values() for d in f.layer_distributions})
         build_layer_folder(layer_folder, distributions)
         self.lambdas = LambdaService(
@@ -187,6 +190,8 @@ class LocalRuntime:
             await self.lambdas.stop()
         if self.aws is not None:
             self.aws.stop()
+        if self.layer_folder is not None:
+            shutil.rmtree(self.layer_folder, ignore_errors=True)
         endpoints = self.config.state_dir / ENDPOINTS_FILE
         if endpoints.exists():
             endpoints.unlink()

@@ -64,6 +64,8 @@ class RestGateway:
         except GatewayError as error:
             context = self._context(incoming, incoming.method)
             answer = self._gateway_response(error, incoming, context)
+            incoming.error.setdefault("message", error.message)
+            incoming.error.setdefault("responseType", error.response_type)
         except NotEmulated as exc:
             self.services.log(f"501 not emulated: {exc}")
             answer = Answer(
@@ -118,7 +120,13 @@ class RestGateway:
             incoming.api_key_id = self.usage.check(incoming.api_key)
         self._validate(incoming, method)
         context = self._context(incoming, method)
-        return await self.integrations.run(incoming, method, context)
+        started = time.monotonic()
+        answer = await self.integrations.run(incoming, method, context)
+        incoming.integration = {
+            "latency": int((time.monotonic() - started) * 1000),
+            "status": answer.status,
+        }
+        return answer
 
     def _validate(self, incoming: Incoming, method: Method) -> None:
         validator = self.api.validators.get(str(method.props.get("RequestValidatorLogicalId")))
@@ -208,8 +216,9 @@ class RestGateway:
             status=answer.status,
             responseLength=len(answer.body),
             responseLatency=latency,
-            integrationLatency=latency,
-            integrationStatus=answer.status,
+            integrationLatency=incoming.integration.get("latency"),
+            integration=incoming.integration,
+            error={**dict(context.get("error") or {}), **incoming.error},
         )
         line = render_gateway_response(
             self.api.access_log_format,

@@ -35,6 +35,8 @@ class Incoming:
     api_key_id: str | None = None
     error: dict[str, Any] = field(default_factory=dict)
     method: Method | None = None
+    # $context.integration.* of the access log (latency, status) once the integration answered.
+    integration: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse_query(cls, raw_query: str) -> list[tuple[str, str]]:
