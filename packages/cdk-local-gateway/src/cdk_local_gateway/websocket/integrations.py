@@ -181,7 +181,9 @@ class Integrations:
         url = f"{self.services.aws_endpoint}/{found['rest']}"
         if parameters["querystring"]:
             url += "?" + urlencode(parameters["querystring"])
-        request = AWSRequest(method=integration.method, url=url, data=text.encode(), headers=headers)
+        request = AWSRequest(
+            method=integration.method, url=url, data=text.encode(), headers=headers
+        )
         # The local AWS routes a request by its credential scope: it must be signed for sqs.
         SigV4Auth(Credentials(*self.services.credentials), "sqs", region).add_auth(request)
         status, body = await self._send(

@@ -107,9 +107,7 @@ def _throttle(settings: dict[str, Any] | None) -> Throttle:
     settings = settings or {}
     rate = settings.get("ThrottlingRateLimit")
     burst = settings.get("ThrottlingBurstLimit")
-    return Throttle(
-        None if rate is None else float(rate), None if burst is None else int(burst)
-    )
+    return Throttle(None if rate is None else float(rate), None if burst is None else int(burst))
 
 
 class _Reader:
@@ -158,7 +156,9 @@ class _Reader:
                 type=str(p.get("IntegrationType", "")),
                 uri=str(p.get("IntegrationUri", "")),
                 method=str(p.get("IntegrationMethod", "POST")),
-                request_templates={str(k): str(v) for k, v in p.get("RequestTemplates", {}).items()},
+                request_templates={
+                    str(k): str(v) for k, v in p.get("RequestTemplates", {}).items()
+                },
                 template_selection=p.get("TemplateSelectionExpression"),
                 request_parameters={
                     str(k): str(v) for k, v in p.get("RequestParameters", {}).items()
@@ -276,9 +276,7 @@ def read_websocket_apis(resolver: Resolver, stack: Stack) -> list[WebSocketApi]:
                 api_id=reader.api_id,
                 name=str(resolver.resolve(stack, props.get("Name", logical_id), "Name")),
                 region=resolver.region_of(stack),
-                route_selection=str(
-                    props.get("RouteSelectionExpression", "$request.body.action")
-                ),
+                route_selection=str(props.get("RouteSelectionExpression", "$request.body.action")),
                 routes=routes,
                 stages=stages,
                 problems=reader.problems,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cdk_local_gateway.lambdas.workers import FunctionSpec, LambdaService
 
 _LAMBDA_URI = re.compile(r"functions/(arn:[^/]+)/invocations")

@@ -1,0 +1,96 @@
+"""The entry point for the runtime: serve every WebSocket API of some stacks."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from cdk_local_gateway.websocket.model import read_websocket_apis
+from cdk_local_gateway.websocket.server import WebSocketGateway
+from cdk_local_gateway.websocket.services import Limits, WsServices
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from cdk_local_gateway.assembly import Stack
+    from cdk_local_gateway.intrinsics import Resolver
+    from cdk_local_gateway.lambdas.workers import FunctionSpec, LambdaService
+    from cdk_local_gateway.websocket.model import WebSocketApi
+
+
+@dataclass
+class ServedWebSocketApi:
+    api: WebSocketApi
+    gateway: WebSocketGateway
+    runner: web.AppRunner
+    host: str
+    port: int
+
+    def urls(self) -> dict[str, str]:
+        """``ws://`` URL of each stage (the ``@connections`` endpoint is the same with http)."""
+        return {s.name: f"ws://{self.host}:{self.port}/{s.name}" for s in self.api.stages}
+
+    def endpoints(self) -> dict[str, str]:
+        """Entries for ``endpoints.json`` under "websocket": the API's display name (with
+        ``/<stage>`` when it has several stages) -> its ``ws://`` URL."""
+        urls = self.urls()
+        if len(urls) == 1:
+            return {self.api.display: next(iter(urls.values()))}
+        return {f"{self.api.display}/{stage}": url for stage, url in urls.items()}
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def mount_websocket_apis(
+    stacks: Iterable[Stack],
+    *,
+    resolver: Resolver,
+    lambdas: LambdaService,
+    functions: dict[str, FunctionSpec],
+    aws_endpoint: str,
+    credentials: tuple[str, str],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: Limits | None = None,
+    log: Callable[[str], None] = print,
+) -> list[ServedWebSocketApi]:
+    """Serve each WebSocket API of ``stacks`` on its own port (``port`` and up, or free ports).
+
+    Call after the local AWS is provisioned (integration URIs resolve to its queues) and
+    ``lambdas`` is started; stop each result before stopping ``lambdas`` (closing a socket
+    fires ``$disconnect``). What an API uses that is not emulated is logged as
+    ``not emulated: ...``.
+    """
+    services = WsServices(
+        lambdas=lambdas,
+        functions=functions,
+        aws_endpoint=aws_endpoint,
+        credentials=credentials,
+        account=resolver.account,
+        limits=limits or Limits(),
+        log=log,
+    )
+    served: list[ServedWebSocketApi] = []
+    for stack in stacks:
+        for api in read_websocket_apis(resolver, stack):
+            for problem in api.problems:
+                log(f"not emulated: {problem}")
+            gateway = WebSocketGateway(api, services)
+            runner = web.AppRunner(gateway.application(), access_log=None, shutdown_timeout=1.0)
+            await runner.setup()
+            chosen = port or _free_port(host)
+            await web.TCPSite(runner, host, chosen).start()
+            port = chosen + 1 if port else 0
+            served.append(ServedWebSocketApi(api, gateway, runner, host, chosen))
+    return served

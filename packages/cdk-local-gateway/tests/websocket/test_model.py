@@ -1,0 +1,54 @@
+"""Reading WebSocket APIs from a template: routes, integrations, authorizer, stage."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from cdk_local_gateway.assembly import read_assembly
+from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.websocket import read_websocket_apis
+
+from gateway_testkit import write_assembly
+from ws_template import websocket_template
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws: str) -> None:
+    # Given a stack with two WebSocket APIs and a queue on the local AWS
+    name = f"Ws{uuid.uuid4().hex[:8]}"
+    write_assembly(tmp_path / "cdk.out", {name: websocket_template("http://upstream/x")})
+    assembly = read_assembly(tmp_path / "cdk.out")
+    resolver = Resolver(assembly, default_region="eu-west-1")
+    Provisioner(resolver, local_aws).provision(assembly.stacks)
+    # When its WebSocket APIs are read
+    apis = {api.name: api for api in read_websocket_apis(resolver, assembly.stacks[0])}
+    # Then each API has its own routes, linked to their integrations by Ref
+    chat, bare = apis["chat"], apis["bare"]
+    assert sorted(chat.routes) == [
+        "$connect", "$default", "$disconnect", "echo", "lookup", "publish"
+    ]
+    assert sorted(bare.routes) == ["limited", "ping"]
+    assert chat.route_selection == "$request.body.action"
+    connect = chat.routes["$connect"]
+    assert connect.authorization == "CUSTOM"
+    assert connect.authorizer is not None
+    assert connect.authorizer.identity_sources == ["route.request.querystring.token"]
+    assert connect.integration is not None and connect.integration.type == "AWS_PROXY"
+    assert ":function:" in connect.integration.uri
+    # And the SQS integration URI resolved to the provisioned queue's name
+    publish = chat.routes["publish"].integration
+    assert publish is not None and publish.type == "AWS"
+    assert publish.uri.startswith("arn:aws:apigateway:eu-west-1:sqs:path/123456789012/" + name)
+    assert [r.key for r in publish.responses] == ["$default"]
+    # And route responses make a route two-way
+    assert chat.routes["publish"].two_way and bare.routes["ping"].two_way
+    assert not chat.routes["echo"].two_way
+    # And the stages carry their throttling
+    (stage,) = chat.stages
+    assert (stage.name, stage.throttle.burst, stage.throttle.rate) == ("dev", 500, 1000.0)
+    assert bare.stages[0].route_throttles["limited"].burst == 1
+    assert chat.problems == [] and bare.problems == []

@@ -1,0 +1,146 @@
+"""Serve the synthetic template through the real pieces: assembly reader, resolver, local AWS,
+Lambda workers, and ``mount_websocket_apis`` (the runtime's entry point)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from cdk_local_gateway.assembly import read_assembly
+from cdk_local_gateway.aws.process import ACCESS_KEY_ID, SECRET_ACCESS_KEY, client
+from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.lambdas.functions import function_spec
+from cdk_local_gateway.lambdas.layers import build_layer_folder
+from cdk_local_gateway.lambdas.workers import LambdaService
+from cdk_local_gateway.websocket import Limits, ServedWebSocketApi, mount_websocket_apis
+
+from gateway_testkit import write_assembly
+from ws_template import HANDLERS, STAGE, websocket_template
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
+
+REGION = "eu-west-1"
+
+
+@dataclass
+class Served:
+    chat: ServedWebSocketApi
+    bare: ServedWebSocketApi
+    lambdas: LambdaService
+    queue_url: str
+    aws_endpoint: str
+    logs: list[str]
+
+    def url(self, api: ServedWebSocketApi, query: str = "") -> str:
+        return api.urls()[STAGE] + (f"?{query}" if query else "")
+
+    @property
+    def chat_management(self) -> str:
+        return f"http://{self.chat.host}:{self.chat.port}/{STAGE}"
+
+    def management(self, api: ServedWebSocketApi | None = None) -> Any:
+        """boto3's apigatewaymanagementapi client at the local endpoint, as a Lambda builds it."""
+        api = api or self.chat
+        return boto3.client(
+            "apigatewaymanagementapi",
+            endpoint_url=f"http://{api.host}:{api.port}/{STAGE}",
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
+    async def recorded(
+        self, predicate: Callable[[dict[str, Any]], bool], *, within_s: float = 20.0
+    ) -> dict[str, Any]:
+        """The first event a function recorded in the queue that satisfies ``predicate``."""
+        sqs: Any = client("sqs", self.aws_endpoint, REGION)
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            answer = await asyncio.to_thread(
+                sqs.receive_message,
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+            )
+            for message in answer.get("Messages", []):
+                await asyncio.to_thread(
+                    sqs.delete_message,
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                )
+                event = json.loads(message["Body"])
+                if isinstance(event, dict) and predicate(event):
+                    return event
+        raise AssertionError("no recorded event matched")
+
+
+def serve(
+    tmp_path: Path,
+    aws_endpoint: str,
+    scenario: Callable[[Served], Awaitable[Any]],
+    *,
+    limits: Limits | None = None,
+    upstream: str | None = None,
+) -> Any:
+    """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
+    stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
+    write_assembly(
+        tmp_path / "cdk.out",
+        {stack_name: websocket_template(upstream)},
+        region=REGION,
+        assets={stack_name: {"app.py": HANDLERS}},
+    )
+
+    async def main() -> Any:
+        assembly = read_assembly(tmp_path / "cdk.out")
+        resolver = Resolver(assembly, default_region=REGION)
+        Provisioner(resolver, aws_endpoint).provision(assembly.stacks)
+        (stack,) = assembly.stacks
+        functions = {}
+        for logical_id in stack.of_type("AWS::Lambda::Function"):
+            spec = function_spec(resolver, stack, logical_id)
+            functions[spec.arn] = spec
+        layer = tmp_path / "layer"
+        build_layer_folder(layer, [])
+        lambdas = LambdaService(
+            aws_endpoint=aws_endpoint,
+            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            layer_folder=layer,
+        )
+        await lambdas.start()
+        logs: list[str] = []
+        apis = await mount_websocket_apis(
+            assembly.stacks,
+            resolver=resolver,
+            lambdas=lambdas,
+            functions=functions,
+            aws_endpoint=aws_endpoint,
+            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            limits=limits,
+            log=logs.append,
+        )
+        try:
+            by_name = {a.api.name: a for a in apis}
+            served = Served(
+                chat=by_name["chat"],
+                bare=by_name["bare"],
+                lambdas=lambdas,
+                queue_url=resolver.ref(stack, "Queue"),
+                aws_endpoint=aws_endpoint,
+                logs=logs,
+            )
+            return await scenario(served)
+        finally:
+            for api in apis:
+                await api.stop()
+            await lambdas.stop()
+
+    return asyncio.run(main())
