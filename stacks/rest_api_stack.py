@@ -57,8 +57,6 @@ def metrics_namespace(config: StageConfig) -> str:
 UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
 CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
 DLQ_MAX_RECEIVE_COUNT = 3
-#: Functions that only read the table get read grants only.
-READ_ONLY_FUNCTIONS = frozenset({"Report", "Admin"})
 #: Functions that need no table.
 STANDALONE_FUNCTIONS = frozenset({"InternalService"})
 #: Functions that hand out signed pagination cursors (GET /rooms, GET /partner/rooms): the
@@ -68,20 +66,37 @@ PAGINATING_FUNCTIONS = frozenset({"Rooms"})
 #: Length of the generated cursor HMAC key (alphanumeric characters).
 CURSOR_KEY_LENGTH = 64
 _JSON = "application/json"
-TABLE_INDEXES = ("GSI1", "GSI2")
-TABLE_READ_ACTIONS = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-)
-TABLE_WRITE_ACTIONS = (
-    "dynamodb:BatchWriteItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-)
+#: The DynamoDB actions each function's code path calls, and the indexes it queries (read
+#: from handlers/, domain/ and dynamodel/; transactions are authorized per item: Put, Update,
+#: Delete and ConditionCheck). Idempotency records (Powertools) need Get/Put/Update/Delete.
+#: Nothing calls DescribeTable, BatchGetItem or Scan, and no function queries GSI2.
+TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Rooms": (
+        (
+            "dynamodb:BatchWriteItem",  # DELETE /rooms/{id}: the room's messages, memberships
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+        ),
+        ("GSI1",),  # GET /rooms: newest rooms first
+    ),
+    "Report": (("dynamodb:GetItem", "dynamodb:Query"), ()),
+    "Admin": (("dynamodb:Query",), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition
+    "IngestConsumer": (
+        (
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ),
+        (),
+    ),
+}
+_READ_ONLY_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
 KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
 
@@ -138,6 +153,8 @@ class RestApiStack(cdk.Stack):
             "PrivateBackend",
             function=self.functions["InternalService"],
             log_retention=self.log_retention,
+            # Names are unique per account and region (32 characters at most).
+            target_group_name=f"{config.construct_id}-{SERVICE}-internal"[:32],
         )
         self.rest = SecureRestApi(
             self,
@@ -237,14 +254,15 @@ class RestApiStack(cdk.Stack):
             return function
         if name in PAGINATING_FUNCTIONS:
             self.cursor_secret.grant_read(function)
-        writes = name not in READ_ONLY_FUNCTIONS
-        # Explicit statements instead of table.grant_*: they name the two GSIs rather than
-        # index/* and the key actions rather than kms:GenerateDataKey*/ReEncrypt* wildcards.
+        actions, indexes = TABLE_GRANTS[name]
+        writes = not set(actions) <= _READ_ONLY_ACTIONS
+        # Explicit statements instead of table.grant_*: they name the actions the code calls
+        # and the indexes it queries, and the key actions without kms:*Data* wildcards.
         table_arn = self.table.table_arn
         function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=[*TABLE_READ_ACTIONS, *(TABLE_WRITE_ACTIONS if writes else ())],
-                resources=[table_arn, *(f"{table_arn}/index/{index}" for index in TABLE_INDEXES)],
+                actions=list(actions),
+                resources=[table_arn, *(f"{table_arn}/index/{index}" for index in indexes)],
             )
         )
         function.add_to_role_policy(

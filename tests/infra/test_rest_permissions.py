@@ -122,18 +122,6 @@ def test_read_only_functions_cannot_write_the_table(stacks: StackTemplates, hand
     assert not actions & {"kms:Encrypt", "kms:GenerateDataKey"}
 
 
-def test_table_grants_name_the_two_indexes_not_a_wildcard(stacks: StackTemplates) -> None:
-    rooms = stacks.function(DEV, "handlers.rest.rooms.handler")[1]["Properties"]
-    role = rooms["Role"]["Fn::GetAtt"][0]
-    (table_statement,) = (
-        s for s in stacks.role_statements(DEV, role) if "dynamodb:PutItem" in _actions(s)
-    )
-    resources = str(table_statement["Resource"])
-    assert "/index/GSI1" in resources
-    assert "/index/GSI2" in resources
-    assert "/index/*" not in resources
-
-
 def test_the_internal_service_gets_no_table_or_secret_access(stacks: StackTemplates) -> None:
     internal = stacks.function(DEV, "handlers.rest.internal_service.handler")[1]["Properties"]
     assert "TABLE_NAME" not in internal.get("Environment", {}).get("Variables", {})

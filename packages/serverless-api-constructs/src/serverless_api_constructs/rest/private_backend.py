@@ -7,20 +7,16 @@ it gives HTTP routing and a Lambda target without running servers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as targets
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .defaults import HTTP_PORT, MAX_AZS
-
-if TYPE_CHECKING:
-    from aws_cdk import aws_lambda as lambda_
 
 _NO_ACCESS_LOGS = (
     "Internal load balancer reachable only through the API's VPC link; every request is "
@@ -34,8 +30,9 @@ class PrivateHttpBackend(Construct):
     - ``.vpc``: ``existing_vpc`` or a new VPC over ``max_azs`` (default 2) AZs with isolated
       subnets only (no NAT, no internet gateway) and flow logs (rejected and accepted traffic)
       kept ``log_retention``;
-    - ``.alb``: internal ALB forwarding port 80 to the Lambda target, accepting traffic only
-      from the VPC's address range;
+    - ``.alb``: internal ALB forwarding port 80 to the Lambda target (a target group named
+      ``target_group_name``, unique in the account and region; only that group may invoke the
+      function), accepting traffic only from the NLB;
     - ``.nlb``: internal NLB (TCP 80) whose target is the ALB; ``.vpc_link`` reaches it.
     """
 
@@ -46,6 +43,7 @@ class PrivateHttpBackend(Construct):
         *,
         function: lambda_.IFunction,
         log_retention: logs.RetentionDays,
+        target_group_name: str,
         existing_vpc: ec2.IVpc | None = None,
         max_azs: int = MAX_AZS,
     ) -> None:
@@ -104,7 +102,12 @@ class PrivateHttpBackend(Construct):
         listener = self.alb.add_listener(
             "Http", port=HTTP_PORT, protocol=elbv2.ApplicationProtocol.HTTP, open=False
         )
-        listener.add_targets("Function", targets=[targets.LambdaTarget(function)])
+        listener.add_targets(
+            "Function",
+            targets=[targets.LambdaTarget(function)],
+            target_group_name=target_group_name,
+        )
+        self._confine_invoke_permission(function, target_group_name)
 
         self.nlb = elbv2.NetworkLoadBalancer(
             self,
@@ -128,6 +131,31 @@ class PrivateHttpBackend(Construct):
             self, "VpcLink", targets=[self.nlb], description="API Gateway to the private backend"
         )
         self.url = f"http://{self.nlb.load_balancer_dns_name}"
+
+    @staticmethod
+    def _confine_invoke_permission(function: lambda_.IFunction, target_group_name: str) -> None:
+        """Let Elastic Load Balancing invoke ``function`` for this target group only.
+
+        The target group registers the function when it is created, so the permission must
+        exist first and cannot reference the group's ARN (a dependency cycle). The group's
+        name is fixed instead, and the permission names it: ``targetgroup/<name>/*`` (the
+        suffix is the id AWS assigns; Lambda matches ``SourceArn`` with ``ArnLike``)."""
+        stack = Stack.of(function)
+        source_arn = stack.format_arn(
+            service="elasticloadbalancing",
+            resource="targetgroup",
+            resource_name=f"{target_group_name}/*",
+        )
+        permissions = [
+            child
+            for child in function.node.find_all()
+            if isinstance(child, lambda_.CfnPermission)
+            and child.principal == "elasticloadbalancing.amazonaws.com"
+        ]
+        if len(permissions) != 1:  # pragma: no cover - LambdaTarget adds exactly one
+            raise RuntimeError(f"{len(permissions)} ELB invoke permissions on {function}")
+        permissions[0].source_arn = source_arn
+        permissions[0].source_account = stack.account
 
     def integration(self, path: str = "/{proxy}") -> apigateway.Integration:
         """An ``HTTP_PROXY`` integration (any method) to ``path`` on the backend."""
