@@ -1,0 +1,143 @@
+"""What a Lambda cold start imports, rebuilt from a synthesized cloud assembly.
+
+- :func:`python_functions` reads every ``AWS::Lambda::Function`` of every template in
+  ``cdk.out`` (nested stage assemblies included): its handler, its environment and the folder
+  its code asset was staged into (``aws:asset:path`` metadata), so the benchmark runs on the
+  asset exactly as synthesized, not on the source tree.
+- :func:`layer_path` builds a directory of symlinks to the installed distributions the
+  runtime and the Powertools layer provide (Powertools with its ``all`` extra, as the
+  AWS-managed layer is built; boto3 and botocore as the runtime ships them), and nothing else
+  of the virtualenv, so an import that only works thanks to a dev dependency fails here as it
+  would on Lambda.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from packaging.requirements import Requirement
+
+#: Distributions a function sees besides its asset: (name, extras). Powertools comes from the
+#: AWS-managed layer (built with every extra); boto3 is in the Python runtime.
+LAYER_DISTRIBUTIONS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("aws-lambda-powertools", frozenset({"all"})),
+    ("boto3", frozenset()),
+)
+
+#: Stands in for environment values CloudFormation resolves at deploy time (Ref, GetAtt).
+PLACEHOLDER = "bench-placeholder"
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    """One Python function as synthesized: where its code is and how Lambda imports it."""
+
+    logical_ids: tuple[str, ...]
+    asset_dir: Path
+    handler: str
+    runtime: str
+    environment: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+
+def python_functions(cdk_out: Path) -> list[LambdaFunction]:
+    """Every distinct (asset, handler) pair of the Python functions in ``cdk_out``."""
+    templates = sorted(cdk_out.glob("*.template.json")) + sorted(
+        cdk_out.glob("assembly-*/*.template.json")
+    )
+    if not templates:
+        raise SystemExit(f"no templates in {cdk_out}: synthesize first (make synth)")
+    found: dict[tuple[Path, str], LambdaFunction] = {}
+    for template in templates:
+        resources: dict[str, Any] = json.loads(template.read_text()).get("Resources", {})
+        for logical_id, resource in resources.items():
+            if resource.get("Type") != "AWS::Lambda::Function":
+                continue
+            props = resource.get("Properties", {})
+            runtime = str(props.get("Runtime", ""))
+            asset = resource.get("Metadata", {}).get("aws:asset:path")
+            if not runtime.startswith("python") or not asset:
+                continue
+            asset_dir = (template.parent / asset).resolve()
+            if not asset_dir.is_dir():
+                raise SystemExit(f"{template.name}: {logical_id}'s asset {asset_dir} is missing")
+            key = (asset_dir, props["Handler"])
+            previous = found.get(key)
+            ids = (*previous.logical_ids, logical_id) if previous else (logical_id,)
+            env = {
+                name: value if isinstance(value, str) else PLACEHOLDER
+                for name, value in props.get("Environment", {}).get("Variables", {}).items()
+            }
+            found[key] = LambdaFunction(ids, asset_dir, props["Handler"], runtime, env)
+    return sorted(found.values(), key=lambda fn: fn.handler)
+
+
+def copy_asset(asset_dir: Path, target: Path) -> Path:
+    """A copy of the asset without any bytecode, as Lambda unpacks the deployment package
+    (``/var/task`` is read-only: Python compiles every module on every cold start)."""
+    shutil.copytree(asset_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def layer_path(target: Path) -> tuple[Path, list[str]]:
+    """Symlinks to every installed distribution of :data:`LAYER_DISTRIBUTIONS` and their
+    requirements; returns the directory and the requirements not installed here."""
+    target.mkdir(parents=True)
+    missing: list[str] = []
+    (target / "__pycache__").mkdir()
+    for dist in _closure(missing):
+        for top in _top_levels(dist):
+            source = Path(str(dist.locate_file(top)))
+            link = target / top
+            if source.exists() and not link.exists():
+                link.symlink_to(source)
+        # Single-file modules (six, typing_extensions) keep their bytecode beside them.
+        for file in dist.files or []:
+            parts = PurePosixPath(str(file)).parts
+            if len(parts) == 2 and parts[0] == "__pycache__":
+                source = Path(str(dist.locate_file(file)))
+                if source.exists():
+                    (target / "__pycache__" / parts[1]).symlink_to(source)
+    return target, sorted(set(missing))
+
+
+def _closure(missing: list[str]) -> list[metadata.Distribution]:
+    seen: dict[str, metadata.Distribution] = {}
+    pending = [(name, set(extras)) for name, extras in LAYER_DISTRIBUTIONS]
+    while pending:
+        name, extras = pending.pop()
+        key = name.lower().replace("_", "-")
+        if key in seen:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+            continue
+        seen[key] = dist
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            wanted = requirement.marker is None or any(
+                requirement.marker.evaluate({"extra": extra}) for extra in extras | {""}
+            )
+            if wanted:
+                pending.append((requirement.name, set(requirement.extras)))
+    return list(seen.values())
+
+
+def _top_levels(dist: metadata.Distribution) -> set[str]:
+    """First path components of a distribution's files: its packages, modules, dist-info."""
+    tops: set[str] = set()
+    for file in dist.files or []:
+        parts = PurePosixPath(str(file)).parts
+        if parts and parts[0] not in ("..", "__pycache__") and not parts[0].endswith(".pth"):
+            tops.add(parts[0])
+    return tops
