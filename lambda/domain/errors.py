@@ -72,3 +72,11 @@ class PreconditionRequired(AppError):
 class Throttled(AppError):
     code = "Throttled"
     status = 429
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (DynamoDB, Secrets Manager) failed or did not answer within the time
+    budget; the client may retry."""
+
+    code = "ServiceUnavailable"
+    status = 503

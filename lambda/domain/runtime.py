@@ -3,6 +3,9 @@ every later invocation (clients, connection pools and the cursor key stay warm).
 makes no network call: the cursor key (its own secret, ``CURSOR_SECRET_ARN``) is fetched by
 the table on the first cursor it signs or checks, once per container.
 
+The table's clients get the time budget of ``shared.budget`` for this function's timeout and
+the number of regions a read may fail over to.
+
 ``install_table`` is the seam for benchmarks and tests that bring their own table object.
 """
 
@@ -11,11 +14,21 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from domain.settings import get_settings
+from shared.budget import ClientBudget, client_budget
+
 if TYPE_CHECKING:
     from dynamodel import Table
 
 _table: Table | None = None
 _lock = threading.Lock()
+
+
+def table_budget() -> ClientBudget:
+    """The DynamoDB clients' timeouts and retries: one read over every region of
+    ``TABLE_REGIONS`` ends in time to answer."""
+    settings = get_settings()
+    return client_budget(settings.function_timeout, max(len(settings.table_regions), 1))
 
 
 def get_table() -> Table:
@@ -28,7 +41,13 @@ def get_table() -> Table:
                 from domain.auth.keys import cursor_key
                 from dynamodel import Table
 
-                _table = Table.from_env(cursor_secret=cursor_key)
+                budget = table_budget()
+                _table = Table.from_env(
+                    cursor_secret=cursor_key,
+                    connect_timeout=budget.connect_timeout,
+                    read_timeout=budget.read_timeout,
+                    max_attempts=budget.max_attempts,
+                )
             table = _table
     return table
 

@@ -8,6 +8,9 @@ fetch per request):
 - the pagination cursor key, ``{"cursor_key": ...}`` at ``CURSOR_SECRET_ARN``: the REST
   functions that page. It is independent of the token key, so a cursor MAC can never be
   replayed as a token signature and the REST functions need no access to the token secret.
+
+The Secrets Manager client has the time budget of ``shared.budget``: a hanging endpoint fails
+the fetch with ``SecretUnavailable`` before the function times out.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from domain.settings import get_settings, require
+from shared.budget import client_budget
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -46,6 +50,7 @@ def secrets_provider(region: str | None = None) -> SecretsProvider:
         "secretsmanager",
         region_name=region,
         endpoint_url=settings.secrets_endpoint_url,
+        config=client_budget(settings.function_timeout).config(),
     )
     return SecretsProvider(boto3_client=client)
 

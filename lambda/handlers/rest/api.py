@@ -16,6 +16,7 @@ from domain.errors import (
     FieldProblem,
     NotFound,
     PreconditionRequired,
+    ServiceUnavailable,
     Throttled,
     Unauthorized,
 )
@@ -66,9 +67,14 @@ def build_resolver() -> APIGatewayRestResolver:
 
     def unexpected(exc: Exception) -> Response[Any]:
         import dynamodel
+        from domain.auth.keys import SecretUnavailable
 
         if isinstance(exc, dynamodel.Throttled):
             return respond(Throttled("the table is busy, retry later"))
+        if isinstance(exc, dynamodel.ServiceUnavailable | SecretUnavailable):
+            # Unreachable, failing or timed-out dependency (within the client time budget).
+            logger.warning("dependency unavailable", extra={"error": repr(exc)[:500]})
+            return respond(ServiceUnavailable("a dependency is unavailable, retry later"))
         logger.exception("unhandled error")
         return respond(AppError("internal error"))
 

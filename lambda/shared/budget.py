@@ -1,0 +1,74 @@
+"""Time budgets of the AWS clients, derived in one place from the function's timeout.
+
+A call to AWS may take at most: per region tried, ``max_attempts`` x (connect + read timeout)
+plus the retry backoff between attempts (botocore's standard mode waits at most 1 s before the
+second attempt). That worst case, over every region a read may fail over to, must end
+``ANSWER_RESERVE`` seconds before the Lambda timeout, so a hanging endpoint ends in an error
+answer (503) rather than a Lambda timeout. The function's timeout comes from
+``FUNCTION_TIMEOUT_SECONDS`` (``domain.settings``).
+
+Budgets hold per call: a handler that makes several calls, each hanging almost to its limit,
+can still run out of time; what a hang costs is one call's budget, then the error answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+ANSWER_RESERVE = 2.0
+"""Seconds kept free after the worst-case call: logging, the error answer, Powertools' flush."""
+MAX_ATTEMPTS = 2
+"""One retry: throttling and transient 5xx get a second chance, a hang costs two timeouts."""
+FIRST_BACKOFF = 1.0
+"""botocore standard mode's longest wait before the second attempt (random x 2**0 s)."""
+MAX_CONNECT_TIMEOUT = 1.0
+MAX_READ_TIMEOUT = 5.0
+MIN_TIMEOUT = 0.2
+
+
+@dataclass(frozen=True)
+class ClientBudget:
+    """Timeouts and retries of one botocore client."""
+
+    connect_timeout: float
+    read_timeout: float
+    max_attempts: int
+
+    def worst_case(self, regions: int = 1) -> float:
+        """Seconds one call may take before it fails, trying ``regions`` regions in turn."""
+        per_region = self.max_attempts * (self.connect_timeout + self.read_timeout)
+        return regions * (per_region + (self.max_attempts - 1) * FIRST_BACKOFF)
+
+    def config(self, **extra: Any) -> Config:
+        from botocore.config import Config
+
+        return Config(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+            **extra,
+        )
+
+
+def client_budget(function_timeout: float, regions: int = 1) -> ClientBudget:
+    """The budget that lets one call over ``regions`` regions end ``ANSWER_RESERVE`` seconds
+    before ``function_timeout``; raises ``ValueError`` when no useful budget fits."""
+    per_region = (function_timeout - ANSWER_RESERVE) / max(regions, 1)
+    per_attempt = (per_region - (MAX_ATTEMPTS - 1) * FIRST_BACKOFF) / MAX_ATTEMPTS
+    connect = min(MAX_CONNECT_TIMEOUT, per_attempt / 3)
+    read = min(MAX_READ_TIMEOUT, per_attempt - connect)
+    if connect < MIN_TIMEOUT or read < MIN_TIMEOUT:
+        raise ValueError(
+            f"a {function_timeout:g} s function cannot call {regions} region(s) with retries"
+        )
+    return ClientBudget(_floor_ms(connect), _floor_ms(read), MAX_ATTEMPTS)
+
+
+def _floor_ms(seconds: float) -> float:
+    # Rounded down, so the rounded budget never exceeds the computed one.
+    return math.floor(seconds * 1000) / 1000
