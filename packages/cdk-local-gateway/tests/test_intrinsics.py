@@ -38,6 +38,8 @@ def resolver(assembly_dir: Path) -> tuple[Resolver, Any, Any]:
     assembly = read_assembly(assembly_dir)
     resolver = Resolver(assembly, default_region="eu-west-1")
     data, api = assembly.stack_by_name("Dev-Data"), assembly.stack_by_name("Dev-Api")
+    assert data is not None
+    assert api is not None
     # The local AWS created the queue: its URL and ARN are what Ref and GetAtt give.
     resolver.record(data, "Queue", Physical("http://aws/q", {"Arn": "arn:aws:sqs:eu-west-1:1:q"}))
     return resolver, data, api
