@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE :=
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-TYPED := app.py stacks packages/serverless-api-constructs/src lambda tests/dynamodel/typing_check.py
+TYPED := app.py stacks packages/serverless-api-constructs/src packages/cdk-local-gateway/src lambda tests/dynamodel/typing_check.py
 PYTEST_WORKERS ?= 2
 
 .PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean local local-token
@@ -51,8 +51,8 @@ typecheck: install ## mypy --strict over the app, stacks, construct package and 
 cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
 
-unit: install ## pytest (template assertions, snapshots, handler tests on a local moto server)
-	pytest -q -n $(PYTEST_WORKERS)
+unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
+	pytest -q -n $(PYTEST_WORKERS) tests packages/cdk-local-gateway/tests
 
 test: lint typecheck cfn-lint unit ## Every check: lint, types, synth + cdk-nag, cfn-lint, tests
 
