@@ -314,3 +314,39 @@ def test_generated_malformed_tokens_always_get_a_deny(
 
     # Then it never raises and always answers a well-formed Deny for the stage
     assert_deny(result, WS_STAGE if websocket else REST_STAGE)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(
+    sub=st.text(min_size=1, max_size=128),
+    name=st.none() | st.text(max_size=40),
+    groups=st.lists(st.text(st.characters(exclude_characters=","), max_size=12), max_size=4),
+    websocket=st.booleans(),
+)
+def test_generated_valid_tokens_are_allowed_with_their_context(
+    sub: str,
+    name: str | None,
+    groups: list[str],
+    websocket: bool,
+    aws_env: dict[str, str],
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # Given a valid token of this app for any subject, name and groups
+    extra: dict[str, Any] = {"groups": groups} | ({"name": name} if name is not None else {})
+    token = app_token(sub, **extra)
+    event = ws_connect(token) if websocket else bearer(token)
+
+    # When the authorizer runs
+    result = authorizer.handler(event, lambda_context)
+
+    # Then it allows the stage for that subject, with exactly its context
+    assert result["principalId"] == sub
+    statement = result["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"] == (WS_STAGE if websocket else REST_STAGE)
+    assert result["context"] == {"user_id": sub, "name": name or "", "groups": ",".join(groups)}
