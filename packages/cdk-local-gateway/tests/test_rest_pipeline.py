@@ -30,6 +30,14 @@ def echo(event, context):
         "body": json.dumps(event),
     }
 
+def slow(event, context):
+    import time
+    time.sleep(3)
+    return {"statusCode": 200, "body": "late"}
+
+def fault(event, context):
+    raise RuntimeError("boom")
+
 def authorize(event, context):
     CALLS["auth"] += 1
     token = event["authorizationToken"]
@@ -114,6 +122,16 @@ PROXY = {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": lambda_uri
 TEMPLATE: dict[str, Any] = {
     "Resources": {
         "Echo": fn("app.echo"),
+        "Slow": fn("app.slow"),
+        "Fault": fn("app.fault"),
+        "SlowRes": resource(ROOT, "slow"),
+        "FaultRes": resource(ROOT, "fault"),
+        "SlowGet": method(
+            {"Ref": "SlowRes"},
+            "GET",
+            {**PROXY, "Uri": lambda_uri("Slow"), "TimeoutInMillis": 300},
+        ),
+        "FaultGet": method({"Ref": "FaultRes"}, "GET", {**PROXY, "Uri": lambda_uri("Fault")}),
         "Authorizer": fn("app.authorize"),
         "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "synthetic"}},
         "Stage": {
@@ -345,3 +363,14 @@ def test_access_log_line_in_the_stage_format(api: str) -> None:
         "error": "",
     }
     assert by_id[missing.headers["x-amzn-RequestId"]]["error"] == "MISSING_AUTHENTICATION_TOKEN"
+
+
+def test_integration_timeout_is_504_and_a_lambda_fault_502(api: str) -> None:
+    # The method's integration timeout (300 ms here, 29 s by default) elapses first: 504
+    slow = requests.get(f"{api}/slow", timeout=30)
+    assert slow.status_code == 504
+    assert slow.json() == {"message": "Endpoint request timed out"}
+    # The function raises: API Gateway's 502 with its fixed body
+    fault = requests.get(f"{api}/fault", timeout=30)
+    assert fault.status_code == 502
+    assert fault.json() == {"message": "Internal server error"}
