@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cdk_local_gateway.runtime import LocalRuntime, RuntimeConfig
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from cdk_local_gateway.runtime import RuntimeConfig
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +37,10 @@ class RunningGateway:
     """A :class:`LocalRuntime` on its own event loop thread."""
 
     def __init__(self, config: RuntimeConfig, log: Callable[[str], None] | None = None) -> None:
+        # Imported here: the plugin loads in every pytest session of an environment that has
+        # the package, and most never start a gateway.
+        from cdk_local_gateway.runtime import LocalRuntime
+
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="local-gateway", daemon=True
@@ -59,6 +63,8 @@ class RunningGateway:
 @pytest.fixture(scope="session")
 def local_gateway_config(pytestconfig: pytest.Config) -> RuntimeConfig:
     """Override to serve another assembly, stage or region."""
+    from cdk_local_gateway.runtime import RuntimeConfig
+
     cdk_out = pytestconfig.getoption("--local-gateway-cdk-out") or pytestconfig.getini(
         "local_gateway_cdk_out"
     )
