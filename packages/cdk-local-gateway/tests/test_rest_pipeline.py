@@ -320,6 +320,8 @@ def test_token_authorizer_allow_deny_error_missing_and_cache(api: str) -> None:
     first = requests.get(f"{api}/secure", headers={"Authorization": "good"}, timeout=30).json()
     second = requests.get(f"{api}/secure", headers={"Authorization": "good"}, timeout=30).json()
     authorizer = first["requestContext"]["authorizer"]
+    # Three invocations (bad, boom, good): the request without the header never reached it
+    assert authorizer["calls"] == 3
     assert authorizer["principalId"] == "user-1"
     assert authorizer["team"] == "blue"
     assert second["requestContext"]["authorizer"]["calls"] == authorizer["calls"]
