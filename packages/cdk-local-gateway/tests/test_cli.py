@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.cli import main
@@ -62,3 +63,15 @@ def test_routes_lists_method_auth_and_integration(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Dev/Dev-App")
     assert lines[1].split()[:4] == ["GET", "/", "NONE", "AWS"]
+
+
+def test_render_prints_one_mapping_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "t.vtl"
+    template.write_text('{"name": "$input.path(\'$.name\')", "id": "$input.params(\'id\')"}')
+    body = tmp_path / "body.json"
+    body.write_text('{"name": "lobby"}')
+    params = '{"path": {"id": "7"}, "querystring": {}, "header": {}}'
+    main(["render", "--template", str(template), "--body", str(body), "--params", params])
+    assert json.loads(capsys.readouterr().out) == {"name": "lobby", "id": "7"}

@@ -4,6 +4,7 @@ validation, gateway responses and 501 for what is not emulated."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +134,10 @@ TEMPLATE: dict[str, Any] = {
         ),
         "FaultGet": method({"Ref": "FaultRes"}, "GET", {**PROXY, "Uri": lambda_uri("Fault")}),
         "Authorizer": fn("app.authorize"),
-        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "synthetic"}},
+        "Api": {
+            "Type": "AWS::ApiGateway::RestApi",
+            "Properties": {"Name": "synthetic", "BinaryMediaTypes": ["application/octet-stream"]},
+        },
         "Stage": {
             "Type": "AWS::ApiGateway::Stage",
             "Properties": {
@@ -376,3 +380,18 @@ def test_integration_timeout_is_504_and_a_lambda_fault_502(api: str) -> None:
     fault = requests.get(f"{api}/fault", timeout=30)
     assert fault.status_code == 502
     assert fault.json() == {"message": "Internal server error"}
+
+
+def test_binary_media_type_bodies_reach_the_function_base64_encoded(api: str) -> None:
+    raw = bytes(range(256))
+    response = requests.post(
+        f"{api}/files/blob",
+        data=raw,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=30,
+    )
+    event = response.json()
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+    text = requests.post(f"{api}/files/blob", json={"a": 1}, timeout=30).json()
+    assert (text["isBase64Encoded"], json.loads(text["body"])) == (False, {"a": 1})
