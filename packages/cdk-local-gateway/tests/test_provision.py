@@ -115,3 +115,21 @@ def test_generated_secret_without_template_is_the_password_alone() -> None:
     value = generate_secret_string({"PasswordLength": 12, "ExcludeCharacters": "abc"})
     assert len(value) == 12
     assert not set(value) & set("abc")
+
+
+def test_provisioning_again_on_the_same_local_aws_keeps_tables_and_secret_values(
+    assembly_dir: Path, local_aws: str
+) -> None:
+    # Given a stack provisioned once on a local AWS (as with --aws-endpoint)
+    template = {
+        "Resources": {k: TEMPLATE["Resources"][k] for k in ("Table", "Secret", "Queue", "Dlq")}
+    }
+    write_assembly(assembly_dir, {"Again-Stack": template})
+    assembly = read_assembly(assembly_dir)
+    first = Provisioner(Resolver(assembly, default_region="eu-west-1"), local_aws)
+    first.provision(assembly.stacks)
+    # When a second run provisions the same stack on it
+    second = Provisioner(Resolver(assembly, default_region="eu-west-1"), local_aws)
+    second.provision(assembly.stacks)
+    # Then nothing fails and the secret keeps its first value (tokens stay valid)
+    assert list(second.secret_values.values()) == list(first.secret_values.values())

@@ -129,9 +129,15 @@ class Provisioner:
         described: dict[str, Any] = {}
         for target in regions:
             dynamodb = self._client("dynamodb", target)
-            table = dynamodb.create_table(**args)["TableDescription"]
+            try:
+                table = dynamodb.create_table(**args)["TableDescription"]
+                created = True
+            except dynamodb.exceptions.ResourceInUseException:
+                # A local AWS given by --aws-endpoint keeps the tables of an earlier run.
+                table = dynamodb.describe_table(TableName=name)["Table"]
+                created = False
             ttl = props.get("TimeToLiveSpecification")
-            if ttl and ttl.get("Enabled"):
+            if created and ttl and ttl.get("Enabled"):
                 dynamodb.update_time_to_live(
                     TableName=name,
                     TimeToLiveSpecification={
@@ -182,9 +188,13 @@ class Provisioner:
             value = str(props["SecretString"])
         else:
             value = generate_secret_string(props.get("GenerateSecretString", {}))
-        arn = self._client("secretsmanager", region).create_secret(Name=name, SecretString=value)[
-            "ARN"
-        ]
+        secrets = self._client("secretsmanager", region)
+        try:
+            arn = secrets.create_secret(Name=name, SecretString=value)["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            # An earlier run on the same local AWS: keep its value, so its tokens stay valid.
+            arn = secrets.describe_secret(SecretId=name)["ARN"]
+            value = secrets.get_secret_value(SecretId=name)["SecretString"]
         self.secret_values[arn] = value
         return Physical(arn, {"Id": arn})
 
