@@ -93,8 +93,8 @@ def notes(cdk_out: Path, stage: str, region: str) -> list[str]:
                     f"{', '.join(spec.layer_distributions)} (only those packages and boto3 are on "
                     "the worker's path)"
                 )
-        for logical_id, stage in stack.of_type("AWS::ApiGateway::Stage").items():
-            settings = stage.get("Properties", {}).get("MethodSettings", [])
+        for logical_id, stage_resource in stack.of_type("AWS::ApiGateway::Stage").items():
+            settings = stage_resource.get("Properties", {}).get("MethodSettings", [])
             if any("ThrottlingRateLimit" in s or "ThrottlingBurstLimit" in s for s in settings):
                 found.append(
                     f"{stack.display_name} {logical_id}: stage/method throttling is not applied "
