@@ -278,3 +278,27 @@ def test_the_partner_route_needs_an_api_key_identity(invoke: Callable[..., HttpR
 
     # Then it is refused
     assert result.status == 401
+
+
+def test_keyed_requests_follow_the_same_rules_and_a_refusal_records_nothing(
+    invoke: Callable[..., HttpResult], ddb: Any
+) -> None:
+    # Given Alice's room with messages and memberships, and a key Bob and Alice both send
+    room_id = room_with_collection(invoke, messages=3)
+    key = new_id()
+
+    # When Bob renames and deletes it with the key
+    bob_patch = invoke(rooms.handler, patch(room_id, BOB, **{"Idempotency-Key": key}))
+    bob_delete = delete(room_id, BOB)
+    bob_delete["headers"]["Idempotency-Key"] = key
+    refused = invoke(rooms.handler, bob_delete)
+
+    # Then both are refused and the room's partition is untouched
+    assert_forbidden(bob_patch)
+    assert_forbidden(refused)
+    assert len(partition(ddb, room_id)) == 6
+
+    # And Alice's rename with the same key is her own request, made once
+    mine = invoke(rooms.handler, patch(room_id, ALICE, **{"Idempotency-Key": key}))
+    assert mine.status == 200, mine.body
+    assert mine.body["name"] == "Taken over"
