@@ -9,7 +9,6 @@ from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.websocket import read_websocket_apis
-
 from gateway_testkit import write_assembly
 from ws_template import websocket_template
 
@@ -29,7 +28,12 @@ def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws
     # Then each API has its own routes, linked to their integrations by Ref
     chat, bare = apis["chat"], apis["bare"]
     assert sorted(chat.routes) == [
-        "$connect", "$default", "$disconnect", "echo", "lookup", "publish"
+        "$connect",
+        "$default",
+        "$disconnect",
+        "echo",
+        "lookup",
+        "publish",
     ]
     assert sorted(bare.routes) == ["limited", "ping"]
     assert chat.route_selection == "$request.body.action"
@@ -37,18 +41,22 @@ def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws
     assert connect.authorization == "CUSTOM"
     assert connect.authorizer is not None
     assert connect.authorizer.identity_sources == ["route.request.querystring.token"]
-    assert connect.integration is not None and connect.integration.type == "AWS_PROXY"
+    assert connect.integration is not None
+    assert connect.integration.type == "AWS_PROXY"
     assert ":function:" in connect.integration.uri
     # And the SQS integration URI resolved to the provisioned queue's name
     publish = chat.routes["publish"].integration
-    assert publish is not None and publish.type == "AWS"
+    assert publish is not None
+    assert publish.type == "AWS"
     assert publish.uri.startswith("arn:aws:apigateway:eu-west-1:sqs:path/123456789012/" + name)
     assert [r.key for r in publish.responses] == ["$default"]
     # And route responses make a route two-way
-    assert chat.routes["publish"].two_way and bare.routes["ping"].two_way
+    assert chat.routes["publish"].two_way
+    assert bare.routes["ping"].two_way
     assert not chat.routes["echo"].two_way
     # And the stages carry their throttling
     (stage,) = chat.stages
     assert (stage.name, stage.throttle.burst, stage.throttle.rate) == ("dev", 500, 1000.0)
     assert bare.stages[0].route_throttles["limited"].burst == 1
-    assert chat.problems == [] and bare.problems == []
+    assert chat.problems == []
+    assert bare.problems == []

@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -19,7 +19,6 @@ from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.lambdas.layers import build_layer_folder
 from cdk_local_gateway.lambdas.workers import LambdaService
 from cdk_local_gateway.websocket import Limits, ServedWebSocketApi, mount_websocket_apis
-
 from gateway_testkit import write_assembly
 from ws_template import HANDLERS, STAGE, websocket_template
 
@@ -38,6 +37,8 @@ class Served:
     queue_url: str
     aws_endpoint: str
     logs: list[str]
+    # Recorded events read from the queue and not yet matched by a test.
+    pending: list[dict[str, Any]] = field(default_factory=list)
 
     def url(self, api: ServedWebSocketApi, query: str = "") -> str:
         return api.urls()[STAGE] + (f"?{query}" if query else "")
@@ -64,6 +65,10 @@ class Served:
         sqs: Any = client("sqs", self.aws_endpoint, REGION)
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
+            for event in self.pending:
+                if predicate(event):
+                    self.pending.remove(event)
+                    return event
             answer = await asyncio.to_thread(
                 sqs.receive_message,
                 QueueUrl=self.queue_url,
@@ -77,8 +82,8 @@ class Served:
                     ReceiptHandle=message["ReceiptHandle"],
                 )
                 event = json.loads(message["Body"])
-                if isinstance(event, dict) and predicate(event):
-                    return event
+                if isinstance(event, dict):
+                    self.pending.append(event)
         raise AssertionError("no recorded event matched")
 
 
@@ -92,15 +97,16 @@ def serve(
 ) -> Any:
     """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
     stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
+    root = tmp_path / stack_name
     write_assembly(
-        tmp_path / "cdk.out",
+        root / "cdk.out",
         {stack_name: websocket_template(upstream)},
         region=REGION,
         assets={stack_name: {"app.py": HANDLERS}},
     )
 
     async def main() -> Any:
-        assembly = read_assembly(tmp_path / "cdk.out")
+        assembly = read_assembly(root / "cdk.out")
         resolver = Resolver(assembly, default_region=REGION)
         Provisioner(resolver, aws_endpoint).provision(assembly.stacks)
         (stack,) = assembly.stacks
@@ -108,7 +114,7 @@ def serve(
         for logical_id in stack.of_type("AWS::Lambda::Function"):
             spec = function_spec(resolver, stack, logical_id)
             functions[spec.arn] = spec
-        layer = tmp_path / "layer"
+        layer = root / "layer"
         build_layer_folder(layer, [])
         lambdas = LambdaService(
             aws_endpoint=aws_endpoint,

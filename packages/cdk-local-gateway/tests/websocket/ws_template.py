@@ -19,7 +19,8 @@ import boto3
 
 
 def _record(event):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=json.dumps(event))
+    queue = os.environ["QUEUE_URL"]
+    boto3.client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps(event))
 
 
 def record(event, context):

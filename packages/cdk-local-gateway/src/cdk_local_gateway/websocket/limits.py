@@ -13,7 +13,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp._websocket.reader_py import WebSocketDataQueue as _PyQueue
 from aiohttp._websocket.reader_py import WebSocketReader as _PyReader
+from aiohttp.helpers import DEFAULT_CHUNK_SIZE
 from aiohttp.http_websocket import WebSocketError, WSCloseCode
 
 if TYPE_CHECKING:
@@ -45,12 +47,18 @@ class LimitedWebSocketResponse(web.WebSocketResponse):
 
     def _post_start(self, request: BaseRequest, protocol: str | None, writer: Any) -> None:
         super()._post_start(request, protocol, writer)
-        assert self._reader is not None
+        assert self._loop is not None
+        # The pure-Python reader needs the pure-Python queue (the compiled ones pair up).
+        queue = _PyQueue(request.protocol, DEFAULT_CHUNK_SIZE, loop=self._loop)
         reader = _FrameLimitedReader(
-            self._reader, self._max_msg_size, compress=False, decode_text=self._decode_text
+            queue, self._max_msg_size, compress=False, decode_text=self._decode_text
         )
         reader.frame_limit = self._frame_bytes
+        self._reader = queue
         self._parser = reader
+        # Swap the parser aiohttp just installed (no frame can have arrived: the client waits
+        # for the 101 answer, which is written after this).
+        request.protocol._payload_parser = None
         request.protocol.set_parser(reader, data_received_cb=None)
 
 

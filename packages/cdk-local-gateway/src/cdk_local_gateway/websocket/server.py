@@ -247,12 +247,12 @@ class WebSocketGateway:
         if request.method == "GET":
             return web.json_response(
                 {
-                    "ConnectedAt": _iso(connection.connected_at_ms),
-                    "Identity": {
-                        "SourceIp": connection.source_ip,
-                        "UserAgent": connection.user_agent,
+                    "connectedAt": _iso(connection.connected_at_ms),
+                    "identity": {
+                        "sourceIp": connection.source_ip,
+                        "userAgent": connection.user_agent,
                     },
-                    "LastActiveAt": _iso(connection.last_active_ms),
+                    "lastActiveAt": _iso(connection.last_active_ms),
                 }
             )
         if request.method == "DELETE":
