@@ -75,3 +75,25 @@ def test_render_prints_one_mapping_template(
     params = '{"path": {"id": "7"}, "querystring": {}, "header": {}}'
     main(["render", "--template", str(template), "--body", str(body), "--params", params])
     assert json.loads(capsys.readouterr().out) == {"name": "lobby", "id": "7"}
+
+
+def test_token_is_issued_by_the_pool_of_the_served_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a runtime serving us-east-1 of a stage that also has a pool in eu-west-1
+    from cdk_local_gateway.tokens import load_key, new_signing_key, save_key
+    from joserfc import jwt
+
+    save_key(new_signing_key(), tmp_path / "key.json")
+    pools = {
+        f"{region}/{region}_p": {"region": region, "pool_id": f"{region}_p", "client_ids": ["c"]}
+        for region in ("eu-west-1", "us-east-1")
+    }
+    state = {"region": "us-east-1", "user_pools": pools, "signing_key": str(tmp_path / "key.json")}
+    (tmp_path / "endpoints.json").write_text(json.dumps(state))
+    # When a Cognito token is asked for
+    main(["token", "--user", "bob", "--state-dir", str(tmp_path)])
+    token = capsys.readouterr().out.strip()
+    # Then the served region's pool issued it
+    claims = jwt.decode(token, load_key(tmp_path / "key.json")).claims
+    assert claims["iss"] == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_p"

@@ -68,7 +68,8 @@ def _token(args: argparse.Namespace) -> int:
 
     state = _state(args)
     if args.kind == "cognito":
-        pools = list(state["user_pools"].values())
+        # The served region's pools first: a stage provisions the pools of all its regions.
+        pools = sorted(state["user_pools"].values(), key=lambda p: p["region"] != state["region"])
         if args.pool:
             pools = [p for p in pools if p["pool_id"] == args.pool]
         if not pools or not pools[0]["client_ids"]:
@@ -93,6 +94,8 @@ def _token(args: argparse.Namespace) -> int:
             "--kind hs256 needs --secret <stack path or name>/<logical id> (see endpoints.json)"
         )
     matches = [arn for name, arn in state["secrets"].items() if args.secret in name]
+    served = [arn for arn in matches if arn.split(":")[3] == state["region"]]
+    matches = served if len(matches) > 1 and served else matches
     if len(matches) != 1:
         raise SystemExit(
             f"--secret {args.secret} matches {len(matches)} secrets: {sorted(state['secrets'])}"
