@@ -75,6 +75,11 @@ def create_message(table: Table, *, room_id: str, user_id: str, body: str) -> Me
     except dynamodel.TransactionCancelled as exc:
         if any(r.index == 1 for r in exc.failed):
             raise NotFound(f"room {room_id} not found") from exc
+        if [r.index for r in exc.failed] == [0] and exc.failed[0].code == "ConditionalCheckFailed":
+            # The message id is a ULID this call has just drawn: an item under it can only be
+            # this call's own write, applied by an attempt whose response was lost and found
+            # again by the SDK's retry. The message and its count are stored once: success.
+            return message
         raise
     except dynamodel.ValidationError as exc:
         raise as_validation_failed(exc) from exc

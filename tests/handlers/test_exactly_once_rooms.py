@@ -277,11 +277,6 @@ def test_message_whose_response_is_lost_is_stored_once_and_the_retry_returns_it(
     assert read.body["message_count"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain.messages.create_message re-raises the cancelled transaction when the SDK "
-    "retry finds its own message (change requested of the messages owner)",
-)
 def test_message_without_a_key_whose_response_is_lost_once_is_stored_once(
     invoke: Callable[..., HttpResult], lossy: LossyProxy, ddb: Any
 ) -> None:
