@@ -1,0 +1,168 @@
+"""Runs a CDK app script as ``cdk synth`` would, recording where its time goes.
+
+Used as the CLI's app command by ``bench_synth.py`` (``--app "python -O synth_probe.py
+app.py"``), so the CLI, the environment and the app are exactly those of a real synth. The
+script runs unchanged (``runpy`` as ``__main__``); the probe only wraps from outside:
+
+- imports + jsii kernel start: the script's top-level imports, executed first (importing
+  ``aws_cdk`` starts the Node kernel and loads the jsii assemblies);
+- construction: from there to the call of ``App.synth``;
+- synthesis: ``App.synth`` (validation plugins, i.e. the cdk-nag packs, timed inside it by a
+  pass-through plugin wrapping each pack: one extra callback per pack);
+- after synth: what the script does once synth returns (here: the OpenAPI documents);
+- jsii round trips per phase (every request the Python side sends to the kernel), the number
+  of constructs, and the cost of one trivial round trip (measured after the phases);
+- teardown: from the end of the diagnostics to the process's exit (the shell command that
+  runs the probe records the exit time).
+
+Timestamps are wall-clock (``time.time``) so the parent can relate them to the CLI's start;
+they go as JSON to the file named by ``BENCH_PROBE_OUT``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import runpy
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+FIRST_LINE = time.time()
+TRIVIAL_TRIPS = 200
+
+
+def _process_start() -> float:
+    """This process's start as wall-clock time (``/proc``; 10 ms resolution)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    boot = next(
+        float(line.split()[1])
+        for line in Path("/proc/stat").read_text().splitlines()
+        if line.startswith("btime")
+    )
+    return boot + start_ticks / ticks
+
+
+class _Counter:
+    """Counts the requests sent to the jsii kernel and the time spent waiting on them."""
+
+    def __init__(self) -> None:
+        self.trips = 0
+        self.seconds = 0.0
+
+    def install(self) -> None:
+        from jsii._kernel.providers.process import _NodeProcess
+
+        send = _NodeProcess.send
+        counter = self
+
+        def counted(self: Any, request: Any, response_type: Any) -> Any:
+            counter.trips += 1
+            start = time.perf_counter()
+            try:
+                return send(self, request, response_type)
+            finally:
+                counter.seconds += time.perf_counter() - start
+
+        _NodeProcess.send = counted  # type: ignore[method-assign]
+
+
+def _run_top_level_imports(script: Path) -> None:
+    tree = ast.parse(script.read_text())
+    imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    code = compile(ast.Module(body=imports, type_ignores=[]), str(script), "exec")
+    exec(code, {"__name__": "__bench_imports__"})  # the app's own import lines, nothing else
+
+
+def _time_nag_packs(record: dict[str, Any]) -> None:
+    """Wrap the cdk-nag packs the app registers so their ``validate`` is timed."""
+    guardrails = sys.modules.get("stacks.guardrails")
+    if guardrails is None:
+        return
+    import aws_cdk as cdk
+    import jsii
+
+    record["nag_s"] = 0.0
+
+    @jsii.implements(cdk.IPolicyValidationPlugin)
+    class TimedPlugin:
+        # Properties, not attributes: jsii only forwards what the class itself defines.
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        @property
+        def name(self) -> Any:
+            return self.inner.name
+
+        @property
+        def version(self) -> Any:
+            return self.inner.version
+
+        @property
+        def rule_ids(self) -> Any:
+            return self.inner.rule_ids
+
+        def validate(self, context: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return self.inner.validate(context)
+            finally:
+                record["nag_s"] += time.perf_counter() - start
+
+    for pack in ("AwsSolutionsChecks", "ServerlessChecks"):
+        original = getattr(guardrails, pack, None)
+        if original is not None:
+            setattr(guardrails, pack, lambda *a, _o=original, **k: TimedPlugin(_o(*a, **k)))
+
+
+def main() -> None:
+    script = Path(sys.argv[1]).resolve()
+    out = Path(os.environ["BENCH_PROBE_OUT"])
+    record: dict[str, Any] = {"process_start": _process_start(), "first_line": FIRST_LINE}
+    counter = _Counter()
+    counter.install()
+    sys.path.insert(0, str(script.parent))
+    sys.argv = [str(script)]
+
+    _run_top_level_imports(script)
+    record["imports_end"] = time.time()
+    record["imports_trips"] = counter.trips
+    _time_nag_packs(record)
+
+    import aws_cdk as cdk
+
+    synth = cdk.App.synth
+    apps: list[Any] = []
+
+    def timed_synth(self: Any, *args: Any, **kwargs: Any) -> Any:
+        record["synth_start"] = time.time()
+        record["construction_trips"] = counter.trips - record["imports_trips"]
+        trips_before = counter.trips
+        try:
+            return synth(self, *args, **kwargs)
+        finally:
+            record["synth_end"] = time.time()
+            record["synth_trips"] = counter.trips - trips_before
+            apps.append(self)
+
+    cdk.App.synth = timed_synth  # type: ignore[method-assign]
+    runpy.run_path(str(script), run_name="__main__")
+    record["main_end"] = time.time()
+    record["trips"] = counter.trips
+    record["trips_wait_s"] = counter.seconds
+
+    # Diagnostics, outside the phases: constructs, and the cost of one trivial round trip.
+    record["constructs"] = len(apps[0].node.find_all()) if apps else 0
+    start = time.perf_counter()
+    for _ in range(TRIVIAL_TRIPS):
+        cdk.Token.is_unresolved("x")
+    record["trip_s"] = (time.perf_counter() - start) / TRIVIAL_TRIPS
+    record["diagnostics_end"] = time.time()
+    out.write_text(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()
