@@ -4,12 +4,16 @@ validation, gateway responses and 501 for what is not emulated."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import socket
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+from aiohttp import web
 from cdk_local_gateway.pytest_plugin import RunningGateway
 from cdk_local_gateway.runtime import RuntimeConfig
 from gateway_testkit import write_assembly
@@ -125,6 +129,31 @@ TEMPLATE: dict[str, Any] = {
         "Echo": fn("app.echo"),
         "Slow": fn("app.slow"),
         "Fault": fn("app.fault"),
+        "HttpRes": resource(ROOT, "http"),
+        "HttpItem": resource({"Ref": "HttpRes"}, "{id}"),
+        "HttpGet": method(
+            {"Ref": "HttpItem"},
+            "GET",
+            {
+                "Type": "HTTP",
+                "IntegrationHttpMethod": "GET",
+                "Uri": "https://upstream.example/things/{id}",
+                "RequestParameters": {
+                    "integration.request.path.id": "method.request.path.id",
+                    "integration.request.header.X-Color": "stageVariables.color",
+                },
+                "IntegrationResponses": [
+                    {
+                        "StatusCode": "200",
+                        "ResponseTemplates": {
+                            "application/json": '{"path": "$input.path(\'$.path\')", '
+                            '"color": "$input.path(\'$.color\')"}'
+                        },
+                    },
+                    {"StatusCode": "404", "SelectionPattern": "4\\d{2}"},
+                ],
+            },
+        ),
         "SlowRes": resource(ROOT, "slow"),
         "FaultRes": resource(ROOT, "fault"),
         "SlowGet": method(
@@ -244,14 +273,48 @@ TEMPLATE: dict[str, Any] = {
 LOG: list[str] = []
 
 
+async def _upstream_answer(request: web.Request) -> web.Response:
+    if request.path.endswith("/missing"):
+        return web.json_response({"error": "no"}, status=404)
+    return web.json_response({"path": request.path, "color": request.headers.get("X-Color")})
+
+
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def upstream() -> Iterator[str]:
+    """An HTTP backend on a loopback port, in its own event loop thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", _upstream_answer)
+    runner = web.AppRunner(app)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+
+    async def start() -> None:
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+
+    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, upstream: str) -> Iterator[str]:
     root: Path = tmp_path_factory.mktemp("pipeline")
     write_assembly(
         root / "cdk.out", {"Test-Api": TEMPLATE}, assets={"Test-Api": {"app.py": HANDLERS}}
     )
     config = RuntimeConfig(
-        cdk_out=root / "cdk.out", stage="Dev", region="eu-west-1", state_dir=root / "state"
+        cdk_out=root / "cdk.out",
+        stage="Dev",
+        region="eu-west-1",
+        state_dir=root / "state",
+        http_overrides={"https://upstream.example": upstream},
     )
     running = RunningGateway(config, log=LOG.append)
     try:
@@ -395,3 +458,12 @@ def test_binary_media_type_bodies_reach_the_function_base64_encoded(api: str) ->
     assert base64.b64decode(event["body"]) == raw
     text = requests.post(f"{api}/files/blob", json={"a": 1}, timeout=30).json()
     assert (text["isBase64Encoded"], json.loads(text["body"])) == (False, {"a": 1})
+
+
+def test_http_integration_maps_parameters_and_selects_by_status(api: str) -> None:
+    # Path and header parameters mapped from the method request and the stage variables
+    found = requests.get(f"{api}/http/42", timeout=30)
+    assert found.status_code == 200, found.text
+    assert found.json() == {"path": "/things/42", "color": "green"}
+    # The backend's 404 selects the "4\\d{2}" integration response
+    assert requests.get(f"{api}/http/missing", timeout=30).status_code == 404
