@@ -11,14 +11,16 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+import boto3
 import pytest
 from aiohttp import web
 from botocore.exceptions import ClientError
-from cdk_local_gateway.aws.process import free_port
+from cdk_local_gateway.aws.process import ACCESS_KEY_ID, free_port
 from cdk_local_gateway.websocket import Limits
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from ws_harness import Served, serve
+from ws_template import STAGE
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -358,3 +360,91 @@ def test_http_proxy_route(tmp_path: Path, local_aws: str) -> None:
     # Then the frame was forwarded as is and the upstream's body came back to the client
     assert json.loads(seen[0][0]) == {"action": "lookup", "q": "x"}
     assert answer == {"found": True}
+
+
+def test_connect_integration_refusing_and_function_errors(tmp_path: Path, local_aws: str) -> None:
+    async def scenario(served: Served) -> tuple[int, dict[str, Any], dict[str, Any]]:
+        # When the $connect function answers 400
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(served.url(served.chat, "token=good&refuse=1")):
+                pass
+        async with connect(served.url(served.chat, "token=good")) as socket:
+            # And a route's function raises
+            await socket.send(json.dumps({"action": "fail"}))
+            failed = await _frame(socket)
+            # Then the connection stays open for the next message
+            await socket.send(json.dumps({"action": "echo"}))
+            echoed = await _frame(socket)
+        return refused.value.response.status_code, failed, echoed
+
+    status, failed, echoed = serve(tmp_path, local_aws, scenario)
+    # Then the handshake is refused with the function's status
+    assert status == 400
+    # And the failing route answers API Gateway's error frame
+    assert failed["message"] == "Internal server error"
+    assert set(failed) == {"message", "connectionId", "requestId"}
+    assert echoed["routeKey"] == "echo"
+
+
+def test_connections_api_refuses_bad_signatures_and_oversized_posts(
+    tmp_path: Path, local_aws: str
+) -> None:
+    async def scenario(served: Served) -> dict[str, Any]:
+        results: dict[str, Any] = {}
+        async with connect(served.url(served.bare)) as socket:
+            await socket.send(json.dumps({"action": "ping"}))
+            connection_id = (await _frame(socket))["connectionId"]
+            forged = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=f"http://{served.bare.host}:{served.bare.port}/{STAGE}",
+                region_name="eu-west-1",
+                aws_access_key_id=ACCESS_KEY_ID,
+                aws_secret_access_key="not-the-local-secret",
+            )
+            management = served.management(served.bare)
+            for name, client, data in (
+                ("forged", forged, b"x"),
+                ("too_large", management, b"z" * (128 * 1024 + 1)),
+            ):
+                try:
+                    await asyncio.to_thread(
+                        client.post_to_connection, ConnectionId=connection_id, Data=data
+                    )
+                except ClientError as error:
+                    results[name] = (
+                        error.response["ResponseMetadata"]["HTTPStatusCode"],
+                        error.response["Error"]["Code"],
+                    )
+            # A message of exactly 128 KB is delivered
+            await asyncio.to_thread(
+                management.post_to_connection,
+                ConnectionId=connection_id,
+                Data=b"a" * (128 * 1024),
+            )
+            results["delivered"] = len(await asyncio.wait_for(socket.recv(), 20))
+        return results
+
+    results = serve(tmp_path, local_aws, scenario)
+    assert results["forged"] == (403, "InvalidSignatureException")
+    assert results["too_large"] == (413, "PayloadTooLargeException")
+    assert results["delivered"] == 128 * 1024
+
+
+def test_stopping_the_gateway_closes_connections_and_fires_disconnect(
+    tmp_path: Path, local_aws: str
+) -> None:
+    async def scenario(served: Served) -> tuple[int, dict[str, Any]]:
+        async with connect(served.url(served.chat, "token=good")) as socket:
+            await socket.send(json.dumps({"action": "echo"}))
+            await _frame(socket)
+            # When the runtime stops the API
+            await served.chat.stop()
+            code = await _closed(socket)
+        event = await served.recorded(
+            lambda e: e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+        )
+        return code, event
+
+    code, event = serve(tmp_path, local_aws, scenario)
+    assert code == 1001
+    assert event["requestContext"]["disconnectStatusCode"] == 1001

@@ -32,6 +32,7 @@ def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws
         "$default",
         "$disconnect",
         "echo",
+        "fail",
         "lookup",
         "publish",
     ]

@@ -49,6 +49,10 @@ def authorize(event, context):
     }
 
 
+def fail(event, context):
+    raise ValueError("broken handler")
+
+
 def echo(event, context):
     ctx = event["requestContext"]
     client = boto3.client(
@@ -165,6 +169,7 @@ def websocket_template(upstream: str | None = None) -> dict[str, Any]:
         "RecordFn": _function("app.record"),
         "AuthFn": _function("app.authorize"),
         "EchoFn": _function("app.echo"),
+        "FailFn": _function("app.fail"),
         "Chat": {
             "Type": "AWS::ApiGatewayV2::Api",
             "Properties": {
@@ -185,6 +190,7 @@ def websocket_template(upstream: str | None = None) -> dict[str, Any]:
         },
         "RecordIntegration": _proxy("Chat", "RecordFn"),
         "EchoIntegration": _proxy("Chat", "EchoFn"),
+        "FailIntegration": _proxy("Chat", "FailFn"),
         "ConnectRoute": _route(
             "Chat",
             "$connect",
@@ -194,6 +200,7 @@ def websocket_template(upstream: str | None = None) -> dict[str, Any]:
         ),
         "DisconnectRoute": _route("Chat", "$disconnect", "RecordIntegration"),
         "EchoRoute": _route("Chat", "echo", "EchoIntegration"),
+        "FailRoute": _route("Chat", "fail", "FailIntegration"),
         "DefaultRoute": _route("Chat", "$default", "EchoIntegration"),
         "PublishIntegration": {
             "Type": "AWS::ApiGatewayV2::Integration",

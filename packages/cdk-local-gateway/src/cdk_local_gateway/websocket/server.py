@@ -219,8 +219,12 @@ class WebSocketGateway:
                 connection.disconnect_reason = "Going away"
                 with contextlib.suppress(Exception):
                     await connection.socket.close(code=1001, message=b"Going away")
+        # Each handler spawns its $disconnect as it ends: wait for the handlers, then for those.
+        deadline = time.monotonic() + 5
+        while self.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=5)
+            await asyncio.wait(set(self._tasks), timeout=max(0.1, deadline - time.monotonic()))
 
     # -- @connections -------------------------------------------------------------------------
     async def _management(self, request: web.Request) -> web.Response:
