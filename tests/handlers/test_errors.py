@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import dynamodel
+from domain.auth.keys import SecretUnavailable
 from domain.errors import PreconditionRequired
 from domain.runtime import install_table
 from handlers.rest import api, rooms
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
     from aws_lambda_powertools.event_handler import Response
 
-    from tests.handlers.conftest import FakeLambdaContext, HttpResult
+    from tests.conftest import FakeLambdaContext
+    from tests.handlers.conftest import HttpResult
 
 
 class FailingTable:
@@ -54,6 +56,31 @@ def test_library_throttling_is_429(
     # Then the client is told to retry later
     assert result.status == 429
     assert result.body["error"]["code"] == "Throttled"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(dynamodel.ServiceUnavailable("read timed out"), id="table unavailable"),
+        pytest.param(SecretUnavailable("cannot read the cursor_key secret"), id="secret"),
+    ],
+)
+def test_an_unavailable_dependency_is_503(
+    error: Exception,
+    failing_table: Callable[[Exception], None],
+    invoke: Callable[..., HttpResult],
+) -> None:
+    # Given a dependency that failed or timed out within the client's time budget
+    failing_table(error)
+
+    # When a room is read
+    result = invoke(rooms.handler, rest_event("room_get.json"))
+
+    # Then the client is told to retry (503), without the dependency's details
+    assert result.status == 503
+    assert result.body["error"]["code"] == "ServiceUnavailable"
+    assert "timed out" not in str(result.body)
+    assert "cursor_key" not in str(result.body)
 
 
 def test_unexpected_exception_is_500_without_stack_trace(
