@@ -69,7 +69,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=0.020)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--runs", type=int, default=2 if os.environ.get("BENCH_QUICK") == "1" else 5
+    )
     parser.add_argument(
         "--remote-delay",
         type=float,

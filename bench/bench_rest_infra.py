@@ -13,6 +13,7 @@ Figures
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -31,7 +32,8 @@ from stacks import stage as stage_module  # noqa: E402
 from stacks.app_builder import build_app  # noqa: E402
 from stacks.lambda_code import lambda_code  # noqa: E402
 
-RUNS = 5
+#: Alternating pairs (``BENCH_QUICK=1``, for checking the harness: one pair).
+RUNS = 1 if os.environ.get("BENCH_QUICK") == "1" else 5
 RESOURCE_LIMIT, RESOURCE_BUDGET = 500, 0.60
 TEMPLATE_LIMIT, TEMPLATE_BUDGET = 1_000_000, 0.40
 POLICY_LIMIT, POLICY_BUDGET = 20_480, 0.50
