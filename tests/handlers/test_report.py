@@ -107,6 +107,8 @@ def test_unknown_room_raises_notfound_tag(lambda_context: FakeLambdaContext) -> 
         pytest.param(report_event("r1", days=366), id="days too large"),
         pytest.param(report_event("r1", days="seven"), id="days not a number"),
         pytest.param(report_event("r1", days=True), id="days boolean"),
+        pytest.param(report_event("r1", days="9" * 5000), id="days of thousands of digits"),
+        pytest.param(report_event("r1", days="٣"), id="days in another script's digits"),
         pytest.param({"days": 7}, id="no room id"),
     ],
 )

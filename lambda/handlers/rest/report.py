@@ -38,8 +38,9 @@ class ReportError(Exception):
 def _days(value: Any) -> int:
     if value is None or value == "":
         return DEFAULT_DAYS
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and 1 <= len(value) <= len(str(MAX_DAYS)) and value.isascii():
+        # Bounded before int(): thousands of digits would raise ValueError (a 500), not 400.
+        value = int(value) if value.isdigit() else value
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
         raise ReportError("BadRequest", f"days must be an integer 1..{MAX_DAYS}")
     return value
