@@ -448,3 +448,20 @@ def test_stopping_the_gateway_closes_connections_and_fires_disconnect(
     code, event = serve(tmp_path, local_aws, scenario)
     assert code == 1001
     assert event["requestContext"]["disconnectStatusCode"] == 1001
+
+
+def test_tls_lets_handlers_use_https_domain_name(tmp_path: Path, local_aws: str) -> None:
+    async def scenario(served: Served) -> tuple[str, dict[str, Any]]:
+        assert served.tls is not None
+        url = served.url(served.chat, "token=good")
+        # Given the APIs served over TLS with a local CA the functions trust (AWS_CA_BUNDLE)
+        async with connect(url, ssl=served.tls.client_context()) as socket:
+            # When a function answers through https://{domainName}/{stage}/@connections
+            await socket.send(json.dumps({"action": "echo", "secure": True}))
+            return url, await _frame(socket)
+
+    url, echoed = serve(tmp_path, local_aws, scenario, tls=True)
+    # Then the client connected with wss:// and received the answer
+    assert url.startswith("wss://127.0.0.1:")
+    assert echoed["routeKey"] == "echo"
+    assert json.loads(echoed["body"]) == {"action": "echo", "secure": True}

@@ -10,6 +10,7 @@ from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.websocket import read_websocket_apis
 from gateway_testkit import write_assembly
+from ws_harness import Served, serve
 from ws_template import websocket_template
 
 if TYPE_CHECKING:
@@ -61,3 +62,19 @@ def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws
     assert bare.stages[0].route_throttles["limited"].burst == 1
     assert chat.problems == []
     assert bare.problems == []
+
+
+def test_served_api_urls_and_callback_aliases(tmp_path: Path, local_aws: str) -> None:
+    async def scenario(served: Served) -> tuple[dict[str, str], dict[str, str], str]:
+        return served.chat.endpoints(), served.chat.callback_aliases(), served.chat.api.api_id
+
+    endpoints, aliases, api_id = serve(tmp_path, local_aws, scenario)
+    # The endpoints.json entry names the API by stack display name and logical id
+    ((name, url),) = endpoints.items()
+    assert name.endswith("/Chat")
+    assert url.startswith("ws://127.0.0.1:")
+    assert url.endswith("/dev")
+    # And the deployed callback URL maps to the local management endpoint of the stage
+    assert aliases == {
+        f"https://{api_id}.execute-api.eu-west-1.amazonaws.com/dev": "http" + url[2:]
+    }

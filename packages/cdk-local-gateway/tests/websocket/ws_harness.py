@@ -18,7 +18,13 @@ from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.lambdas.layers import build_layer_folder
 from cdk_local_gateway.lambdas.workers import LambdaService
-from cdk_local_gateway.websocket import Limits, ServedWebSocketApi, mount_websocket_apis
+from cdk_local_gateway.websocket import (
+    Limits,
+    LocalTls,
+    ServedWebSocketApi,
+    local_tls,
+    mount_websocket_apis,
+)
 from gateway_testkit import write_assembly
 from ws_template import HANDLERS, STAGE, websocket_template
 
@@ -37,6 +43,7 @@ class Served:
     queue_url: str
     aws_endpoint: str
     logs: list[str]
+    tls: LocalTls | None = None
     # Recorded events read from the queue and not yet matched by a test.
     pending: list[dict[str, Any]] = field(default_factory=list)
 
@@ -52,7 +59,8 @@ class Served:
         api = api or self.chat
         return boto3.client(
             "apigatewaymanagementapi",
-            endpoint_url=f"http://{api.host}:{api.port}/{STAGE}",
+            endpoint_url=api.management_urls()[STAGE],
+            verify=str(self.tls.ca_file) if self.tls else None,
             region_name=REGION,
             aws_access_key_id=ACCESS_KEY_ID,
             aws_secret_access_key=SECRET_ACCESS_KEY,
@@ -94,13 +102,19 @@ def serve(
     *,
     limits: Limits | None = None,
     upstream: str | None = None,
+    tls: bool = False,
 ) -> Any:
     """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
     stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
     root = tmp_path / stack_name
+    certificates = local_tls(root / "tls") if tls else None
     write_assembly(
         root / "cdk.out",
-        {stack_name: websocket_template(upstream)},
+        {
+            stack_name: websocket_template(
+                upstream, str(certificates.ca_file) if certificates else None
+            )
+        },
         region=REGION,
         assets={stack_name: {"app.py": HANDLERS}},
     )
@@ -132,6 +146,7 @@ def serve(
             credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
             limits=limits,
             log=logs.append,
+            ssl_context=certificates.server_context() if certificates else None,
         )
         try:
             by_name = {a.api.name: a for a in apis}
@@ -142,6 +157,7 @@ def serve(
                 queue_url=resolver.ref(stack, "Queue"),
                 aws_endpoint=aws_endpoint,
                 logs=logs,
+                tls=certificates,
             )
             return await scenario(served)
         finally:

@@ -57,7 +57,9 @@ def echo(event, context):
     ctx = event["requestContext"]
     client = boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url="http://{}/{}".format(ctx["domainName"], ctx["stage"]),
+        endpoint_url="{}://{}/{}".format(
+            os.environ.get("SCHEME", "http"), ctx["domainName"], ctx["stage"]
+        ),
     )
     answer = {
         "routeKey": ctx["routeKey"],
@@ -92,7 +94,11 @@ def _lambda_uri(function: str) -> dict[str, Any]:
     }
 
 
-def _function(handler: str) -> dict[str, Any]:
+def _function(handler: str, ca_bundle: str | None = None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"QUEUE_URL": {"Ref": "Queue"}}
+    if ca_bundle is not None:
+        # The code builds https://{domainName}/{stage}; the local CA makes it trusted.
+        variables.update(AWS_CA_BUNDLE=ca_bundle, SCHEME="https")
     return {
         "Type": "AWS::Lambda::Function",
         "Properties": {
@@ -100,7 +106,7 @@ def _function(handler: str) -> dict[str, Any]:
             "Handler": handler,
             "Runtime": "python3.12",
             "Timeout": 10,
-            "Environment": {"Variables": {"QUEUE_URL": {"Ref": "Queue"}}},
+            "Environment": {"Variables": variables},
         },
     }
 
@@ -163,12 +169,12 @@ def _mock(api: str, answer: str) -> tuple[dict[str, Any], dict[str, Any]]:
     }
 
 
-def websocket_template(upstream: str | None = None) -> dict[str, Any]:
+def websocket_template(upstream: str | None = None, ca_bundle: str | None = None) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
         "RecordFn": _function("app.record"),
         "AuthFn": _function("app.authorize"),
-        "EchoFn": _function("app.echo"),
+        "EchoFn": _function("app.echo", ca_bundle),
         "FailFn": _function("app.fail"),
         "Chat": {
             "Type": "AWS::ApiGatewayV2::Api",

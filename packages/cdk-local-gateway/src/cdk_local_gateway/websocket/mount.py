@@ -13,6 +13,7 @@ from cdk_local_gateway.websocket.server import WebSocketGateway
 from cdk_local_gateway.websocket.services import Limits, WsServices
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Iterable
 
     from cdk_local_gateway.assembly import Stack
@@ -28,10 +29,24 @@ class ServedWebSocketApi:
     runner: web.AppRunner
     host: str
     port: int
+    tls: bool = False
 
     def urls(self) -> dict[str, str]:
-        """``ws://`` URL of each stage (the ``@connections`` endpoint is the same with http)."""
-        return {s.name: f"ws://{self.host}:{self.port}/{s.name}" for s in self.api.stages}
+        """``ws://`` (``wss://``) URL of each stage."""
+        scheme = "wss" if self.tls else "ws"
+        return {s.name: f"{scheme}://{self.host}:{self.port}/{s.name}" for s in self.api.stages}
+
+    def management_urls(self) -> dict[str, str]:
+        """The ``@connections`` endpoint of each stage (a boto3 ``endpoint_url``)."""
+        scheme = "https" if self.tls else "http"
+        return {s.name: f"{scheme}://{self.host}:{self.port}/{s.name}" for s in self.api.stages}
+
+    def callback_aliases(self, url_suffix: str = "amazonaws.com") -> dict[str, str]:
+        """The deployed management endpoint of each stage (what a template's callback URL
+        resolves to) -> the local one: a prefix rewrite for function environments."""
+        api = self.api
+        host = f"{api.api_id}.execute-api.{api.region}.{url_suffix}"
+        return {f"https://{host}/{stage}": url for stage, url in self.management_urls().items()}
 
     def endpoints(self) -> dict[str, str]:
         """Entries for ``endpoints.json`` under "websocket": the API's display name (with
@@ -64,13 +79,16 @@ async def mount_websocket_apis(
     port: int = 0,
     limits: Limits | None = None,
     log: Callable[[str], None] = print,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> list[ServedWebSocketApi]:
     """Serve each WebSocket API of ``stacks`` on its own port (``port`` and up, or free ports).
 
     Call after the local AWS is provisioned (integration URIs resolve to its queues) and
     ``lambdas`` is started; stop each result before stopping ``lambdas`` (closing a socket
     fires ``$disconnect``). What an API uses that is not emulated is logged as
-    ``not emulated: ...``.
+    ``not emulated: ...``. With ``ssl_context`` (see :func:`local_tls`) the APIs speak
+    ``wss://`` and ``https://``, so handlers building ``https://{domainName}/{stage}`` reach
+    ``@connections`` (the functions need the CA in ``AWS_CA_BUNDLE``).
     """
     services = WsServices(
         lambdas=lambdas,
@@ -90,7 +108,9 @@ async def mount_websocket_apis(
             runner = web.AppRunner(gateway.application(), access_log=None, shutdown_timeout=1.0)
             await runner.setup()
             chosen = port or _free_port(host)
-            await web.TCPSite(runner, host, chosen).start()
+            await web.TCPSite(runner, host, chosen, ssl_context=ssl_context).start()
             port = chosen + 1 if port else 0
-            served.append(ServedWebSocketApi(api, gateway, runner, host, chosen))
+            served.append(
+                ServedWebSocketApi(api, gateway, runner, host, chosen, ssl_context is not None)
+            )
     return served
