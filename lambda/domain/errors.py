@@ -44,6 +44,13 @@ class Unauthorized(AppError):
     status = 401
 
 
+class Forbidden(AppError):
+    """The caller is known but may not do this (403)."""
+
+    code = "Forbidden"
+    status = 403
+
+
 class NotFound(AppError):
     code = "NotFound"
     status = 404

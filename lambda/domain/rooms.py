@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import dynamodel
 from domain.errors import (
-    AppError,
     Conflict,
     FieldProblem,
+    Forbidden,
     NotFound,
     PreconditionFailed,
     ValidationFailed,
@@ -44,13 +44,6 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 ADMIN_GROUP = "admins"
 """The Cognito user-pool group whose members may change and delete any room."""
-
-
-class Forbidden(AppError):
-    """The caller is known but may not do this (403)."""
-
-    code = "Forbidden"
-    status = 403
 
 
 @dataclass(frozen=True)
