@@ -640,9 +640,10 @@ class Table:
         base, context = self._query_base(
             model, index, sk, filter, projection, consistent, reverse, key
         )
-        # Any query can end in a cursor (a 1 MB page), so a missing secret fails the first
-        # query, not the first query whose data happens to outgrow one page.
-        self._secret()
+        # A paginated query (limit= or cursor=) exists to hand out cursors: a missing secret
+        # fails its first call, not the first call whose data happens to outgrow one page.
+        if limit is not None or cursor is not None:
+            self._secret()
         items: list[M] = []
         start = self._decode_cursor(cursor, context) if cursor else None
         remaining = limit
@@ -1081,7 +1082,7 @@ class Table:
         if not secret:
             raise ConfigurationError(
                 "pagination cursors need a secret: set DYNAMODEL_CURSOR_SECRET or pass "
-                "cursor_secret= to Table"
+                "cursor_secret= to Table (query_all() reads every page without a cursor)"
             )
         return secret
 

@@ -1,5 +1,5 @@
 """Where the cursor key comes from: a literal, the environment, or a callable fetched lazily
-(on the first query, once, whatever the number of threads)."""
+(on the first paginated query, once, whatever the number of threads)."""
 
 from __future__ import annotations
 
@@ -43,23 +43,24 @@ def seed(table: Table, messages: int = 6) -> None:
         table.create(Message(room_id="r1", message_id=f"m{i:02}", user_id="u1", body="hi"))
 
 
-def test_the_callable_is_not_called_until_the_first_query(
+def test_the_callable_is_not_called_until_the_first_paginated_query(
     make_table: Callable[..., Table],
 ) -> None:
     # Given a table whose secret comes from a callable
     source = SecretSource()
     table = make_table(cursor_secret=source)
 
-    # When items are written and read by key
+    # When items are written, read by key and queried without a limit
     seed(table, messages=2)
     table.get(Room, room_id="r1")
+    assert table.query(Message, room_id="r1").cursor is None
 
     # Then the secret was never fetched
     assert source.calls == 0
 
-    # And the first query fetches it, although its one page needs no cursor: a missing or
-    # broken secret shows at once, not when the data first outgrows a page
-    assert table.query(Message, room_id="r1").cursor is None
+    # And the first paginated query fetches it, although its one page needs no cursor: a
+    # missing or broken secret shows at once, not when the data first outgrows a page
+    assert table.query(Message, room_id="r1", limit=10).cursor is None
     assert source.calls == 1
 
 
@@ -170,18 +171,20 @@ def test_an_explicit_callable_wins_over_the_environment(
     assert len(make_table(cursor_secret=SECRET).query(Message, room_id="r1", cursor=cursor)) == 4
 
 
-def test_no_secret_anywhere_refuses_queries_only(
+def test_no_secret_anywhere_refuses_paginated_queries_only(
     make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a table without a secret (argument or environment)
     monkeypatch.delenv("DYNAMODEL_CURSOR_SECRET", raising=False)
     table = make_table(cursor_secret=None)
 
-    # When items are written, read by key and iterated server-side, it works
+    # When items are written, read by key, iterated server-side or queried in one page, it
+    # works
     seed(table, messages=3)
     assert table.get(Room, room_id="r1").name == "lobby"
     assert len(list(table.query_all(Message, room_id="r1"))) == 3
+    assert len(table.query(Message, room_id="r1")) == 3
 
-    # Then a query, which may need a cursor, is refused even when its data fits one page
+    # Then a paginated query is refused even when its data fits one page
     with pytest.raises(ConfigurationError, match="DYNAMODEL_CURSOR_SECRET"):
-        table.query(Message, room_id="r1")
+        table.query(Message, room_id="r1", limit=10)

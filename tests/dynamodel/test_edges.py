@@ -294,16 +294,17 @@ def test_an_index_attribute_changed_by_increment_is_refused(offline: Table) -> N
 # ---------------------------------------------------------------- cursors and pages
 
 
-def test_a_missing_cursor_secret_is_detected_at_the_first_query(
+def test_a_missing_cursor_secret_is_detected_at_the_first_paginated_query(
     make_table: Callable[..., Table], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a table without a cursor secret, and a partition that fits in one page
     monkeypatch.delenv("DYNAMODEL_CURSOR_SECRET", raising=False)
     table = make_table(cursor_secret=None)
     table.create(Room(room_id="r1", name="lobby", created_by="u1"))
-    # When it is queried, the missing secret is reported although no cursor is produced
+    # When it is queried page by page, the missing secret is reported at once, although
+    # this page produces no cursor
     with pytest.raises(ConfigurationError, match="DYNAMODEL_CURSOR_SECRET"):
-        table.query(Room, room_id="r1")
+        table.query(Room, index="GSI1", limit=10)
 
 
 def test_a_query_page_emptied_by_its_filter_reads_on(table: Table, sent: Sent) -> None:
