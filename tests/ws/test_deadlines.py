@@ -222,3 +222,20 @@ def test_the_deadline_keeps_the_answer_reserve_from_the_remaining_time() -> None
     assert (
         before + 20 - runtime.ANSWER_RESERVE_S <= deadline <= after + 20 - runtime.ANSWER_RESERVE_S
     )
+
+
+def test_the_websocket_table_client_has_the_functions_time_budget(ws_table: str) -> None:
+    # Given a WebSocket handler's environment (one table region, the default function timeout)
+    from domain.runtime import table_budget
+
+    budget = table_budget()
+
+    # When the handlers' table builds its DynamoDB client
+    config: Any = runtime.table().client().meta.config
+
+    # Then its timeouts and attempts are the shared budget's, not the library's defaults
+    assert (config.connect_timeout, config.read_timeout) == (
+        budget.connect_timeout,
+        budget.read_timeout,
+    )
+    assert config.retries["total_max_attempts"] == budget.max_attempts

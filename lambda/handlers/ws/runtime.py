@@ -47,8 +47,16 @@ ANSWER_RESERVE_S = 2.0
 @cache
 def table() -> Table:
     """The single table. The WebSocket API hands no cursor to clients and pages with
-    ``query_all``, so it needs no cursor secret."""
-    return Table.from_env()
+    ``query_all``, so it needs no cursor secret. Its clients get the function's time budget
+    (``domain.runtime.table_budget``), so a hanging region ends in an error frame in time."""
+    from domain.runtime import table_budget
+
+    budget = table_budget()
+    return Table.from_env(
+        connect_timeout=budget.connect_timeout,
+        read_timeout=budget.read_timeout,
+        max_attempts=budget.max_attempts,
+    )
 
 
 @cache
