@@ -1,4 +1,4 @@
-"""The application's entities on the single table (see README.md, dynamodel access patterns).
+"""The application's entities on the single table (docs/dynamodel-guide.md, access patterns).
 
 | entity     | pk               | sk                 | GSI1PK             | GSI1SK            |
 |------------|------------------|--------------------|--------------------|-------------------|
@@ -7,6 +7,9 @@
 | Connection | CONN#<conn_id>   | META               | USER#<user_id>     | CONN#<conn_id>    |
 | Membership | ROOM#<room_id>   | CONN#<conn_id>     | CONN#<conn_id>     | ROOM#<room_id>    |
 | RequestRecord | REQUEST#<user_id> | KEY#<key_hash> |                    |                   |
+| MessageReceipt | RECEIPT#<room_id>#<user_id> | KEY#<request_key> |        |                   |
+
+``MessageReceipt`` is defined in ``domain.messages`` (which imports this module).
 
 Table attributes: ``pk``/``sk``, ``GSI1PK``/``GSI1SK``, ``GSI2PK``/``GSI2SK`` (all strings),
 ``entity`` (entity type) and TTL attribute ``expires_at``.

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-#: Default bound on concurrent posts per invocation (see README.md, WebSocket API, "Broadcast").
+#: Default bound on concurrent posts per invocation (see docs/websocket-reference.md, "Broadcast").
 DEFAULT_CONCURRENCY = 12
 
 #: The management API answers a post in ~10-80 ms; a second beats any healthy handshake, three

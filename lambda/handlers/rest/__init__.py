@@ -1,1 +1,1 @@
-"""Handlers of the REST API (see README.md, "REST API", for the route table)."""
+"""Handlers of the REST API (see docs/rest-api-reference.md for the route table)."""
