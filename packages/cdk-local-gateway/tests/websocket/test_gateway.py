@@ -401,6 +401,18 @@ def test_connections_api_refuses_bad_signatures_and_oversized_posts(
                 aws_access_key_id=ACCESS_KEY_ID,
                 aws_secret_access_key="not-the-local-secret",
             )
+            other = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=f"http://{served.bare.host}:{served.bare.port}/{STAGE}",
+                region_name="eu-west-1",
+                aws_access_key_id="AKIAFUNCTIONKEY",
+                aws_secret_access_key="function-secret",
+            )
+            # A key the runtime registered (a function's own credentials) is accepted
+            await asyncio.to_thread(
+                other.post_to_connection, ConnectionId=connection_id, Data=b"from-other"
+            )
+            results["other"] = await asyncio.wait_for(socket.recv(), 20)
             management = served.management(served.bare)
             for name, client, data in (
                 ("forged", forged, b"x"),
@@ -424,7 +436,10 @@ def test_connections_api_refuses_bad_signatures_and_oversized_posts(
             results["delivered"] = len(await asyncio.wait_for(socket.recv(), 20))
         return results
 
-    results = serve(tmp_path, local_aws, scenario)
+    results = serve(
+        tmp_path, local_aws, scenario, extra_credentials={"AKIAFUNCTIONKEY": "function-secret"}
+    )
+    assert results["other"] == "from-other"
     assert results["forged"] == (403, "InvalidSignatureException")
     assert results["too_large"] == (413, "PayloadTooLargeException")
     assert results["delivered"] == 128 * 1024

@@ -78,3 +78,20 @@ def test_served_api_urls_and_callback_aliases(tmp_path: Path, local_aws: str) ->
     assert aliases == {
         f"https://{api_id}.execute-api.eu-west-1.amazonaws.com/dev": "http" + url[2:]
     }
+
+
+def test_an_unresolvable_route_is_a_problem_not_a_crash(tmp_path: Path, local_aws: str) -> None:
+    # Given a route whose key imports an export no stack provides
+    name = f"Ws{uuid.uuid4().hex[:8]}"
+    template = websocket_template()
+    template["Resources"]["EchoRoute"]["Properties"]["RouteKey"] = {"Fn::ImportValue": "Nowhere"}
+    write_assembly(tmp_path / "cdk.out", {name: template})
+    assembly = read_assembly(tmp_path / "cdk.out")
+    resolver = Resolver(assembly, default_region="eu-west-1")
+    Provisioner(resolver, local_aws).provision(assembly.stacks)
+    # When the APIs are read
+    chat = next(a for a in read_websocket_apis(resolver, assembly.stacks[0]) if a.name == "chat")
+    # Then the other routes are served and the problem names the route
+    assert "echo" not in chat.routes
+    assert "publish" in chat.routes
+    assert any(p.startswith("EchoRoute:") and "Nowhere" in p for p in chat.problems)

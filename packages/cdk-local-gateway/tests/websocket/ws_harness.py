@@ -103,6 +103,7 @@ def serve(
     limits: Limits | None = None,
     upstream: str | None = None,
     tls: bool = False,
+    extra_credentials: dict[str, str] | None = None,
 ) -> Any:
     """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
     stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
@@ -147,6 +148,7 @@ def serve(
             limits=limits,
             log=logs.append,
             ssl_context=certificates.server_context() if certificates else None,
+            extra_credentials=extra_credentials,
         )
         try:
             by_name = {a.api.name: a for a in apis}

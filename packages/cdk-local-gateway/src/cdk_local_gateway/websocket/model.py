@@ -146,10 +146,8 @@ class _Reader:
     def integrations(self) -> dict[str, WsIntegration]:
         integrations: dict[str, WsIntegration] = {}
         for logical_id in self.of_api("Integration"):
-            try:
-                p = self.props(logical_id)
-            except Unresolvable as exc:
-                self.problems.append(f"{logical_id}: {exc}")
+            p = self.safe_props(logical_id)
+            if p is None:
                 continue
             integrations[logical_id] = WsIntegration(
                 logical_id=logical_id,
@@ -171,9 +169,9 @@ class _Reader:
             owner = self.logical_of(
                 integrations, raw.get("IntegrationId"), f"{logical_id}.IntegrationId"
             )
-            if owner is None:
+            p = self.safe_props(logical_id)
+            if owner is None or p is None:
                 continue
-            p = self.props(logical_id)
             integrations[owner].responses.append(
                 WsIntegrationResponse(
                     key=str(p.get("IntegrationResponseKey", "$default")),
@@ -183,10 +181,20 @@ class _Reader:
             )
         return integrations
 
+    def safe_props(self, logical_id: str) -> dict[str, Any] | None:
+        """The resolved properties, or ``None`` (recorded as a problem) when they cannot be."""
+        try:
+            return self.props(logical_id)
+        except Unresolvable as exc:
+            self.problems.append(f"{logical_id}: {exc}")
+            return None
+
     def authorizers(self) -> dict[str, WsAuthorizer]:
         authorizers: dict[str, WsAuthorizer] = {}
         for logical_id in self.of_api("Authorizer"):
-            p = self.props(logical_id)
+            p = self.safe_props(logical_id)
+            if p is None:
+                continue
             sources = p.get("IdentitySource", [])
             if isinstance(sources, str):
                 sources = sources.split(",")
@@ -204,7 +212,9 @@ class _Reader:
         routes: dict[str, WsRoute] = {}
         for logical_id, resource in self.of_api("Route").items():
             raw = resource.get("Properties", {})
-            p = self.props(logical_id)
+            p = self.safe_props(logical_id)
+            if p is None:
+                continue
             integration: WsIntegration | None = None
             target = p.get("Target")
             if target:
@@ -243,7 +253,9 @@ class _Reader:
     def stages(self) -> list[WsStage]:
         stages: list[WsStage] = []
         for logical_id in self.of_api("Stage"):
-            p = self.props(logical_id)
+            p = self.safe_props(logical_id)
+            if p is None:
+                continue
             stages.append(
                 WsStage(
                     name=str(p.get("StageName", "$default")),

@@ -80,6 +80,7 @@ async def mount_websocket_apis(
     limits: Limits | None = None,
     log: Callable[[str], None] = print,
     ssl_context: ssl.SSLContext | None = None,
+    extra_credentials: dict[str, str] | None = None,
 ) -> list[ServedWebSocketApi]:
     """Serve each WebSocket API of ``stacks`` on its own port (``port`` and up, or free ports).
 
@@ -98,6 +99,7 @@ async def mount_websocket_apis(
         account=resolver.account,
         limits=limits or Limits(),
         log=log,
+        extra_credentials=dict(extra_credentials or {}),
     )
     served: list[ServedWebSocketApi] = []
     for stack in stacks:

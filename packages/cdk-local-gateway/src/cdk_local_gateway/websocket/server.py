@@ -59,7 +59,8 @@ class WebSocketGateway:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=self.services.limits.message_bytes * 2)
+        # Large enough that an oversized POST gets API Gateway's 413 from us, not aiohttp's.
+        app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_get("/{stage}", self._socket)
         path = "/{stage}/@connections/{connection_id}"
         app.router.add_post(path, self._management)
@@ -235,7 +236,7 @@ class WebSocketGateway:
                 url=f"{request.scheme}://{request.host}{request.raw_path}",
                 headers=dict(request.headers.items()),
                 body=body,
-                credentials=self.services.credentials,
+                secrets=self.services.secrets(),
             )
         except SignatureRejected as rejected:
             return _aws_error(403, rejected.error_type, rejected.message)

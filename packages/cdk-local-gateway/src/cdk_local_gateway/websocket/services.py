@@ -33,10 +33,16 @@ class WsServices:
     lambdas: LambdaService
     functions: dict[str, FunctionSpec]  # function ARN -> spec
     aws_endpoint: str
-    credentials: tuple[str, str]
+    credentials: tuple[str, str]  # the runtime's: SQS calls, and accepted on @connections
     account: str
     limits: Limits = field(default_factory=Limits)
     log: Callable[[str], None] = print
+    # Other access keys (id -> secret) @connections accepts, e.g. per-function credentials.
+    extra_credentials: dict[str, str] = field(default_factory=dict)
+
+    def secrets(self) -> dict[str, str]:
+        key_id, secret = self.credentials
+        return {**self.extra_credentials, key_id: secret}
 
     def function(self, uri: str) -> FunctionSpec | None:
         """The function an integration or authorizer URI invokes (a version suffix ignored)."""

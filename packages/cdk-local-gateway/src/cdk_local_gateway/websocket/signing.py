@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _AUTHORIZATION = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -51,10 +54,11 @@ def verify(
     url: str,
     headers: dict[str, str],
     body: bytes,
-    credentials: tuple[str, str],
+    secrets: Mapping[str, str],
 ) -> None:
     """Raise :class:`SignatureRejected` unless ``headers`` carry a valid SigV4 signature made
-    with ``credentials`` over this request (``url`` with the path exactly as received)."""
+    with a known access key (``secrets``: access key id -> secret) over this request (``url``
+    with the path exactly as received)."""
     lowered = {k.lower(): v for k, v in headers.items()}
     authorization = lowered.get("authorization")
     if not authorization:
@@ -65,8 +69,9 @@ def verify(
             "IncompleteSignatureException",
             "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' parameters.",
         )
-    key_id, secret = credentials
-    if match["key"] != key_id:
+    key_id = match["key"]
+    secret = secrets.get(key_id)
+    if secret is None:
         raise SignatureRejected(
             "UnrecognizedClientException", "The security token included in the request is invalid."
         )
