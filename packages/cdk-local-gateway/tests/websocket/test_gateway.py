@@ -356,7 +356,14 @@ def test_http_proxy_route(tmp_path: Path, local_aws: str) -> None:
         finally:
             await runner.cleanup()
 
-    answer = serve(tmp_path, local_aws, scenario, upstream=f"http://127.0.0.1:{port}/lookup")
+    # (the template names a public upstream; the runtime's override points it at the stub)
+    answer = serve(
+        tmp_path,
+        local_aws,
+        scenario,
+        upstream="https://upstream.example/lookup",
+        http_overrides={"https://upstream.example/": f"http://127.0.0.1:{port}/"},
+    )
     # Then the frame was forwarded as is and the upstream's body came back to the client
     assert json.loads(seen[0][0]) == {"action": "lookup", "q": "x"}
     assert answer == {"found": True}

@@ -104,6 +104,7 @@ def serve(
     upstream: str | None = None,
     tls: bool = False,
     extra_credentials: dict[str, str] | None = None,
+    http_overrides: dict[str, str] | None = None,
 ) -> Any:
     """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
     stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
@@ -149,6 +150,7 @@ def serve(
             log=logs.append,
             ssl_context=certificates.server_context() if certificates else None,
             extra_credentials=extra_credentials,
+            http_overrides=http_overrides,
         )
         try:
             by_name = {a.api.name: a for a in apis}

@@ -197,7 +197,7 @@ class Integrations:
         proxy = integration.type == "HTTP_PROXY"
         text = call.body if proxy else self._request_text(integration, call)
         parameters = self._parameters(integration, call)
-        url = integration.uri
+        url = self.services.http_url(integration.uri)
         if parameters["querystring"]:
             url += ("&" if "?" in url else "?") + urlencode(parameters["querystring"])
         headers = {"Content-Type": "application/json", **parameters["header"]}

@@ -81,6 +81,7 @@ async def mount_websocket_apis(
     log: Callable[[str], None] = print,
     ssl_context: ssl.SSLContext | None = None,
     extra_credentials: dict[str, str] | None = None,
+    http_overrides: dict[str, str] | None = None,
 ) -> list[ServedWebSocketApi]:
     """Serve each WebSocket API of ``stacks`` on its own port (``port`` and up, or free ports).
 
@@ -100,6 +101,7 @@ async def mount_websocket_apis(
         limits=limits or Limits(),
         log=log,
         extra_credentials=dict(extra_credentials or {}),
+        http_overrides=dict(http_overrides or {}),
     )
     served: list[ServedWebSocketApi] = []
     for stack in stacks:

@@ -39,6 +39,14 @@ class WsServices:
     log: Callable[[str], None] = print
     # Other access keys (id -> secret) @connections accepts, e.g. per-function credentials.
     extra_credentials: dict[str, str] = field(default_factory=dict)
+    # URL prefix rewrites for HTTP integrations (a public upstream -> a local stub).
+    http_overrides: dict[str, str] = field(default_factory=dict)
+
+    def http_url(self, url: str) -> str:
+        for prefix, replacement in self.http_overrides.items():
+            if url.startswith(prefix):
+                return replacement + url[len(prefix) :]
+        return url
 
     def secrets(self) -> dict[str, str]:
         key_id, secret = self.credentials
