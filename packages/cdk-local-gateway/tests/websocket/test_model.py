@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.intrinsics import Resolver
-from cdk_local_gateway.websocket import read_websocket_apis
+from cdk_local_gateway.websocket import read_websocket_apis, websocket_endpoints
 from gateway_testkit import write_assembly
 from ws_harness import Served, serve
 from ws_template import websocket_template
@@ -64,19 +64,22 @@ def test_apis_routes_integrations_authorizer_and_stage(tmp_path: Path, local_aws
     assert bare.problems == []
 
 
-def test_served_api_urls_and_callback_aliases(tmp_path: Path, local_aws: str) -> None:
+def test_endpoints_json_entries_and_callback_aliases(tmp_path: Path, local_aws: str) -> None:
     async def scenario(served: Served) -> tuple[dict[str, str], dict[str, str], str]:
-        return served.chat.endpoints(), served.chat.callback_aliases(), served.chat.api.api_id
+        endpoints = websocket_endpoints([served.chat, served.bare])
+        return endpoints, served.chat.callback_aliases(), served.chat.api.api_id
 
     endpoints, aliases, api_id = serve(tmp_path, local_aws, scenario)
-    # The endpoints.json entry names the API by stack display name and logical id
-    ((name, url),) = endpoints.items()
-    assert name.endswith("/Chat")
-    assert url.startswith("ws://127.0.0.1:")
-    assert url.endswith("/dev")
+    # Then each API is named by its stack's display name, plus its logical id (two in a stack)
+    names = sorted(endpoints)
+    assert [n.rsplit("/", 1)[-1] for n in names] == ["Bare", "Chat"]
+    assert all(n.startswith("Dev/Ws") for n in names)
+    chat = endpoints[names[1]]
+    assert chat.startswith("ws://127.0.0.1:")
+    assert chat.endswith("/dev")
     # And the deployed callback URL maps to the local management endpoint of the stage
     assert aliases == {
-        f"https://{api_id}.execute-api.eu-west-1.amazonaws.com/dev": "http" + url[2:]
+        f"https://{api_id}.execute-api.eu-west-1.amazonaws.com/dev": "http" + chat[2:]
     }
 
 

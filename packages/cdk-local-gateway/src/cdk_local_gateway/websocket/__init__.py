@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 from cdk_local_gateway.websocket.model import WebSocketApi, read_websocket_apis
-from cdk_local_gateway.websocket.mount import ServedWebSocketApi, mount_websocket_apis
+from cdk_local_gateway.websocket.mount import (
+    ServedWebSocketApi,
+    mount_websocket_apis,
+    websocket_endpoints,
+)
 from cdk_local_gateway.websocket.services import Limits
 from cdk_local_gateway.websocket.tls import LocalTls, local_tls
 
@@ -16,4 +20,5 @@ __all__ = [
     "local_tls",
     "mount_websocket_apis",
     "read_websocket_apis",
+    "websocket_endpoints",
 ]

@@ -48,16 +48,26 @@ class ServedWebSocketApi:
         host = f"{api.api_id}.execute-api.{api.region}.{url_suffix}"
         return {f"https://{host}/{stage}": url for stage, url in self.management_urls().items()}
 
-    def endpoints(self) -> dict[str, str]:
-        """Entries for ``endpoints.json`` under "websocket": the API's display name (with
-        ``/<stage>`` when it has several stages) -> its ``ws://`` URL."""
-        urls = self.urls()
-        if len(urls) == 1:
-            return {self.api.display: next(iter(urls.values()))}
-        return {f"{self.api.display}/{stage}": url for stage, url in urls.items()}
-
     async def stop(self) -> None:
         await self.runner.cleanup()
+
+
+def websocket_endpoints(served: list[ServedWebSocketApi]) -> dict[str, str]:
+    """The "websocket" object of ``endpoints.json``: the stack's display name (as for REST
+    APIs) -> the ``ws://`` (``wss://``) URL; ``/<Api logical id>`` is added when a stack has
+    several WebSocket APIs and ``/<stage>`` when an API has several stages."""
+    per_stack: dict[str, int] = {}
+    for api in served:
+        per_stack[api.api.stack.display_name] = per_stack.get(api.api.stack.display_name, 0) + 1
+    found: dict[str, str] = {}
+    for api in served:
+        name = api.api.stack.display_name
+        if per_stack[name] > 1:
+            name = f"{name}/{api.api.logical_id}"
+        urls = api.urls()
+        for stage, url in urls.items():
+            found[name if len(urls) == 1 else f"{name}/{stage}"] = url
+    return found
 
 
 def _free_port(host: str) -> int:
