@@ -284,3 +284,8 @@ def load_stages(context: Mapping[str, object] | None) -> tuple[StageConfig, ...]
             f"context 'stages' = {context!r} must be an object with at least one stage"
         )
     return tuple(_stage(name, raw) for name, raw in sorted(context.items()))
+
+
+def region_id(region: str) -> str:
+    """PascalCase construct id of a region: ``eu-west-1`` -> ``EuWest1``."""
+    return "".join(part[:1].upper() + part[1:] for part in region.split("-"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import aws_cdk as cdk
 from constructs import Construct
 
+from .config import region_id
 from .data_stack import DataStack
 from .keys_stack import ReplicaKeyStack
 from .rest_api_stack import RestApiStack
@@ -14,11 +15,6 @@ from .websocket_api_stack import WebSocketApiStack
 
 if TYPE_CHECKING:
     from .config import StageConfig
-
-
-def region_id(region: str) -> str:
-    """PascalCase construct id of a region: ``eu-west-1`` -> ``EuWest1``."""
-    return "".join(part[:1].upper() + part[1:] for part in region.split("-"))
 
 
 class ServiceStage(cdk.Stage):
@@ -93,6 +89,8 @@ class ServiceStage(cdk.Stage):
             table=table,
             table_key=key,
             rest_api=rest,
+            # The stage's regions created before this one: this stack grants fan-out both ways.
+            peers=tuple(self.websocket_apis.values()),
             cross_region_references=cross_region,
             description=f"{config.name}: WebSocket API in {region}",
         )

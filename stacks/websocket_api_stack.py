@@ -16,6 +16,7 @@ room (delivered in every region of the stage), ping, publish to a queue, look up
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -34,12 +35,15 @@ from serverless_api_constructs import (
 )
 from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
+from .config import region_id
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
 from .rest_api_stack import metrics_namespace
 from .websocket import template
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aws_cdk import aws_dynamodb as dynamodb
     from aws_cdk import aws_kms as kms
     from constructs import Construct
@@ -58,6 +62,10 @@ BROADCAST_MEMORY_MB = 1024
 LOOKUP_PATH = "/anything"
 #: What DynamoDB needs from a caller to use the table's customer-managed key (no wildcards).
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+#: Functions that post to connections (in every region of the stage).
+SENDERS = ("Send", "PublishConsumer")
+#: Output of each WebSocket stack that its peer regions' stacks read the API id from.
+API_ID_OUTPUT = "ApiId"
 
 
 class WebSocketApiStack(cdk.Stack):
@@ -66,8 +74,9 @@ class WebSocketApiStack(cdk.Stack):
     Messages reach the room's members in every region by direct fan-out: each Connection and
     Membership item stores the management endpoint of the regional API it is connected to
     (replicated by the global table), and ``send`` posts to each member's endpoint. The send
-    functions may manage connections on this stage and on the same-named stage in the stage's
-    other regions (their API ids are not known here without circular cross-region references).
+    functions may POST to connections of this API's stage and of each peer region's API, named
+    by id: ``peers`` are the WebSocket stacks of the stage's regions created before this one,
+    and this stack grants in both directions (see :meth:`_grant_fan_out_with`).
     """
 
     def __init__(
@@ -79,13 +88,13 @@ class WebSocketApiStack(cdk.Stack):
         table: dynamodb.ITableV2,
         table_key: kms.IKey,
         rest_api: RestApiStack,
+        peers: Sequence[WebSocketApiStack] = (),
         broadcast_concurrency: int = BROADCAST_CONCURRENCY,
         lookup_path: str = LOOKUP_PATH,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         region = self.region
-        other_regions = [r for r in config.regions if r != region]
         retention = retention_days(config.log_retention_days)
         code = lambda_code()
         namespace = metrics_namespace(config)
@@ -204,21 +213,7 @@ class WebSocketApiStack(cdk.Stack):
                 "Posting to connections: the connection id is only known at run time; the "
                 "grant names this API, this stage and POST.",
             )
-            if other_regions:
-                self.api.grant_manage_connections_in(fn.function, regions=other_regions)
-            for other in other_regions:
-                _acknowledge_wildcard(
-                    fn,
-                    self.format_arn(
-                        service="execute-api",
-                        region=other,
-                        resource="*",
-                        resource_name=f"{config.name}/POST/@connections/*",
-                    ),
-                    "Direct fan-out posts to the same-named stage of the WebSocket API in the "
-                    "stage's other regions, whose API ids are unknown to this stack without "
-                    "circular cross-region references; scoped to region, stage and POST.",
-                )
+        self._grant_fan_out_with(peers)
 
         api = self.api.api
         authorizer = authorizers.WebSocketLambdaAuthorizer(
@@ -309,6 +304,70 @@ class WebSocketApiStack(cdk.Stack):
 
         cdk.CfnOutput(self, "WebSocketUrl", value=self.api.url)
         cdk.CfnOutput(self, "ManagementEndpoint", value=self.api.management_endpoint)
+        cdk.CfnOutput(self, API_ID_OUTPUT, value=self.api.api_id)
+
+    def _grant_fan_out_with(self, peers: Sequence[WebSocketApiStack]) -> None:
+        """Let the senders of this region and of each peer post to each other's connections.
+
+        Each region's stack needs the other's API id: granting in both stacks would be a
+        dependency cycle. The later stack grants both directions instead: its own senders'
+        roles get the peer's stage (the peer's API id read from the peer's ``ApiId`` output),
+        and the peer's senders' roles get a policy, defined here, on this stage. This stack
+        deploys after its peers (explicit dependency); until it is deployed, the earlier
+        region cannot post to this one, which has no connections yet anyway."""
+        own_senders = [self.functions[name].role for name in SENDERS]
+        for peer in peers:
+            self.add_stack_dependency(peer)
+            peer_api_id = cdk.Token.as_string(
+                {
+                    "Fn::GetStackOutput": {
+                        "StackName": peer.stack_name,
+                        "OutputName": API_ID_OUTPUT,
+                        "Region": peer.region,
+                    }
+                }
+            )
+            scope_id = region_id(peer.region)
+            outgoing = self._fan_out_policy(
+                f"FanOutTo{scope_id}", own_senders, peer.region, peer_api_id, peer.api.stage_name
+            )
+            incoming = self._fan_out_policy(
+                f"FanOutFrom{scope_id}",
+                [peer.functions[name].role for name in SENDERS],
+                self.region,
+                self.api.api_id,
+                self.api.stage_name,
+            )
+            for policy, direction in ((outgoing, "to"), (incoming, "from")):
+                _acknowledge_policy_wildcard(
+                    policy,
+                    f"Direct fan-out {direction} the {peer.region} WebSocket API: POST to "
+                    "connections of one named API and stage; connection ids exist only at "
+                    "run time.",
+                )
+
+    def _fan_out_policy(
+        self,
+        construct_id: str,
+        roles: Sequence[iam.IRole],
+        region: str,
+        api_id: str,
+        stage_name: str,
+    ) -> iam.Policy:
+        arn = self.format_arn(
+            service="execute-api",
+            region=region,
+            resource=api_id,
+            resource_name=f"{stage_name}/POST/@connections/*",
+        )
+        return iam.Policy(
+            self,
+            construct_id,
+            roles=list(roles),
+            statements=[
+                iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[arn])
+            ],
+        )
 
     def _acknowledge_unauthenticated_routes(self) -> None:
         """API Gateway allows an authorizer on $connect only; every other route runs on a
@@ -326,6 +385,15 @@ class WebSocketApiStack(cdk.Stack):
         for route in routes:
             if route is not None:
                 acknowledge(route, "AwsSolutions-APIG4", reason)
+
+
+def _acknowledge_policy_wildcard(policy: iam.Policy, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM5 for the one wildcard resource of a fan-out policy."""
+    cfn = policy.node.default_child
+    if not isinstance(cfn, iam.CfnPolicy):  # pragma: no cover - iam.Policy always has one
+        raise RuntimeError(f"{policy.node.path}: no CfnPolicy to acknowledge")
+    (statement,) = cdk.Stack.of(policy).resolve(cfn.policy_document)["Statement"]
+    acknowledge(cfn, f"AwsSolutions-IAM5[Resource::{_nag_text(statement['Resource'])}]", reason)
 
 
 def _acknowledge_wildcard(fn: ServiceFunction, arn: str, reason: str) -> None:
@@ -346,6 +414,8 @@ def _nag_text(value: Any) -> str:
         return f"<{value['Ref']}>"
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+    if isinstance(value, dict) and "Fn::GetStackOutput" in value:
+        return json.dumps(value, separators=(",", ":"))
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(_nag_text(p) for p in parts)

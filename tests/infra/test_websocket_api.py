@@ -223,21 +223,67 @@ def test_in_a_single_region_stage_senders_may_post_to_this_api_and_stage_only(
         assert connection_grants(stacks, DEV, handler) == set()
 
 
+def _role_names(roles: list[Any], path: str, stacks: StackTemplates) -> set[str]:
+    """Roles of a policy as ``stack:logical id`` (a cross-stack role through its output)."""
+    names = set()
+    for role in roles:
+        if "Ref" in role:
+            names.add(f"{path}:{role['Ref']}")
+        else:
+            output = role["Fn::GetStackOutput"]
+            producer = next(
+                p
+                for p in stacks
+                if output["StackName"].startswith(p.replace("/", "-", 1).replace("/", ""))
+            )
+            ref = stacks[producer]["Outputs"][output["OutputName"]]["Value"]["Ref"]
+            names.add(f"{producer}:{ref}")
+    return names
+
+
+def fan_out_grants(stacks: StackTemplates, path: str, handler: str) -> set[str]:
+    """ManageConnections resources granted to ``handler``'s role by a policy in any stack."""
+    _, function = stacks.function(path, handler)
+    role = f"{path}:{function['Properties']['Role']['Fn::GetAtt'][0]}"
+    out: set[str] = set()
+    for other in stacks:
+        for policy in stacks.resources(other, "AWS::IAM::Policy").values():
+            properties = policy["Properties"]
+            if role not in _role_names(properties["Roles"], other, stacks):
+                continue
+            for statement in properties["PolicyDocument"]["Statement"]:
+                if statement["Action"] == "execute-api:ManageConnections":
+                    text = arn_text(statement["Resource"])
+                    out.add(text if other == path else f"{other}:{text}")
+    return out
+
+
 @pytest.mark.parametrize(
-    ("path", "here", "there"),
-    [(PROD_EU, "eu-west-1", "us-east-1"), (PROD_US, "us-east-1", "eu-west-1")],
+    ("path", "here", "peer", "there"),
+    [(PROD_EU, "eu-west-1", PROD_US, "us-east-1"), (PROD_US, "us-east-1", PROD_EU, "eu-west-1")],
 )
-def test_in_a_multi_region_stage_senders_may_also_post_to_the_other_regions_stage(
-    stacks: StackTemplates, path: str, here: str, there: str
+def test_in_a_multi_region_stage_senders_may_also_post_to_the_peer_api_by_id(
+    stacks: StackTemplates, path: str, here: str, peer: str, there: str
 ) -> None:
-    api = api_ref(stacks, path)
+    # Given the WebSocket APIs of the two regions of Prod
+    api, peer_api = api_ref(stacks, path), api_ref(stacks, peer)
+
+    # Then each sender may post to its own API's stage and to the peer API's stage, both
+    # named by API id (no wildcard API), wherever the granting policy lives
     for handler in SENDERS:
-        assert connection_grants(stacks, path, handler) == {
-            f"arn:aws:execute-api:{here}:<AWS::AccountId>:{api}/prod/POST/@connections/*",
-            f"arn:aws:execute-api:{there}:<AWS::AccountId>:*/prod/POST/@connections/*",
+        grants = {
+            g.split(":", 1)[1] if g.startswith("Prod/") else g
+            for g in fan_out_grants(stacks, path, handler)
         }
+        own = f"arn:aws:execute-api:{here}:<AWS::AccountId>:{api}/prod/POST/@connections/*"
+        assert own in grants
+        (other,) = grants - {own}
+        assert other.startswith(f"arn:aws:execute-api:{there}:<AWS::AccountId>:")
+        assert other.endswith("/prod/POST/@connections/*")
+        assert ":*/" not in other
+        assert peer_api in other or '"OutputName": "ApiId"' in other, other
     for handler in NON_SENDERS:
-        assert connection_grants(stacks, path, handler) == set()
+        assert fan_out_grants(stacks, path, handler) == set()
 
 
 BROADCAST_ACTIONS = [

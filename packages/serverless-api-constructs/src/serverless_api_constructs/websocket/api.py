@@ -17,7 +17,7 @@ from constructs import Construct
 from . import defaults
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
     from aws_cdk import aws_lambda as lambda_
 
@@ -151,27 +151,6 @@ class ServiceWebSocketApi(Construct):
             grantee=grantee,
             actions=["execute-api:ManageConnections"],
             resource_arns=[self.stage_arn(f"{method}/@connections/*")],
-        )
-
-    def grant_manage_connections_in(
-        self, grantee: iam.IGrantable, *, regions: Sequence[str], action: str = "POST"
-    ) -> iam.Grant:
-        """``execute-api:ManageConnections`` (``action`` only) on the same-named stage of any
-        WebSocket API of this account in ``regions``: for direct fan-out to the regional
-        APIs of a multi-region stage, whose ids are unknown here (deploy order, no circular
-        cross-region references). The stage name and the action narrow the wildcard."""
-        stack = Stack.of(self)
-        resources = [
-            stack.format_arn(
-                service="execute-api",
-                region=region,
-                resource="*",
-                resource_name=f"{self.stage_name}/{action}/@connections/*",
-            )
-            for region in regions
-        ]
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["execute-api:ManageConnections"], resource_arns=resources
         )
 
 
