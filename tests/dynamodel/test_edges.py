@@ -285,6 +285,33 @@ def test_updating_one_attribute_of_an_index_key_recomputes_it_from_the_stored_it
     assert [(x.listing_id, x.price) for x in found] == [("l1", 850)]
 
 
+@pytest.mark.moto_only("ReturnValuesOnConditionCheckFailure (the failed item is not returned)")
+def test_an_index_key_rebuilt_from_a_value_another_writer_changed_is_rebuilt_again(
+    table: Table, make_table: Callable[..., Table]
+) -> None:
+    # Given a listing, and another writer that moves it to another district right after
+    # this update has read the stored district (once)
+    table.create(Listing(listing_id="l1", city="paris", district="11e", price=900))
+    other = make_table()
+    raced: list[bool] = []
+
+    def race(params: dict[str, Any], **_: Any) -> None:
+        if not raced:
+            raced.append(True)
+            other.update(Listing, {"listing_id": "l1"}, Listing.district.set("12e"))
+
+    table.client().meta.events.register("provide-client-params.dynamodb.UpdateItem", race)
+    # When the price is updated
+    got = table.update(Listing, {"listing_id": "l1"}, Listing.price.set(850))
+    # Then the first attempt's condition on the stale district failed, and the retry built the
+    # index key from the new district
+    assert (got.district, got.price) == ("12e", 850)
+    raw = table.client().get_item(
+        TableName=table.name, Key={"pk": {"S": "LISTING#l1"}, "sk": {"S": "META"}}
+    )["Item"]
+    assert raw["GSI2SK"] == {"S": "12e#850"}
+
+
 def test_an_index_attribute_changed_by_increment_is_refused(offline: Table) -> None:
     # The new value is only known to the server, so the index key could not follow it
     action = Listing.price.increment(1)
