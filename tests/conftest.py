@@ -49,6 +49,14 @@ if os.environ.get("CI") == "true":
     settings.load_profile("ci")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Least privilege (tests/iam): compare each function's role with the calls its handler
+    # made in tests/handlers and tests/ws, at the end of a run that ran them all.
+    from tests.iam.plugin import LeastPrivilegePlugin
+
+    config.pluginmanager.register(LeastPrivilegePlugin(config), "iam-least-privilege")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

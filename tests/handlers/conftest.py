@@ -22,9 +22,13 @@ import pytest
 
 from tests.conftest import FakeLambdaContext, create_single_table
 from tests.conftest import load_event as shared_load_event
+from tests.iam import recorder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
+
+# Record every AWS call the handlers make here (tests/iam compares them with the roles).
+recorder.install()
 
 REGION = "eu-west-1"
 TABLE = "rest-handlers"

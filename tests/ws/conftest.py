@@ -18,10 +18,14 @@ import pytest
 
 from tests.conftest import FakeLambdaContext, create_single_table
 from tests.conftest import load_event as shared_load_event
+from tests.iam import recorder
 from tests.ws.management_endpoint import ManagementEndpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+# Record every AWS call the handlers make here (tests/iam compares them with the roles).
+recorder.install()
 
 REGION_A = "eu-west-1"
 REGION_B = "us-east-1"
