@@ -101,10 +101,8 @@ def _clip(name: str) -> str:
 CREATE_ROOM = Schema({"name": Text(1, 100, required=True), "description": Text(0, 1000)})
 UPDATE_ROOM = Schema({"name": Text(1, 100), "description": Text(0, 1000)}, min_properties=1)
 CREATE_MESSAGE = Schema({"body": Text(1, 4000, required=True)})
-INGEST_MESSAGE = Schema(
-    {
-        "room_id": Text(1, 64, required=True),
-        "user_id": Text(1, 128, required=True),
-        "body": Text(1, 4000, required=True),
-    }
+#: A partner's message on POST /ingest, as the API's ``Ingest`` model admits it: the author is
+#: never in the body (it is the partner's API key identity, see handlers.rest.ingest_consumer).
+PARTNER_MESSAGE = Schema(
+    {"room_id": Text(1, 64, required=True), "body": Text(1, 4000, required=True)}
 )

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.batch import (
 
 from domain.messages import create_message
 from domain.runtime import get_table
-from domain.validation import Schema, Text, check_id
+from domain.validation import PARTNER_MESSAGE, check_id
 from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 from shared.http import parse_json, raw_body
 
@@ -42,10 +42,6 @@ if TYPE_CHECKING:
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-#: The partner message the API's ``Ingest`` model admits (the author is never in the body).
-PARTNER_MESSAGE = Schema(
-    {"room_id": Text(1, 64, required=True), "body": Text(1, 4000, required=True)}
-)
 #: Message attribute holding the sender's API key id (set by the ingest request template).
 PARTNER_KEY_ATTRIBUTE = "partner_key_id"
 #: Authors of partner messages: a prefix no signed-in user's id (a Cognito sub) can have.
