@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -31,6 +31,7 @@ from domain.runtime import get_table
 from domain.validation import PARTNER_MESSAGE, check_id
 from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 from shared.http import parse_json, raw_body
+from shared.tracing import service_tracer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
-tracer = Tracer()
+tracer = service_tracer()
 metrics = Metrics()
 #: Message attribute holding the sender's API key id (set by the ingest request template).
 PARTNER_KEY_ATTRIBUTE = "partner_key_id"

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 from domain.errors import AppError
 from domain.reports import MAX_DAYS, room_report
 from domain.runtime import get_table
 from domain.validation import ID_PATTERN
+from shared.tracing import service_tracer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
-tracer = Tracer()
+tracer = service_tracer()
 metrics = Metrics()
 
 DEFAULT_DAYS = 7

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,6 +24,7 @@ from domain.runtime import get_table
 from domain.validation import CREATE_MESSAGE, CREATE_ROOM, UPDATE_ROOM, check_id
 from handlers.rest.api import build_resolver, etag, if_match, json_body, query_int, user_id
 from handlers.rest.idempotency import request_key, request_once
+from shared.tracing import service_tracer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from domain.models import Room
 
 logger = Logger()
-tracer = Tracer()
+tracer = service_tracer()
 metrics = Metrics()
 app = build_resolver()
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 
 from domain.realtime import frames, rooms
 from dynamodel import DynamodelError
 from handlers.ws import runtime
+from shared.tracing import service_tracer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
-tracer = Tracer()
+tracer = service_tracer()
 
 
 def process(record: dict[str, Any], deadline: float | None = None) -> str:
