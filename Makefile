@@ -52,9 +52,13 @@ cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
 
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
-	pytest -q -n $(PYTEST_WORKERS) tests packages/cdk-local-gateway/tests
+	pytest -q -n $(PYTEST_WORKERS) tests packages/cdk-local-gateway/tests bench/test_lambda_assets.py
 
-test: lint typecheck cfn-lint unit ## Every check: lint, types, synth + cdk-nag, cfn-lint, tests
+# The static checks share the two cores (mypy's cold start overlaps synth), then the tests run:
+# the end-to-end suite reads the cdk.out that synth has just written.
+test: install ## Every check: lint, types, synth + cdk-nag, cfn-lint, tests
+	$(MAKE) --no-print-directory -j2 lint typecheck cfn-lint
+	$(MAKE) --no-print-directory unit
 
 snapshot-update: install ## Re-record the template snapshots after an intended infrastructure change
 	pytest -q tests/infra --snapshot-update
