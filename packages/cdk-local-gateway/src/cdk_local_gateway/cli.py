@@ -40,6 +40,10 @@ def _serve(args: argparse.Namespace) -> int:
             endpoints = await runtime.start()
             for name, url in endpoints["rest"].items():
                 log(f"REST  {name}: {url}")
+            for name, url in endpoints["websocket"].items():
+                log(f"WS    {name}: {url}")
+            if endpoints["websocket"]:
+                log(f"CA    {endpoints['ca_bundle']} (wss:// clients: SSL_CERT_FILE=<this file>)")
             log(
                 f"AWS   {endpoints['aws_endpoint']} "
                 f"(local credentials in {config.state_dir}/endpoints.json)"

@@ -6,7 +6,7 @@ import json
 import shutil
 import socket
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,12 @@ from cdk_local_gateway.rest.gateway import RestGateway
 from cdk_local_gateway.rest.model import read_rest_apis
 from cdk_local_gateway.rest.services import Services, UserPool
 from cdk_local_gateway.tokens import new_signing_key, save_key
+from cdk_local_gateway.websocket import (
+    ServedWebSocketApi,
+    local_tls,
+    mount_websocket_apis,
+    websocket_endpoints,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from cdk_local_gateway.rest.model import RestApi
 
 ENDPOINTS_FILE = "endpoints.json"
+TLS_FOLDER = "tls"
 KEY_FILE = "signing-key.json"
 
 
@@ -54,6 +61,25 @@ def _free_port(host: str) -> int:
         return port
 
 
+def _rewrite_callback_urls(
+    functions: dict[str, FunctionSpec], websockets: list[ServedWebSocketApi]
+) -> None:
+    """Point environment values holding a deployed @connections URL (a template's callback
+    URL) at the local API. Workers start lazily and the gateways share ``functions``, so
+    replacing the specs in place before the first request reaches every later worker."""
+    aliases = {k: v for api in websockets for k, v in api.callback_aliases().items()}
+    if not aliases:
+        return
+    for arn, spec in functions.items():
+        environment = dict(spec.environment)
+        for name, value in environment.items():
+            for deployed, local in aliases.items():
+                if value == deployed or value.startswith(deployed + "/"):
+                    environment[name] = local + value[len(deployed) :]
+        if environment != spec.environment:
+            functions[arn] = replace(spec, environment=environment)
+
+
 class LocalRuntime:
     def __init__(self, config: RuntimeConfig, log: Callable[[str], None] = print) -> None:
         self.config = config
@@ -65,6 +91,7 @@ class LocalRuntime:
         self.apis: list[RestApi] = []
         self.services: Services | None = None
         self.layer_folder: Path | None = None
+        self.websockets: list[ServedWebSocketApi] = []
 
     async def start(self) -> dict[str, Any]:
         config = self.config
@@ -83,6 +110,14 @@ class LocalRuntime:
         # Every region of the stage: cross-region outputs (Fn::GetStackOutput) point there.
         provisioner.provision(stage_stacks)
         functions = self._functions(resolver, stage_stacks)
+        # The WebSocket APIs speak wss:// and https:// with a per-run CA: handlers that build
+        # https://{domainName}/{stage} for @connections trust it through AWS_CA_BUNDLE.
+        tls = local_tls(config.state_dir / TLS_FOLDER)
+        ca_bundle = str(tls.ca_file.resolve())
+        for arn, spec in functions.items():
+            functions[arn] = replace(
+                spec, environment={**spec.environment, "AWS_CA_BUNDLE": ca_bundle}
+            )
         layer_folder = Path(tempfile.mkdtemp(prefix="cdk-local-gateway-layer-"))
         self.layer_folder = layer_folder
         distributions = sorted({d for f in functions.values() for d in f.layer_distributions})
@@ -127,11 +162,26 @@ class LocalRuntime:
                     api_keys[f"{stack.display_name}/{key_id}"] = value
                 for problem in api.problems:
                     self.log(f"not emulated: {problem}")
+        self.websockets = await mount_websocket_apis(
+            served,
+            resolver=resolver,
+            lambdas=self.lambdas,
+            functions=functions,
+            aws_endpoint=endpoint,
+            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            host=config.host,
+            port=port,
+            log=self.log,
+            ssl_context=tls.server_context(),
+            http_overrides=dict(config.http_overrides),
+        )
+        _rewrite_callback_urls(functions, self.websockets)
         self.endpoints = {
             "stage": config.stage,
             "region": config.region,
             "rest": rest,
-            "websocket": {},
+            "websocket": websocket_endpoints(self.websockets),
+            "ca_bundle": ca_bundle,
             "aws_endpoint": endpoint,
             "credentials": {
                 "aws_access_key_id": ACCESS_KEY_ID,
@@ -186,6 +236,10 @@ class LocalRuntime:
         for runner in self.runners:
             await runner.cleanup()
         self.runners.clear()
+        # Closing the sockets runs $disconnect: the workers must still be up.
+        for api in self.websockets:
+            await api.stop()
+        self.websockets.clear()
         if self.lambdas is not None:
             await self.lambdas.stop()
         if self.aws is not None:
