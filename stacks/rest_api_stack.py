@@ -30,7 +30,7 @@ from serverless_api_constructs.rest import (
 )
 
 from .guardrails import acknowledge
-from .lambda_code import lambda_code
+from .lambda_code import lambda_code, lambda_constant
 from .rest import waf
 from .rest.models import REQUEST_MODELS
 from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
@@ -67,14 +67,15 @@ PAGINATING_FUNCTIONS = frozenset({"Rooms"})
 CURSOR_KEY_LENGTH = 64
 _JSON = "application/json"
 #: The DynamoDB actions each function's code path calls, and the indexes it queries (read
-#: from handlers/, domain/ and dynamodel/; transactions are authorized per item: Put, Update,
-#: Delete and ConditionCheck). Idempotency records (Powertools) need Get/Put/Update/Delete.
+#: from handlers/, domain/ and dynamodel/; transactions are authorized per item). The
+#: transactions (rooms, messages and their request records) hold only conditional Put, Update
+#: and Delete items, no ConditionCheck, so no function needs dynamodb:ConditionCheckItem.
+#: Idempotency records (Powertools) need Get/Put/Update/Delete.
 #: Nothing calls DescribeTable, BatchGetItem or Scan, and no function queries GSI2.
 TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Rooms": (
         (
             "dynamodb:BatchWriteItem",  # DELETE /rooms/{id}: the room's messages, memberships
-            "dynamodb:ConditionCheckItem",
             "dynamodb:DeleteItem",
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -87,7 +88,6 @@ TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Admin": (("dynamodb:Query",), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition
     "IngestConsumer": (
         (
-            "dynamodb:ConditionCheckItem",
             "dynamodb:DeleteItem",
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -99,6 +99,15 @@ TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _READ_ONLY_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
 KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
+
+
+def admin_group() -> str:
+    """The Cognito group whose members the rooms access rules treat as admins, read from
+    where the handlers declare it (``ADMIN_GROUP`` in ``lambda/domain/rooms.py``)."""
+    group = lambda_constant("domain/rooms.py", "ADMIN_GROUP")
+    if not isinstance(group, str) or not group:
+        raise RuntimeError(f"lambda/domain/rooms.py: ADMIN_GROUP={group!r}")
+    return group
 
 
 def _cors_header(origin: str) -> dict[str, str]:
@@ -136,8 +145,6 @@ class RestApiStack(cdk.Stack):
             log_retention=self.log_retention,
             service=SERVICE,
             metrics_namespace=metrics_namespace(self.config),
-            # The handlers' settings require the table variables even where unused.
-            environment=self._table_environment(),
         )
         self.token_secret: secretsmanager.ISecret = self.token_authorizer.secret
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
@@ -148,6 +155,11 @@ class RestApiStack(cdk.Stack):
         }
         self._ingest_queue()
         self.users = ApiUserPool(self, "Users")
+        self.admins = self.users.add_group(
+            "Admins",
+            group_name=admin_group(),
+            description="Rooms admins: may change and delete any room (docs/access-control.md)",
+        )
         self.backend = PrivateHttpBackend(
             self,
             "PrivateBackend",

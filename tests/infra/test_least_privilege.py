@@ -17,8 +17,10 @@ from tests.infra.rest_methods import DEV, PROD_REPLICA, REST_STACKS
 if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
+#: Transactions of Put, Update and Delete items with conditions (rooms, messages, request
+#: records), and Powertools' idempotency records: no ConditionCheck item anywhere, so no
+#: dynamodb:ConditionCheckItem.
 TRANSACTIONAL_WRITE = {
-    "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",

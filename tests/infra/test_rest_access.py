@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 from aws_cdk.assertions import Match
 
+from domain.rooms import ADMIN_GROUP
 from stacks.rest.routes import ROUTES, Auth, Route
 from tests.infra.rest_methods import DEV, PROD, REST_STACKS, logical_id_of, method
 
@@ -145,3 +146,20 @@ def test_partner_key_belongs_to_the_usage_plan(stacks: StackTemplates) -> None:
         "KeyType": "API_KEY",
         "UsagePlanId": {"Ref": plan},
     }
+
+
+@pytest.mark.parametrize("stack", REST_STACKS)
+def test_the_admin_group_the_rooms_rules_check_exists_in_the_user_pool(
+    stacks: StackTemplates, stack: str
+) -> None:
+    # Given the group the rooms access rules treat as admins (lambda/domain/rooms.py)
+    # When the stack's user pool groups are read
+    groups = stacks.resources(stack, "AWS::Cognito::UserPoolGroup").values()
+    (pool,) = stacks.resources(stack, "AWS::Cognito::UserPool")
+    # Then exactly that group exists, in the pool the Cognito authorizer trusts
+    (group,) = (g["Properties"] for g in groups if g["Properties"]["GroupName"] == ADMIN_GROUP)
+    assert group["UserPoolId"] == {"Ref": pool}
+    assert group["Description"]
+    cognito = logical_id_of(stacks, stack, "AWS::ApiGateway::Authorizer", Type="COGNITO_USER_POOLS")
+    authorizer = stacks[stack]["Resources"][cognito]["Properties"]
+    assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]

@@ -67,3 +67,28 @@ def test_authorizer_role_may_read_only_the_token_secret(stacks: StackTemplates) 
     assert secret_statements
     for statement in secret_statements:
         assert statement["Resource"] == {"Ref": secret_id}
+
+
+@pytest.mark.parametrize("stack", REST_STACKS)
+def test_authorizer_knows_nothing_of_the_table(stacks: StackTemplates, stack: str) -> None:
+    # Given the authorizer function, which verifies tokens with the signing secret alone
+    authorizer = "handlers.authorizer.handler"
+    variables = stacks.function(stack, authorizer)[1]["Properties"]["Environment"]["Variables"]
+    statements = stacks.function_statements(stack, authorizer)
+    # Then it is told nothing about the table and may do nothing with it
+    assert not [name for name in variables if name.startswith("TABLE_")]
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert actions
+    assert not [a for a in actions if a.startswith("dynamodb:")]
+
+
+@pytest.mark.parametrize("stack", REST_STACKS)
+def test_token_secret_says_it_signs_access_tokens_only(stacks: StackTemplates, stack: str) -> None:
+    authorizer = stacks.function(stack, "handlers.authorizer.handler")[1]["Properties"]
+    secret_id = authorizer["Environment"]["Variables"]["TOKEN_SECRET_ARN"]["Ref"]
+    description = stacks[stack]["Resources"][secret_id]["Properties"]["Description"]
+    assert "access tokens only" in description

@@ -94,16 +94,6 @@ def test_functions_know_the_table_its_regions_and_the_cursor_secret(
     assert "TOKEN_SECRET_ARN" not in variables
 
 
-@pytest.mark.parametrize("stack", REST_STACKS)
-def test_the_authorizer_gets_the_table_variables_its_settings_require(
-    stacks: StackTemplates, stack: str
-) -> None:
-    authorizer = stacks.function(stack, "handlers.authorizer.handler")[1]["Properties"]
-    assert {"TABLE_NAME", "TABLE_REGIONS", "TOKEN_SECRET_ARN"} <= set(
-        authorizer["Environment"]["Variables"]
-    )
-
-
 @pytest.mark.parametrize(("stack", "origins"), [(DEV, "*"), (PROD, "https://app.example.com")])
 def test_lambda_routes_answer_cors_for_the_stage_origins(
     stacks: StackTemplates, stack: str, origins: str

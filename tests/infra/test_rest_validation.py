@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from aws_cdk.assertions import Match
+from cdk_local_gateway.apigw.gateway_responses import render_gateway_response
 
 from stacks.rest.models import REQUEST_MODELS
 from stacks.rest.routes import ROUTES, Route
-from tests.infra.rest_methods import DEV, PROD, logical_id_of, method
+from tests.infra.rest_methods import DEV, PROD, REST_STACKS, logical_id_of, method
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -118,25 +119,48 @@ def test_gateway_errors_use_the_service_error_json_with_cors(
     )
 
 
-def test_validation_errors_carry_the_validator_message(stacks: StackTemplates) -> None:
-    responses = stacks.resources(DEV, "AWS::ApiGateway::GatewayResponse").values()
-    (body,) = (
-        r["Properties"]["ResponseTemplates"]["application/json"]
-        for r in responses
-        if r["Properties"]["ResponseType"] == "BAD_REQUEST_BODY"
-    )
-    # With a sample substitution the template is the documented JSON shape
-    rendered = body.replace("$context.error.validationErrorString", "[name is missing]").replace(
-        "$context.requestId", "r-1"
-    )
-    assert json.loads(rendered) == {
-        "error": {
-            "code": "ValidationFailed",
-            "message": "[name is missing]",
-            "fields": [{"path": "$", "message": "[name is missing]"}],
-            "request_id": "r-1",
+#: What API Gateway reports for a body missing ``name`` (a misspelt ``nme``): the details
+#: hold double quotes, and gateway response templates substitute them without escaping.
+QUOTED_DETAILS = '[object has missing required properties (["name"])]'
+VALIDATION_MESSAGES = {
+    "BAD_REQUEST_BODY": "Invalid request body",
+    "BAD_REQUEST_PARAMETERS": "Missing required request parameters: [room_id]",
+}
+
+
+@pytest.mark.parametrize("stack", REST_STACKS)
+def test_every_gateway_error_renders_as_json_whatever_the_validator_says(
+    stacks: StackTemplates, stack: str
+) -> None:
+    # Given every gateway response of the API, rendered by API Gateway's plain substitution
+    # with validator details that contain double quotes
+    responses = stacks.resources(stack, "AWS::ApiGateway::GatewayResponse").values()
+    assert responses
+    for response in responses:
+        properties = response["Properties"]
+        response_type = properties["ResponseType"]
+        message = VALIDATION_MESSAGES.get(response_type, 'Unauthorized "token"')
+        context = {
+            "requestId": "r-1",
+            "error": {"message": message, "validationErrorString": QUOTED_DETAILS},
         }
-    }
+        body = render_gateway_response(
+            properties["ResponseTemplates"]["application/json"],
+            context=context,
+            stage_variables={},
+            params={},
+        )
+
+        # Then the client gets the service's error JSON, carrying API Gateway's message
+        error = json.loads(body)["error"]
+        assert error["message"] == message, response_type
+        assert error["request_id"] == "r-1"
+        assert set(error) <= {"code", "message", "fields", "request_id"}
+        if response_type in VALIDATION_MESSAGES:
+            assert error["code"] == "ValidationFailed"
+            (field,) = error["fields"]
+            assert set(field) == {"path", "message"}
+            assert all(isinstance(v, str) and v for v in field.values())
 
 
 def test_prod_error_responses_name_the_prod_origin(template: Callable[[str], Template]) -> None:

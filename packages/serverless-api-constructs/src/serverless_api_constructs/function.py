@@ -31,7 +31,9 @@ class ServiceFunction(Construct):
     - ``dead_letter_queue=None``: right for functions invoked synchronously (API Gateway routes,
       authorizers), where a DLQ never receives anything; pass a queue for asynchronous callers;
     - ``POWERTOOLS_SERVICE_NAME`` = ``service``, ``POWERTOOLS_METRICS_NAMESPACE`` =
-      ``metrics_namespace`` and ``environment`` merged over them.
+      ``metrics_namespace`` and ``environment`` merged over them;
+    - ``FUNCTION_TIMEOUT_SECONDS`` = the timeout in whole seconds, so code can fit its clients'
+      timeouts and retries inside it (set last: ``environment`` cannot contradict it).
 
     One ``code`` asset is shared by all functions of an app (pass the same ``lambda_.Code``).
     """
@@ -78,6 +80,7 @@ class ServiceFunction(Construct):
             )
         )
         layers = [_powertools_layer(stack)] if powertools_layer else []
+        timeout = timeout or Duration.seconds(defaults.LAMBDA_TIMEOUT_SECONDS)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -87,7 +90,7 @@ class ServiceFunction(Construct):
             handler=handler,
             description=description,
             memory_size=memory_size,
-            timeout=timeout or Duration.seconds(defaults.LAMBDA_TIMEOUT_SECONDS),
+            timeout=timeout,
             role=self.role,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -102,6 +105,8 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
                 "POWERTOOLS_LOG_LEVEL": log_level,
                 **(environment or {}),
+                # Lambda timeouts are whole seconds (the CDK refuses a fraction).
+                "FUNCTION_TIMEOUT_SECONDS": str(int(timeout.to_seconds())),
             },
         )
         _acknowledge(

@@ -1,13 +1,16 @@
 """API Gateway-generated errors in the service's error JSON, so clients parse one shape.
 
-Gateway response templates support only variable substitution (no VTL, no ``$util``):
-``$context.error.messageString`` is already a quoted JSON string, and
-``$context.error.validationErrorString`` comes JSON-escaped, so it is wrapped in quotes.
+Gateway response templates support only variable substitution (no VTL, no ``$util``), so
+only values API Gateway itself renders as JSON may be inserted: ``$context.error.messageString``
+(a quoted JSON string). ``$context.error.validationErrorString`` is inserted raw and holds
+double quotes (``[object has missing required properties (["name"])]``), so no template uses
+it; a validation error names the failing part of the request with a fixed message instead.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigateway
@@ -15,20 +18,26 @@ from aws_cdk import aws_apigateway as apigateway
 
 @dataclass(frozen=True)
 class GatewayError:
-    """One gateway response type, the HTTP status it answers and the error ``code`` it names."""
+    """One gateway response type, the HTTP status it answers and the error ``code`` it names;
+    a request validator's error also lists ``field`` (``{"path", "message"}``)."""
 
     response_type: apigateway.ResponseType
     status: str
     code: str
-    validation: bool = False
+    field: tuple[str, str] | None = None
 
+
+_BODY = ("body", "does not match the operation's request model (see the OpenAPI document)")
+_PARAMETERS = ("parameters", "a required path, query string or header parameter is missing")
 
 #: Every customised gateway response (the DEFAULT_* ones cover all other types).
 GATEWAY_ERRORS: tuple[GatewayError, ...] = (
     GatewayError(apigateway.ResponseType.DEFAULT_4_XX, "400", "BadRequest"),
     GatewayError(apigateway.ResponseType.DEFAULT_5_XX, "500", "InternalError"),
-    GatewayError(apigateway.ResponseType.BAD_REQUEST_BODY, "400", "ValidationFailed", True),
-    GatewayError(apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "400", "ValidationFailed", True),
+    GatewayError(apigateway.ResponseType.BAD_REQUEST_BODY, "400", "ValidationFailed", _BODY),
+    GatewayError(
+        apigateway.ResponseType.BAD_REQUEST_PARAMETERS, "400", "ValidationFailed", _PARAMETERS
+    ),
     GatewayError(apigateway.ResponseType.UNAUTHORIZED, "401", "Unauthorized"),
     GatewayError(apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, "403", "Forbidden"),
     GatewayError(apigateway.ResponseType.ACCESS_DENIED, "403", "Forbidden"),
@@ -50,16 +59,13 @@ GATEWAY_ERRORS: tuple[GatewayError, ...] = (
 
 def error_template(error: GatewayError) -> str:
     """The response body template of ``error`` (the service's error JSON)."""
-    if error.validation:
-        detail = '"$context.error.validationErrorString"'
-        return (
-            f'{{"error": {{"code": "{error.code}", "message": {detail}, '
-            f'"fields": [{{"path": "$", "message": {detail}}}], '
-            '"request_id": "$context.requestId"}}'
-        )
+    fields = ""
+    if error.field is not None:
+        path, message = error.field
+        fields = f'"fields": [{json.dumps({"path": path, "message": message})}], '
     return (
         f'{{"error": {{"code": "{error.code}", "message": $context.error.messageString, '
-        '"request_id": "$context.requestId"}}'
+        f'{fields}"request_id": "$context.requestId"}}}}'
     )
 
 

@@ -51,7 +51,10 @@ class TokenRequestAuthorizer(Construct):
             secret = secretsmanager.Secret(
                 self,
                 "Secret",
-                description="HS256 signing key of API access tokens (read by the authorizer only)",
+                description=(
+                    "HS256 key that signs API access tokens only (not cursors or anything "
+                    "else); read by the authorizer alone"
+                ),
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     secret_string_template="{}",
                     generate_string_key="signing_key",

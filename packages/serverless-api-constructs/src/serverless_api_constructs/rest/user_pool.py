@@ -20,7 +20,8 @@ class ApiUserPool(Construct):
     - Plus feature plan with threat protection enforced (compromised credentials, risky
       sign-ins); account recovery by e-mail only;
     - retained on stack deletion, with deletion protection;
-    - the client uses SRP (no password sent) and hides whether a user exists.
+    - the client uses SRP (no password sent) and hides whether a user exists;
+    - :meth:`add_group` declares a group (``cognito:groups`` claim) next to the pool.
     """
 
     def __init__(
@@ -65,6 +66,19 @@ class ApiUserPool(Construct):
             auth_flows=cognito.AuthFlow(user_srp=True),
             generate_secret=False,
             prevent_user_existence_errors=True,
+        )
+
+    def add_group(
+        self, construct_id: str, *, group_name: str, description: str
+    ) -> cognito.CfnUserPoolGroup:
+        """A group of this pool: its members' ID tokens list ``group_name`` in
+        ``cognito:groups`` (membership is granted by an operator, never by sign-up)."""
+        return cognito.CfnUserPoolGroup(
+            self,
+            construct_id,
+            user_pool_id=self.user_pool.user_pool_id,
+            group_name=group_name,
+            description=description,
         )
 
     def authorizer(self, construct_id: str = "Authorizer") -> apigateway.CognitoUserPoolsAuthorizer:
