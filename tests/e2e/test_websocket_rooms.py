@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from .conftest import dump
 
@@ -205,3 +205,80 @@ def test_a_closed_member_is_no_longer_delivered_to_and_nothing_fails(
         assert ack["failed"] == 0, ack
         assert ack["undelivered"] == 0, ack
     assert second["removed_stale"] == 0
+
+
+def test_lookup_is_proxied_to_the_upstream_and_its_answer_is_the_reply(
+    ws_url: str, ws_tls: ssl.SSLContext, app_token: str
+) -> None:
+    lookup = {"action": "lookup", "q": "rooms"}
+
+    async def scenario() -> dict[str, Any]:
+        async with connect(f"{ws_url}?token={app_token}", ssl=ws_tls) as socket:
+            return await ask(socket, lookup)
+
+    # When a client sends a lookup, Then the HTTP_PROXY integration POSTs the frame to the
+    # upstream (the offline stub standing in for httpbin.org/anything) and relays its answer
+    echoed = run(scenario)
+    assert echoed["method"] == "POST"
+    assert echoed["path"] == "/anything"
+    assert json.loads(echoed["data"]) == lookup
+
+
+def test_publish_is_acknowledged_and_queued_with_the_connection_and_request_ids(
+    local_gateway: dict[str, Any], ws_url: str, ws_tls: ssl.SSLContext, app_token: str
+) -> None:
+    import boto3
+
+    publish = {"action": "publish", "room_id": "r1", "body": f"queued {uuid.uuid4()}"}
+
+    async def scenario() -> dict[str, Any]:
+        async with connect(f"{ws_url}?token={app_token}", ssl=ws_tls) as socket:
+            return await ask(socket, publish)
+
+    # When a client publishes, Then the SQS integration's response template acknowledges it
+    ack = run(scenario)
+    assert ack["action"] == "published", ack
+    # And the frame is on the region's publish queue, tagged with the API request id
+    sqs = boto3.client(
+        "sqs",
+        region_name=local_gateway["region"],
+        endpoint_url=local_gateway["aws_endpoint"],
+        **local_gateway["credentials"],
+    )
+    (queue_url,) = [
+        u
+        for u in sqs.list_queues().get("QueueUrls", [])
+        if "PublishQueue" in u and "DeadLetters" not in u
+    ]
+    found: list[Any] = []
+    for _ in range(10):  # a bounded drain; each receive long-polls up to 2 s
+        batch = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=2,
+        ).get("Messages", [])
+        found += [
+            m
+            for m in batch
+            if m["MessageAttributes"]["requestId"]["StringValue"] == ack["request_id"]
+        ]
+        if found or not batch:
+            break
+    (message,) = found
+    assert json.loads(message["Body"]) == publish
+    assert message["MessageAttributes"]["connectionId"]["StringValue"]
+
+
+def test_a_frame_above_32_kb_closes_the_connection_with_1009(
+    ws_url: str, ws_tls: ssl.SSLContext, app_token: str
+) -> None:
+    async def scenario() -> int | None:
+        async with connect(f"{ws_url}?token={app_token}", ssl=ws_tls) as socket:
+            await socket.send(json.dumps({"action": "ping", "pad": "x" * (33 * 1024)}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), RECEIVE_S)
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    # Then API Gateway's frame limit closes the connection with "message too big"
+    assert run(scenario) == 1009
