@@ -107,6 +107,8 @@ def send_frame(frame: dict[str, Any], *, require_client_id: bool = True) -> Send
     queued ``publish`` frame (``require_client_id=False``: the SQS message id stands in)."""
     room_id = _room_id(frame)
     body = frame.get("body")
+    if body is None:
+        raise FrameError("missing_field", "'body' is required", field="body")
     if not isinstance(body, str):
         raise FrameError("invalid_field", "'body' must be a string", field="body")
     if not body.strip():
