@@ -68,7 +68,7 @@ def test_each_transaction_item_is_authorized_by_its_own_action() -> None:
         PUT,
         Access("dynamodb:UpdateItem", "table"),
         Access("dynamodb:ConditionCheckItem", "table"),
-        Access("dynamodb:DeleteItem", "table:other"),
+        Access("dynamodb:DeleteItem", "table"),
     ]
 
 
