@@ -18,6 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
 from serverless_api_constructs import ServiceFunction, TokenRequestAuthorizer
+from serverless_api_constructs.grants import grant_secret_value
 from serverless_api_constructs.rest import (
     ApiMonitoring,
     ApiUserPool,
@@ -66,8 +67,9 @@ PAGINATING_FUNCTIONS = frozenset({"Rooms"})
 #: Length of the generated cursor HMAC key (alphanumeric characters).
 CURSOR_KEY_LENGTH = 64
 _JSON = "application/json"
-#: The DynamoDB actions each function's code path calls, and the indexes it queries (read
-#: from handlers/, domain/ and dynamodel/; transactions are authorized per item). The
+#: The DynamoDB actions each function's code path calls on the base table, and the indexes
+#: it queries (read from handlers/, domain/ and dynamodel/, checked against the handler tests'
+#: recorded calls by tests/iam; transactions are authorized per item). The
 #: transactions (rooms, messages and their request records) hold only conditional Put, Update
 #: and Delete items, no ConditionCheck, so no function needs dynamodb:ConditionCheckItem.
 #: Idempotency records (Powertools) need Get/Put/Update/Delete.
@@ -85,7 +87,7 @@ TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("GSI1",),  # GET /rooms: newest rooms first
     ),
     "Report": (("dynamodb:GetItem", "dynamodb:Query"), ()),
-    "Admin": (("dynamodb:Query",), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition
+    "Admin": ((), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition, nothing else
     "IngestConsumer": (
         (
             "dynamodb:DeleteItem",
@@ -265,18 +267,24 @@ class RestApiStack(cdk.Stack):
         if name in STANDALONE_FUNCTIONS:
             return function
         if name in PAGINATING_FUNCTIONS:
-            self.cursor_secret.grant_read(function)
+            grant_secret_value(self.cursor_secret, function)
         actions, indexes = TABLE_GRANTS[name]
         writes = not set(actions) <= _READ_ONLY_ACTIONS
         # Explicit statements instead of table.grant_*: they name the actions the code calls
-        # and the indexes it queries, and the key actions without kms:*Data* wildcards.
+        # on the table, Query alone on the indexes it queries, and the key actions without
+        # kms:*Data* wildcards.
         table_arn = self.table.table_arn
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=list(actions),
-                resources=[table_arn, *(f"{table_arn}/index/{index}" for index in indexes)],
+        if actions:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(actions), resources=[table_arn])
             )
-        )
+        if indexes:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{table_arn}/index/{index}" for index in indexes],
+                )
+            )
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[*KEY_READ_ACTIONS, *(KEY_WRITE_ACTIONS if writes else ())],

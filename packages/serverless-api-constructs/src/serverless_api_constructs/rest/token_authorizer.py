@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .. import defaults
 from ..function import ServiceFunction
+from ..grants import grant_secret_value
 from . import defaults as rest_defaults
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class TokenRequestAuthorizer(Construct):
             environment={"TOKEN_SECRET_ARN": self.secret.secret_arn, **(environment or {})},
         )
         self.function: lambda_.IFunction = self.service_function.function
-        self.secret.grant_read(self.function)
+        grant_secret_value(self.secret, self.function)
         self._rest_authorizers: dict[str, apigateway.RequestAuthorizer] = {}
 
     def for_rest_api(
