@@ -72,7 +72,6 @@ _JSON = "application/json"
 #: recorded calls by tests/iam; transactions are authorized per item). The
 #: transactions (rooms, messages and their request records) hold only conditional Put, Update
 #: and Delete items, no ConditionCheck, so no function needs dynamodb:ConditionCheckItem.
-#: Idempotency records (Powertools) need Get/Put/Update/Delete.
 #: Nothing calls DescribeTable, BatchGetItem or Scan, and no function queries GSI2.
 TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Rooms": (
@@ -88,15 +87,9 @@ TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "Report": (("dynamodb:GetItem", "dynamodb:Query"), ()),
     "Admin": ((), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition, nothing else
-    "IngestConsumer": (
-        (
-            "dynamodb:DeleteItem",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-        ),
-        (),
-    ),
+    # post_once: message, receipt and room counter in one transaction; the receipt read on a
+    # redelivery.
+    "IngestConsumer": (("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), ()),
 }
 _READ_ONLY_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
 KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")

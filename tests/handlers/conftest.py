@@ -50,11 +50,9 @@ def reset_container_caches() -> None:
     from domain.auth.keys import secrets_provider
     from domain.runtime import install_table
     from domain.settings import get_settings
-    from handlers.rest import ingest_consumer
 
     get_settings.cache_clear()
     install_table(None)
-    ingest_consumer._idempotent_ingest.cache_clear()
     secrets_provider.cache_clear()
 
 

@@ -23,6 +23,7 @@ from tests.handlers.faults import LossyProxy
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from tests.conftest import FakeLambdaContext
     from tests.handlers.conftest import HttpResult
 
 ROOM_WRITE = "ROOM#"
@@ -298,3 +299,28 @@ def test_message_without_a_key_whose_response_is_lost_once_is_stored_once(
     assert [m["message_id"]["S"] for m in messages_of(ddb, room["room_id"])] == [
         result.body["message_id"]
     ]
+
+
+def test_a_partner_message_whose_write_answer_is_lost_is_stored_once_when_sqs_redelivers(
+    invoke: Callable[..., HttpResult],
+    lossy: LossyProxy,
+    ddb: Any,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    from handlers.rest import ingest_consumer
+    from tests.handlers.test_ingest_consumer import sqs_event
+
+    # Given a room, and an ingested record whose message write is applied but every answer to
+    # it is lost (the consumer cannot tell it worked)
+    room = a_room(invoke)
+    event = sqs_event([{"room_id": room["room_id"], "body": "from the partner"}])
+    lossy.lose(contains=ROOM_WRITE, times=None)
+    ingest_consumer.handler(event, lambda_context)
+
+    # When the answers come back and SQS delivers the same record again
+    lossy.heal()
+    result = ingest_consumer.handler(event, lambda_context)
+
+    # Then the redelivery succeeds and the room holds the message once
+    assert result == {"batchItemFailures": []}
+    assert len(messages_of(ddb, room["room_id"])) == 1

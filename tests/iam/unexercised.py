@@ -20,9 +20,4 @@ _STALE_CLEANUP = (
 UNEXERCISED: dict[tuple[str, Access], str] = {
     (_PUBLISH, Access("dynamodb:Query", "index/GSI1")): _STALE_CLEANUP,
     (_PUBLISH, Access("dynamodb:BatchWriteItem", "table")): _STALE_CLEANUP,
-    ("handlers.rest.ingest_consumer.handler", Access("dynamodb:GetItem", "table")): (
-        "Powertools idempotency reads the existing record (GetItem) only when a failed"
-        " conditional put comes back without the old item (ReturnValuesOnConditionCheckFailure);"
-        " DynamoDB and moto always return it, so no test reaches that fallback"
-    ),
 }

@@ -6,8 +6,8 @@
   Idempotency-Key"). Powertools Idempotency is not used there: it writes its record and the
   change in separate calls, so a change applied but answered by a lost response is repeated
   or refused (409, 412) on the retry.
-- SQS records of the ingest consumer: :func:`persistence_store`, Powertools Idempotency keyed
-  on the SQS message id (records in their own partition, ``pk = idempotency#<function>``).
+- SQS records of the ingest consumer: ``domain.messages.post_once`` keyed on the SQS message
+  id, the receipt written in the message's own transaction (handlers.rest.ingest_consumer).
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadRequest, FieldProblem
 from domain.rooms import Once
-from domain.runtime import get_table
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-RECORD_TTL_SECONDS = 24 * 3600
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
 
@@ -56,22 +53,4 @@ def request_once(app: APIGatewayRestResolver, user_id: str, payload: Any) -> Onc
         operation=f"{event.http_method} {event.path}",
         key=key,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest(),
-    )
-
-
-def persistence_store() -> DynamoDBPersistenceLayer:
-    """A new Powertools persistence layer on the dynamodel table's botocore client.
-
-    One per idempotent function: Powertools configures a store with its function's key
-    expression, so two functions must never share one.
-    """
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-    table = get_table()
-    return DynamoDBPersistenceLayer(
-        table_name=table.name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        expiry_attr="expires_at",
-        boto3_client=table.client(),
     )

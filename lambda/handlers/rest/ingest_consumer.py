@@ -8,14 +8,14 @@ API key (``$context.identity.apiKeyId``). A partner cannot name the author: a bo
 API). A record that is invalid or names an unknown room fails alone (reported in
 ``batchItemFailures``), so SQS retries only it and moves it to the DLQ after three receives.
 
-SQS delivers at least once: each record runs through Powertools Idempotency keyed on its
-SQS ``messageId``, so a redelivered record replays its first result instead of posting the
-message twice. Failed records leave no idempotency record and are retried normally.
+SQS delivers at least once: each record is posted through ``domain.messages.post_once`` keyed
+on its SQS ``messageId``, which writes the message, the room's counter and the key's receipt in
+one transaction. A redelivery (also after a write whose answer was lost) finds the receipt and
+posts nothing twice; a record that failed left nothing behind and is retried normally.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -26,18 +26,14 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 
-from domain.messages import create_message
+from domain.messages import post_once
 from domain.runtime import get_table
 from domain.validation import PARTNER_MESSAGE, check_id
-from handlers.rest.idempotency import RECORD_TTL_SECONDS, persistence_store
 from shared.http import parse_json, raw_body
 from shared.tracing import service_tracer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
@@ -47,35 +43,26 @@ metrics = Metrics()
 PARTNER_KEY_ATTRIBUTE = "partner_key_id"
 #: Authors of partner messages: a prefix no signed-in user's id (a Cognito sub) can have.
 PARTNER_PREFIX = "partner:"
+#: Idempotency keys of ingested records (never equal to a REST or WebSocket client's key).
+SQS_KEY_PREFIX = "sqs:"
 
 # A batch where every record failed is reported like any other (all items listed) rather
 # than raised: SQS retries the same records either way, without a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _ingest(record: dict[str, Any], data: dict[str, Any], author: str) -> str:
-    """Write one validated message; ``record`` (the raw SQS record) keys the idempotency."""
-    message = create_message(
-        get_table(), room_id=data["room_id"], user_id=author, body=data["body"]
+def _ingest(message_id: str, data: dict[str, Any], author: str) -> str:
+    """Post one validated message once per SQS message id."""
+    posted = post_once(
+        get_table(),
+        room_id=data["room_id"],
+        user_id=author,
+        body=data["body"],
+        key=f"{SQS_KEY_PREFIX}{message_id}",
     )
-    metrics.add_metric(name="MessagesIngested", unit=MetricUnit.Count, value=1)
-    return message.message_id
-
-
-@cache
-def _idempotent_ingest() -> tuple[Callable[..., str], IdempotencyConfig]:
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-
-    config = IdempotencyConfig(
-        event_key_jmespath="messageId",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=RECORD_TTL_SECONDS,
-    )
-    # Only the SQS messageId keys the record; the body is already validated.
-    wrapped: Callable[..., str] = idempotent_function(
-        data_keyword_argument="record", persistence_store=persistence_store(), config=config
-    )(_ingest)
-    return wrapped, config
+    if not posted.replayed:
+        metrics.add_metric(name="MessagesIngested", unit=MetricUnit.Count, value=1)
+    return posted.message.message_id
 
 
 @tracer.capture_method
@@ -85,8 +72,7 @@ def record_handler(record: SQSRecord) -> str:
     author = _partner(record)
     data = PARTNER_MESSAGE.validate(parse_json(raw_body(record.body, False)))
     check_id(data["room_id"], "body.room_id")
-    ingest, _ = _idempotent_ingest()
-    return ingest(record=record.raw_event, data=data, author=author)
+    return _ingest(record.message_id, data, author)
 
 
 def _partner(record: SQSRecord) -> str:
@@ -100,7 +86,6 @@ def _partner(record: SQSRecord) -> str:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _idempotent_ingest()[1].register_lambda_context(context)
     if not event.get("Records"):
         # Powertools refuses an empty batch; SQS never sends one, but a test event might.
         return {"batchItemFailures": []}
