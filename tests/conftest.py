@@ -78,12 +78,13 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """Start moto's standalone server (DynamoDB requests serialized, see tests/local_aws.py) on
+    """Start moto's standalone server (DynamoDB requests serialized: the local gateway's
+    cdk_local_gateway.aws.server, the same local AWS `make local` runs) on
     a free loopback port; yield its endpoint URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.local_aws", "127.0.0.1", str(port)],
+        [sys.executable, "-m", "cdk_local_gateway.aws.server", "127.0.0.1", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
