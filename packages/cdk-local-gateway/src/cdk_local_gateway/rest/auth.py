@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
-import hmac
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
 from cdk_local_gateway.rest.errors import GatewayError, NotEmulated
+from cdk_local_gateway.sigv4 import SignatureRejected, verify
 from cdk_local_gateway.tokens import TokenRejected, issuer, verify_cognito
 
 if TYPE_CHECKING:
@@ -21,32 +17,6 @@ if TYPE_CHECKING:
     from cdk_local_gateway.rest.services import Services
 
 _LAMBDA_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
-_CREDENTIAL = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
-    r"(?P<service>[^/]+)/aws4_request,\s*"
-    r"SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<signature>[0-9a-f]+)"
-)
-_BAD_SIGNATURE = (
-    "The request signature we calculated does not match the signature you provided. Check your "
-    "AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
-
-
-class _SignedHeadersOnly(SigV4Auth):
-    """botocore's SigV4 over exactly the headers the client listed in SignedHeaders."""
-
-    def __init__(
-        self, credentials: Credentials, service: str, region: str, signed: list[str]
-    ) -> None:
-        super().__init__(credentials, service, region)
-        self.signed = signed
-
-    def headers_to_sign(self, request: AWSRequest) -> Any:
-        headers = super().headers_to_sign(request)
-        for name in list(headers.keys()):
-            if name.lower() not in self.signed:
-                del headers[name]
-        return headers
 
 
 def identity_value(incoming: Incoming, source: str, stage_variables: dict[str, str]) -> str | None:
@@ -256,39 +226,22 @@ class Authorizers:
         return answer
 
     def _iam(self, incoming: Incoming) -> None:
-        header = incoming.header("Authorization")
-        if not header:
-            raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
-        match = _CREDENTIAL.match(header.strip())
-        if match is None:
-            raise GatewayError(
-                "INCOMPLETE_SIGNATURE" if False else "INVALID_SIGNATURE",
-                "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' "
-                "parameters.",
-            )
         key_id, secret = self.services.credentials
-        if match["key"] != key_id:
-            raise GatewayError(
-                "INVALID_SIGNATURE", "The security token included in the request is invalid."
-            )
-        amz_date = incoming.header("X-Amz-Date")
-        if not amz_date or not amz_date.startswith(match["date"]):
-            raise GatewayError("INVALID_SIGNATURE", "Signature expired or X-Amz-Date missing.")
-        signed = match["signed"].split(";")
-        headers = {name: incoming.header(name) or "" for name in signed}
         query = "&".join(f"{k}={v}" for k, v in incoming.query) if incoming.query else ""
         url = f"http://{incoming.host}{incoming.stage_path}" + (f"?{query}" if query else "")
-        request = AWSRequest(
-            method=incoming.http_method, url=url, data=incoming.body, headers=headers
-        )
-        request.context["timestamp"] = amz_date
-        signer = _SignedHeadersOnly(
-            Credentials(key_id, secret), match["service"], match["region"], signed
-        )
-        canonical = signer.canonical_request(request)
-        expected = signer.signature(signer.string_to_sign(request, canonical), request)
-        if not hmac.compare_digest(expected, match["signature"]):
-            raise GatewayError("INVALID_SIGNATURE", _BAD_SIGNATURE)
+        try:
+            verify(
+                method=incoming.http_method,
+                url=url,
+                headers=dict(incoming.headers),
+                body=incoming.body,
+                secrets={key_id: secret},
+            )
+        except SignatureRejected as exc:
+            missing = exc.error_type == "ForbiddenException"
+            raise GatewayError(
+                "MISSING_AUTHENTICATION_TOKEN" if missing else "INVALID_SIGNATURE", exc.message
+            ) from None
         account = self.services.resolver.account
         incoming.identity_extra = {
             "accessKey": key_id,

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
+from cdk_local_gateway.sigv4 import SignatureRejected, verify
 from cdk_local_gateway.websocket.auth import Refused, authorize
 from cdk_local_gateway.websocket.connections import Connection, new_id, now_ms
 from cdk_local_gateway.websocket.events import Call
 from cdk_local_gateway.websocket.expressions import evaluate
 from cdk_local_gateway.websocket.integrations import Integrations
 from cdk_local_gateway.websocket.limits import LimitedWebSocketResponse, TokenBucket
-from cdk_local_gateway.websocket.signing import SignatureRejected, verify
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine

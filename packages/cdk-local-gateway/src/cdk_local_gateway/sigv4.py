@@ -1,4 +1,5 @@
-"""SigV4 verification of ``@connections`` calls: rebuild with botocore, compare in constant time."""
+"""SigV4 verification of requests to the local APIs (REST AWS_IAM methods, `@connections`): the
+signature is rebuilt with botocore and compared in constant time."""
 
 from __future__ import annotations
 
