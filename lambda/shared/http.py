@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.errors import AppError, BadRequest, FieldProblem, PayloadTooLarge
 from domain.settings import MAX_BODY_BYTES
+from shared.json_nesting import nesting_depth
 
 MAX_JSON_DEPTH = 32
 """Bodies nest far less in practice; deeper input is rejected before it can recurse."""
@@ -48,27 +49,6 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _depth(text: str) -> int:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
 def parse_json(data: bytes) -> Any:
     """Decode a JSON body; every failure is a 400 BadRequest naming the problem."""
     if not data:
@@ -77,7 +57,7 @@ def parse_json(data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest("request body is not UTF-8", [FieldProblem("body", str(exc))]) from exc
-    if _depth(text) > MAX_JSON_DEPTH:
+    if nesting_depth(text) > MAX_JSON_DEPTH:
         raise BadRequest(
             "request body nests too deeply", [FieldProblem("body", f"depth > {MAX_JSON_DEPTH}")]
         )

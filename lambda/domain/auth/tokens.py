@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.json_nesting import nesting_depth
+
 MAX_TOKEN_CHARS = 8192
 MAX_TIMESTAMP = 253_402_300_799
 """9999-12-31T23:59:59Z: any larger ``exp``/``iat``/``nbf`` is not a real time."""
@@ -124,32 +126,10 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _depth(text: str) -> int:
-    """Deepest ``[``/``{`` nesting outside strings (so json.loads never recurses deeply)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
 def _json_segment(segment: str, what: str) -> dict[str, Any]:
     try:
         text = _b64decode(segment).decode("utf-8")
-        if _depth(text) > MAX_JSON_DEPTH:
+        if nesting_depth(text) > MAX_JSON_DEPTH:
             raise InvalidToken(f"token {what} nests too deeply")
         value = json.loads(
             text,
