@@ -224,50 +224,37 @@ def test_lookup_is_proxied_to_the_upstream_and_its_answer_is_the_reply(
     assert json.loads(echoed["data"]) == lookup
 
 
-def test_publish_is_acknowledged_and_queued_with_the_connection_and_request_ids(
-    local_gateway: dict[str, Any], ws_url: str, ws_tls: ssl.SSLContext, app_token: str
+def test_publish_is_acknowledged_then_consumed_and_delivered_to_the_publisher(
+    api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
 ) -> None:
-    import boto3
-
-    publish = {"action": "publish", "room_id": "r1", "body": f"queued {uuid.uuid4()}"}
-
-    async def scenario() -> dict[str, Any]:
-        async with connect(f"{ws_url}?token={app_token}", ssl=ws_tls) as socket:
-            return await ask(socket, publish)
-
-    # When a client publishes, Then the SQS integration's response template acknowledges it
-    ack = run(scenario)
-    assert ack["action"] == "published", ack
-    # And the frame is on the region's publish queue, tagged with the API request id
-    sqs = boto3.client(
-        "sqs",
-        region_name=local_gateway["region"],
-        endpoint_url=local_gateway["aws_endpoint"],
-        **local_gateway["credentials"],
+    created = requests.post(
+        f"{api}/rooms",
+        json={"name": "publish-ack"},
+        headers={"Authorization": cognito_token},
+        timeout=30,
     )
-    (queue_url,) = [
-        u
-        for u in sqs.list_queues().get("QueueUrls", [])
-        if "PublishQueue" in u and "DeadLetters" not in u
-    ]
-    found: list[Any] = []
-    for _ in range(10):  # a bounded drain; each receive long-polls up to 2 s
-        batch = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=2,
-        ).get("Messages", [])
-        found += [
-            m
-            for m in batch
-            if m["MessageAttributes"]["requestId"]["StringValue"] == ack["request_id"]
-        ]
-        if found or not batch:
-            break
-    (message,) = found
-    assert json.loads(message["Body"]) == publish
-    assert message["MessageAttributes"]["connectionId"]["StringValue"]
+    assert created.status_code == 201, dump(created)
+    room_id = created.json()["room_id"]
+    publish = {"action": "publish", "room_id": room_id, "body": f"queued {uuid.uuid4()}"}
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with connect(f"{ws_url}?token={app_token}", ssl=ws_tls) as socket:
+            # Given a member of the room
+            await ask(socket, {"action": "join", "room_id": room_id})
+            # When it publishes
+            return [await ask(socket, publish), await frame(socket)]
+
+    # (the ack and the broadcast may arrive in either order)
+    frames = run(scenario)
+    (ack,) = [f for f in frames if f["action"] != "message"]
+    (delivered,) = [f for f in frames if f["action"] == "message"]
+    # Then the SQS integration's response template acknowledges it with the request id
+    assert ack["action"] == "published", ack
+    assert ack["request_id"]
+    # And the queue's consumer (the runtime's SQS event source) broadcasts it to the room
+    assert delivered["action"] == "message", delivered
+    assert delivered["room_id"] == room_id
+    assert delivered["body"] == publish["body"]
 
 
 def test_a_frame_above_32_kb_closes_the_connection_with_1009(

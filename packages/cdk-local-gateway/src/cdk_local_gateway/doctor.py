@@ -43,6 +43,7 @@ _INERT = {
 _HANDLED = {
     *PROVISIONED,
     "AWS::Lambda::Function",
+    "AWS::Lambda::EventSourceMapping",
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Resource",
     "AWS::ApiGateway::Method",
@@ -61,7 +62,6 @@ _HANDLED = {
 }
 _NOT_YET = {
     "AWS::ApiGatewayV2::Api": "WebSocket APIs are not served yet",
-    "AWS::Lambda::EventSourceMapping": "event sources are not polled yet",
     "AWS::WAFv2::WebACL": "WAF rules are not applied",
     "AWS::WAFv2::WebACLAssociation": "WAF rules are not applied",
 }
@@ -129,6 +129,11 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
                 continue
             reason = _NOT_YET.get(kind, "resource type not emulated")
             findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
+        for logical_id, mapping in stack.of_type("AWS::Lambda::EventSourceMapping").items():
+            if _sqs_source(stack, mapping) is None:
+                findings.append(
+                    f"{stack.display_name} {logical_id}: only SQS event sources are polled"
+                )
         for logical_id in stack.of_type("AWS::Lambda::Function"):
             spec = function_spec(resolver, stack, logical_id)
             if spec.unavailable:
@@ -143,6 +148,16 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
                                 f"{stack.display_name} {method.logical_id}: {method.problem}"
                             )
     return findings
+
+
+def _sqs_source(stack: Stack, mapping: dict[str, Any]) -> str | None:
+    """The queue (logical id or ARN) a mapping polls, or None for a source other than SQS."""
+    source = mapping.get("Properties", {}).get("EventSourceArn")
+    if isinstance(source, str):
+        return source if source.startswith("arn:aws:sqs:") else None
+    target = source.get("Fn::GetAtt", [None])[0] if isinstance(source, dict) else None
+    kind = stack.resources.get(str(target), {}).get("Type")
+    return str(target) if kind == "AWS::SQS::Queue" else None
 
 
 def list_routes(cdk_out: Path, stage: str, region: str) -> list[str]:
@@ -164,4 +179,15 @@ def list_routes(cdk_out: Path, stage: str, region: str) -> list[str]:
                     lines.append(
                         f"  {verb:7} {path:40} {method.authorization_type + key:28} {kind} {target}"
                     )
+        for logical_id, mapping in stack.of_type("AWS::Lambda::EventSourceMapping").items():
+            queue = _sqs_source(stack, mapping)
+            if queue is None:
+                continue
+            props = mapping.get("Properties", {})
+            function = props.get("FunctionName")
+            name = function.get("Ref", function) if isinstance(function, dict) else function
+            lines.append(
+                f"{stack.display_name} event source {logical_id}: SQS {queue} -> {name} "
+                f"(batch {props.get('BatchSize', 10)})"
+            )
     return lines

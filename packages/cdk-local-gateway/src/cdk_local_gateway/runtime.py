@@ -15,6 +15,7 @@ from aiohttp import web
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.process import ACCESS_KEY_ID, SECRET_ACCESS_KEY, LocalAws
 from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.event_sources import EventSources, SqsPoller, read_sqs_mappings
 from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.lambdas.layers import build_layer_folder
@@ -92,6 +93,7 @@ class LocalRuntime:
         self.services: Services | None = None
         self.layer_folder: Path | None = None
         self.websockets: list[ServedWebSocketApi] = []
+        self.event_sources: EventSources | None = None
 
     async def start(self) -> dict[str, Any]:
         config = self.config
@@ -176,6 +178,22 @@ class LocalRuntime:
             http_overrides=dict(config.http_overrides),
         )
         _rewrite_callback_urls(functions, self.websockets)
+        # After the gateways: a consumer's calls (e.g. @connections) reach them.
+        mappings = read_sqs_mappings(resolver, served, functions, log=self.log)
+        self.event_sources = EventSources(
+            [
+                SqsPoller(
+                    m,
+                    self.lambdas,
+                    aws_endpoint=endpoint,
+                    credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+                    log=self.log,
+                )
+                for m in mappings
+                if m.enabled
+            ]
+        )
+        self.event_sources.start()
         self.endpoints = {
             "stage": config.stage,
             "region": config.region,
@@ -188,6 +206,7 @@ class LocalRuntime:
                 "aws_secret_access_key": SECRET_ACCESS_KEY,
             },
             "api_keys": api_keys,
+            "event_sources": [m.display for m in mappings if m.enabled],
             "user_pools": {
                 f"{p.region}/{p.pool_id}": {
                     "region": p.region,
@@ -233,6 +252,10 @@ class LocalRuntime:
         return pools
 
     async def stop(self) -> None:
+        # Before the workers: a batch in flight finishes and is deleted or left to redrive.
+        if self.event_sources is not None:
+            await self.event_sources.stop()
+            self.event_sources = None
         for runner in self.runners:
             await runner.cleanup()
         self.runners.clear()

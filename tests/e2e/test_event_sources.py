@@ -1,0 +1,79 @@
+"""The publish route end to end through the local SQS event source: frame -> SQS integration
+-> the publish queue -> the runtime's poller -> the consumer Lambda -> @connections -> members."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+from websockets.asyncio.client import connect
+
+from .conftest import dump
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+#: Every receive waits at most this long: the consumer's worker may cold-start.
+RECEIVE_S = 60.0
+
+
+@pytest.fixture(scope="session")
+def ws_url(local_gateway: dict[str, Any]) -> str:
+    (url,) = [u for name, u in local_gateway["websocket"].items() if "WebSocketApi" in name]
+    return str(url)
+
+
+@pytest.fixture(scope="session")
+def ws_tls(local_gateway: dict[str, Any]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=local_gateway["ca_bundle"])
+
+
+async def _frame(socket: ClientConnection) -> dict[str, Any]:
+    answer = json.loads(await asyncio.wait_for(socket.recv(), RECEIVE_S))
+    assert isinstance(answer, dict)
+    return answer
+
+
+def test_the_runtime_polls_the_publish_queue(local_gateway: dict[str, Any]) -> None:
+    # The served stage's event-source mappings are listed with the endpoints
+    assert any("Publish" in mapping for mapping in local_gateway["event_sources"])
+
+
+def test_a_published_message_reaches_another_member_through_sqs(
+    api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
+) -> None:
+    # Given a room created through the REST API
+    created = requests.post(
+        f"{api}/rooms",
+        json={"name": "publish-e2e"},
+        headers={"Authorization": cognito_token},
+        timeout=30,
+    )
+    assert created.status_code == 201, dump(created)
+    room_id = created.json()["room_id"]
+    body = f"queued {uuid.uuid4()}"
+
+    async def scenario() -> dict[str, Any]:
+        url = f"{ws_url}?token={app_token}"
+        async with connect(url, ssl=ws_tls) as sender, connect(url, ssl=ws_tls) as member:
+            # And two connections that joined it
+            for socket in (sender, member):
+                await socket.send(json.dumps({"action": "join", "room_id": room_id}))
+                assert await _frame(socket) == {"action": "joined", "room_id": room_id}
+            # When one publishes (queued by API Gateway, no Lambda on the request path)
+            await sender.send(json.dumps({"action": "publish", "room_id": room_id, "body": body}))
+            ack = await _frame(sender)
+            # Then the other member receives the message the consumer broadcast
+            return {"ack": ack, "delivered": await _frame(member)}
+
+    seen = asyncio.run(scenario())
+    assert seen["ack"]["action"] == "published", seen
+    delivered = seen["delivered"]
+    assert delivered["action"] == "message", delivered
+    assert delivered["room_id"] == room_id
+    assert delivered["body"] == body
