@@ -25,6 +25,14 @@ TEMPLATE: dict[str, Any] = {
             },
         },
         "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Chat": {
+            "Type": "AWS::ApiGatewayV2::Api",
+            "Properties": {"Name": "chat", "ProtocolType": "WEBSOCKET"},
+        },
+        "HttpApi": {
+            "Type": "AWS::ApiGatewayV2::Api",
+            "Properties": {"Name": "h", "ProtocolType": "HTTP"},
+        },
         "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "a"}},
         "Get": {
             "Type": "AWS::ApiGateway::Method",
@@ -53,6 +61,8 @@ def test_doctor_names_each_unemulated_resource_and_exits_non_zero(
     assert "Bucket (AWS::S3::Bucket): resource type not emulated" in out
     assert "NodeFn: runtime nodejs22.x is not emulated" in out
     assert "Queue" not in out
+    assert "Chat" not in out  # WebSocket APIs are served
+    assert "HttpApi (AWS::ApiGatewayV2::Api): HTTP APIs (API Gateway v2" in out
 
 
 def test_routes_lists_method_auth_and_integration(

@@ -61,7 +61,6 @@ _HANDLED = {
     "AWS::ElasticLoadBalancingV2::TargetGroup",
 }
 _NOT_YET = {
-    "AWS::ApiGatewayV2::Api": "WebSocket APIs are not served yet",
     "AWS::WAFv2::WebACL": "WAF rules are not applied",
     "AWS::WAFv2::WebACLAssociation": "WAF rules are not applied",
 }
@@ -121,13 +120,15 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
     for stack in assembly.select(stage, None):
         for logical_id, resource in stack.resources.items():
             kind = str(resource.get("Type"))
-            if (
-                kind in _HANDLED
-                or kind in _INERT
-                or (kind.startswith("AWS::ApiGatewayV2::") and kind != "AWS::ApiGatewayV2::Api")
-            ):
+            if kind == "AWS::ApiGatewayV2::Api":
+                protocol = resource.get("Properties", {}).get("ProtocolType")
+                if protocol == "WEBSOCKET":
+                    continue
+                reason = "HTTP APIs (API Gateway v2 with ProtocolType HTTP) are not served"
+            elif kind in _HANDLED or kind in _INERT or kind.startswith("AWS::ApiGatewayV2::"):
                 continue
-            reason = _NOT_YET.get(kind, "resource type not emulated")
+            else:
+                reason = _NOT_YET.get(kind, "resource type not emulated")
             findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
         for logical_id, mapping in stack.of_type("AWS::Lambda::EventSourceMapping").items():
             if _sqs_source(stack, mapping) is None:
