@@ -1,11 +1,13 @@
-"""The publish route end to end through the local SQS event source: frame -> SQS integration
--> the publish queue -> the runtime's poller -> the consumer Lambda -> @connections -> members."""
+"""Both queues end to end through the local SQS event sources: the WebSocket publish route
+(frame -> SQS integration -> poller -> consumer -> @connections -> members) and POST /ingest
+(SQS integration -> poller -> ingest consumer -> the room's messages)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import ssl
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -77,3 +79,33 @@ def test_a_published_message_reaches_another_member_through_sqs(
     assert delivered["action"] == "message", delivered
     assert delivered["room_id"] == room_id
     assert delivered["body"] == body
+
+
+def test_a_partner_message_is_posted_through_the_ingest_queue_as_the_partner(
+    api: str, api_key: str, cognito_token: str
+) -> None:
+    # Given a room and the partner's API key
+    headers = {"Authorization": cognito_token}
+    room_id = requests.post(
+        f"{api}/rooms", json={"name": "partners"}, headers=headers, timeout=30
+    ).json()["room_id"]
+
+    # When the partner posts a message through POST /ingest (SQS integration, no Lambda)
+    accepted = requests.post(
+        f"{api}/ingest",
+        json={"room_id": room_id, "body": "from the partner"},
+        headers={"x-api-key": api_key},
+        timeout=30,
+    )
+    assert accepted.status_code == 202, dump(accepted)
+
+    # Then the ingest consumer, fed by the local event source, stores it as the partner
+    deadline = time.monotonic() + RECEIVE_S
+    items: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not items:
+        read = requests.get(f"{api}/rooms/{room_id}/messages", headers=headers, timeout=30)
+        items = read.json()["items"]
+        if not items:
+            time.sleep(0.2)
+    assert [m["body"] for m in items] == ["from the partner"]
+    assert items[0]["user_id"].startswith("partner:")
