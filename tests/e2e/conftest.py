@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import ssl
 import subprocess
 import threading
 from pathlib import Path
@@ -214,3 +215,16 @@ def dump(response: Any) -> str:
 
 
 __all__ = ["dump", "json", "token"]
+
+
+@pytest.fixture(scope="session")
+def ws_url(local_gateway: dict[str, Any]) -> str:
+    """The wss:// URL of the region's WebSocket API stage."""
+    (url,) = [u for name, u in local_gateway["websocket"].items() if "WebSocketApi" in name]
+    return str(url)
+
+
+@pytest.fixture(scope="session")
+def ws_tls(local_gateway: dict[str, Any]) -> ssl.SSLContext:
+    """Trusts the runtime's local CA, which serves wss:// and the @connections https URL."""
+    return ssl.create_default_context(cafile=local_gateway["ca_bundle"])

@@ -6,33 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import pytest
 import requests
 from websockets.asyncio.client import connect
 
 from .conftest import dump
 
 if TYPE_CHECKING:
+    import ssl
+
     from websockets.asyncio.client import ClientConnection
 
 #: Every receive waits at most this long: the consumer's worker may cold-start.
 RECEIVE_S = 60.0
-
-
-@pytest.fixture(scope="session")
-def ws_url(local_gateway: dict[str, Any]) -> str:
-    (url,) = [u for name, u in local_gateway["websocket"].items() if "WebSocketApi" in name]
-    return str(url)
-
-
-@pytest.fixture(scope="session")
-def ws_tls(local_gateway: dict[str, Any]) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=local_gateway["ca_bundle"])
 
 
 async def _frame(socket: ClientConnection) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -18,24 +17,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from .conftest import dump
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Coroutine
 
     from websockets.asyncio.client import ClientConnection
 
 #: Every receive waits at most this long: a Lambda route may cold-start its worker.
 RECEIVE_S = 30.0
-
-
-@pytest.fixture(scope="session")
-def ws_url(local_gateway: dict[str, Any]) -> str:
-    """The wss:// URL of the region's WebSocket API stage."""
-    (url,) = [u for name, u in local_gateway["websocket"].items() if "WebSocketApi" in name]
-    return str(url)
-
-
-@pytest.fixture(scope="session")
-def ws_tls(local_gateway: dict[str, Any]) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=local_gateway["ca_bundle"])
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
