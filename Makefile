@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE :=
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-TYPED := app.py stacks packages/serverless-api-constructs/src packages/cdk-local-gateway/src lambda tests/dynamodel/typing_check.py
+TYPED := app.py stacks packages/serverless-api-constructs/src packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests/dynamodel/typing_check.py
 PYTEST_WORKERS ?= 2
 
 .PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean local local-token
@@ -27,7 +27,7 @@ PYTEST_WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP_PY): requirements.txt requirements-dev.txt packages/serverless-api-constructs/pyproject.toml packages/cdk-local-gateway/pyproject.toml
+$(STAMP_PY): requirements.txt requirements-dev.txt packages/serverless-api-constructs/pyproject.toml packages/cdk-local-gateway/pyproject.toml packages/pydynamodel/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -68,7 +68,7 @@ STAGE ?= Dev
 # The stage's primary region from cdk.json (stages are keyed in lower case there).
 REGION ?= $(shell python3 -c "import json,sys; s=json.load(open('cdk.json'))['context']['stages']; print(s['$(STAGE)'.lower()]['primary_region'])" 2>/dev/null)
 KIND ?= cognito
-CDK_SOURCES := app.py cdk.json $(shell find stacks lambda packages/serverless-api-constructs/src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+CDK_SOURCES := app.py cdk.json $(shell find stacks lambda packages/serverless-api-constructs/src packages/pydynamodel/src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 # Which secret signs the app's own tokens, and the claims its authorizer checks
 # (lambda/domain/settings.py): the package knows none of this.
 APP_TOKEN := --kind hs256 --secret TokenAuthorizerSecret --json-key signing_key --claim iss=rooms-service --claim aud=rooms-api

@@ -1,17 +1,17 @@
-"""dynamodel benchmark: (de)serialization vs boto3 and PynamoDB on three item shapes, and import.
+"""pydynamodel benchmark: (de)serialization vs boto3 and PynamoDB on three item shapes, and import.
 
 Run: .venv/bin/python bench/bench_dynamodel.py   (exits non-zero if a budget is missed)
 
 Budgets (issue 13), each checked for serialize and for deserialize separately, on each shape:
 - at least 3x faster than boto3's ``TypeSerializer``/``TypeDeserializer`` on the same data
-  (dynamodel also writes the key attributes and the entity, which boto3 is not asked to);
+  (pydynamodel also writes the key attributes and the entity, which boto3 is not asked to);
 - at least 8x faster than PynamoDB (model ``serialize()`` / ``from_raw_data``).
 Shapes: ``flat`` (the 10-attribute item this bench always had), ``nested`` (an untyped map
 nested 8 levels deep, with lists of maps at each level) and ``lists`` (large lists of strings
 and numbers, a string set and a number set). Each figure is the median of alternating repeats
 (every library timed once per repeat, so load drift hits all alike).
 
-And: ``import boto3, dynamodel`` minus ``import boto3`` <= 20 ms (median of alternating fresh
+And: ``import boto3, pydynamodel`` minus ``import boto3`` <= 20 ms (median of alternating fresh
 processes, bytecode cached as for any installed package; the no-bytecode figure is printed for
 information). ``BENCH_QUICK=1``: fewer items and repeats.
 """
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Where ``import dynamodel`` comes from (the one place to change if the library moves).
-DYNAMODEL_PATH = ROOT / "lambda"
+#: Where ``import pydynamodel`` comes from (the one place to change if the library moves).
+DYNAMODEL_PATH = ROOT / "packages" / "pydynamodel" / "src"
 sys.path.insert(0, str(DYNAMODEL_PATH))
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
@@ -47,8 +47,8 @@ from pynamodb.attributes import (  # noqa: E402
 )
 from pynamodb.models import Model as PynamoModel  # noqa: E402
 
-from dynamodel import Keys, Model  # noqa: E402
-from dynamodel import fields as f  # noqa: E402
+from pydynamodel import Keys, Model  # noqa: E402
+from pydynamodel import fields as f  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -229,8 +229,8 @@ class Shape:
                 pynamo.from_raw_data(w)
 
         return {
-            ("dynamodel", "serialize"): dm_ser,
-            ("dynamodel", "deserialize"): dm_de,
+            ("pydynamodel", "serialize"): dm_ser,
+            ("pydynamodel", "deserialize"): dm_de,
             ("boto3", "serialize"): boto_ser,
             ("boto3", "deserialize"): boto_de,
             ("pynamodb", "serialize"): pyn_ser,
@@ -239,7 +239,7 @@ class Shape:
 
 
 def shapes() -> list[Shape]:
-    # boto3's TypeSerializer has no datetime: it gets the ISO string dynamodel stores.
+    # boto3's TypeSerializer has no datetime: it gets the ISO string pydynamodel stores.
     def flat_plain(v: dict[str, Any]) -> dict[str, Any]:
         return {**v, "created_at": v["created_at"].isoformat()}
 
@@ -271,12 +271,12 @@ def bench_serialization() -> list[str]:
     print(
         f"(de)serialization, median of {REPEAT} alternating repeats; speed-up = their time / ours"
     )
-    header = f"{'shape':<8}{'items':>6}  {'direction':<12}{'dynamodel ms':>13}{'boto3 ms':>10}"
+    header = f"{'shape':<8}{'items':>6}  {'direction':<12}{'pydynamodel ms':>13}{'boto3 ms':>10}"
     print(f"{header}{'pynamodb ms':>12}  {'vs boto3':>9} {'vs PynamoDB':>12}")
     for shape in shapes():
         t = measure(shape)
         for direction in ("serialize", "deserialize"):
-            ours = t[("dynamodel", direction)]
+            ours = t[("pydynamodel", direction)]
             boto, pyn = t[("boto3", direction)], t[("pynamodb", direction)]
             vs_boto, vs_pyn = boto / ours, pyn / ours
             marks = ""
@@ -307,14 +307,14 @@ def bench_import(bytecode: bool) -> tuple[float, float]:
         if bytecode:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = cache  # compiled once, outside the repository
-            _time_import("import boto3, dynamodel", env)
+            _time_import("import boto3, pydynamodel", env)
         else:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-            env["PYTHONPYCACHEPREFIX"] = cache  # empty: dynamodel compiles from source
+            env["PYTHONPYCACHEPREFIX"] = cache  # empty: pydynamodel compiles from source
         base, lib = [], []
         for _ in range(IMPORT_RUNS):
             base.append(_time_import("import boto3", env))
-            lib.append(_time_import("import boto3, dynamodel", env))
+            lib.append(_time_import("import boto3, pydynamodel", env))
     return statistics.median(base), statistics.median(lib)
 
 
@@ -325,10 +325,10 @@ def main() -> int:
     overhead = (lib - base) * 1e3
     cold_overhead = (cold_lib - cold_base) * 1e3
     print(f"\nimport time, median of {IMPORT_RUNS} alternating fresh processes")
-    print(f"import boto3: {base * 1e3:.1f} ms; import boto3, dynamodel: {lib * 1e3:.1f} ms")
+    print(f"import boto3: {base * 1e3:.1f} ms; import boto3, pydynamodel: {lib * 1e3:.1f} ms")
     budget = f"budget <= {IMPORT_BUDGET_MS:.0f} ms"
-    print(f"dynamodel overhead (bytecode cached): {overhead:.1f} ms ({budget})")
-    print(f"dynamodel overhead (compiled from source, no .pyc): {cold_overhead:.1f} ms (info)")
+    print(f"pydynamodel overhead (bytecode cached): {overhead:.1f} ms ({budget})")
+    print(f"pydynamodel overhead (compiled from source, no .pyc): {cold_overhead:.1f} ms (info)")
     if overhead > IMPORT_BUDGET_MS:
         failures.append(f"import overhead {overhead:.1f} ms")
     for failure in failures:

@@ -98,10 +98,10 @@ def test_the_layer_path_holds_the_runtime_and_layer_distributions_only(tmp_path:
 
 def test_what_a_handler_adds_excludes_what_boto3_loads() -> None:
     # Given self times of a handler's import, of which botocore.client is also boto3's
-    times = {"botocore.client": 50.0, "dynamodel.model": 30.0, "dynamodel": 5.0, "domain": 8.0}
+    times = {"botocore.client": 50.0, "pydynamodel.model": 30.0, "pydynamodel": 5.0, "domain": 8.0}
 
     # When what it adds is summed per top-level package
     added = top_packages(times, baseline={"botocore.client"})
 
     # Then only modules boto3 does not load count, largest package first
-    assert added == [("dynamodel", 35.0), ("domain", 8.0)]
+    assert added == [("pydynamodel", 35.0), ("domain", 8.0)]

@@ -2,5 +2,5 @@
 and the logic the handlers call.
 
 Nothing is imported here: the token authorizer imports ``domain.auth`` and must not load
-the models (nor dynamodel and botocore) on its cold start.
+the models (nor pydynamodel and botocore) on its cold start.
 """

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import dynamodel
+import pydynamodel
 from domain.errors import Conflict, NotFound
 from domain.models import Message, Room
 from domain.rooms import as_validation_failed, iso
-from dynamodel import Create, Keys, Model, Put, Update
-from dynamodel import fields as f
+from pydynamodel import Create, Keys, Model, Put, Update
+from pydynamodel import fields as f
 
 if TYPE_CHECKING:
-    from dynamodel import Table
+    from pydynamodel import Table
 
 RECEIPT_TTL = timedelta(hours=24)
 """How long a sender's idempotency key is remembered: far longer than any client retry or SQS
@@ -72,7 +72,7 @@ def create_message(table: Table, *, room_id: str, user_id: str, body: str) -> Me
         table.transact_write(
             [Create(message), Update(Room, {"room_id": room_id}, Room.message_count.add(1))]
         )
-    except dynamodel.TransactionCancelled as exc:
+    except pydynamodel.TransactionCancelled as exc:
         if any(r.index == 1 for r in exc.failed):
             raise NotFound(f"room {room_id} not found") from exc
         if [r.index for r in exc.failed] == [0] and exc.failed[0].code == "ConditionalCheckFailed":
@@ -81,7 +81,7 @@ def create_message(table: Table, *, room_id: str, user_id: str, body: str) -> Me
             # again by the SDK's retry. The message and its count are stored once: success.
             return message
         raise
-    except dynamodel.ValidationError as exc:
+    except pydynamodel.ValidationError as exc:
         raise as_validation_failed(exc) from exc
     return message
 
@@ -117,7 +117,7 @@ def post_once(
     for attempt in range(_CONFLICT_ATTEMPTS):
         try:
             table.transact_write(ops)
-        except dynamodel.TransactionCancelled as exc:
+        except pydynamodel.TransactionCancelled as exc:
             codes = {r.index: r.code for r in exc.failed}
             if codes.get(1) == "ConditionalCheckFailed":
                 raise NotFound(f"room {room_id} not found") from exc
@@ -129,7 +129,7 @@ def post_once(
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
                 continue
             raise
-        except dynamodel.ValidationError as exc:
+        except pydynamodel.ValidationError as exc:
             raise as_validation_failed(exc) from exc
         break
     return Posted(message, replayed=False)

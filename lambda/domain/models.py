@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dynamodel import Keys, Model, new_ulid
-from dynamodel import fields as f
+from pydynamodel import Keys, Model, new_ulid
+from pydynamodel import fields as f
 
 REQUEST_RECORD_TTL = timedelta(hours=24)
 """How long an ``Idempotency-Key`` is remembered: far longer than any client's retries."""

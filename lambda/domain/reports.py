@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import NotFound
 from domain.models import Message, Room
-from dynamodel.ulid import ulid_floor
+from pydynamodel.ulid import ulid_floor
 
 if TYPE_CHECKING:
-    from dynamodel import Table
+    from pydynamodel import Table
 
 MAX_DAYS = 365
 

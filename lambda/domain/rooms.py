@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-import dynamodel
+import pydynamodel
 from domain.errors import (
     Conflict,
     FieldProblem,
@@ -32,13 +32,13 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.models import Membership, Message, RequestRecord, Room
-from dynamodel import Create, Delete, Put, Update
+from pydynamodel import Create, Delete, Put, Update
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dynamodel import Table
-    from dynamodel.conditions import Condition
+    from pydynamodel import Table
+    from pydynamodel.conditions import Condition
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -89,7 +89,9 @@ def room_json(room: Room) -> dict[str, Any]:
     }
 
 
-def as_validation_failed(exc: dynamodel.ValidationError, prefix: str = "body") -> ValidationFailed:
+def as_validation_failed(
+    exc: pydynamodel.ValidationError, prefix: str = "body"
+) -> ValidationFailed:
     """Translate the library's field errors into the contract's field list."""
     fields = [
         FieldProblem(f"{prefix}.{e.path}" if e.path else prefix, e.message) for e in exc.errors
@@ -187,7 +189,7 @@ def _replayed_room(record: RequestRecord) -> Room:
     return room_from_json(json.loads(record.result or "{}"))
 
 
-def _cancelled_by(exc: dynamodel.TransactionCancelled, index: int) -> bool:
+def _cancelled_by(exc: pydynamodel.TransactionCancelled, index: int) -> bool:
     return any(r.index == index and r.code == "ConditionalCheckFailed" for r in exc.failed)
 
 
@@ -208,18 +210,18 @@ def create_room(
         # The record holds the room as stored: version 1, timestamps of the create.
         table.transact_write([Create(room), once.put(lambda: {**room_json(room), "version": 1})])
         return room
-    except dynamodel.TransactionCancelled as exc:
+    except pydynamodel.TransactionCancelled as exc:
         if once is not None and _cancelled_by(exc, 1):
             return _replayed_room(once.replay(table))
         raise Conflict("room already exists") from exc
-    except dynamodel.ValidationError as exc:
+    except pydynamodel.ValidationError as exc:
         raise as_validation_failed(exc) from exc
 
 
 def _create(table: Table, room: Room) -> Room:
     try:
         return table.create(room)
-    except dynamodel.ItemExists as exc:
+    except pydynamodel.ItemExists as exc:
         # The id is a ULID this call has just drawn, so the item holding it is this call's own
         # write, applied but its answer lost and retried by the SDK.
         if isinstance(exc.item, Room) and exc.item.created_by == room.created_by:
@@ -241,7 +243,7 @@ def list_rooms(
     did not sign for this query, whatever its characters, is ``InvalidCursor``: a 400."""
     try:
         page = table.query(Room, index="GSI1", limit=limit, cursor=cursor, reverse=True)
-    except dynamodel.InvalidCursor as exc:
+    except pydynamodel.InvalidCursor as exc:
         raise ValidationFailed(
             "invalid pagination cursor", [FieldProblem("query.cursor", exc.errors[0].message)]
         ) from exc
@@ -273,9 +275,9 @@ def update_room(
             condition=caller.manage_condition(),
             expected_version=expected_version,
         )
-    except dynamodel.NotFound as exc:
+    except pydynamodel.NotFound as exc:
         raise NotFound(f"room {room_id} not found") from exc
-    except dynamodel.ConditionFailed as exc:
+    except pydynamodel.ConditionFailed as exc:
         if isinstance(exc.item, Room) and exc.item.write_id == write_id:
             return exc.item  # this call's own change, applied but its answer lost
         if isinstance(exc.item, Room) and not caller.may_manage(exc.item):
@@ -284,7 +286,7 @@ def update_room(
         raise PreconditionFailed(
             f"room {room_id} was modified: version is {current}, If-Match had {expected_version}"
         ) from exc
-    except dynamodel.ValidationError as exc:
+    except pydynamodel.ValidationError as exc:
         raise as_validation_failed(exc) from exc
 
 
@@ -318,7 +320,7 @@ def _update_once(
     )
     try:
         table.transact_write([update, once.put(lambda: result)])
-    except dynamodel.TransactionCancelled as exc:
+    except pydynamodel.TransactionCancelled as exc:
         if _cancelled_by(exc, 1):
             return _replayed_room(once.replay(table))
         _check_manageable(table, room_id, caller, version, "change")  # changed since the read
@@ -371,12 +373,12 @@ def delete_room(
                 Room, {"room_id": room_id}, condition=condition, expected_version=expected_version
             )
             table.transact_write([room, once.put(lambda: None)])
-    except dynamodel.TransactionCancelled as exc:
+    except pydynamodel.TransactionCancelled as exc:
         if once is None or not _cancelled_by(exc, 1):
             _refuse_delete(table, room_id, caller, expected_version)
             raise
         once.replay(table)
-    except dynamodel.ConditionFailed as exc:
+    except pydynamodel.ConditionFailed as exc:
         if exc.item is None:
             _delete_collection(table, room_id)
             raise NotFound(f"room {room_id} not found") from exc

@@ -1,4 +1,4 @@
-"""Per-container resources: the dynamodel ``Table`` is created on first use and reused by
+"""Per-container resources: the pydynamodel ``Table`` is created on first use and reused by
 every later invocation (clients, connection pools and the cursor key stay warm). Creating it
 makes no network call: the cursor key (its own secret, ``CURSOR_SECRET_ARN``) is fetched by
 the table on the first cursor it signs or checks, once per container.
@@ -18,7 +18,7 @@ from domain.settings import get_settings
 from shared.budget import ClientBudget, client_budget
 
 if TYPE_CHECKING:
-    from dynamodel import Table
+    from pydynamodel import Table
 
 _table: Table | None = None
 _lock = threading.Lock()
@@ -39,7 +39,7 @@ def get_table() -> Table:
         with _lock:
             if _table is None:
                 from domain.auth.keys import cursor_key
-                from dynamodel import Table
+                from pydynamodel import Table
 
                 budget = table_budget()
                 _table = Table.from_env(

@@ -1,4 +1,4 @@
-"""Fixtures for the dynamodel suite: every test that touches a server runs twice, once on moto's
+"""Fixtures for the pydynamodel suite: every test that touches a server runs twice, once on moto's
 server and once on dynalite (an independent DynamoDB implementation on LevelDB, from npm, that
 validates requests the way DynamoDB does), each on a fresh single table (pk/sk + GSI1 + GSI2).
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dynamodel import Table
+from pydynamodel import Table
 from tests.conftest import ROOT, create_single_table, free_port
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def make_table(server: Server, table_name: str) -> Callable[..., Table]:
 
 @pytest.fixture
 def table(make_table: Callable[..., Table]) -> Table:
-    """A dynamodel Table on a fresh single table on the server under test."""
+    """A pydynamodel Table on a fresh single table on the server under test."""
     return make_table()
 
 

@@ -1,12 +1,12 @@
-"""Models used by the dynamodel tests (the app's real entities live in lambda/domain)."""
+"""Models used by the pydynamodel tests (the app's real entities live in lambda/domain)."""
 
 from __future__ import annotations
 
 import enum
 from typing import TYPE_CHECKING
 
-from dynamodel import Keys, Model
-from dynamodel import fields as f
+from pydynamodel import Keys, Model
+from pydynamodel import fields as f
 
 if TYPE_CHECKING:
     from decimal import Decimal

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from domain.models import Message, Room
-from dynamodel import AsyncTable, NotFound, Table
+from pydynamodel import AsyncTable, NotFound, Table
 from tests.dynamodel.conftest import REGION
 from tests.dynamodel.proxy import DelayProxy
 

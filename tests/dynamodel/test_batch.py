@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from domain.models import Message, Room
-from dynamodel import Model, Table, Throttled, ValidationError
+from pydynamodel import Model, Table, Throttled, ValidationError
 
 
 def rooms(n: int) -> list[Room]:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dynamodel import Table, VersionConflict
+from pydynamodel import Table, VersionConflict
 from tests.dynamodel.models import Counter
 
 WRITERS = 4

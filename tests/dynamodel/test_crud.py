@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.models import Membership, Message, Room
-from dynamodel import (
+from pydynamodel import (
     ConditionFailed,
     ItemExists,
     NotFound,

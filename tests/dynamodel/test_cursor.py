@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dynamodel import InvalidCursor
-from dynamodel.cursor import decode_cursor, encode_cursor
+from pydynamodel import InvalidCursor
+from pydynamodel.cursor import decode_cursor, encode_cursor
 
 SECRET = b"test-cursor-secret"
 CONTEXT = "table|GSI1|Room|ROOMS"
@@ -87,7 +87,7 @@ def test_arbitrary_well_shaped_cursors_are_refused_as_invalid_cursor(
 
 def test_a_signed_payload_of_the_wrong_shape_is_invalid() -> None:
     # Given a correctly signed cursor whose JSON is not a key (as if the secret had leaked)
-    from dynamodel.cursor import _b64, _mac
+    from pydynamodel.cursor import _b64, _mac
 
     for raw in (b"[1]", b'{"pk": [1]}', b'{"pk": {"X": "y"}}', b"not json"):
         payload = _b64(raw)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from domain.models import Message, Room
-from dynamodel import ConfigurationError, InvalidCursor, Table
+from pydynamodel import ConfigurationError, InvalidCursor, Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable

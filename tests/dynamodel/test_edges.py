@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domain.models import Message, Room
-from dynamodel import ConfigurationError, Table, ValidationError
-from dynamodel.serialization import MAX_ITEM_BYTES, item_size
+from pydynamodel import ConfigurationError, Table, ValidationError
+from pydynamodel.serialization import MAX_ITEM_BYTES, item_size
 from tests.dynamodel.models import Doc, Everything, Listing
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dynamodel import UpdateAction
+    from pydynamodel import UpdateAction
     from tests.dynamodel.conftest import Server
 
 Sent = list[tuple[str, dict[str, Any]]]
@@ -372,7 +372,7 @@ def test_a_negative_list_index_is_refused() -> None:
 
 
 def test_a_transaction_touching_one_item_twice_is_refused(offline: Table) -> None:
-    from dynamodel import ConditionCheck, Update
+    from pydynamodel import ConditionCheck, Update
 
     # DynamoDB refuses a transaction with two operations on the same item
     ops = [
@@ -384,7 +384,7 @@ def test_a_transaction_touching_one_item_twice_is_refused(offline: Table) -> Non
 
 
 def test_a_transaction_over_4_mb_is_refused(offline: Table) -> None:
-    from dynamodel import Put
+    from pydynamodel import Put
 
     # Eleven items of almost 400 KB each are over the 4 MB a transaction may carry
     docs = [Doc(doc_id=f"d{i}", body="x" * 390_000) for i in range(11)]
@@ -393,7 +393,7 @@ def test_a_transaction_over_4_mb_is_refused(offline: Table) -> None:
 
 
 def test_a_transaction_takes_at_most_100_operations(offline: Table) -> None:
-    from dynamodel import ConditionCheck
+    from pydynamodel import ConditionCheck
 
     ops = [ConditionCheck(Room, {"room_id": f"r{i}"}, Room.name.exists()) for i in range(101)]
     with pytest.raises(ValidationError, match="1 to 100"):

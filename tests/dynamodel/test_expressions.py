@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from domain.models import Message, Room
-from dynamodel import SortKey
-from dynamodel.conditions import ExpressionBuilder, compile_update
-from dynamodel.table import _sort_condition
+from pydynamodel import SortKey
+from pydynamodel.conditions import ExpressionBuilder, compile_update
+from pydynamodel.table import _sort_condition
 from tests.dynamodel.models import Address, Everything
 
 
@@ -103,7 +103,7 @@ def test_python_and_between_conditions_is_an_error() -> None:
 
 
 def test_update_actions_compile_into_clauses() -> None:
-    from dynamodel.table import _compile_action
+    from pydynamodel.table import _compile_action
 
     actions = [
         Room.name.set("x"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from domain.models import Room
-from dynamodel import ServiceUnavailable, Table, Throttled
+from pydynamodel import ServiceUnavailable, Table, Throttled
 from tests.conftest import free_port
 from tests.dynamodel.conftest import REGION
 from tests.dynamodel.proxy import DelayProxy

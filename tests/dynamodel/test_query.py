@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.models import Connection, Membership, Message, Room
-from dynamodel import InvalidCursor, SortKey, Table, ValidationError, new_ulid
+from pydynamodel import InvalidCursor, SortKey, Table, ValidationError, new_ulid
 from tests.dynamodel.models import ENDPOINT, RoomDraft
 
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domain.models import Membership, Message, Room
-from dynamodel import AsyncTable, ValidationError, new_ulid
+from pydynamodel import AsyncTable, ValidationError, new_ulid
 from tests.dynamodel.models import ENDPOINT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dynamodel import Table
+    from pydynamodel import Table
 
 
 def seed(table: Table, messages: int, room_id: str = "r1") -> list[str]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel.serialization import dump_any, load_any
+from pydynamodel.serialization import dump_any, load_any
 from tests.dynamodel.models import Address, Color, Everything, Point, Priority
 
 texts = st.text(max_size=20)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.models import Membership, Message, Room
-from dynamodel import (
+from pydynamodel import (
     ConditionCheck,
     Create,
     Delete,
@@ -97,7 +97,7 @@ def test_transact_get_returns_items_in_order_with_none_for_missing(table: Table)
 
 
 def test_transaction_with_no_operations_is_refused(table: Table) -> None:
-    from dynamodel import ValidationError
+    from pydynamodel import ValidationError
 
     with pytest.raises(ValidationError):
         table.transact_write([])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dynamodel import Keys, Model, Table
-from dynamodel import fields as f
+from pydynamodel import Keys, Model, Table
+from pydynamodel import fields as f
 
 
 class Account(Model, entity="Account"):

@@ -16,7 +16,7 @@ TYPING_CHECK = ROOT / "tests/dynamodel/typing_check.py"
 
 PRELUDE = """
 from domain.models import Room, Message
-from dynamodel import Table
+from pydynamodel import Table
 """
 
 BAD_SNIPPETS = {

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from dynamodel.ulid import is_ulid, new_ulid, ulid_floor, ulid_time
+from pydynamodel.ulid import is_ulid, new_ulid, ulid_floor, ulid_time
 
 T0 = datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=UTC)
 T0_MS = 1_772_368_245_123

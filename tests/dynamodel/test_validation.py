@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from domain.models import Connection, Message, Room
-from dynamodel import ItemTooLarge, Keys, Model, ModelDefinitionError, ValidationError
-from dynamodel import fields as f
+from pydynamodel import ItemTooLarge, Keys, Model, ModelDefinitionError, ValidationError
+from pydynamodel import fields as f
 from tests.dynamodel.models import ENDPOINT, Address, Everything
 
 
@@ -155,7 +155,7 @@ def test_items_over_400kb_are_refused_before_any_request() -> None:
 
 
 def test_item_size_counts_attribute_names_and_values() -> None:
-    from dynamodel.serialization import item_size
+    from pydynamodel.serialization import item_size
 
     assert item_size({"ab": {"S": "héllo"}}) == 2 + 6
     assert item_size({"n": {"N": "123"}}) == 1 + 3

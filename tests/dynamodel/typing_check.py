@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import assert_type
 
 from domain.models import Connection, Membership, Message, Room
-from dynamodel import AsyncTable, Condition, Page, Table, UpdateAction
-from dynamodel import fields as f
+from pydynamodel import AsyncTable, Condition, Page, Table, UpdateAction
+from pydynamodel import fields as f
 from tests.dynamodel.models import ENDPOINT, Address, Color, Everything
 
 

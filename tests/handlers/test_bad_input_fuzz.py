@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from domain.auth.keys import cursor_key
 from domain.runtime import get_table, install_table
-from dynamodel import Table
 from handlers import authorizer
 from handlers.rest import ingest_consumer, report, rooms
+from pydynamodel import Table
 from tests.conftest import create_single_table
 from tests.handlers.conftest import (
     REGION,

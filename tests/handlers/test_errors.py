@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-import dynamodel
+import pydynamodel
 from domain.auth.keys import SecretUnavailable
 from domain.errors import PreconditionRequired
 from domain.runtime import install_table
@@ -48,7 +48,7 @@ def test_library_throttling_is_429(
     failing_table: Callable[[Exception], None], invoke: Callable[..., HttpResult]
 ) -> None:
     # Given a table that is throttling
-    failing_table(dynamodel.Throttled("slow down"))
+    failing_table(pydynamodel.Throttled("slow down"))
 
     # When a room is read
     result = invoke(rooms.handler, rest_event("room_get.json"))
@@ -61,7 +61,7 @@ def test_library_throttling_is_429(
 @pytest.mark.parametrize(
     "error",
     [
-        pytest.param(dynamodel.ServiceUnavailable("read timed out"), id="table unavailable"),
+        pytest.param(pydynamodel.ServiceUnavailable("read timed out"), id="table unavailable"),
         pytest.param(SecretUnavailable("cannot read the cursor_key secret"), id="secret"),
     ],
 )

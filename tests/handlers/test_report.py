@@ -9,8 +9,8 @@ import pytest
 
 from domain.models import Message
 from domain.runtime import get_table
-from dynamodel import new_ulid
 from handlers.rest import report, rooms
+from pydynamodel import new_ulid
 from tests.handlers.conftest import load_event, new_id, rest_event
 
 if TYPE_CHECKING:

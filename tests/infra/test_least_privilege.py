@@ -2,7 +2,7 @@
 permission.
 
 The expected DynamoDB actions are what each function's code path calls (handlers, domain and
-dynamodel read by hand; transactions are authorized per item). They are written out here, not
+pydynamodel read by hand; transactions are authorized per item). They are written out here, not
 imported from the stack, so a grant that widens or narrows fails this test.
 """
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from stacks.lambda_code import LAMBDA_DIR
+from stacks.lambda_code import LAMBDA_DIR, asset_dir
 from tests.infra.conftest import cdk_json_context, synth
 from tests.infra.templates import ASSET_PLACEHOLDER, scrub
 
@@ -52,10 +52,12 @@ def test_editing_lambda_source_changes_asset_hashes_but_no_snapshot(
     # Given the app synthesized once more after a Lambda source file was added
     probe = LAMBDA_DIR / "_snapshot_probe.py"
     probe.write_text('"""Written and removed by test_snapshots; never committed."""\n')
+    asset_dir.cache_clear()  # the asset folder is staged once per process: stage it anew
     try:
         edited = synth(tmp_path)
     finally:
         probe.unlink()
+        asset_dir.cache_clear()
 
     # Then the raw templates differ (the code asset hash moved) ...
     changed = [path for path in stacks if stacks[path] != edited[path]]

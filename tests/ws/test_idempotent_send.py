@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-import dynamodel
+import pydynamodel
 from domain.messages import MessageReceipt
 from domain.models import Message, Room
 from domain.realtime import rooms
@@ -102,9 +102,9 @@ def test_a_retry_after_a_failure_after_the_store_stores_nothing_new(
     lobby: Client, endpoint_a: ManagementEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given reading the room's members is throttled once, right after the message is stored
-    fail_once(monkeypatch, rooms, "members", dynamodel.Throttled("throttled"))
+    fail_once(monkeypatch, rooms, "members", pydynamodel.Throttled("throttled"))
     # When the member sends, the send fails; and the client retries with the same client_id
-    with pytest.raises(dynamodel.Throttled):
+    with pytest.raises(pydynamodel.Throttled):
         lobby.frame("conn-a", **SEND)
     first = deliveries(endpoint_a)
     assert len(stored_messages()) == 1
@@ -153,7 +153,7 @@ def test_a_throttled_stale_cleanup_does_not_fail_the_send(
 ) -> None:
     # Given a gone member, and removing stale connections is throttled
     endpoint_a.gone.add("conn-c")
-    fail_once(monkeypatch, rooms, "close_connections", dynamodel.Throttled("throttled"))
+    fail_once(monkeypatch, rooms, "close_connections", pydynamodel.Throttled("throttled"))
     # When a member sends
     ack = lobby.frame("conn-a", **SEND)
     # Then the send still answers (TTL or the next send removes the stale connection): the
@@ -225,7 +225,7 @@ def test_a_redelivered_record_after_a_failure_after_the_store_stores_nothing_new
     lobby: Client, endpoint_a: ManagementEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given reading the members is throttled once after the queued message is stored
-    fail_once(monkeypatch, rooms, "members", dynamodel.Throttled("throttled"))
+    fail_once(monkeypatch, rooms, "members", pydynamodel.Throttled("throttled"))
     event = queued()
     # When the consumer handles the record, it reports it failed, and SQS redelivers it
     failed = publish_consumer.handler(event, lobby.context)
@@ -299,7 +299,9 @@ def test_a_transaction_conflict_is_retried_not_failed(
         cancellation(2, None),
     ]
     table = runtime.table()
-    calls = fail_once(monkeypatch, table, "transact_write", dynamodel.TransactionCancelled(reasons))
+    calls = fail_once(
+        monkeypatch, table, "transact_write", pydynamodel.TransactionCancelled(reasons)
+    )
     # When a member sends
     ack = lobby.frame("conn-a", **SEND)
     # Then the send is retried and stores its message once
@@ -308,5 +310,5 @@ def test_a_transaction_conflict_is_retried_not_failed(
     assert ack["replayed"] is False
 
 
-def cancellation(index: int, code: str | None) -> dynamodel.CancellationReason:
-    return dynamodel.CancellationReason(index, "Put", "Message", {}, code, code)
+def cancellation(index: int, code: str | None) -> pydynamodel.CancellationReason:
+    return pydynamodel.CancellationReason(index, "Put", "Message", {}, code, code)

@@ -18,7 +18,7 @@ from domain.models import Membership, Room
 from domain.realtime.frames import FrameError
 
 if TYPE_CHECKING:
-    from dynamodel import Table
+    from pydynamodel import Table
 
 
 def room_not_found(room_id: str) -> FrameError:

@@ -1,6 +1,6 @@
 """Use cases of the WebSocket API: connect, disconnect, join, leave, send.
 
-Each function takes the ``dynamodel`` table (and the broadcaster where it fans out) and raises
+Each function takes the ``pydynamodel`` table (and the broadcaster where it fans out) and raises
 :class:`~domain.realtime.frames.FrameError` for anything the client did wrong, before writing.
 """
 
@@ -15,13 +15,13 @@ from domain.models import Connection, Membership, Message
 from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.frames import FrameError, SendFrame, encode
-from dynamodel import ConditionFailed, DynamodelError, NotFound
+from pydynamodel import ConditionFailed, DynamodelError, NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from domain.realtime.broadcast import Broadcaster
-    from dynamodel import Table
+    from pydynamodel import Table
 
 log = logging.getLogger(__name__)
 

@@ -66,12 +66,12 @@ def build_resolver() -> APIGatewayRestResolver:
         return respond(NotFound("no such route"))
 
     def unexpected(exc: Exception) -> Response[Any]:
-        import dynamodel
+        import pydynamodel
         from domain.auth.keys import SecretUnavailable
 
-        if isinstance(exc, dynamodel.Throttled):
+        if isinstance(exc, pydynamodel.Throttled):
             return respond(Throttled("the table is busy, retry later"))
-        if isinstance(exc, dynamodel.ServiceUnavailable | SecretUnavailable):
+        if isinstance(exc, pydynamodel.ServiceUnavailable | SecretUnavailable):
             # Unreachable, failing or timed-out dependency (within the client time budget).
             logger.warning("dependency unavailable", extra={"error": repr(exc)[:500]})
             return respond(ServiceUnavailable("a dependency is unavailable, retry later"))

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from domain.realtime import frames, rooms
-from dynamodel import DynamodelError
 from handlers.ws import runtime
+from pydynamodel import DynamodelError
 from shared.tracing import service_tracer
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 
 from domain.realtime import frames
 from domain.realtime.broadcast import Broadcaster
-from dynamodel import Table
+from pydynamodel import Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable

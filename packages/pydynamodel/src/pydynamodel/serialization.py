@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from dynamodel.errors import FieldError
+from pydynamodel.errors import FieldError
 
 Wire = dict[str, Any]
 

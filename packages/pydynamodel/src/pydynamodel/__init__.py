@@ -1,14 +1,14 @@
-"""dynamodel: typed DynamoDB models for Lambda (the Python counterpart of Dynamoose).
+"""pydynamodel: typed DynamoDB models for Lambda (the Python counterpart of Dynamoose).
 
-See README.md, "Data-modeling library: dynamodel", for the full guide.
+See README.md, "Data-modeling library: pydynamodel", for the full guide.
 """
 
 from __future__ import annotations
 
-from dynamodel import fields
-from dynamodel.aio import AsyncTable
-from dynamodel.conditions import Condition, KeyCondition, SortKey, UpdateAction
-from dynamodel.errors import (
+from pydynamodel import fields
+from pydynamodel.aio import AsyncTable
+from pydynamodel.conditions import Condition, KeyCondition, SortKey, UpdateAction
+from pydynamodel.errors import (
     CancellationReason,
     ConditionFailed,
     ConfigurationError,
@@ -26,10 +26,10 @@ from dynamodel.errors import (
     ValidationError,
     VersionConflict,
 )
-from dynamodel.model import ENTITY_ATTR, Keys, Model
-from dynamodel.table import Page, Table
-from dynamodel.transactions import ConditionCheck, Create, Delete, Get, Put, Update
-from dynamodel.ulid import new_ulid, ulid_floor
+from pydynamodel.model import ENTITY_ATTR, Keys, Model
+from pydynamodel.table import Page, Table
+from pydynamodel.transactions import ConditionCheck, Create, Delete, Get, Put, Update
+from pydynamodel.ulid import new_ulid, ulid_floor
 
 __all__ = [
     "ENTITY_ATTR",

@@ -10,18 +10,18 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dynamodel.model import Model
-from dynamodel.table import Table
+from pydynamodel.model import Model
+from pydynamodel.table import Table
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
     from concurrent.futures import ThreadPoolExecutor
 
-    from dynamodel.conditions import Condition, KeyCondition, UpdateAction
-    from dynamodel.fields import Attribute
-    from dynamodel.serialization import Wire
-    from dynamodel.table import KeyRef, Page
-    from dynamodel.transactions import Get, TransactOp
+    from pydynamodel.conditions import Condition, KeyCondition, UpdateAction
+    from pydynamodel.fields import Attribute
+    from pydynamodel.serialization import Wire
+    from pydynamodel.table import KeyRef, Page
+    from pydynamodel.transactions import Get, TransactOp
 
 M = TypeVar("M", bound=Model)
 R = TypeVar("R")
@@ -59,12 +59,12 @@ class AsyncTable:
             from concurrent.futures import ThreadPoolExecutor
 
             self._executor = ThreadPoolExecutor(
-                max_workers=self.max_concurrency, thread_name_prefix="dynamodel"
+                max_workers=self.max_concurrency, thread_name_prefix="pydynamodel"
             )
         return self._executor
 
     async def _run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-        import asyncio  # imported lazily: keeps `import dynamodel` cheap for sync handlers
+        import asyncio  # imported lazily: keeps `import pydynamodel` cheap for sync handlers
 
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool(), functools.partial(fn, *args, **kwargs))

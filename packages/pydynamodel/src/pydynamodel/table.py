@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from dynamodel.conditions import (
+from pydynamodel.conditions import (
     Between,
     Compare,
     Condition,
@@ -23,8 +23,8 @@ from dynamodel.conditions import (
     compile_update,
     path_str,
 )
-from dynamodel.cursor import decode_cursor, encode_cursor
-from dynamodel.errors import (
+from pydynamodel.cursor import decode_cursor, encode_cursor
+from pydynamodel.errors import (
     CancellationReason,
     ConditionFailed,
     ConfigurationError,
@@ -39,15 +39,15 @@ from dynamodel.errors import (
     ValidationError,
     VersionConflict,
 )
-from dynamodel.fields import Attribute
-from dynamodel.model import ENTITY_ATTR, Item, Keys, Model
-from dynamodel.serialization import Wire, number_str
+from pydynamodel.fields import Attribute
+from pydynamodel.model import ENTITY_ATTR, Item, Keys, Model
+from pydynamodel.serialization import Wire, number_str
 
 if TYPE_CHECKING:
     from botocore.config import Config
     from mypy_boto3_dynamodb import DynamoDBClient as BaseClient
 
-    from dynamodel.transactions import Get, TransactOp
+    from pydynamodel.transactions import Get, TransactOp
 
 M = TypeVar("M", bound=Model)
 
@@ -69,7 +69,7 @@ THROTTLE_CODES = frozenset(
 
 
 def map_client_error(exc: Exception, context: str = "") -> DynamodelError:
-    """Map a botocore ``ClientError`` to the dynamodel hierarchy (keeping it as ``original``)."""
+    """Map a botocore ``ClientError`` to the pydynamodel hierarchy (keeping it as ``original``)."""
     response: dict[str, Any] = getattr(exc, "response", {}) or {}
     error = response.get("Error", {})
     code = str(error.get("Code", ""))
@@ -1102,7 +1102,7 @@ MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 def _check_transaction(ops: Sequence[TransactOp], built: Sequence[Mapping[str, Any]]) -> None:
     """What DynamoDB refuses in TransactWriteItems: two operations on one item, and more
     than 4 MB of items in all."""
-    from dynamodel.serialization import item_size
+    from pydynamodel.serialization import item_size
 
     seen: dict[tuple[str, tuple[str, ...]], int] = {}
     total = 0
@@ -1203,7 +1203,7 @@ def _projection(projection: Sequence[Attribute[Any] | str], b: ExpressionBuilder
 def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAction | None:
     """Validate, transform and serialize the value of one update action, as a save would
     validate the attribute (``None``: refused, the reason is in ``errors``; or a no-op)."""
-    from dynamodel.fields import Any_
+    from pydynamodel.fields import Any_
 
     kind = action.kind
     # Actions the library builds itself (version, timestamps, index keys) are already wire.
@@ -1229,7 +1229,7 @@ def _compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAct
             return None
         return action.replace(value=attr.dump(value), raw=value)
     if kind in ("append", "prepend"):
-        from dynamodel.fields import List, _validate_element
+        from pydynamodel.fields import List, _validate_element
 
         if not isinstance(attr, List | Any_):
             errors.append(FieldError(path, f"cannot {kind} to a {attr.type_name} attribute"))
@@ -1261,8 +1261,8 @@ def _compile_set_change(
     errors: list[FieldError],
 ) -> UpdateAction | None:
     """``ADD``/``DELETE`` of set members: the members are validated as the set attribute's."""
-    from dynamodel.fields import Any_, _SetAttribute
-    from dynamodel.serialization import check_set, dump_any
+    from pydynamodel.fields import Any_, _SetAttribute
+    from pydynamodel.serialization import check_set, dump_any
 
     if not value:
         return None  # adding or deleting no members changes nothing
@@ -1284,9 +1284,9 @@ def _number_change_problem(attr: Attribute[Any], by: Any) -> str | None:
     number, ``by`` is a number of the attribute's type, and DynamoDB can store it."""
     from decimal import Decimal
 
-    from dynamodel.fields import Any_, DateTime, Float, Int
-    from dynamodel.fields import Decimal as DecimalField
-    from dynamodel.serialization import number_problem
+    from pydynamodel.fields import Any_, DateTime, Float, Int
+    from pydynamodel.fields import Decimal as DecimalField
+    from pydynamodel.serialization import number_problem
 
     if isinstance(by, bool) or not isinstance(by, int | float | Decimal):
         return f"expected a number to add, got {type(by).__name__}"

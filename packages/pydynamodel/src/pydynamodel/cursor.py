@@ -14,8 +14,8 @@ import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from typing import TYPE_CHECKING, Any
 
-from dynamodel.errors import InvalidCursor
-from dynamodel.serialization import Wire, wire_from_json, wire_to_json
+from pydynamodel.errors import InvalidCursor
+from pydynamodel.serialization import Wire, wire_from_json, wire_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

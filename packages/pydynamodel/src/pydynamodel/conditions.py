@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from dynamodel.serialization import Wire
+    from pydynamodel.serialization import Wire
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -85,7 +85,7 @@ class Condition:
 
     def __bool__(self) -> NoReturn:
         raise TypeError(
-            "a dynamodel Condition has no truth value: use &, | and ~ instead of and/or/not, "
+            "a pydynamodel Condition has no truth value: use &, | and ~ instead of and/or/not, "
             "and do not use conditions in if statements"
         )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 
 class DynamodelError(Exception):
-    """Base class of every dynamodel error."""
+    """Base class of every pydynamodel error."""
 
     def __init__(self, message: str, *, original: BaseException | None = None) -> None:
         super().__init__(message)

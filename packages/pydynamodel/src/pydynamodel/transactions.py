@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
-from dynamodel.model import Model
+from pydynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
+from pydynamodel.model import Model
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from dynamodel.fields import Attribute
-    from dynamodel.table import Table
+    from pydynamodel.fields import Attribute
+    from pydynamodel.table import Table
 
 
 class TransactOp:
@@ -159,7 +159,7 @@ class Get:
         self.projection = projection
 
     def build(self, table: Table) -> dict[str, Any]:
-        from dynamodel.table import _projection
+        from pydynamodel.table import _projection
 
         params: dict[str, Any] = {"TableName": table.name, "Key": self.model.key_for(self.key)}
         if self.projection:

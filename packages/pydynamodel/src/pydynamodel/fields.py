@@ -1,4 +1,4 @@
-"""Attribute types (``from dynamodel import fields as f``) and validators.
+"""Attribute types (``from pydynamodel import fields as f``) and validators.
 
 Every attribute is a descriptor generic over its Python type ``T``: ``Room.name`` (class access)
 is the attribute itself, used to build conditions and updates; ``room.name`` (instance access)
@@ -15,7 +15,7 @@ from decimal import Decimal as _Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, overload
 from typing import TypeVar as _RuntimeTypeVar
 
-from dynamodel.conditions import (
+from pydynamodel.conditions import (
     Between,
     Compare,
     Condition,
@@ -26,8 +26,8 @@ from dynamodel.conditions import (
     UpdateAction,
     path_str,
 )
-from dynamodel.errors import FieldError, ValidationError
-from dynamodel.serialization import (
+from pydynamodel.errors import FieldError, ValidationError
+from pydynamodel.serialization import (
     Wire,
     check_plain,
     dump_any,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import TypeVar
 
-    from dynamodel.model import Model
+    from pydynamodel.model import Model
 
     T = TypeVar("T")
     StrT = TypeVar("StrT", default=str)
@@ -449,7 +449,7 @@ class Attribute(Generic[T]):
 
 
 def _definition_error(message: str) -> Exception:
-    from dynamodel.errors import ModelDefinitionError
+    from pydynamodel.errors import ModelDefinitionError
 
     return ModelDefinitionError(message)
 

@@ -6,9 +6,9 @@ import string
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
-from dynamodel.errors import FieldError, ModelDefinitionError, ValidationError
-from dynamodel.fields import CODEGEN_GLOBALS, Attribute, DateTime, Version, _SetAttribute
-from dynamodel.serialization import MAX_ITEM_BYTES, Wire, dump_any, item_size, load_any
+from pydynamodel.errors import FieldError, ModelDefinitionError, ValidationError
+from pydynamodel.fields import CODEGEN_GLOBALS, Attribute, DateTime, Version, _SetAttribute
+from pydynamodel.serialization import MAX_ITEM_BYTES, Wire, dump_any, item_size, load_any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -324,7 +324,7 @@ class Model:
             item[vf] = {"N": str(version)}
         size = item_size(item)
         if size > MAX_ITEM_BYTES:
-            from dynamodel.errors import ItemTooLarge
+            from pydynamodel.errors import ItemTooLarge
 
             raise ItemTooLarge(size, MAX_ITEM_BYTES, model=cls.__name__)
         return item
@@ -485,7 +485,7 @@ class _Codec:
             full.append("        item.setdefault(k, _dump_any(v))")
         full.append("    return item")
         source = "\n".join(dump_lines + load_lines + full)
-        exec(compile(source, f"<dynamodel codec {cls.__name__}>", "exec"), ns)
+        exec(compile(source, f"<pydynamodel codec {cls.__name__}>", "exec"), ns)
         self.source = source
         self.dump_fields: Callable[[Model], dict[str, Wire]] = ns["dump_fields"]
         self.dump: Callable[[Model], Item] = ns["dump"]
