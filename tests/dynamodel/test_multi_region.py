@@ -1,20 +1,23 @@
-"""Multi-region: reads fail over, writes go home, per-call region override, endpoint maps."""
+"""Multi-region: reads fail over, writes go home, per-call region override, endpoint maps, and
+the region breaker that skips a failed region for a while."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from domain.models import Room
-from pydynamodel import ServiceUnavailable, Table, Throttled
+from pydynamodel import ConfigurationError, ServiceUnavailable, Table, Throttled
 from tests.conftest import free_port
 from tests.dynamodel.conftest import REGION
 from tests.dynamodel.proxy import DelayProxy
+from tests.ws.hanging_endpoint import HangingEndpoint
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 DEAD_REGION = "us-west-2"
 FAST = {"connect_timeout": 0.5, "read_timeout": 2.0, "max_attempts": 1}
@@ -121,3 +124,239 @@ def test_from_env_reads_name_regions_and_endpoint(monkeypatch: pytest.MonkeyPatc
     )
     monkeypatch.delenv("TABLE_REGIONS")
     assert Table.from_env().regions == [os.environ["AWS_REGION"]]
+
+
+# ---------------------------------------------------------------------- the region breaker
+#
+# A region that timed out, refused the connection or answered 5xx is skipped for
+# ``breaker_seconds`` (30 s by default) by the Table that saw it. No test waits: the window is
+# measured on an injected clock, and what reaches a region is counted where it arrives.
+
+HANG = {"connect_timeout": 0.5, "read_timeout": 0.3, "max_attempts": 1}
+"""A hung region costs one read timeout per request that reaches it."""
+
+
+class ManualClock:
+    """A ``time.monotonic`` stand-in that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def hung() -> Iterator[HangingEndpoint]:
+    """A region endpoint that accepts connections and never answers."""
+    with HangingEndpoint(stage="") as endpoint:
+        yield endpoint
+
+
+def two_regions(
+    make_table: Callable[..., Table], home_url: str, peer_url: str, clock: ManualClock, **kw: Any
+) -> Table:
+    return make_table(
+        regions=[DEAD_REGION, REGION],
+        endpoint_url={DEAD_REGION: home_url, REGION: peer_url},
+        clock=clock,
+        **{**HANG, **kw},
+    )
+
+
+def test_a_read_skips_a_hung_region_for_the_breaker_window(
+    make_table: Callable[..., Table], server_url: str, hung: HangingEndpoint
+) -> None:
+    # Given a home region that hangs and a healthy second region
+    seed(make_table)
+    clock = ManualClock()
+    table = two_regions(make_table, hung.url, server_url, clock)
+    # When a first read times out in the home region, then fails over
+    assert table.get(Room, room_id="r1").name == "lobby"
+    assert hung.accepted == 1
+    assert table.breaker.open_regions() == [DEAD_REGION]
+    # And more reads follow just inside the 30 s window
+    clock.advance(29.9)
+    assert table.get(Room, room_id="r1").name == "lobby"
+    assert [r.room_id for r in table.query(Room, index="GSI1")] == ["r1"]
+    # Then they were served by the second region without a request to the hung one
+    assert hung.accepted == 1
+    assert table.last_region == REGION
+
+
+def test_after_the_window_one_read_tries_the_region_again(
+    make_table: Callable[..., Table], server_url: str, hung: HangingEndpoint
+) -> None:
+    # Given a hung home region skipped since a first read
+    seed(make_table)
+    clock = ManualClock()
+    table = two_regions(make_table, hung.url, server_url, clock)
+    table.get(Room, room_id="r1")
+    # When the window has passed
+    clock.advance(30.0)
+    # Then the next read tries the home region again (and still gets its answer elsewhere)
+    assert table.get(Room, room_id="r1").name == "lobby"
+    assert hung.accepted == 2
+    # And its failure starts a new window
+    clock.advance(29.9)
+    table.get(Room, room_id="r1")
+    assert hung.accepted == 2
+
+
+def test_writes_fail_fast_while_the_home_region_is_skipped(
+    make_table: Callable[..., Table], server_url: str, hung: HangingEndpoint
+) -> None:
+    # Given a hung home region: the first write waits out its timeout
+    clock = ManualClock()
+    table = two_regions(make_table, hung.url, server_url, clock)
+    with pytest.raises(ServiceUnavailable):
+        table.create(Room(room_id="r2", name="x", created_by="u"))
+    assert hung.accepted == 1
+    # When more writes of every kind come within the window
+    writes: list[Callable[[], object]] = [
+        lambda: table.create(Room(room_id="r3", name="x", created_by="u")),
+        lambda: table.update(Room, {"room_id": "r3"}, Room.name.set("y")),
+        lambda: table.delete(Room, room_id="r3"),
+        lambda: table.batch_save([Room(room_id="r4", name="x", created_by="u")]),
+    ]
+    for write in writes:
+        # Then each fails at once with ServiceUnavailable, without a request
+        with pytest.raises(ServiceUnavailable, match="skipped"):
+            write()
+    assert hung.accepted == 1
+    # And nothing reached the second region either: writes have no failover
+    assert make_table().find(Room, room_id="r3") is None
+
+
+def test_a_read_that_trips_the_home_region_makes_writes_fail_fast(
+    make_table: Callable[..., Table], server_url: str, hung: HangingEndpoint
+) -> None:
+    # Given a read that failed over from the hung home region
+    seed(make_table)
+    clock = ManualClock()
+    table = two_regions(make_table, hung.url, server_url, clock)
+    table.get(Room, room_id="r1")
+    # When a write comes within the window
+    with pytest.raises(ServiceUnavailable, match="skipped"):
+        table.save(Room(room_id="r1", name="renamed", created_by="u"))
+    # Then the home region saw only the read
+    assert hung.accepted == 1
+
+
+def test_a_region_that_answers_again_is_used_again(
+    make_table: Callable[..., Table], server_url: str
+) -> None:
+    # Given a single-region table whose region answered 500 and is skipped
+    seed(make_table)
+    clock = ManualClock()
+    with DelayProxy(server_url, fail_status=500) as sick:
+        table = make_table(endpoint_url=sick.url, clock=clock, **HANG)
+        with pytest.raises(ServiceUnavailable):
+            table.get(Room, room_id="r1")
+        with pytest.raises(ServiceUnavailable, match="skipped"):
+            table.get(Room, room_id="r1")
+        assert sick.requests == 1
+        # When it has recovered and the window has passed
+        sick.fail_status = None
+        clock.advance(30.0)
+        table.create(Room(room_id="r5", name="back", created_by="u"))
+        # Then the write reached it, and so does every call after it
+        assert table.get(Room, room_id="r5").name == "back"
+        assert sick.requests == 3
+        assert table.breaker.open_regions() == []
+
+
+def test_throttling_does_not_skip_a_region(
+    make_table: Callable[..., Table], server_url: str
+) -> None:
+    # Given a home region that throttles (it is up, just busy)
+    seed(make_table)
+    with DelayProxy(server_url, fail_status=400, fail_code="ThrottlingException") as busy:
+        table = two_regions(make_table, busy.url, server_url, ManualClock())
+        # When two reads come
+        table.get(Room, room_id="r1")
+        table.get(Room, room_id="r1")
+        # Then both tried it first: only outages open the breaker
+        assert busy.requests == 2
+        assert table.breaker.open_regions() == []
+
+
+def test_a_read_with_every_region_skipped_fails_fast(
+    make_table: Callable[..., Table], hung: HangingEndpoint
+) -> None:
+    # Given both regions hung, tripped by one read
+    clock = ManualClock()
+    table = two_regions(make_table, hung.url, hung.url, clock)
+    with pytest.raises(ServiceUnavailable):
+        table.get(Room, room_id="r1")
+    assert hung.accepted == 2
+    # When reads come within the window, pinned or not
+    with pytest.raises(ServiceUnavailable, match="skipped"):
+        table.get(Room, room_id="r1")
+    with pytest.raises(ServiceUnavailable, match="skipped"):
+        table.find(Room, room_id="r1", region=REGION)
+    # Then they fail at once: no request was made
+    assert hung.accepted == 2
+
+
+def test_only_one_call_probes_a_region_when_its_window_ends(
+    make_table: Callable[..., Table], server_url: str
+) -> None:
+    # Given a home region still failing, skipped since a first read
+    seed(make_table)
+    clock = ManualClock()
+    with DelayProxy(server_url, fail_status=503, fail_code="ServiceUnavailable") as sick:
+        table = two_regions(make_table, sick.url, server_url, clock)
+        table.get(Room, room_id="r1")
+        # When the window ends and 16 threads read at once
+        clock.advance(30.0)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            names = list(pool.map(lambda _: table.get(Room, room_id="r1").name, range(16)))
+        # Then every read was answered, and one of them alone tried the sick region
+        assert names == ["lobby"] * 16
+        assert sick.requests == 2
+
+
+def test_a_zero_window_disables_the_breaker(
+    make_table: Callable[..., Table], server_url: str
+) -> None:
+    seed(make_table)
+    with DelayProxy(server_url, fail_status=500) as sick:
+        table = two_regions(make_table, sick.url, server_url, ManualClock(), breaker_seconds=0)
+        table.get(Room, room_id="r1")
+        table.get(Room, room_id="r1")
+        assert sick.requests == 2
+
+
+def test_a_negative_window_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="breaker_seconds"):
+        Table("t", regions=[REGION], breaker_seconds=-1)
+
+
+def test_from_env_reads_an_endpoint_per_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given DYNAMODB_ENDPOINT_URL as region=url pairs (local two-region setups)
+    monkeypatch.setenv("TABLE_NAME", "t1")
+    monkeypatch.setenv("TABLE_REGIONS", "eu-west-1,us-east-1")
+    monkeypatch.setenv(
+        "DYNAMODB_ENDPOINT_URL", "eu-west-1=http://localhost:1, us-east-1=http://localhost:2"
+    )
+    # Then each region gets its own endpoint
+    assert Table.from_env().endpoint_url == {
+        "eu-west-1": "http://localhost:1",
+        "us-east-1": "http://localhost:2",
+    }
+
+
+@pytest.mark.parametrize(
+    "value", ["eu-west-1=http://a,http://b", "eu-west-1=", "=http://a", "eu-west-1=http://a,"]
+)
+def test_from_env_refuses_a_malformed_endpoint_map(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t1")
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", value)
+    with pytest.raises(ConfigurationError, match="DYNAMODB_ENDPOINT_URL"):
+        Table.from_env()

@@ -111,6 +111,93 @@ class Page(Generic[M]):
         return len(self.items)
 
 
+BREAKER_SECONDS = 30.0
+"""How long a Table skips a region after a connection error, a timeout or a 5xx answer."""
+
+
+class RegionBreaker:
+    """Which regions a Table skips for now, because they just failed (one per Table, so one
+    per Lambda container: a hung region costs one call's time budget per container and
+    window, not one per request).
+
+    A region that failed (connection refused or reset, connect or read timeout, 5xx) is
+    skipped for ``seconds``. When the window ends, the next call tries it again while every
+    other call keeps skipping it: success makes it a normal region again, failure starts a
+    new window. Any answer from the region, even an error such as a failed condition or a
+    throttle, counts as success: the region is up. ``seconds=0`` never skips.
+
+    Thread-safe: the state is one dict behind a lock, held only to read or set a deadline.
+    """
+
+    def __init__(
+        self, seconds: float = BREAKER_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if seconds < 0:
+            raise ConfigurationError(f"breaker_seconds must be 0 or more, got {seconds}")
+        self.seconds = seconds
+        self.clock = clock
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, region: str) -> bool:
+        """Whether a call may go to ``region`` now. After the window, the first caller gets
+        ``True`` (it probes) and the window restarts for everyone else until it reports."""
+        if region not in self._until:  # the common case: no lock taken
+            return True
+        with self._lock:
+            until = self._until.get(region)
+            if until is None:
+                return True
+            now = self.clock()
+            if now < until:
+                return False
+            self._until[region] = now + self.seconds
+            return True
+
+    def failed(self, region: str) -> None:
+        """``region`` failed to answer: skip it for the window from now."""
+        if self.seconds > 0:
+            with self._lock:
+                self._until[region] = self.clock() + self.seconds
+
+    def answered(self, region: str) -> None:
+        """``region`` answered: stop skipping it."""
+        if region in self._until:
+            with self._lock:
+                self._until.pop(region, None)
+
+    def open_regions(self) -> list[str]:
+        """The regions skipped right now, in the order they failed."""
+        with self._lock:
+            now = self.clock()
+            return [r for r, until in self._until.items() if now < until]
+
+    def reset(self) -> None:
+        """Forget every failure."""
+        with self._lock:
+            self._until.clear()
+
+
+def _env_endpoint() -> str | dict[str, str] | None:
+    """``DYNAMODB_ENDPOINT_URL``: one URL for every region, or ``region=url`` pairs separated
+    by commas (``eu-west-1=http://127.0.0.1:4566,us-east-1=http://127.0.0.1:4567``)."""
+    raw = os.environ.get("DYNAMODB_ENDPOINT_URL", "").strip()
+    if not raw:
+        return None
+    if "=" not in raw:
+        return raw
+    mapping: dict[str, str] = {}
+    for part in raw.split(","):
+        region, sep, url = (p.strip() for p in part.partition("="))
+        if not (sep and region and url):
+            raise ConfigurationError(
+                f"DYNAMODB_ENDPOINT_URL: {part.strip()!r} is not region=url "
+                "(give one URL, or region=url pairs separated by commas)"
+            )
+        mapping[region] = url
+    return mapping
+
+
 def _env_regions() -> list[str]:
     raw = os.environ.get("TABLE_REGIONS", "")
     regions = [r.strip() for r in raw.split(",") if r.strip()]
@@ -126,6 +213,12 @@ class Table:
     Reads fail over to the next region on throttling, 5xx and connection errors; ``region=``
     on any call pins it to one region. ``endpoint_url`` is one URL for every region or a
     mapping ``{region: url}``. One botocore client per region is created lazily and cached.
+
+    A region that timed out, refused the connection or answered 5xx is skipped for
+    ``breaker_seconds`` (:class:`RegionBreaker`, ``table.breaker``): reads go to the next
+    region without a request to it, and a call left with no region to try (a write while the
+    home region is skipped, a pinned call, a read with every region skipped) fails at once
+    with ``ServiceUnavailable``. ``clock`` measures the window (``time.monotonic``).
     """
 
     def __init__(
@@ -144,6 +237,8 @@ class Table:
         batch_backoff: float = 0.05,
         batch_backoff_cap: float = 2.0,
         config: Config | None = None,
+        breaker_seconds: float = BREAKER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not name:
             raise ConfigurationError("table name is required")
@@ -172,16 +267,19 @@ class Table:
         self._clients: dict[str, BaseClient] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
+        self.breaker = RegionBreaker(breaker_seconds, clock)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Table:
-        """``TABLE_NAME``, ``TABLE_REGIONS`` (comma list, default ``AWS_REGION``),
-        ``DYNAMODB_ENDPOINT_URL`` and ``DYNAMODEL_CURSOR_SECRET``."""
+        """``TABLE_NAME``, ``TABLE_REGIONS`` (comma list, home first; default ``AWS_REGION``),
+        ``DYNAMODB_ENDPOINT_URL`` (one URL, or ``region=url,region=url``) and
+        ``DYNAMODEL_CURSOR_SECRET``."""
         name = overrides.pop("name", None) or os.environ.get("TABLE_NAME")
         if not name:
             raise ConfigurationError("TABLE_NAME is not set")
         overrides.setdefault("regions", _env_regions())
-        overrides.setdefault("endpoint_url", os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
+        if "endpoint_url" not in overrides:
+            overrides["endpoint_url"] = _env_endpoint()
         return cls(name, **overrides)
 
     def __repr__(self) -> str:
@@ -237,15 +335,20 @@ class Table:
             regions = [self.home_region]
         else:
             regions = self.regions
-        for i, r in enumerate(regions):
-            can_fail_over = not write and i + 1 < len(regions)
+        failure: DynamodelError | None = None
+        for r in regions:
+            if not self.breaker.allow(r):
+                continue
             try:
                 response: dict[str, Any] = getattr(self.client(r), op)(**params)
-                self._local.region = r
-                return response
             except ClientError as exc:
                 err = map_client_error(exc, f"{op} ({r}): ")
-                if can_fail_over and isinstance(err, Throttled | ServiceUnavailable):
+                if isinstance(err, ServiceUnavailable):
+                    self.breaker.failed(r)
+                else:
+                    self.breaker.answered(r)
+                if isinstance(err, Throttled | ServiceUnavailable):
+                    failure = err  # the next region, if any, may answer (reads only)
                     continue
                 raise err from exc
             except ParamValidationError as exc:
@@ -253,10 +356,19 @@ class Table:
                 # ValidationException: keep it inside the DynamodelError hierarchy.
                 raise ValidationError([FieldError("", f"{op}: {exc}")], original=exc) from exc
             except (BotoConnectionError, HTTPClientError) as exc:
-                if can_fail_over:
-                    continue
-                raise ServiceUnavailable(f"{op} ({r}): {exc}", original=exc) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+                # Refused, reset, or timed out (ReadTimeoutError is an HTTPClientError).
+                self.breaker.failed(r)
+                failure = ServiceUnavailable(f"{op} ({r}): {exc}", original=exc)
+                continue
+            self.breaker.answered(r)
+            self._local.region = r
+            return response
+        if failure is not None:
+            raise failure from failure.original
+        raise ServiceUnavailable(
+            f"{op}: {', '.join(regions)} skipped: failed in the last "
+            f"{self.breaker.seconds:g} s (connection error, timeout or 5xx); no request made"
+        )
 
     # ------------------------------------------------------------------ request builders
     def _put_params(
