@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
@@ -12,16 +12,26 @@ from .defaults import PASSWORD_MIN_LENGTH, TEMPORARY_PASSWORD_VALIDITY
 
 
 class ApiUserPool(Construct):
-    """A user pool (``.user_pool``) and an app client (``.client``) for API users:
+    """A user pool (``.user_pool``) and an app client (``.client``) for API users.
+
+    A new pool (the default) is secure by default:
 
     - administrators create users (self sign-up off); sign-in with e-mail;
     - passwords of at least ``PASSWORD_MIN_LENGTH`` characters with all character classes;
-    - ``mfa`` (default optional) with TOTP apps only (no SMS cost or SIM-swap risk);
+    - ``mfa`` (default ``Mfa.OPTIONAL``) with TOTP apps only (no SMS cost or SIM-swap risk);
     - Plus feature plan with threat protection enforced (compromised credentials, risky
       sign-ins); account recovery by e-mail only;
     - retained on stack deletion, with deletion protection;
-    - the client uses SRP (no password sent) and hides whether a user exists;
-    - :meth:`add_group` declares a group (``cognito:groups`` claim) next to the pool.
+    - the client uses SRP (no password sent) and hides whether a user exists.
+
+    ``existing_user_pool`` wraps a pool created elsewhere instead, e.g. one pool shared by the
+    regions of a multi-region API (``UserPool.from_user_pool_arn`` in the other regions): no
+    pool is created, and passing ``mfa`` as well is an error. ``existing_client`` is its client;
+    without one, a client with the settings above is created, which is only possible when the
+    pool is in this stack's region (otherwise the construct refuses, naming both regions).
+
+    :meth:`authorizer` returns a REST authorizer trusting the pool (new or imported, any
+    region); :meth:`add_group` declares a group (``cognito:groups`` claim) next to the pool.
     """
 
     def __init__(
@@ -29,10 +39,37 @@ class ApiUserPool(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        mfa: cognito.Mfa = cognito.Mfa.OPTIONAL,
+        existing_user_pool: cognito.IUserPool | None = None,
+        existing_client: cognito.IUserPoolClient | None = None,
+        mfa: cognito.Mfa | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.user_pool = cognito.UserPool(
+        if existing_user_pool is not None:
+            if mfa is not None:
+                raise ValueError(
+                    "ApiUserPool: pass either existing_user_pool or the new pool's settings "
+                    "(mfa), not both"
+                )
+            self.user_pool: cognito.IUserPool = existing_user_pool
+            self._foreign_region = _foreign_region(self, existing_user_pool)
+            if existing_client is None and self._foreign_region is not None:
+                raise ValueError(
+                    f"ApiUserPool: existing_user_pool is in region {self._foreign_region}, "
+                    f"this stack in {Stack.of(self).region}; pass existing_client (a client "
+                    "of that pool cannot be created from this stack)"
+                )
+        else:
+            self.user_pool = self._new_pool(mfa or cognito.Mfa.OPTIONAL)
+            self._foreign_region = None
+        self.client: cognito.IUserPoolClient = existing_client or self.user_pool.add_client(
+            "AppClient",
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            generate_secret=False,
+            prevent_user_existence_errors=True,
+        )
+
+    def _new_pool(self, mfa: cognito.Mfa) -> cognito.UserPool:
+        pool = cognito.UserPool(
             self,
             "Resource",
             self_sign_up_enabled=False,
@@ -54,25 +91,26 @@ class ApiUserPool(Construct):
             removal_policy=defaults.STATEFUL_REMOVAL_POLICY,
         )
         if mfa != cognito.Mfa.REQUIRED:
-            Validations.of(self.user_pool).acknowledge(
+            Validations.of(pool).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-COG2",
                     reason="MFA is offered to every user (TOTP) but not forced on sign-up; "
                     "threat protection blocks risky sign-ins of users without it.",
                 )
             )
-        self.client = self.user_pool.add_client(
-            "AppClient",
-            auth_flows=cognito.AuthFlow(user_srp=True),
-            generate_secret=False,
-            prevent_user_existence_errors=True,
-        )
+        return pool
 
     def add_group(
         self, construct_id: str, *, group_name: str, description: str
     ) -> cognito.CfnUserPoolGroup:
         """A group of this pool: its members' ID tokens list ``group_name`` in
         ``cognito:groups`` (membership is granted by an operator, never by sign-up)."""
+        if self._foreign_region is not None:
+            raise ValueError(
+                f"ApiUserPool.add_group: existing_user_pool is in region {self._foreign_region}, "
+                f"this stack in {Stack.of(self).region}; declare group {group_name!r} in the "
+                "pool's own stack"
+            )
         return cognito.CfnUserPoolGroup(
             self,
             construct_id,
@@ -82,7 +120,16 @@ class ApiUserPool(Construct):
         )
 
     def authorizer(self, construct_id: str = "Authorizer") -> apigateway.CognitoUserPoolsAuthorizer:
-        """A REST authorizer accepting ID tokens of this pool in the ``Authorization`` header."""
+        """A REST authorizer accepting ID tokens of this pool in the ``Authorization`` header
+        (API Gateway accepts a pool of any region)."""
         return apigateway.CognitoUserPoolsAuthorizer(
             self, construct_id, cognito_user_pools=[self.user_pool]
         )
+
+
+def _foreign_region(scope: Construct, pool: cognito.IUserPool) -> str | None:
+    """The pool's region when it is known and differs from the stack's, else ``None``."""
+    here, there = Stack.of(scope).region, pool.env.region
+    if Token.is_unresolved(here) or Token.is_unresolved(there) or here == there:
+        return None
+    return there
