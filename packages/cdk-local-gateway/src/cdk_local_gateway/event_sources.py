@@ -1,5 +1,8 @@
 """SQS event-source mappings: poll the local queues and invoke the functions as Lambda does.
 
+The poller reads and deletes with the function's execution role, as Lambda's does (the role
+needs sqs:ReceiveMessage, DeleteMessage, GetQueueAttributes on the queue).
+
 Failed records are not deleted: SQS's visibility timeout brings them back and the queue's
 redrive policy moves them to its dead-letter queue after maxReceiveCount, as on AWS.
 """
@@ -172,13 +175,9 @@ class SqsPoller:
         self.mapping = mapping
         self.lambdas = lambdas
         self.log = log
-        self._sqs = boto3.client(
-            "sqs",
-            region_name=mapping.queue_arn.split(":")[3],
-            endpoint_url=aws_endpoint,
-            aws_access_key_id=credentials[0],
-            aws_secret_access_key=credentials[1],
-        )
+        self.aws_endpoint = aws_endpoint
+        self.credentials = credentials
+        self._client: Any = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -192,6 +191,21 @@ class SqsPoller:
             await self._task
             self._task = None
 
+    async def _sqs(self) -> Any:
+        """The SQS client, with the function's role session when IAM is enforced."""
+        if self._client is None:
+            role = await self.lambdas.iam.function_credentials(self.mapping.function)
+            key_id, secret = self.credentials
+            self._client = boto3.client(
+                "sqs",
+                region_name=self.mapping.queue_arn.split(":")[3],
+                endpoint_url=self.aws_endpoint,
+                aws_access_key_id=role.access_key if role else key_id,
+                aws_secret_access_key=role.secret_key if role else secret,
+                aws_session_token=role.token if role else None,
+            )
+        return self._client
+
     async def _run(self) -> None:
         while not self._stopping:
             try:
@@ -203,8 +217,9 @@ class SqsPoller:
                 await asyncio.sleep(BACKOFF_S)
 
     async def _receive(self, limit: int) -> list[dict[str, Any]]:
+        sqs = await self._sqs()
         answer = await asyncio.to_thread(
-            self._sqs.receive_message,
+            sqs.receive_message,
             QueueUrl=self.mapping.queue_url,
             MaxNumberOfMessages=max(1, min(RECEIVE_MAX, limit)),
             WaitTimeSeconds=WAIT_S,
@@ -244,7 +259,7 @@ class SqsPoller:
         for start in range(0, len(done), RECEIVE_MAX):
             chunk = done[start : start + RECEIVE_MAX]
             await asyncio.to_thread(
-                self._sqs.delete_message_batch,
+                (await self._sqs()).delete_message_batch,
                 QueueUrl=mapping.queue_url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)

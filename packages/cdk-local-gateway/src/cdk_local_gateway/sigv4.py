@@ -1,5 +1,9 @@
 """SigV4 verification of requests to the local APIs (REST AWS_IAM methods, `@connections`): the
-signature is rebuilt with botocore and compared in constant time."""
+signature is rebuilt with botocore and compared in constant time.
+
+Besides the keys a caller passes, the role sessions the runtime gave its functions are known
+(:mod:`cdk_local_gateway.iam.sessions`); for those, a request that names the resource it acts
+on is also authorized against the role's policies."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from cdk_local_gateway.iam import sessions
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,10 +62,13 @@ def verify(
     headers: dict[str, str],
     body: bytes,
     secrets: Mapping[str, str],
+    action: str | None = None,
+    resource: str | None = None,
 ) -> None:
     """Raise :class:`SignatureRejected` unless ``headers`` carry a valid SigV4 signature made
-    with a known access key (``secrets``: access key id -> secret) over this request (``url``
-    with the path exactly as received)."""
+    with a known access key (``secrets``: access key id -> secret, or a role session of this
+    runtime) over this request (``url`` with the path exactly as received); with ``action`` and
+    ``resource``, also unless a role session's policies allow it (AccessDeniedException)."""
     lowered = {k.lower(): v for k, v in headers.items()}
     authorization = lowered.get("authorization")
     if not authorization:
@@ -72,6 +81,14 @@ def verify(
         )
     key_id = match["key"]
     secret = secrets.get(key_id)
+    role_session = sessions.session(key_id) if secret is None else None
+    if role_session is not None:
+        if lowered.get("x-amz-security-token") != role_session.token:
+            raise SignatureRejected(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
+        secret = role_session.secret
     if secret is None:
         raise SignatureRejected(
             "UnrecognizedClientException", "The security token included in the request is invalid."
@@ -91,3 +108,8 @@ def verify(
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, match["signature"]):
         raise SignatureRejected("InvalidSignatureException", BAD_SIGNATURE)
+    if action is not None and resource is not None:
+        try:
+            sessions.authorize(key_id, action, resource)
+        except sessions.AccessDenied as denied:
+            raise SignatureRejected("AccessDeniedException", denied.message) from denied

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import boto3
 import botocore.config
 
-# Fixed local credentials: moto accepts any, and the AWS_IAM authorizer verifies SigV4
-# signatures against these (clients of the local gateway sign with them).
+# Fixed local credentials: the account's administrator on the local AWS (never checked against
+# a policy; functions get role sessions instead), and what the AWS_IAM authorizer verifies
+# SigV4 signatures of clients of the local gateway against.
 ACCESS_KEY_ID = "AKIALOCALGATEWAY0001"
 SECRET_ACCESS_KEY = "local-gateway-secret-access-key"
 
@@ -47,7 +48,12 @@ class LocalAws:
     @classmethod
     def start(cls, timeout: float = 30.0) -> LocalAws:
         port = free_port()
-        env = dict(os.environ, MOTO_ALLOW_NONEXISTENT_REGION="true")
+        # AWS managed policies (AWSLambdaBasicExecutionRole...) exist, so roles can attach them.
+        env = dict(
+            os.environ,
+            MOTO_ALLOW_NONEXISTENT_REGION="true",
+            MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+        )
         process = subprocess.Popen(
             [sys.executable, "-m", "cdk_local_gateway.aws.server", "127.0.0.1", str(port)],
             stdout=subprocess.DEVNULL,

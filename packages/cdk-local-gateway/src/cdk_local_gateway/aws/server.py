@@ -4,6 +4,9 @@ moto's threaded server runs requests concurrently against in-memory backends wit
 DynamoDB condition check and the write it guards would not be atomic, which DynamoDB guarantees
 (optimistic locking relies on it). Other services are still served concurrently.
 
+Every request passes the IAM check first (:mod:`cdk_local_gateway.iam.enforcer`): a call
+signed with a role session's credentials is allowed or denied by that role's policies.
+
 Run as ``python -m cdk_local_gateway.aws.server HOST PORT``.
 """
 
@@ -40,7 +43,10 @@ def main(host: str, port: int) -> None:
     )
     from werkzeug.serving import run_simple
 
-    app = SerializeDynamoDB(DomainDispatcherApplication(create_backend_app))
+    from cdk_local_gateway.iam.enforcer import IamEnforcer
+
+    # The IAM check outside the lock: a denied DynamoDB call does not wait for others.
+    app = IamEnforcer(SerializeDynamoDB(DomainDispatcherApplication(create_backend_app)))
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

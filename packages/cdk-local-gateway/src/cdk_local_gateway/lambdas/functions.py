@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cdk_local_gateway.iam.roles import role_of_function
 from cdk_local_gateway.intrinsics import Unresolvable
 from cdk_local_gateway.lambdas.layers import distribution_for_layer
 from cdk_local_gateway.lambdas.workers import FunctionSpec
@@ -80,4 +81,5 @@ def function_spec(resolver: Resolver, stack: Stack, logical_id: str) -> Function
         runtime=runtime,
         layer_distributions=tuple(distributions),
         unavailable="; ".join(reasons) or None,
+        role=role_of_function(resolver, stack, logical_id),
     )

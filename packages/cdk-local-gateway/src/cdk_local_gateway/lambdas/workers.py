@@ -18,9 +18,18 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from cdk_local_gateway.iam.enforcement import IamEnforcement
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from botocore.credentials import Credentials
+
+    from cdk_local_gateway.iam.roles import RoleDefinition
 
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 _PREFIX = "/2018-06-01/runtime"
@@ -45,6 +54,9 @@ class FunctionSpec:
     # Why the function cannot run locally (non-Python runtime, unknown layer, unresolvable
     # environment...); invocations are refused with it.
     unavailable: str | None = None
+    # Its execution role with the policies the template gives it (None: no role in the
+    # assembly; the function then runs with the runtime's own credentials).
+    role: RoleDefinition | None = None
 
 
 @dataclass
@@ -77,14 +89,25 @@ class _Worker:
 
 
 class LambdaService:
-    """Invokes functions through worker processes speaking the Lambda Runtime API."""
+    """Invokes functions through worker processes speaking the Lambda Runtime API.
+
+    Each worker calls the local AWS with a session of its function's execution role (``iam``
+    True, the default) or with ``credentials``, the runtime's own (``iam`` False).
+    """
 
     def __init__(
-        self, *, aws_endpoint: str, credentials: tuple[str, str], layer_folder: Path | None
+        self,
+        *,
+        aws_endpoint: str,
+        credentials: tuple[str, str],
+        layer_folder: Path | None,
+        iam: bool = True,
+        log: Callable[[str], None] = print,
     ) -> None:
         self.aws_endpoint = aws_endpoint
         self.credentials = credentials
         self.layer_folder = layer_folder
+        self.iam = IamEnforcement(aws_endpoint, credentials, enabled=iam, log=log)
         self._app = web.Application()
         self._app.router.add_get(f"{_PREFIX}/invocation/next", self._next)
         self._app.router.add_post(f"{_PREFIX}/invocation/{{request_id}}/response", self._response)
@@ -104,6 +127,7 @@ class LambdaService:
     async def stop(self) -> None:
         for worker in list(self._workers.values()):
             await self._kill(worker)
+        await self.iam.stop()
         if self._started:
             await self._runner.cleanup()
 
@@ -177,7 +201,7 @@ class LambdaService:
         await site.start()
         worker = _Worker(spec=spec, port=port, site=site)
         self._workers[port] = worker
-        env = self._environment(spec, port)
+        env = self._environment(spec, port, await self.iam.function_credentials(spec))
         worker.process = await asyncio.create_subprocess_exec(
             sys.executable, "-I", "-S", str(_BOOTSTRAP), env=env, cwd=str(spec.code_dir or "/")
         )
@@ -185,8 +209,13 @@ class LambdaService:
         asyncio.get_running_loop().create_task(self._watch(worker))
         return worker
 
-    def _environment(self, spec: FunctionSpec, port: int) -> dict[str, str]:
+    def _environment(
+        self, spec: FunctionSpec, port: int, role: Credentials | None = None
+    ) -> dict[str, str]:
         key_id, secret = self.credentials
+        token = ""
+        if role is not None:
+            key_id, secret, token = role.access_key, role.secret_key, role.token or ""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
@@ -195,7 +224,7 @@ class LambdaService:
             "AWS_ENDPOINT_URL": self.aws_endpoint,
             "AWS_ACCESS_KEY_ID": key_id,
             "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_SESSION_TOKEN": "",
+            "AWS_SESSION_TOKEN": token,
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
@@ -211,7 +240,8 @@ class LambdaService:
             "_HANDLER": spec.handler,
             "LOCAL_GATEWAY_LAYERS": str(self.layer_folder or ""),
         }
-        del env["AWS_SESSION_TOKEN"]
+        if not token:
+            del env["AWS_SESSION_TOKEN"]
         return env
 
     async def _watch(self, worker: _Worker) -> None:
