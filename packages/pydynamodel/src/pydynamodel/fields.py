@@ -31,8 +31,12 @@ from pydynamodel.serialization import (
     Wire,
     check_plain,
     dump_any,
+    dump_list,
+    dump_map,
     duplicate_numbers,
     load_any,
+    load_list,
+    load_map,
     load_number,
     number_problem,
     number_str,
@@ -736,16 +740,30 @@ class List(Attribute[ListT]):
     def dump(self, value: Any) -> Wire:
         of = self.of
         if of is None:
-            return {"L": [dump_any(v) for v in value]}
+            return {"L": dump_list(value)}
         d = of.dump
         return {"L": [d(v) for v in value]}
 
     def load(self, wire: Wire) -> Any:
         of = self.of
         if of is None:
-            return [load_any(v) for v in wire["L"]]
+            return load_list(wire["L"])
         ld = of.load
         return [ld(v) for v in wire["L"]]
+
+    def dump_code(self, var: str) -> str | None:
+        if self.of is None:
+            return f'{{"L": _dump_list({var})}}'
+        element = f"{var}_e"  # a name per nesting level, for lists of lists
+        inner = self.of.dump_code(element)
+        return None if inner is None else f'{{"L": [{inner} for {element} in {var}]}}'
+
+    def load_code(self, var: str) -> str | None:
+        if self.of is None:
+            return f'_load_list({var}["L"])'
+        element = f"{var}_e"
+        inner = self.of.load_code(element)
+        return None if inner is None else f'[{inner} for {element} in {var}["L"]]'
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         if self.of is None:
@@ -777,6 +795,8 @@ class Map(Attribute[MapT]):
     def dump(self, value: Any) -> Wire:
         of = self.of
         if of is None:
+            if type(value) is dict:
+                return {"M": dump_map(value)}
             return {"M": {k: dump_any(v) for k, v in value.items()}}
         d = of.dump
         return {"M": {k: d(v) for k, v in value.items()}}
@@ -784,9 +804,12 @@ class Map(Attribute[MapT]):
     def load(self, wire: Wire) -> Any:
         of = self.of
         if of is None:
-            return {k: load_any(v) for k, v in wire["M"].items()}
+            return load_map(wire["M"])
         ld = of.load
         return {k: ld(v) for k, v in wire["M"].items()}
+
+    def load_code(self, var: str) -> str | None:
+        return f'_load_map({var}["M"])' if self.of is None else None
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         for k, item in value.items():
@@ -956,4 +979,7 @@ CODEGEN_GLOBALS: dict[str, Any] = {
     "_Decimal": _Decimal,
     "_dt_to_iso": _dt_to_iso,
     "_dt_from_iso": _dt_from_iso,
+    "_dump_list": dump_list,
+    "_load_list": load_list,
+    "_load_map": load_map,
 }

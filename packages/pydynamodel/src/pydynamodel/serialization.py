@@ -160,9 +160,11 @@ def dump_any(value: Any) -> Wire:
     if t is bool:
         return {"BOOL": value}
     if t is dict:
-        return {"M": {k: dump_any(v) for k, v in value.items()}}
-    if t is list or t is tuple:
-        return {"L": [dump_any(v) for v in value]}
+        return {"M": dump_map(value)}
+    if t is list:
+        return {"L": dump_list(value)}
+    if t is tuple:
+        return {"L": dump_list(value)}
     if t is Decimal or t is float:
         return {"N": number_str(value)}
     if value is None:
@@ -181,10 +183,55 @@ def dump_any(value: Any) -> Wire:
     if isinstance(value, Mapping):
         return {"M": {str(k): dump_any(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
-        return {"L": [dump_any(v) for v in value]}
+        return {"L": dump_list(value)}
     if isinstance(value, set | frozenset):
         return _dump_set(value)
     raise TypeError(f"cannot serialize {t.__name__} to DynamoDB")
+
+
+# The container loops below inline the common element types instead of calling dump_any /
+# load_any per element: a Python call per value is most of the cost of a nested document.
+
+
+def dump_map(value: dict[str, Any]) -> dict[str, Wire]:
+    """The ``M`` payload of a plain dict (``dump_any`` on each value)."""
+    out: dict[str, Wire] = {}
+    for k, v in value.items():
+        t = type(v)
+        if t is str:
+            out[k] = {"S": v}
+        elif t is int:
+            out[k] = {"N": str(v)}
+        elif t is bool:
+            out[k] = {"BOOL": v}
+        elif t is dict:
+            out[k] = {"M": dump_map(v)}
+        elif t is list:
+            out[k] = {"L": dump_list(v)}
+        else:
+            out[k] = dump_any(v)
+    return out
+
+
+def dump_list(value: Iterable[Any]) -> list[Wire]:
+    """The ``L`` payload of a list or tuple (``dump_any`` on each element)."""
+    out: list[Wire] = []
+    append = out.append
+    for v in value:
+        t = type(v)
+        if t is str:
+            append({"S": v})
+        elif t is int:
+            append({"N": str(v)})
+        elif t is bool:
+            append({"BOOL": v})
+        elif t is dict:
+            append({"M": dump_map(v)})
+        elif t is list:
+            append({"L": dump_list(v)})
+        else:
+            append(dump_any(v))
+    return out
 
 
 def load_any(wire: Mapping[str, Any]) -> Any:
@@ -195,9 +242,9 @@ def load_any(wire: Mapping[str, Any]) -> Any:
         if tag == "N":
             return load_number(v)
         if tag == "M":
-            return {k: load_any(x) for k, x in v.items()}
+            return load_map(v)
         if tag == "L":
-            return [load_any(x) for x in v]
+            return load_list(v)
         if tag == "BOOL":
             return v
         if tag == "NULL":
@@ -212,6 +259,47 @@ def load_any(wire: Mapping[str, Any]) -> Any:
             return {bytes(x) for x in v}
         raise TypeError(f"unknown DynamoDB type tag {tag!r}")
     raise TypeError("empty DynamoDB value")
+
+
+def load_map(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A plain dict from an ``M`` payload (``load_any`` on each value)."""
+    out: dict[str, Any] = {}
+    for k, w in value.items():
+        if "S" in w:
+            out[k] = w["S"]
+        elif "N" in w:
+            n = w["N"]
+            out[k] = Decimal(n) if ("." in n or "e" in n or "E" in n) else int(n)
+        elif "M" in w:
+            out[k] = load_map(w["M"])
+        elif "L" in w:
+            out[k] = load_list(w["L"])
+        elif "BOOL" in w:
+            out[k] = w["BOOL"]
+        else:
+            out[k] = load_any(w)
+    return out
+
+
+def load_list(value: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """A plain list from an ``L`` payload (``load_any`` on each element)."""
+    out: list[Any] = []
+    append = out.append
+    for w in value:
+        if "S" in w:
+            append(w["S"])
+        elif "N" in w:
+            n = w["N"]
+            append(Decimal(n) if ("." in n or "e" in n or "E" in n) else int(n))
+        elif "M" in w:
+            append(load_map(w["M"]))
+        elif "L" in w:
+            append(load_list(w["L"]))
+        elif "BOOL" in w:
+            append(w["BOOL"])
+        else:
+            append(load_any(w))
+    return out
 
 
 def _number_size(text: str) -> int:
