@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Match, Template
-from construct_testkit import OTHER_REGION, RETENTION, inline_code, new_stack, template_of
+from construct_testkit import OTHER_REGION, RETENTION, inline_code, new_stack, refused, template_of
 
 from serverless_api_constructs import TokenRequestAuthorizer
 
@@ -123,3 +125,55 @@ def _logical_id(stack: cdk.Stack, construct: secretsmanager.ISecret) -> str:
     resource = construct.node.default_child
     assert isinstance(resource, cdk.CfnElement)
     return stack.get_logical_id(resource)
+
+
+def test_the_authorizer_needs_its_code_and_handler_and_passes_function_settings_through() -> None:
+    # Given an authorizer with a handler of the caller's and other function settings
+    stack = new_stack()
+    _authorizer(
+        stack,
+        secret_arn_variable="SIGNING_SECRET",
+        function_props={"memory_size": 256, "runtime": lambda_.Runtime.PYTHON_3_13},
+    )
+    # Then the function has them, and the secret's ARN under the variable asked for
+    template_of(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "index.handler",
+            "MemorySize": 256,
+            "Runtime": "python3.13",
+            "Environment": {"Variables": Match.object_like({"SIGNING_SECRET": Match.any_value()})},
+        },
+    )
+
+
+def test_an_authorizer_without_a_handler_is_a_type_error() -> None:
+    stack = new_stack()
+    kwargs: dict[str, Any] = {
+        "code": inline_code(),
+        "log_retention": RETENTION,
+        "service": "svc",
+        "metrics_namespace": "Svc",
+    }
+    with pytest.raises(TypeError, match="handler"):
+        TokenRequestAuthorizer(stack, "Authorizer", **kwargs)
+
+
+def test_secret_props_shape_the_new_secret_and_are_refused_with_an_existing_one() -> None:
+    stack = new_stack()
+    _authorizer(stack, secret_props={"description": "ours"})
+    template_of(stack).has_resource_properties(
+        "AWS::SecretsManager::Secret", {"Description": "ours"}
+    )
+    other = new_stack()
+    secret = secretsmanager.Secret.from_secret_complete_arn(other, "S", PRIMARY_SECRET_ARN)
+    with refused("TokenRequestAuthorizer: pass either existing_secret or secret_props, not both"):
+        _authorizer(other, existing_secret=secret, secret_props={"description": "ours"})
+
+
+def test_function_props_cannot_restate_the_authorizers_own_settings() -> None:
+    with refused(
+        "TokenRequestAuthorizer: function_props cannot set ['handler']; use the construct's "
+        "own keyword arguments (or, for what wires the resource to the construct, nothing)"
+    ):
+        _authorizer(new_stack(), function_props={"handler": "other.handler"})

@@ -49,11 +49,18 @@ POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_VERSION = 27
 
 
-def powertools_layer_arn(region: str, partition: str = "aws") -> str:
-    """ARN of the AWS-managed Powertools layer for this package's runtime and architecture."""
-    runtime = LAMBDA_RUNTIME.name.replace(".", "")  # python3.14 -> python314
+def powertools_layer_arn(
+    region: str,
+    partition: str = "aws",
+    *,
+    runtime: lambda_.Runtime = LAMBDA_RUNTIME,
+    architecture: lambda_.Architecture = LAMBDA_ARCHITECTURE,
+) -> str:
+    """ARN of the AWS-managed Powertools layer for ``runtime`` (a Python one) and
+    ``architecture`` (default: this package's)."""
+    name = runtime.name.replace(".", "")  # python3.14 -> python314
     return (
         f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{runtime}-{LAMBDA_ARCHITECTURE.name}:"
+        f"AWSLambdaPowertoolsPythonV3-{name}-{architecture.name}:"
         f"{POWERTOOLS_LAYER_VERSION}"
     )

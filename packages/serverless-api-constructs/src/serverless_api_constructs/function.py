@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -12,20 +12,26 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from . import defaults
+from .props import merge_props
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from constructs import IConstruct
 
 
 class ServiceFunction(Construct):
-    """A Lambda function (``.function``) for API handlers, with secure operational defaults:
+    """A Lambda function (``.function``) for API handlers, with secure operational defaults.
 
-    - runtime ``python3.14`` on ``arm64``, ``memory_size=512`` MB, ``timeout=10`` s;
-    - the AWS-managed Powertools layer (``powertools_layer=True``), so code needs no bundling;
+    Every setting passes through; the defaults are this package's choices:
+
+    - ``runtime=Runtime.PYTHON_3_14`` on ``architecture=Architecture.ARM_64`` (Graviton: cheaper
+      per GB-second), ``memory_size=512`` MB, ``timeout=Duration.seconds(10)``;
+    - ``powertools_layer=True``: the AWS-managed Powertools layer for that (Python) runtime and
+      architecture, so code needs no bundling; ``layers`` are added after it;
     - X-Ray active tracing; JSON logs at ``log_level="INFO"`` (system logs at WARN) into a log
-      group of its own with ``log_retention`` (required) that is retained on stack deletion;
+      group of its own (``.log_group``) with ``log_retention`` (required) that is retained on
+      stack deletion;
     - its own role (``.role``) allowed only to write its log group and send traces; callers grant
       the rest (``table.grant_read_data(fn.function)``) so each function holds least privilege;
     - ``dead_letter_queue=None``: right for functions invoked synchronously (API Gateway routes,
@@ -33,9 +39,13 @@ class ServiceFunction(Construct):
     - ``POWERTOOLS_SERVICE_NAME`` = ``service``, ``POWERTOOLS_METRICS_NAMESPACE`` =
       ``metrics_namespace`` and ``environment`` merged over them;
     - ``FUNCTION_TIMEOUT_SECONDS`` = the timeout in whole seconds, so code can fit its clients'
-      timeouts and retries inside it (set last: ``environment`` cannot contradict it).
+      timeouts and retries inside it (set last: ``environment`` cannot contradict it);
+    - ``function_props``: any other ``lambda_.Function`` keyword argument (``vpc``,
+      ``ephemeral_storage_size``, ``snap_start`` ...), merged over the defaults above; the
+      keyword arguments of this construct and ``role``/``log_group`` (its own) are refused
+      there (see :mod:`serverless_api_constructs.props`).
 
-    One ``code`` asset is shared by all functions of an app (pass the same ``lambda_.Code``).
+    One ``code`` asset can be shared by all functions of an app (pass the same ``lambda_.Code``).
     """
 
     def __init__(
@@ -50,14 +60,25 @@ class ServiceFunction(Construct):
         service: str,
         metrics_namespace: str,
         environment: Mapping[str, str] | None = None,
+        runtime: lambda_.Runtime = defaults.LAMBDA_RUNTIME,
+        architecture: lambda_.Architecture = defaults.LAMBDA_ARCHITECTURE,
         memory_size: int = defaults.LAMBDA_MEMORY_MB,
         timeout: Duration | None = None,
+        layers: Sequence[lambda_.ILayerVersion] = (),
         reserved_concurrent_executions: int | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         powertools_layer: bool = True,
         log_level: str = "INFO",
+        function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        _validate(
+            runtime=runtime,
+            powertools_layer=powertools_layer,
+            memory_size=memory_size,
+            timeout=timeout,
+            log_level=log_level,
+        )
         stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self,
@@ -79,36 +100,42 @@ class ServiceFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        layers = [_powertools_layer(stack)] if powertools_layer else []
+        all_layers = [_powertools_layer(stack, runtime, architecture)] if powertools_layer else []
+        all_layers.extend(layers)
         timeout = timeout or Duration.seconds(defaults.LAMBDA_TIMEOUT_SECONDS)
-        self.function = lambda_.Function(
-            self,
-            "Resource",
-            runtime=defaults.LAMBDA_RUNTIME,
-            architecture=defaults.LAMBDA_ARCHITECTURE,
-            code=code,
-            handler=handler,
-            description=description,
-            memory_size=memory_size,
-            timeout=timeout,
-            role=self.role,
-            tracing=lambda_.Tracing.ACTIVE,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel(log_level),
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            log_group=self.log_group,
-            layers=layers,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-            dead_letter_queue=dead_letter_queue,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": service,
-                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": log_level,
-                **(environment or {}),
-                # Lambda timeouts are whole seconds (the CDK refuses a fraction).
-                "FUNCTION_TIMEOUT_SECONDS": str(int(timeout.to_seconds())),
+        props = merge_props(
+            "ServiceFunction",
+            "function_props",
+            {
+                "runtime": runtime,
+                "architecture": architecture,
+                "code": code,
+                "handler": handler,
+                "description": description,
+                "memory_size": memory_size,
+                "timeout": timeout,
+                "role": self.role,
+                "tracing": lambda_.Tracing.ACTIVE,
+                "logging_format": lambda_.LoggingFormat.JSON,
+                "application_log_level_v2": lambda_.ApplicationLogLevel(log_level),
+                "system_log_level_v2": lambda_.SystemLogLevel.WARN,
+                "log_group": self.log_group,
+                "layers": all_layers,
+                "reserved_concurrent_executions": reserved_concurrent_executions,
+                "dead_letter_queue": dead_letter_queue,
+                "environment": {
+                    "POWERTOOLS_SERVICE_NAME": service,
+                    "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+                    "POWERTOOLS_LOG_LEVEL": log_level,
+                    **(environment or {}),
+                    # Lambda timeouts are whole seconds (the CDK refuses a fraction).
+                    "FUNCTION_TIMEOUT_SECONDS": str(int(timeout.to_seconds())),
+                },
             },
+            function_props,
+            reserved=_RESERVED_FUNCTION_PROPS,
         )
+        self.function = lambda_.Function(self, "Resource", **props)
         _acknowledge(
             self.role.node.find_child("DefaultPolicy").node.default_child,
             "AwsSolutions-IAM5[Resource::*]",
@@ -124,13 +151,79 @@ class ServiceFunction(Construct):
             )
 
 
-def _powertools_layer(stack: Stack) -> lambda_.ILayerVersion:
-    """The AWS-managed Powertools layer, referenced once per stack and shared by its functions."""
-    existing = stack.node.try_find_child(_POWERTOOLS_ID)
+#: ``function_props`` keys refused: this construct's keyword arguments and what it owns.
+_RESERVED_FUNCTION_PROPS = frozenset(
+    {
+        "code",
+        "handler",
+        "description",
+        "environment",
+        "runtime",
+        "architecture",
+        "memory_size",
+        "timeout",
+        "layers",
+        "reserved_concurrent_executions",
+        "dead_letter_queue",
+        "role",
+        "log_group",
+        "log_retention",
+        "application_log_level_v2",
+        "system_log_level_v2",
+        "logging_format",
+    }
+)
+#: Lambda's limits (MB, seconds) and Powertools' log levels.
+_MEMORY_MB = (128, 10_240)
+_TIMEOUT_SECONDS = (1, 900)
+_LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+
+
+def _validate(
+    *,
+    runtime: lambda_.Runtime,
+    powertools_layer: bool,
+    memory_size: int,
+    timeout: Duration | None,
+    log_level: str,
+) -> None:
+    if powertools_layer and runtime.family != lambda_.RuntimeFamily.PYTHON:
+        raise ValueError(
+            f"ServiceFunction: powertools_layer=True needs a Python runtime, got "
+            f"runtime={runtime.name}; pass powertools_layer=False"
+        )
+    low, high = _MEMORY_MB
+    if not low <= memory_size <= high:
+        raise ValueError(f"ServiceFunction: memory_size={memory_size} must be {low}..{high} MB")
+    if timeout is not None and not Token.is_unresolved(timeout.to_milliseconds()):
+        seconds = timeout.to_milliseconds() / 1000
+        low, high = _TIMEOUT_SECONDS
+        if not low <= seconds <= high or seconds != int(seconds):
+            raise ValueError(
+                f"ServiceFunction: timeout={seconds:g}s must be whole seconds in {low}..{high}"
+            )
+    if log_level not in _LOG_LEVELS:
+        raise ValueError(f"ServiceFunction: log_level={log_level!r} must be one of {_LOG_LEVELS}")
+
+
+def _powertools_layer(
+    stack: Stack, runtime: lambda_.Runtime, architecture: lambda_.Architecture
+) -> lambda_.ILayerVersion:
+    """The AWS-managed Powertools layer for ``runtime`` and ``architecture``, referenced once
+    per stack and shared by its functions (this package's default keeps its historical id)."""
+    construct_id = _POWERTOOLS_ID
+    if (runtime.name, architecture.name) != (
+        defaults.LAMBDA_RUNTIME.name,
+        defaults.LAMBDA_ARCHITECTURE.name,
+    ):
+        construct_id = f"{_POWERTOOLS_ID}-{runtime.name}-{architecture.name}"
+    existing = stack.node.try_find_child(construct_id)
     if existing is not None:
         return existing  # type: ignore[return-value]
-    arn = defaults.powertools_layer_arn(stack.region, stack.partition)
-    return lambda_.LayerVersion.from_layer_version_arn(stack, _POWERTOOLS_ID, arn)
+    arn = defaults.powertools_layer_arn(
+        stack.region, stack.partition, runtime=runtime, architecture=architecture
+    )
+    return lambda_.LayerVersion.from_layer_version_arn(stack, construct_id, arn)
 
 
 _POWERTOOLS_ID = "PowertoolsLayer"

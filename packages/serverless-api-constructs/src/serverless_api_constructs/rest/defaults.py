@@ -30,6 +30,9 @@ CORS_MAX_AGE = Duration.hours(1)
 AUTHORIZER_CACHE_TTL = Duration.minutes(5)
 #: Length of the generated HS256 signing key (alphanumeric characters).
 SIGNING_KEY_LENGTH = 64
+#: The environment variable the authorizer's code reads the secret's ARN from.
+TOKEN_SECRET_ARN_VARIABLE = "TOKEN_SECRET_ARN"
+AUTHORIZER_DESCRIPTION = "Verifies HS256 bearer tokens for API Gateway (REST and WebSocket)"
 
 # --- ApiUserPool ---------------------------------------------------------------------------
 #: Passwords need this many characters and every character class.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_apigateway as apigateway
@@ -12,6 +12,7 @@ from constructs import Construct
 from .. import defaults
 from ..function import ServiceFunction
 from ..grants import grant_secret_value
+from ..props import merge_props, refuse_both
 from . import defaults as rest_defaults
 
 if TYPE_CHECKING:
@@ -24,11 +25,17 @@ if TYPE_CHECKING:
 class TokenRequestAuthorizer(Construct):
     """The token-signing secret (``.secret``) and the authorizer function (``.function``).
 
-    - ``existing_secret``: reuse a secret holding ``{"signing_key": ...}``; by default a new one
-      is generated (64 alphanumeric characters under ``signing_key``) and retained on stack
-      deletion, since every issued token depends on it;
-    - the function is a :class:`ServiceFunction` (its defaults apply) with ``TOKEN_SECRET_ARN``
-      in its environment and read access to the secret, nothing else;
+    - ``code`` and ``handler`` (required): your authorizer's code; it finds the secret's ARN in
+      the environment variable ``secret_arn_variable`` (default ``TOKEN_SECRET_ARN``);
+    - ``existing_secret``: use a secret created elsewhere (e.g. the primary region's, imported
+      with ``Secret.from_secret_complete_arn`` in the other regions) and create none; by default
+      a new one is generated (64 alphanumeric characters under ``signing_key``) and retained on
+      stack deletion, since every issued token depends on it. ``secret_props`` are extra
+      ``secretsmanager.Secret`` keyword arguments of that new secret (refused with
+      ``existing_secret``);
+    - the function is a :class:`ServiceFunction` (its defaults apply; ``function_props`` are
+      more of its keyword arguments: ``runtime``, ``memory_size``, ``layers`` ...) that may read
+      the secret's value, nothing else;
     - :meth:`for_rest_api` returns a REST ``RequestAuthorizer`` reading the ``Authorization``
       header, with results cached ``cache_ttl`` (default 300 s) per token; the WebSocket API
       wraps ``.function`` in its own authorizer (token in the ``token`` query string).
@@ -40,29 +47,48 @@ class TokenRequestAuthorizer(Construct):
         construct_id: str,
         *,
         code: lambda_.Code,
+        handler: str,
         log_retention: logs.RetentionDays,
         service: str,
         metrics_namespace: str,
-        handler: str = "handlers.authorizer.handler",
         environment: Mapping[str, str] | None = None,
         existing_secret: secretsmanager.ISecret | None = None,
+        secret_props: Mapping[str, Any] | None = None,
+        secret_arn_variable: str = rest_defaults.TOKEN_SECRET_ARN_VARIABLE,
+        description: str = rest_defaults.AUTHORIZER_DESCRIPTION,
+        function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        refuse_both(
+            "TokenRequestAuthorizer",
+            "existing_secret",
+            existing_secret,
+            "secret_props",
+            secret_props,
+        )
         if existing_secret is None:
             secret = secretsmanager.Secret(
                 self,
                 "Secret",
-                description=(
-                    "HS256 key that signs API access tokens only (not cursors or anything "
-                    "else); read by the authorizer alone"
+                **merge_props(
+                    "TokenRequestAuthorizer",
+                    "secret_props",
+                    {
+                        "description": (
+                            "HS256 key that signs API access tokens only (not cursors or "
+                            "anything else); read by the authorizer alone"
+                        ),
+                        "generate_secret_string": secretsmanager.SecretStringGenerator(
+                            secret_string_template="{}",
+                            generate_string_key="signing_key",
+                            password_length=rest_defaults.SIGNING_KEY_LENGTH,
+                            exclude_punctuation=True,
+                        ),
+                        "removal_policy": defaults.STATEFUL_REMOVAL_POLICY,
+                    },
+                    secret_props,
+                    reserved=(),
                 ),
-                generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template="{}",
-                    generate_string_key="signing_key",
-                    password_length=rest_defaults.SIGNING_KEY_LENGTH,
-                    exclude_punctuation=True,
-                ),
-                removal_policy=defaults.STATEFUL_REMOVAL_POLICY,
             )
             Validations.of(secret).acknowledge(
                 Acknowledgment(
@@ -74,17 +100,25 @@ class TokenRequestAuthorizer(Construct):
             self.secret: secretsmanager.ISecret = secret
         else:
             self.secret = existing_secret
-        self.service_function = ServiceFunction(
-            self,
-            "Function",
-            code=code,
-            handler=handler,
-            log_retention=log_retention,
-            description="Verifies HS256 bearer tokens for API Gateway (REST and WebSocket)",
-            service=service,
-            metrics_namespace=metrics_namespace,
-            environment={"TOKEN_SECRET_ARN": self.secret.secret_arn, **(environment or {})},
+        function_settings = merge_props(
+            "TokenRequestAuthorizer",
+            "function_props",
+            {
+                "code": code,
+                "handler": handler,
+                "log_retention": log_retention,
+                "description": description,
+                "service": service,
+                "metrics_namespace": metrics_namespace,
+                "environment": {
+                    secret_arn_variable: self.secret.secret_arn,
+                    **(environment or {}),
+                },
+            },
+            function_props,
+            reserved=_NAMED,
         )
+        self.service_function = ServiceFunction(self, "Function", **function_settings)
         self.function: lambda_.IFunction = self.service_function.function
         grant_secret_value(self.secret, self.function)
         self._rest_authorizers: dict[str, apigateway.RequestAuthorizer] = {}
@@ -105,3 +139,17 @@ class TokenRequestAuthorizer(Construct):
                 results_cache_ttl=cache_ttl or rest_defaults.AUTHORIZER_CACHE_TTL,
             )
         return self._rest_authorizers[construct_id]
+
+
+#: ``function_props`` keys refused: this construct's own keyword arguments.
+_NAMED = frozenset(
+    {
+        "code",
+        "handler",
+        "log_retention",
+        "description",
+        "service",
+        "metrics_namespace",
+        "environment",
+    }
+)
