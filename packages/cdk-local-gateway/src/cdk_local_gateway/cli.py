@@ -9,22 +9,37 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cdk_local_gateway.runtime import RuntimeConfig
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from cdk_local_gateway.runtime import LocalRuntime, RuntimeConfig
+def serve_config(args: argparse.Namespace) -> RuntimeConfig:
+    """The runtime configuration of ``serve``'s arguments (``--region`` repeated: every one
+    of them at once, against one local AWS)."""
+    from cdk_local_gateway.runtime import RuntimeConfig
 
-    overrides = dict(o.split("=", 1) for o in args.http_override)
-    config = RuntimeConfig(
+    regions = list(dict.fromkeys(args.region or []))
+    if not regions and not args.all_regions:
+        raise SystemExit("serve needs --region REGION (repeatable) or --all-regions")
+    return RuntimeConfig(
         cdk_out=Path(args.cdk_out),
         stage=args.stage,
-        region=args.region,
+        region=regions[0] if regions else "",
+        extra_regions=tuple(regions[1:]),
+        all_regions=args.all_regions,
         aws_endpoint=args.aws_endpoint,
         port=args.port,
         state_dir=Path(args.state_dir),
-        http_overrides=overrides,
+        http_overrides=dict(o.split("=", 1) for o in args.http_override),
     )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from cdk_local_gateway.runtime import LocalRuntime
+
+    config = serve_config(args)
 
     def log(line: str) -> None:
         print(line, flush=True)
@@ -42,6 +57,8 @@ def _serve(args: argparse.Namespace) -> int:
                 log(f"REST  {name}: {url}")
             for name, url in endpoints["websocket"].items():
                 log(f"WS    {name}: {url}")
+            for table, regions in endpoints["global_tables"].items():
+                log(f"TABLE {table}: replicated between {', '.join(regions)} (emulated)")
             if endpoints["websocket"]:
                 log(f"CA    {endpoints['ca_bundle']} (wss:// clients: SSL_CERT_FILE=<this file>)")
             log(
@@ -75,7 +92,9 @@ def _token(args: argparse.Namespace) -> int:
         # The served region's pools first: a stage provisions the pools of all its regions.
         pools = sorted(state["user_pools"].values(), key=lambda p: p["region"] != state["region"])
         if args.pool:
-            pools = [p for p in pools if p["pool_id"] == args.pool]
+            pools = [p for p in pools if p["pool_id"] == args.pool or p.get("arn") == args.pool]
+        if args.pool_region:
+            pools = [p for p in pools if p["region"] == args.pool_region]
         if not pools or not pools[0]["client_ids"]:
             raise SystemExit("no user pool with a client is served")
         pool = pools[0]
@@ -169,7 +188,18 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--region", required=True)
 
     serve = commands.add_parser("serve", help="serve the stage's APIs in the foreground")
-    assembly_options(serve)
+    serve.add_argument("--cdk-out", default="cdk.out")
+    serve.add_argument(
+        "--stage", required=True, help="the CDK stage (first construct path segment)"
+    )
+    serve.add_argument(
+        "--region",
+        action="append",
+        help="a region to serve; repeat it to serve several regions at once (one local AWS)",
+    )
+    serve.add_argument(
+        "--all-regions", action="store_true", help="serve every region of the stage at once"
+    )
     serve.add_argument("--aws-endpoint", help="use this running local AWS instead of starting moto")
     serve.add_argument("--port", type=int, default=0, help="first API's port (default: free ports)")
     serve.add_argument("--state-dir", default=".local")
@@ -185,7 +215,11 @@ def parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a token the running runtime accepts")
     token.add_argument("--user", required=True)
     token.add_argument("--kind", choices=("cognito", "hs256"), default="cognito")
-    token.add_argument("--pool", help="user pool id (default: the first one served)")
+    token.add_argument("--pool", help="user pool id or ARN (default: the first one served)")
+    token.add_argument(
+        "--pool-region",
+        help="the pool of this region (a stage may keep one pool in its primary region)",
+    )
     token.add_argument("--secret", help="hs256: <stack>/<logical id> of the secret holding the key")
     token.add_argument("--json-key", help="hs256: the JSON key of the secret holding the key")
     token.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE")

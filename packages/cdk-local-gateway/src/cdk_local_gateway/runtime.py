@@ -15,6 +15,7 @@ from aiohttp import web
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.process import ACCESS_KEY_ID, SECRET_ACCESS_KEY, LocalAws
 from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.aws.replication import GlobalTableReplicator
 from cdk_local_gateway.event_sources import EventSources, SqsPoller, read_sqs_mappings
 from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.lambdas.functions import function_spec
@@ -47,12 +48,34 @@ KEY_FILE = "signing-key.json"
 class RuntimeConfig:
     cdk_out: Path
     stage: str
+    # The first region served ("" with all_regions: the stage's first region).
     region: str
     aws_endpoint: str | None = None
     port: int = 0
     state_dir: Path = Path(".local")
     http_overrides: dict[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
+    # More regions served at once, against the same local AWS.
+    extra_regions: tuple[str, ...] = ()
+    # Serve every region of the stage.
+    all_regions: bool = False
+
+
+def served_regions(config: RuntimeConfig, stage_stacks: list[Stack]) -> list[str]:
+    """The regions to serve, in order; SystemExit naming the stage's regions for one it
+    does not have."""
+    available = sorted({s.region for s in stage_stacks if s.region is not None})
+    if config.all_regions:
+        first = [config.region] if config.region else []
+        return list(dict.fromkeys([*first, *config.extra_regions, *available]))
+    wanted = list(dict.fromkeys([config.region, *config.extra_regions]))
+    unknown = [r for r in wanted if available and r not in available]
+    if unknown:
+        raise SystemExit(
+            f"stage {config.stage} has no stacks in {', '.join(unknown)} "
+            f"(its regions: {', '.join(available)})"
+        )
+    return wanted
 
 
 def _free_port(host: str) -> int:
@@ -94,6 +117,7 @@ class LocalRuntime:
         self.layer_folder: Path | None = None
         self.websockets: list[ServedWebSocketApi] = []
         self.event_sources: EventSources | None = None
+        self.replicator: GlobalTableReplicator | None = None
 
     async def start(self) -> dict[str, Any]:
         config = self.config
@@ -104,13 +128,17 @@ class LocalRuntime:
             raise SystemExit(
                 f"no stage {config.stage} in {config.cdk_out} (stages: {', '.join(stages)})"
             )
-        served = [s for s in stage_stacks if s.region in (None, config.region)]
+        regions = served_regions(config, stage_stacks)
+        served = [s for s in stage_stacks if s.region is None or s.region in regions]
         self.aws = LocalAws(config.aws_endpoint) if config.aws_endpoint else LocalAws.start()
         endpoint = self.aws.endpoint
-        resolver = Resolver(assembly, default_region=config.region)
+        resolver = Resolver(assembly, default_region=regions[0])
         provisioner = Provisioner(resolver, endpoint)
         # Every region of the stage: cross-region outputs (Fn::GetStackOutput) point there.
         provisioner.provision(stage_stacks)
+        # Before any function runs: a write in one replica reaches the others.
+        self.replicator = GlobalTableReplicator(endpoint, provisioner.replicated, log=self.log)
+        self.replicator.start()
         functions = self._functions(resolver, stage_stacks)
         # The WebSocket APIs speak wss:// and https:// with a per-run CA: handlers that build
         # https://{domainName}/{stage} for @connections trust it through AWS_CA_BUNDLE.
@@ -147,6 +175,9 @@ class LocalRuntime:
         )
         self.services = services
         rest: dict[str, str] = {}
+        per_region: dict[str, dict[str, dict[str, str]]] = {
+            r: {"rest": {}, "websocket": {}} for r in regions
+        }
         api_keys: dict[str, str] = {}
         port = config.port
         for stack in served:
@@ -160,6 +191,7 @@ class LocalRuntime:
                 port = chosen + 1 if port else 0
                 name = api.display if api.display not in rest else f"{api.display}/{api.logical_id}"
                 rest[name] = f"http://{config.host}:{chosen}/{api.stage_name}"
+                per_region[resolver.region_of(stack)]["rest"][name] = rest[name]
                 for value, key_id in api.api_keys.items():
                     api_keys[f"{stack.display_name}/{key_id}"] = value
                 for problem in api.problems:
@@ -178,6 +210,12 @@ class LocalRuntime:
             http_overrides=dict(config.http_overrides),
         )
         _rewrite_callback_urls(functions, self.websockets)
+        websocket = websocket_endpoints(self.websockets)
+        for served_api in self.websockets:
+            region = resolver.region_of(served_api.api.stack)
+            for name, url in websocket.items():
+                if url in served_api.urls().values():
+                    per_region[region]["websocket"][name] = url
         # After the gateways: a consumer's calls (e.g. @connections) reach them.
         mappings = read_sqs_mappings(resolver, served, functions, log=self.log)
         self.event_sources = EventSources(
@@ -196,9 +234,11 @@ class LocalRuntime:
         self.event_sources.start()
         self.endpoints = {
             "stage": config.stage,
-            "region": config.region,
+            "region": regions[0],
+            # Each served region's APIs (the same names as in "rest" and "websocket").
+            "regions": per_region,
             "rest": rest,
-            "websocket": websocket_endpoints(self.websockets),
+            "websocket": websocket,
             "ca_bundle": ca_bundle,
             "aws_endpoint": endpoint,
             "credentials": {
@@ -211,6 +251,7 @@ class LocalRuntime:
                 f"{p.region}/{p.pool_id}": {
                     "region": p.region,
                     "pool_id": p.pool_id,
+                    "arn": p.arn,
                     "client_ids": p.client_ids,
                 }
                 for p in services.user_pools.values()
@@ -220,6 +261,7 @@ class LocalRuntime:
                 for c in provisioner.created
                 if c.kind == "AWS::SecretsManager::Secret"
             },
+            "global_tables": {t.name: list(t.regions) for t in provisioner.replicated},
             "signing_key": str((config.state_dir / KEY_FILE).resolve()),
         }
         (config.state_dir / ENDPOINTS_FILE).write_text(json.dumps(self.endpoints, indent=2) + "\n")
@@ -242,11 +284,17 @@ class LocalRuntime:
                 pool = UserPool(resolver.region_of(stack), resolver.ref(stack, logical_id), arn, [])
                 pools[arn] = pool
                 by_logical[(stack.stack_name, logical_id)] = pool
+        by_id = {pool.pool_id: pool for pool in pools.values()}
         for stack in stacks:
             for logical_id, resource in stack.of_type("AWS::Cognito::UserPoolClient").items():
                 ref = resource["Properties"].get("UserPoolId", {})
                 target = ref.get("Ref") if isinstance(ref, dict) else None
                 owner = by_logical.get((stack.stack_name, str(target)))
+                if owner is None:
+                    # A client of another stack's (or region's) pool, e.g. by Fn::GetStackOutput.
+                    owner = by_id.get(
+                        str(resolver.resource_property(stack, logical_id, "UserPoolId"))
+                    )
                 if owner is not None:
                     owner.client_ids.append(resolver.ref(stack, logical_id))
         return pools
@@ -265,6 +313,9 @@ class LocalRuntime:
         self.websockets.clear()
         if self.lambdas is not None:
             await self.lambdas.stop()
+        if self.replicator is not None:
+            self.replicator.stop()
+            self.replicator = None
         if self.aws is not None:
             self.aws.stop()
         if self.layer_folder is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.aws.process import client
+from cdk_local_gateway.aws.replication import ReplicatedTable
 from cdk_local_gateway.aws.secrets_gen import generate_secret_string
 from cdk_local_gateway.intrinsics import Physical
 
@@ -52,8 +53,11 @@ class Provisioner:
         self.resolver = resolver
         self.endpoint = endpoint
         self.created: list[Created] = []
-        # Secret ARN -> its SecretString, for the token command and for tests.
+        # Secret ARN (replica ARNs included) -> its SecretString, for the token command and
+        # for tests.
         self.secret_values: dict[str, str] = {}
+        # Global tables with replicas in more than one region: what the replicator copies.
+        self.replicated: list[ReplicatedTable] = []
 
     def _client(self, service: str, region: str) -> Any:
         return client(service, self.endpoint, region)
@@ -115,17 +119,24 @@ class Provisioner:
         ]
         if local:
             args["LocalSecondaryIndexes"] = local
+        # A global table is created in its own region and in each replica region: moto keeps
+        # regions apart, and the replicator (aws/replication.py) copies writes between them.
+        regions = [region] + [
+            r["Region"] for r in props.get("Replicas", []) if r.get("Region") not in (None, region)
+        ]
         stream = props.get("StreamSpecification")
         if stream and stream.get("StreamViewType"):
             args["StreamSpecification"] = {
                 "StreamEnabled": True,
                 "StreamViewType": stream["StreamViewType"],
             }
-        # A global table is created in its own region and in each replica region: moto keeps
-        # regions apart and does not replicate (doctor says so).
-        regions = [region] + [
-            r["Region"] for r in props.get("Replicas", []) if r.get("Region") not in (None, region)
-        ]
+        elif len(regions) > 1:
+            # Replication reads the replicas' streams (DynamoDB requires one for more than one
+            # replica; CloudFormation refuses such a template without it).
+            args["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            }
         described: dict[str, Any] = {}
         for target in regions:
             dynamodb = self._client("dynamodb", target)
@@ -147,6 +158,8 @@ class Provisioner:
                 )
             if target == region:
                 described = table
+        if len(regions) > 1:
+            self.replicated.append(ReplicatedTable(name, tuple(regions)))
         attributes = {"Arn": described["TableArn"]}
         if described.get("LatestStreamArn"):
             attributes["StreamArn"] = described["LatestStreamArn"]
@@ -188,14 +201,24 @@ class Provisioner:
             value = str(props["SecretString"])
         else:
             value = generate_secret_string(props.get("GenerateSecretString", {}))
+        # Replicas (Secrets Manager's own replication, which moto implements): the same value
+        # in each region at the primary's ARN with the region replaced, kept in sync.
+        replicas = [
+            r["Region"] for r in props.get("ReplicaRegions", []) if r.get("Region") != region
+        ]
         secrets = self._client("secretsmanager", region)
+        args: dict[str, Any] = {"Name": name, "SecretString": value}
+        if replicas:
+            args["AddReplicaRegions"] = [{"Region": r} for r in replicas]
         try:
-            arn = secrets.create_secret(Name=name, SecretString=value)["ARN"]
+            arn = secrets.create_secret(**args)["ARN"]
         except secrets.exceptions.ResourceExistsException:
             # An earlier run on the same local AWS: keep its value, so its tokens stay valid.
             arn = secrets.describe_secret(SecretId=name)["ARN"]
             value = secrets.get_secret_value(SecretId=name)["SecretString"]
         self.secret_values[arn] = value
+        for replica in replicas:
+            self.secret_values[arn.replace(f":{region}:", f":{replica}:", 1)] = value
         return Physical(arn, {"Id": arn})
 
     def _user_pool(

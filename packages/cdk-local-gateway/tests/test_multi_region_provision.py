@@ -1,0 +1,93 @@
+"""A stage spread over two regions: replicas of global tables and secrets, cross-region pools."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from cdk_local_gateway.assembly import read_assembly
+from cdk_local_gateway.aws.process import client
+from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.aws.replication import ReplicatedTable
+from cdk_local_gateway.intrinsics import Resolver
+from gateway_testkit import write_assembly
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PRIMARY: dict[str, Any] = {
+    "Resources": {
+        "Table": {
+            "Type": "AWS::DynamoDB::GlobalTable",
+            "Properties": {
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                # No StreamSpecification: DynamoDB needs a stream to replicate anyway.
+                "Replicas": [{"Region": "us-east-1"}, {"Region": "eu-west-1"}],
+            },
+        },
+        "Signing": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "GenerateSecretString": {
+                    "SecretStringTemplate": "{}",
+                    "GenerateStringKey": "key",
+                    "ExcludePunctuation": True,
+                },
+                "ReplicaRegions": [{"Region": "us-east-1"}],
+            },
+        },
+    },
+    "Outputs": {"SecretArn": {"Value": {"Ref": "Signing"}}},
+}
+
+
+def _assembly(assembly_dir: Path, primary: dict[str, Any]) -> tuple[Resolver, Provisioner, Any]:
+    write_assembly(
+        assembly_dir,
+        {"Multi-Primary": primary, "Multi-Replica": {"Resources": {}}},
+        regions={"Multi-Primary": "eu-west-1", "Multi-Replica": "us-east-1"},
+    )
+    assembly = read_assembly(assembly_dir)
+    resolver = Resolver(assembly, default_region="eu-west-1")
+    return resolver, Provisioner(resolver, ""), assembly
+
+
+def test_a_secret_with_replica_regions_has_the_same_value_at_the_replica_arn(
+    assembly_dir: Path, local_aws: str
+) -> None:
+    # Given a secret in eu-west-1 with a replica in us-east-1
+    resolver, _, assembly = _assembly(assembly_dir, PRIMARY)
+    provisioner = Provisioner(resolver, local_aws)
+    # When the stage is provisioned
+    provisioner.provision(assembly.stacks)
+    # Then the replica ARN (the primary's with the region replaced) reads the same value
+    (stack,) = [s for s in assembly.stacks if s.stack_name == "Multi-Primary"]
+    arn = resolver.ref(stack, "Signing")
+    replica_arn = arn.replace(":eu-west-1:", ":us-east-1:")
+    primary: Any = client("secretsmanager", local_aws, "eu-west-1")
+    replica: Any = client("secretsmanager", local_aws, "us-east-1")
+    value = primary.get_secret_value(SecretId=arn)["SecretString"]
+    assert json.loads(value)["key"]
+    assert replica.get_secret_value(SecretId=replica_arn)["SecretString"] == value
+    # And the provisioner knows both ARNs hold that value
+    assert provisioner.secret_values[replica_arn] == value
+
+
+def test_a_global_table_gets_a_stream_in_every_replica_and_is_listed_for_replication(
+    assembly_dir: Path, local_aws: str
+) -> None:
+    # Given a global table with replicas in two regions and no stream in its template
+    resolver, _, assembly = _assembly(assembly_dir, PRIMARY)
+    provisioner = Provisioner(resolver, local_aws)
+    # When the stage is provisioned
+    provisioner.provision(assembly.stacks)
+    (stack,) = [s for s in assembly.stacks if s.stack_name == "Multi-Primary"]
+    name = resolver.ref(stack, "Table")
+    # Then each replica has a stream of new and old images (what replication reads)
+    for region in ("eu-west-1", "us-east-1"):
+        dynamodb: Any = client("dynamodb", local_aws, region)
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    # And the table is listed for the replicator with its regions, the stack's own first
+    assert provisioner.replicated == [ReplicatedTable(name, ("eu-west-1", "us-east-1"))]
