@@ -1,8 +1,14 @@
 """End-to-end fixtures: this app's Dev stage served by the local gateway from cdk.out.
 
 cdk.out is synthesized once (under a file lock, so xdist workers share it) when it is missing
-or older than the app's sources. The public HTTP pass-through's upstream (httpbin.org) is
-replaced by a local stub, so the suite runs offline.
+or older than the app's sources (E2E_REUSE_CDK_OUT=1 serves an existing cdk.out as it is, e.g.
+while the stacks are mid-edit; E2E_CDK_OUT=path serves another one). The public HTTP
+pass-through's upstream (httpbin.org) is replaced by a local stub, so the suite runs offline.
+
+IAM is enforced (the runtime's default): every function calls the local AWS with its own
+role's session, and a test during which any call was denied fails with the denials, so a
+missing grant in the stacks fails the suite even where the app swallows the error. Tests
+that provoke denials on purpose are marked ``iam_denials_expected``.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
+from cdk_local_gateway.pytest_plugin import RunningGateway
 from cdk_local_gateway.runtime import RuntimeConfig
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
-CDK_OUT = ROOT / "cdk.out"
+# E2E_CDK_OUT serves another synthesized assembly as it is (e.g. one of a clean checkout).
+CDK_OUT = Path(os.environ.get("E2E_CDK_OUT") or ROOT / "cdk.out")
 STAGE, REGION = "Dev", "eu-west-1"
 UPSTREAM = "https://httpbin.org"
 SOURCES = ("app.py", "cdk.json", "stacks", "lambda", "packages/serverless-api-constructs/src")
@@ -45,6 +53,9 @@ def _newest_source() -> float:
 
 def _stale() -> bool:
     manifest = CDK_OUT / "manifest.json"
+    reuse = os.environ.get("E2E_REUSE_CDK_OUT") == "1" or os.environ.get("E2E_CDK_OUT")
+    if reuse and manifest.is_file():
+        return False
     return not manifest.is_file() or manifest.stat().st_mtime < _newest_source()
 
 
@@ -149,6 +160,50 @@ def local_gateway_config(upstream: str, tmp_path_factory: pytest.TempPathFactory
         state_dir=tmp_path_factory.mktemp("local-gateway"),
         http_overrides={UPSTREAM: upstream},
     )
+
+
+@pytest.fixture(scope="session")
+def running_gateway(local_gateway_config: RuntimeConfig) -> Iterator[RunningGateway]:
+    """The runtime itself (its IAM denials, its functions), for the tests that need more than
+    its endpoints."""
+    running = RunningGateway(local_gateway_config)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def local_gateway(running_gateway: RunningGateway) -> dict[str, Any]:
+    """Overrides the package plugin's fixture: the endpoints of the runtime above."""
+    return running_gateway.endpoints
+
+
+def iam_denials(running: RunningGateway) -> list[dict[str, Any]]:
+    lambdas = running.runtime.lambdas
+    return [] if lambdas is None else lambdas.iam.denials()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "iam_denials_expected: the test provokes IAM denials on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_iam_denials(
+    request: pytest.FixtureRequest, running_gateway: RunningGateway
+) -> Iterator[None]:
+    """Fail a test during which the local AWS denied a call of a function or integration."""
+    before = len(iam_denials(running_gateway))
+    yield
+    if request.node.get_closest_marker("iam_denials_expected"):
+        return
+    new = iam_denials(running_gateway)[before:]
+    if new:
+        lines = [f"{d['function']}: {d['action']} on {d['resource']}" for d in new]
+        pytest.fail("IAM denied (a grant missing in the stacks?):\n" + "\n".join(lines))
 
 
 @pytest.fixture(scope="session")

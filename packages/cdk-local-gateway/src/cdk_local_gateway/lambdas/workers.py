@@ -209,6 +209,10 @@ class LambdaService:
         asyncio.get_running_loop().create_task(self._watch(worker))
         return worker
 
+    async def environment_of(self, spec: FunctionSpec) -> dict[str, str]:
+        """The environment a new worker of ``spec`` gets (with its role session's keys)."""
+        return self._environment(spec, 0, await self.iam.function_credentials(spec))
+
     def _environment(
         self, spec: FunctionSpec, port: int, role: Credentials | None = None
     ) -> dict[str, str]:
