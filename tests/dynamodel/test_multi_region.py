@@ -14,6 +14,7 @@ from pydynamodel import ConfigurationError, ServiceUnavailable, Table, Throttled
 from tests.conftest import free_port
 from tests.dynamodel.conftest import REGION
 from tests.dynamodel.proxy import DelayProxy
+from tests.handlers.faults import ManualClock
 from tests.ws.hanging_endpoint import HangingEndpoint
 
 if TYPE_CHECKING:
@@ -134,19 +135,6 @@ def test_from_env_reads_name_regions_and_endpoint(monkeypatch: pytest.MonkeyPatc
 
 HANG = {"connect_timeout": 0.5, "read_timeout": 0.3, "max_attempts": 1}
 """A hung region costs one read timeout per request that reaches it."""
-
-
-class ManualClock:
-    """A ``time.monotonic`` stand-in that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -5,6 +5,10 @@ Two retry points are tried for each write: botocore's own retry inside the invoc
 response lost), and the API client's retry with the same key after the invocation failed
 (every response lost until the proxy heals). Either way the write happens once and the retry
 gets the original result.
+
+A request whose every answer was lost leaves the region skipped by the table's breaker
+(pydynamodel ``RegionBreaker``) for its window: the client's retry comes once the network has
+healed and the window has passed (measured on a manual clock, so nothing waits).
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from domain.runtime import install_table
+from domain.runtime import get_table, install_table
 from handlers.rest import rooms
 from tests.handlers.conftest import TABLE, rest_event
-from tests.handlers.faults import LossyProxy
+from tests.handlers.faults import LossyProxy, ManualClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,11 +41,20 @@ def lossy(aws_env: dict[str, str]) -> Iterator[LossyProxy]:
     with LossyProxy(aws_env["DYNAMODB_ENDPOINT_URL"]) as proxy:
         os.environ["DYNAMODB_ENDPOINT_URL"] = proxy.url
         install_table(None)
+        get_table().breaker.clock = ManualClock()
         try:
             yield proxy
         finally:
             os.environ["DYNAMODB_ENDPOINT_URL"] = aws_env["DYNAMODB_ENDPOINT_URL"]
             install_table(None)
+
+
+def recover(proxy: LossyProxy) -> None:
+    """The network heals, and the client retries once the breaker's window has passed."""
+    proxy.heal()
+    breaker = get_table().breaker
+    assert isinstance(breaker.clock, ManualClock)
+    breaker.clock.advance(breaker.seconds)
 
 
 def rooms_named(ddb: Any, name: str) -> list[dict[str, Any]]:
@@ -137,7 +150,7 @@ def test_create_retried_by_the_client_after_every_response_was_lost_returns_the_
     assert len(stored) == 1  # applied, though nobody heard of it
 
     # When the network heals and the client retries with the same key, twice
-    lossy.heal()
+    recover(lossy)
     retry = invoke(rooms.handler, create_event(name, key))
     again = invoke(rooms.handler, create_event(name, key))
 
@@ -194,7 +207,7 @@ def test_patch_retried_by_the_client_after_every_response_was_lost_answers_the_u
     assert invoke(rooms.handler, patch_event(room["room_id"], key)).status == 503
 
     # When the network heals and the client retries with the same key and If-Match "1"
-    lossy.heal()
+    recover(lossy)
     retry = invoke(rooms.handler, patch_event(room["room_id"], key))
 
     # Then it gets the room as its rename left it (not 412), and the rename happened once
@@ -235,7 +248,7 @@ def test_delete_retried_by_the_client_after_every_response_was_lost_answers_204(
     assert failed.status == 503, failed.body
 
     # When the network heals and the client retries with the same key
-    lossy.heal()
+    recover(lossy)
     retry = invoke(rooms.handler, rest_event("room_delete.json", path=path, headers=headers))
 
     # Then the retry answers as the first delete would have (204, not 404) and the room is gone
@@ -264,7 +277,7 @@ def test_message_whose_response_is_lost_is_stored_once_and_the_retry_returns_it(
     first = invoke(rooms.handler, message_event(room["room_id"], key))
 
     # When the client retries with the same key after the network healed
-    lossy.heal()
+    recover(lossy)
     retry = invoke(rooms.handler, message_event(room["room_id"], key))
 
     # Then the room holds one message, counted once, and the retry returns that message
@@ -318,7 +331,7 @@ def test_a_partner_message_whose_write_answer_is_lost_is_stored_once_when_sqs_re
     ingest_consumer.handler(event, lambda_context)
 
     # When the answers come back and SQS delivers the same record again
-    lossy.heal()
+    recover(lossy)
     result = ingest_consumer.handler(event, lambda_context)
 
     # Then the redelivery succeeds and the room holds the message once
