@@ -3,9 +3,10 @@ budgets, as ratios to a baseline measured in the same run, then the wall time of
 
 Exit status is non-zero when any budget is missed. ``BENCH_SKIP_MAKE_TEST=1`` skips the last
 step (it runs the whole test suite); ``BENCH_QUICK=1`` makes every benchmark run few
-iterations (to check the harness, not to quote figures). The cold start benchmark reads the
-cloud assembly the synth benchmark produced in this run (``BENCH_CDK_OUT``), so it measures
-the asset exactly as this checkout synthesizes it.
+iterations (to check the harness, not to quote figures). The cold start and local runtime
+benchmarks read the cloud assembly the synth benchmark produced in this run
+(``BENCH_CDK_OUT``), so they measure the asset and templates exactly as this checkout
+synthesizes them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ BENCHMARKS = [
     "bench_dynamodel.py",
     "bench_rest_infra.py",
     "bench_broadcast.py",
+    "bench_local_runtime.py",
+    "bench_local_websocket.py",
 ]
 #: Issue 13: warm `make test` on 2 cores, with everything the open issues add.
 MAKE_TEST_BUDGET_S = 90.0
