@@ -14,7 +14,6 @@ from construct_testkit import RETENTION, inline_code, new_stack, refused, templa
 from serverless_api_constructs import ServiceFunction
 
 
-
 def powertools(runtime_and_architecture: str) -> dict[str, Any]:
     """The Powertools layer ARN as synthesized (the partition stays a reference)."""
     return {

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aws_cdk import Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import defaults
+from .props import merge_props, refuse_both
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -29,14 +31,21 @@ class SingleTable(Construct):
     - stream: ``NEW_AND_OLD_IMAGES`` (fan-out and replication read it);
     - ``ttl_attribute="expires_at"`` (epoch seconds);
     - point-in-time recovery on, deletion protection on, ``removal_policy=RETAIN``;
-    - encryption: a new customer-managed KMS key with yearly rotation (RETAIN), unless
-      ``encryption_key`` is passed; each replica region then needs its own key ARN in
-      ``replica_key_arns`` because a KMS key never leaves its region.
+    - encryption: a new customer-managed KMS key (``.encryption_key``) with yearly rotation
+      (RETAIN), unless ``encryption_key`` is passed; each replica region then needs its own key
+      ARN in ``replica_key_arns`` because a KMS key never leaves its region.
+      ``aws_managed_key=True`` encrypts with the AWS managed key (``aws/dynamodb``) instead:
+      no key to pay for or grant, and the only encryption a region-agnostic stack can render.
+
+    Region-agnostic stacks (no ``env`` region): replicas and a customer-managed key need the
+    stack's region (the CDK renders them per region), so they are refused with a message naming
+    the prop; ``aws_managed_key=True`` without replicas synthesizes anywhere.
 
     Pass ``existing_table`` to wrap a table created elsewhere instead (then none of the table
-    settings apply and passing ``table_props`` as well is an error). ``table_props`` are extra
-    ``TableV2`` keyword arguments merged over the defaults, for settings this construct does not
-    name (``table_class``, ``contributor_insights``, ``tags`` ...).
+    settings apply, and passing ``table_props`` or ``encryption_key`` as well is an error).
+    ``table_props`` are extra ``TableV2`` keyword arguments merged over the defaults, for
+    settings this construct does not name (``table_class``, ``contributor_insights``,
+    ``tags`` ...); the ones it names are refused there (:mod:`serverless_api_constructs.props`).
     """
 
     def __init__(
@@ -54,10 +63,16 @@ class SingleTable(Construct):
         removal_policy: RemovalPolicy = defaults.STATEFUL_REMOVAL_POLICY,
         deletion_protection: bool = defaults.TABLE_DELETION_PROTECTION,
         point_in_time_recovery: bool = defaults.TABLE_POINT_IN_TIME_RECOVERY,
+        aws_managed_key: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        if existing_table is not None and table_props is not None:
-            raise ValueError("SingleTable: pass either existing_table or table_props, not both")
+        refuse_both(_OWNER, "existing_table", existing_table, "table_props", table_props)
+        refuse_both(_OWNER, "existing_table", existing_table, "encryption_key", encryption_key)
+        if aws_managed_key and (encryption_key is not None or replica_key_arns):
+            raise ValueError(
+                "SingleTable: aws_managed_key=True encrypts with the AWS managed key; "
+                "encryption_key and replica_key_arns name customer-managed keys"
+            )
         if global_index_count < 0 or global_index_count > 20:
             raise ValueError(f"SingleTable: global_index_count={global_index_count} must be 0..20")
 
@@ -74,20 +89,47 @@ class SingleTable(Construct):
             self.encryption_key: kms.IKey | None = existing_table.encryption_key
             return
 
+        region = Stack.of(self).region
+        if Token.is_unresolved(region):
+            if self.replica_regions:
+                raise ValueError(
+                    f"SingleTable: replica_regions={list(self.replica_regions)} need the "
+                    "stack's region, and the stack is region-agnostic; give the stack "
+                    "env=cdk.Environment(region=...)"
+                )
+            if not aws_managed_key:
+                raise ValueError(
+                    "SingleTable: a customer-managed key (aws_managed_key=False, the default) "
+                    "needs the stack's region, and the stack is region-agnostic; give the "
+                    "stack env=cdk.Environment(region=...) or pass aws_managed_key=True"
+                )
+        elif region in self.replica_regions:
+            raise ValueError(
+                f"SingleTable: replica_regions={list(self.replica_regions)} includes the "
+                f"stack's own region {region}, where the table itself is"
+            )
         missing = [r for r in self.replica_regions if r not in (replica_key_arns or {})]
-        if missing:
+        if missing and not aws_managed_key:
             raise ValueError(
                 f"SingleTable: replica_key_arns has no KMS key ARN for replica region(s) {missing}"
             )
 
-        self.encryption_key = encryption_key or kms.Key(
-            self,
-            "Key",
-            description="Encrypts the single-table DynamoDB data (table, indexes, stream, backups)",
-            enable_key_rotation=defaults.KEY_ROTATION,
-            pending_window=defaults.KEY_PENDING_WINDOW,
-            removal_policy=removal_policy,
-        )
+        self.encryption_key = None
+        encryption = dynamodb.TableEncryptionV2.aws_managed_key()
+        if not aws_managed_key:
+            self.encryption_key = encryption_key or kms.Key(
+                self,
+                "Key",
+                description=(
+                    "Encrypts the single-table DynamoDB data (table, indexes, stream, backups)"
+                ),
+                enable_key_rotation=defaults.KEY_ROTATION,
+                pending_window=defaults.KEY_PENDING_WINDOW,
+                removal_policy=removal_policy,
+            )
+            encryption = dynamodb.TableEncryptionV2.customer_managed_key(
+                self.encryption_key, replica_key_arns=dict(replica_key_arns or {}) or None
+            )
 
         props: dict[str, Any] = {
             "partition_key": dynamodb.Attribute(
@@ -115,17 +157,18 @@ class SingleTable(Construct):
             ),
             "deletion_protection": deletion_protection,
             "removal_policy": removal_policy,
-            "encryption": dynamodb.TableEncryptionV2.customer_managed_key(
-                self.encryption_key, replica_key_arns=dict(replica_key_arns or {}) or None
-            ),
+            "encryption": encryption,
             "replicas": [
                 dynamodb.ReplicaTableProps(region=region, deletion_protection=deletion_protection)
                 for region in self.replica_regions
             ]
             or None,
         }
-        props.update(table_props or {})
-        self.table = dynamodb.TableV2(self, "Resource", **props)
+        self.table = dynamodb.TableV2(
+            self,
+            "Resource",
+            **merge_props(_OWNER, "table_props", props, table_props, reserved=_RESERVED),
+        )
 
     def for_region(self, region: str) -> dynamodb.ITableV2:
         """The table as seen from a stack in ``region``: the table itself in its own region, or
@@ -135,3 +178,20 @@ class SingleTable(Construct):
         if not isinstance(self.table, dynamodb.TableV2):
             raise ValueError("SingleTable.for_region: replicas of an existing_table are unknown")
         return self.table.replica(region)
+
+
+_OWNER = "SingleTable"
+#: ``table_props`` keys refused: the settings this construct names or derives.
+_RESERVED = frozenset(
+    {
+        "partition_key",
+        "sort_key",
+        "global_secondary_indexes",
+        "time_to_live_attribute",
+        "point_in_time_recovery_specification",
+        "deletion_protection",
+        "removal_policy",
+        "encryption",
+        "replicas",
+    }
+)

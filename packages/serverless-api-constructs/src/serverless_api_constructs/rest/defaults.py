@@ -50,6 +50,8 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
 )
 #: The rate-based rule counts requests per source IP over this many seconds.
 RATE_WINDOW_SECONDS = 300
+#: Requests per source IP per window before the rate-based rule blocks (WAF allows 10..2e9).
+WAF_RATE_LIMIT = 2000
 
 # --- ApiMonitoring -------------------------------------------------------------------------
 #: Alarm thresholds. A page means a user-visible problem right now.

@@ -69,12 +69,12 @@ def error_template(error: GatewayError) -> str:
     )
 
 
-def add_gateway_responses(api: apigateway.RestApi, *, allow_origin: str) -> None:
-    """Add every :data:`GATEWAY_ERRORS` response to ``api`` with JSON and CORS headers."""
-    headers = {
-        "Access-Control-Allow-Origin": f"'{allow_origin}'",
-        "Content-Type": "'application/json'",
-    }
+def add_gateway_responses(api: apigateway.RestApi, *, allow_origin: str | None) -> None:
+    """Add every :data:`GATEWAY_ERRORS` response to ``api`` with a JSON content type and, when
+    ``allow_origin`` is given (the API allows cross-origin calls), that CORS header."""
+    headers = {"Content-Type": "'application/json'"}
+    if allow_origin is not None:
+        headers = {"Access-Control-Allow-Origin": f"'{allow_origin}'", **headers}
     for error in GATEWAY_ERRORS:
         api.add_gateway_response(
             _response_id(error.response_type),

@@ -30,9 +30,13 @@ _BY_DAYS: dict[int, logs.RetentionDays] = {
 }
 
 
-def retention_days(days: int) -> logs.RetentionDays:
-    """``RetentionDays`` for ``days`` (one of the periods CloudWatch Logs accepts)."""
+def retention_days(days: int, *, prop: str = "days") -> logs.RetentionDays:
+    """``RetentionDays`` for ``days`` (one of the periods CloudWatch Logs accepts); ``prop``
+    names the setting in the error (e.g. ``"log_retention_days"`` of a configuration)."""
     try:
         return _BY_DAYS[days]
-    except KeyError:
-        raise ValueError(f"{days} is not a CloudWatch Logs retention period") from None
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"retention_days: {prop}={days!r} is not a CloudWatch Logs retention period "
+            f"(one of {', '.join(map(str, _BY_DAYS))} days)"
+        ) from None

@@ -4,12 +4,14 @@ reconciled with the API's own contract (body size, clients, free text)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from .. import validation
 from .defaults import CORE_RULE_SET, MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
 
 if TYPE_CHECKING:
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 _INSPECTION_STEP = 16 * 1024
 _INSPECTION_LIMITS = {16: "KB_16", 32: "KB_32", 48: "KB_48", 64: "KB_64"}
 _TOO_LARGE_BODY = "PayloadTooLarge"
+#: WAF metric names are 1..128 of these; rules append up to 28 characters to the prefix.
+_METRIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,10 @@ def inspection_limit(max_body_bytes: int) -> str:
     steps = -(-max_body_bytes // _INSPECTION_STEP)
     size = steps * 16
     if size not in _INSPECTION_LIMITS:
-        raise ValueError(f"max_body_bytes={max_body_bytes}: WAF inspects at most 64 KB of a body")
+        raise ValueError(
+            f"RegionalWebAcl: max_body_bytes={max_body_bytes} must be 1..65536 (WAF inspects at "
+            "most 64 KB of an API Gateway request body)"
+        )
     return _INSPECTION_LIMITS[size]
 
 
@@ -78,9 +85,17 @@ class RegionalWebAcl(Construct):
         max_body_bytes: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        validation.waf_rate_limit("RegionalWebAcl", "rate_limit", rate_limit)
+        if not _METRIC_NAME.fullmatch(metric_prefix):
+            raise ValueError(
+                f"RegionalWebAcl: metric_prefix={metric_prefix!r} must be 1..100 letters, digits, "
+                "'-' or '_' (WAF metric names; a SecureRestApi uses its construct id)"
+            )
         unknown = sorted({c.group for c in counted_rules} - set(managed_rule_groups))
         if unknown:
-            raise ValueError(f"counted_rules name rule groups the ACL does not run: {unknown}")
+            raise ValueError(
+                f"RegionalWebAcl: counted_rules name rule groups the ACL does not run: {unknown}"
+            )
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name=name,

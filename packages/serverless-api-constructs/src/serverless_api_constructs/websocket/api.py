@@ -14,6 +14,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .. import validation
+from ..props import merge_props
 from . import defaults
 
 if TYPE_CHECKING:
@@ -37,7 +39,8 @@ class ServiceWebSocketApi(Construct):
 
     ``api_props`` and ``stage_props`` are extra ``WebSocketApi`` / ``WebSocketStage`` keyword
     arguments for settings this construct does not name (``api_key_selection_expression``,
-    ``domain_mapping``, ``stage_variables`` ...); they cannot override the ones it sets.
+    ``domain_mapping``, ``stage_variables`` ...), merged over its defaults; the ones it names
+    or wires are refused there (:mod:`serverless_api_constructs.props`).
 
     ``grant_manage_connections(grantee)`` allows ``execute-api:ManageConnections`` on this
     stage only; ``management_endpoint`` is the ``https://{domain}/{stage}`` URL for it.
@@ -59,31 +62,24 @@ class ServiceWebSocketApi(Construct):
         stage_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        named_api = {"description", "route_selection_expression"}
-        named_stage = {
-            "web_socket_api",
-            "stage_name",
-            "auto_deploy",
-            "detailed_metrics_enabled",
-            "throttle",
-            "access_log_settings",
-        }
-        for props, named, what in (
-            (api_props, named_api, "api_props"),
-            (stage_props, named_stage, "stage_props"),
-        ):
-            clash = sorted(set(props or {}) & named)
-            if clash:
-                raise ValueError(
-                    f"ServiceWebSocketApi: {what} cannot set {clash}; use the "
-                    "construct's own keyword arguments"
-                )
+        owner = "ServiceWebSocketApi"
+        validation.stage_name(owner, "stage_name", stage_name)
+        validation.number_in(owner, "throttle_rate_limit", throttle_rate_limit, 0)
+        validation.number_in(owner, "throttle_burst_limit", throttle_burst_limit, 0)
+        validation.retention(owner, "log_retention", log_retention)
         self.api = apigwv2.WebSocketApi(
             self,
             "Resource",
-            description=description,
-            route_selection_expression=route_selection_expression,
-            **(api_props or {}),
+            **merge_props(
+                owner,
+                "api_props",
+                {
+                    "description": description,
+                    "route_selection_expression": route_selection_expression,
+                },
+                api_props,
+                reserved=_RESERVED_API_PROPS,
+            ),
         )
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
@@ -91,15 +87,22 @@ class ServiceWebSocketApi(Construct):
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",
-            web_socket_api=self.api,
-            stage_name=stage_name,
-            auto_deploy=True,
-            detailed_metrics_enabled=detailed_metrics,
-            throttle=apigwv2.ThrottleSettings(
-                rate_limit=throttle_rate_limit, burst_limit=throttle_burst_limit
+            **merge_props(
+                owner,
+                "stage_props",
+                {
+                    "web_socket_api": self.api,
+                    "stage_name": stage_name,
+                    "auto_deploy": True,
+                    "detailed_metrics_enabled": detailed_metrics,
+                    "throttle": apigwv2.ThrottleSettings(
+                        rate_limit=throttle_rate_limit, burst_limit=throttle_burst_limit
+                    ),
+                    "access_log_settings": _AccessLogSettings(self.access_logs),
+                },
+                stage_props,
+                reserved=_RESERVED_STAGE_PROPS,
             ),
-            access_log_settings=_AccessLogSettings(self.access_logs),
-            **(stage_props or {}),
         )
         self.stage_name = stage_name
 
@@ -152,6 +155,20 @@ class ServiceWebSocketApi(Construct):
             actions=["execute-api:ManageConnections"],
             resource_arns=[self.stage_arn(f"{method}/@connections/*")],
         )
+
+
+_RESERVED_API_PROPS = frozenset({"description", "route_selection_expression"})
+#: ``auto_deploy`` is wired: routes added later reach the stage only through it.
+_RESERVED_STAGE_PROPS = frozenset(
+    {
+        "web_socket_api",
+        "stage_name",
+        "auto_deploy",
+        "detailed_metrics_enabled",
+        "throttle",
+        "access_log_settings",
+    }
+)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

@@ -1,0 +1,72 @@
+"""Eager checks of construct props: a wrong value fails when the construct is created, with a
+message naming the construct, the prop and the value, instead of at deploy time (or never).
+
+Each limit is the service's own (API Gateway, WAF, CloudWatch Logs), so a value that passes
+here is one the service accepts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING
+
+from aws_cdk import Token
+from aws_cdk import aws_logs as logs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: API Gateway (REST and WebSocket): alphanumerics, hyphens and underscores, 1..128.
+_STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+#: WAF rate-based rules: requests per evaluation window (the WAFv2 API's RateLimit bounds).
+WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
+#: API Gateway's maximum payload (10 MB).
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+
+def stage_name(owner: str, prop: str, value: str) -> None:
+    if Token.is_unresolved(value):
+        return
+    if not _STAGE_NAME.fullmatch(value):
+        raise ValueError(
+            f"{owner}: {prop}={value!r} must be 1..128 letters, digits, '-' or '_' "
+            "(API Gateway's stage names)"
+        )
+
+
+def number_in(
+    owner: str, prop: str, value: float, low: float, high: float | None = None, unit: str = ""
+) -> None:
+    if Token.is_unresolved(value):
+        return
+    if value < low or (high is not None and value > high):
+        bounds = f"at least {low:g}" if high is None else f"{low:g}..{high:g}"
+        suffix = f" {unit}" if unit else ""
+        raise ValueError(f"{owner}: {prop}={value!r} must be {bounds}{suffix}")
+
+
+def waf_rate_limit(owner: str, prop: str, value: int) -> None:
+    low, high = WAF_RATE_LIMIT_RANGE
+    number_in(owner, prop, value, low, high, "requests per IP per 5 minutes (WAF's limits)")
+
+
+def cidrs(owner: str, prop: str, values: Iterable[str]) -> None:
+    """IPv4/IPv6 addresses or CIDR blocks, as IAM's ``aws:SourceIp`` takes them."""
+    for value in values:
+        if Token.is_unresolved(value):
+            continue
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{owner}: {prop} has {value!r}, which is not an IP address or CIDR block"
+            ) from None
+
+
+def retention(owner: str, prop: str, value: object) -> None:
+    if not isinstance(value, logs.RetentionDays):
+        raise ValueError(
+            f"{owner}: {prop}={value!r} must be a logs.RetentionDays "
+            "(retention_days(n) converts a number of days)"
+        )
