@@ -9,6 +9,7 @@ from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.process import client
 from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.aws.replication import ReplicatedTable
+from cdk_local_gateway.doctor import notes
 from cdk_local_gateway.intrinsics import Resolver
 from gateway_testkit import write_assembly
 
@@ -91,3 +92,14 @@ def test_a_global_table_gets_a_stream_in_every_replica_and_is_listed_for_replica
         assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     # And the table is listed for the replicator with its regions, the stack's own first
     assert provisioner.replicated == [ReplicatedTable(name, ("eu-west-1", "us-east-1"))]
+
+
+def test_doctor_notes_that_replication_is_emulated(assembly_dir: Path) -> None:
+    # Given a stage with a global table replicated to two regions
+    _assembly(assembly_dir, PRIMARY)
+    # When doctor lists what is stood in for
+    found = [n for n in notes(assembly_dir, "Dev", "us-east-1") if "Table" in n]
+    # Then it names the replication emulation and its limits
+    assert len(found) == 1
+    assert "replication emulation" in found[0]
+    assert "last writer wins" in found[0]

@@ -99,10 +99,14 @@ def notes(cdk_out: Path, stage: str, region: str) -> list[str]:
                     f"{stack.display_name} {logical_id}: stage/method throttling is not applied "
                     "(usage plan throttling and quotas are)"
                 )
-        for logical_id in stack.of_type("AWS::DynamoDB::GlobalTable"):
-            found.append(
-                f"{stack.display_name} {logical_id}: one table per region, not replicated locally"
-            )
+        for logical_id, table in stack.of_type("AWS::DynamoDB::GlobalTable").items():
+            replicas = table.get("Properties", {}).get("Replicas", [])
+            if len(replicas) > 1:
+                found.append(
+                    f"{stack.display_name} {logical_id}: one table per replica region, writes "
+                    "copied between them by the runtime's replication emulation (asynchronous, "
+                    "last writer wins; no conflict metadata, lag unlike AWS's)"
+                )
     return found
 
 
