@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
+MANAGE_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123"
 
 # One handler that makes the AWS call the event names and answers with its outcome.
 HANDLERS = """
@@ -125,11 +126,45 @@ def template() -> dict[str, Any]:
                                 "Action": "sqs:SendMessage",
                                 "Resource": {"Fn::GetAtt": ["Work", "Arn"]},
                             },
+                            {
+                                "Effect": "Allow",
+                                "Action": "execute-api:ManageConnections",
+                                "Resource": MANAGE_ARN + "/dev/POST/@connections/*",
+                            },
                         ],
                     },
                 },
             },
             "Writer": _function("WriterRole"),
+            # A direct integration's Credentials role: may send to Work, nothing else.
+            "SendRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "apigateway.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ]
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "send",
+                            "PolicyDocument": {
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "sqs:SendMessage",
+                                        "Resource": {"Fn::GetAtt": ["Work", "Arn"]},
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+            },
             # A consumer whose role may not receive from its queue: Lambda's poller reads the
             # queue with the function's role, so nothing is delivered and the denial is told.
             "ConsumerRole": _lambda_role(),
@@ -338,6 +373,89 @@ def test_a_role_attaches_aws_managed_policies(harness: Harness) -> None:
     harness.call("Writer", "sts", "get_caller_identity")
     attached = iam.list_attached_role_policies(RoleName=role.name)["AttachedPolicies"]
     assert [a["PolicyName"] for a in attached] == ["AWSLambdaBasicExecutionRole"]
+
+
+def test_an_integration_role_signs_with_its_own_policies(harness: Harness) -> None:
+    # Given a direct integration whose Credentials role may only send to Work
+    url = harness.resolver.get_att(harness.stack, "Work", "QueueUrl")
+
+    async def calls(lambdas: LambdaService) -> tuple[Any, list[dict[str, Any]]]:
+        credentials = await lambdas.iam.role_credentials(
+            harness.resolver, harness.arn("SendRole"), "apigateway-PostWork"
+        )
+        assert credentials is not None
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=harness.endpoint,
+            region_name=REGION,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+        )
+        # When it sends (allowed) and then reads the queue (not allowed)
+        await asyncio.to_thread(sqs.send_message, QueueUrl=url, MessageBody="m")
+        with pytest.raises(Exception, match="AccessDenied"):
+            await asyncio.to_thread(sqs.receive_message, QueueUrl=url)
+        return None, await asyncio.to_thread(lambdas.iam.denials)
+
+    _, denials = harness.run(calls)
+    # Then only the read is denied, reported under the integration's session name
+    assert [(d["function"], d["action"], d["resource"]) for d in denials] == [
+        ("apigateway-PostWork", "sqs:ReceiveMessage", harness.arn("Work"))
+    ]
+
+
+def _signed(credentials: Any, method: str, url: str) -> dict[str, str]:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method=method, url=url, data=b"{}")
+    SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
+    # A client sends the Host it signed (botocore signs it from the URL).
+    return {**dict(request.headers.items()), "Host": url.split("/")[2]}
+
+
+def test_connections_authorizes_manage_connections_for_a_function_session(
+    harness: Harness,
+) -> None:
+    from cdk_local_gateway.sigv4 import SignatureRejected, verify
+
+    # Given Writer may ManageConnections on POST /dev/@connections/* of API abc123 only
+    async def calls(lambdas: LambdaService) -> list[dict[str, Any]]:
+        credentials = await lambdas.iam.function_credentials(harness.functions["Writer"])
+        url = "https://127.0.0.1:9/dev/@connections/c1"
+        for method, allowed in (("POST", True), ("DELETE", False)):
+
+            def check(method: str = method) -> None:
+                verify(
+                    method=method,
+                    url=url,
+                    headers=_signed(credentials, method, url),
+                    body=b"{}",
+                    secrets={},
+                    action="execute-api:ManageConnections",
+                    resource=f"{MANAGE_ARN}/dev/{method}/@connections/c1",
+                )
+
+            if allowed:
+                # When it posts to a connection, Then the signature and the grant pass
+                check()
+            else:
+                # When it deletes one, Then AccessDeniedException
+                with pytest.raises(SignatureRejected) as rejected:
+                    check()
+                assert rejected.value.error_type == "AccessDeniedException"
+        return await asyncio.to_thread(lambdas.iam.denials)
+
+    denials = harness.run(calls)
+    # And the denial is reported with the function, the action and the connection's ARN
+    assert [(d["function"], d["action"], d["resource"]) for d in denials] == [
+        (
+            harness.functions["Writer"].name,
+            "execute-api:ManageConnections",
+            f"{MANAGE_ARN}/dev/DELETE/@connections/c1",
+        )
+    ]
 
 
 # -- the decision, against an independent implementation --------------------------------------
