@@ -123,6 +123,7 @@ def test_user_pool_props_and_an_existing_pool_together_are_refused() -> None:
     stack = new_stack()
     pool = cognito.UserPool.from_user_pool_id(stack, "Pool", "eu-west-1_AbC123")
     with refused(
-        "ApiUserPool: pass either existing_user_pool or the new pool's settings (mfa), not both"
+        "ApiUserPool: pass either existing_user_pool or the new pool's settings (mfa, "
+        "user_pool_props), not both"
     ):
         ApiUserPool(stack, "Users", existing_user_pool=pool, mfa=cognito.Mfa.REQUIRED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,16 +14,18 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from .. import defaults
+from ..props import merge_props, refuse_both
 from .defaults import ALARM_PERIOD, DEAD_LETTER_ALARM_MESSAGES, P99_LATENCY_MS, SERVER_ERROR_RATE
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from aws_cdk import aws_apigateway as apigateway
     from aws_cdk import aws_dynamodb as dynamodb
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
 
+_OWNER = "ApiMonitoring"
 # Thresholds and period: see defaults.py (thresholds are overridable per call).
 PERIOD = ALARM_PERIOD
 WIDTH = 8
@@ -32,8 +34,12 @@ WIDTH = 8
 class ApiMonitoring(Construct):
     """A CloudWatch dashboard (``.dashboard``) and alarms that notify ``.topic``.
 
-    - ``.topic``: SNS topic encrypted with its own rotating KMS key (CloudWatch may use it),
-      publishing over TLS only, with an e-mail subscription to ``alarm_email``;
+    - ``.topic``: SNS topic encrypted with its own rotating KMS key (``.topic_key``; CloudWatch
+      may use it), publishing over TLS only, with an e-mail subscription to ``alarm_email``
+      (required for this new topic); ``topic_props`` are other ``sns.Topic`` keyword arguments
+      merged over these. ``existing_topic`` sends the alarms to a topic made elsewhere instead
+      (no topic or key is created; ``alarm_email``, if given, subscribes to it); that topic's
+      policy and key must let CloudWatch publish;
     - ``monitor_rest_api(api)``: requests, 4xx, 5xx, latency p50/p90/p99, integration latency;
       alarms on the 5xx rate (> ``SERVER_ERROR_RATE``) and p99 latency (> ``P99_LATENCY_MS``);
     - ``monitor_functions([(label, fn), ...])``: errors, throttles, duration p99; alarms on
@@ -52,10 +58,45 @@ class ApiMonitoring(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        alarm_email: str,
         dashboard_title: str,
+        alarm_email: str | None = None,
+        existing_topic: sns.ITopic | None = None,
+        topic_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        refuse_both(_OWNER, "existing_topic", existing_topic, "topic_props", topic_props)
+        self.topic_key: kms.Key | None = None
+        if existing_topic is not None:
+            self.topic: sns.ITopic = existing_topic
+        elif alarm_email is None:
+            raise ValueError(
+                "ApiMonitoring: alarm_email is required for the topic this construct creates "
+                "(someone must receive the alarms); or pass existing_topic"
+            )
+        else:
+            self.topic = self._new_topic(dashboard_title, topic_props)
+        if alarm_email is not None:
+            subscription = self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+            Validations.of(subscription).acknowledge(
+                Acknowledgment(
+                    id="Serverless-SNSRedrivePolicy",
+                    reason="E-mail delivery is retried by SNS and the alarm state stays visible "
+                    "in CloudWatch; a dead-letter queue of undelivered e-mails would page no one.",
+                )
+            )
+        self.alarm_action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            default_interval=Duration.hours(3),
+            period_override=cloudwatch.PeriodOverride.AUTO,
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(markdown=f"# {dashboard_title}", width=24, height=1)
+        )
+
+    def _new_topic(self, dashboard_title: str, topic_props: Mapping[str, Any] | None) -> sns.Topic:
         self.topic_key = kms.Key(
             self,
             "TopicKey",
@@ -77,41 +118,31 @@ class ApiMonitoring(Construct):
                 conditions=alarms,
             )
         )
-        self.topic = sns.Topic(
+        topic = sns.Topic(
             self,
             "Topic",
-            display_name=f"Alarms: {dashboard_title}",
-            master_key=self.topic_key,
-            enforce_ssl=True,
+            **merge_props(
+                _OWNER,
+                "topic_props",
+                {
+                    "display_name": f"Alarms: {dashboard_title}",
+                    "master_key": self.topic_key,
+                    "enforce_ssl": True,
+                },
+                topic_props,
+                reserved=("master_key",),
+            ),
         )
-        self.topic.add_to_resource_policy(
+        topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
+                resources=[topic.topic_arn],
                 conditions=alarms,
             )
         )
-        subscription = self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
-        Validations.of(subscription).acknowledge(
-            Acknowledgment(
-                id="Serverless-SNSRedrivePolicy",
-                reason="E-mail delivery is retried by SNS and the alarm state stays visible in "
-                "CloudWatch; a dead-letter queue of undelivered e-mails would page no one.",
-            )
-        )
-        self.alarm_action = cw_actions.SnsAction(self.topic)
-        self.alarms: list[cloudwatch.Alarm] = []
-        self.dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            default_interval=Duration.hours(3),
-            period_override=cloudwatch.PeriodOverride.AUTO,
-        )
-        self.dashboard.add_widgets(
-            cloudwatch.TextWidget(markdown=f"# {dashboard_title}", width=24, height=1)
-        )
+        return topic
 
     def add_alarm(self, alarm: cloudwatch.Alarm) -> cloudwatch.Alarm:
         """Notify the topic when ``alarm`` fires and when it recovers."""

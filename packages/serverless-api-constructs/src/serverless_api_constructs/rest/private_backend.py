@@ -7,6 +7,8 @@ it gives HTTP routing and a Lambda target without running servers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_ec2 as ec2
@@ -16,7 +18,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ..props import merge_props, refuse_both
 from .defaults import HTTP_PORT, MAX_AZS
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _NO_ACCESS_LOGS = (
     "Internal load balancer reachable only through the API's VPC link; every request is "
@@ -29,7 +35,9 @@ class PrivateHttpBackend(Construct):
 
     - ``.vpc``: ``existing_vpc`` or a new VPC over ``max_azs`` (default 2) AZs with isolated
       subnets only (no NAT, no internet gateway) and flow logs (rejected and accepted traffic)
-      kept ``log_retention``;
+      kept ``log_retention``; ``vpc_props`` are other ``ec2.Vpc`` keyword arguments merged
+      over these (``ip_addresses`` ...), refused with ``existing_vpc`` like ``max_azs``. An
+      existing VPC needs ``PRIVATE_ISOLATED`` subnets (the load balancers are placed there);
     - ``.alb``: internal ALB forwarding port 80 to the Lambda target (a target group named
       ``target_group_name``, unique in the account and region; only that group may invoke the
       function), accepting traffic only from the NLB;
@@ -45,20 +53,34 @@ class PrivateHttpBackend(Construct):
         log_retention: logs.RetentionDays,
         target_group_name: str,
         existing_vpc: ec2.IVpc | None = None,
-        max_azs: int = MAX_AZS,
+        max_azs: int | None = None,
+        vpc_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        owner = "PrivateHttpBackend"
+        refuse_both(owner, "existing_vpc", existing_vpc, "vpc_props", vpc_props)
+        refuse_both(owner, "existing_vpc", existing_vpc, "max_azs", max_azs)
         if existing_vpc is None:
             vpc = ec2.Vpc(
                 self,
                 "Vpc",
-                max_azs=max_azs,
-                nat_gateways=0,
-                subnet_configuration=[
-                    ec2.SubnetConfiguration(
-                        name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-                    )
-                ],
+                **merge_props(
+                    owner,
+                    "vpc_props",
+                    {
+                        "max_azs": MAX_AZS if max_azs is None else max_azs,
+                        "nat_gateways": 0,
+                        "subnet_configuration": [
+                            ec2.SubnetConfiguration(
+                                name="Private",
+                                subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+                                cidr_mask=24,
+                            )
+                        ],
+                    },
+                    vpc_props,
+                    reserved=("max_azs",),
+                ),
             )
             flow_logs = logs.LogGroup(
                 self, "FlowLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
