@@ -115,6 +115,8 @@ def _call(client: Any, case: Outside, ref: str) -> None:
         elif case.operation == "put_item":
             args["Item"] = KEY
         getattr(client, case.operation)(**args)
+    elif case.operation == "receive_message":
+        client.receive_message(QueueUrl=ref)
     elif case.service == "sqs":
         client.send_message(QueueUrl=ref, MessageBody="{}")
     else:
@@ -154,6 +156,70 @@ def test_a_call_outside_the_function_role_is_denied_and_reported(
     new = lambdas.iam.denials()[before:]
     assert [(d["function"], d["action"], d["resource"]) for d in new] == [
         (spec.name, case.action, arn)
+    ]
+
+
+# Each direct integration's Credentials role, and a call it does not allow.
+INTEGRATION_OUTSIDE: dict[str, Outside] = {
+    "MessagesQueryRole": Outside("dynamodb", "put_item", "Table", "dynamodb:PutItem"),
+    "IngestSendRole": Outside("sqs", "receive_message", "IngestQueue", "sqs:ReceiveMessage"),
+    "PublishRouteRole": Outside("sqs", "receive_message", "PublishQueue", "sqs:ReceiveMessage"),
+}
+
+
+def _integration_roles(running: RunningGateway) -> set[str]:
+    """Logical ids (hash removed) of the roles the stage's AWS integrations sign with."""
+    services = running.runtime.services
+    assert services is not None
+    found: set[str] = set()
+    for stack in _stacks(running):
+        for resource in stack.resources.values():
+            props = resource.get("Properties", {})
+            role = props.get("Integration", {}).get("Credentials") or props.get("CredentialsArn")
+            if isinstance(role, dict) and "Fn::GetAtt" in role:
+                found.add(str(role["Fn::GetAtt"][0])[:-8])
+    return found
+
+
+def test_every_integration_role_of_the_stage_has_a_denied_call(
+    running_gateway: RunningGateway,
+) -> None:
+    assert _integration_roles(running_gateway) == set(INTEGRATION_OUTSIDE)
+
+
+@pytest.mark.parametrize("role", sorted(INTEGRATION_OUTSIDE))
+def test_a_call_outside_an_integration_role_is_denied_and_reported(
+    running_gateway: RunningGateway, role: str
+) -> None:
+    # Given a session of the integration's role, as the gateway signs its service calls with
+    _, role_arn = _resource(running_gateway, role)
+    services, lambdas = running_gateway.runtime.services, running_gateway.runtime.lambdas
+    assert services is not None
+    assert lambdas is not None
+    session = f"apigateway-{role}"
+    credentials = asyncio.run_coroutine_threadsafe(
+        lambdas.iam.role_credentials(services.resolver, role_arn, session), running_gateway.loop
+    ).result(60)
+    assert credentials is not None
+    case = INTEGRATION_OUTSIDE[role]
+    ref, arn = _resource(running_gateway, case.target)
+    client = boto3.client(  # type: ignore[call-overload]
+        case.service,
+        endpoint_url=running_gateway.endpoints["aws_endpoint"],
+        region_name="eu-west-1",
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        aws_session_token=credentials.token,
+    )
+    before = len(lambdas.iam.denials())
+    # When it makes a call its role lacks
+    with pytest.raises(ClientError) as raised:
+        _call(client, case, ref)
+    # Then it is denied as on AWS and reported with the session, the action and the resource
+    assert raised.value.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied")
+    new = lambdas.iam.denials()[before:]
+    assert [(d["function"], d["action"], d["resource"]) for d in new] == [
+        (session, case.action, arn)
     ]
 
 
