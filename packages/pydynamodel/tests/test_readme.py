@@ -119,10 +119,10 @@ def _link_closure(root: str, target: Path) -> None:
         pending += _requirement_names(name)
 
 
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """A fresh virtual environment with pydynamodel in it (see the module docstring)."""
-    root = tmp_path_factory.mktemp("readme")
+def _fresh_venv(root: Path) -> Venv:
+    """A fresh virtual environment under ``root`` with pydynamodel in it (see the module
+    docstring)."""
+    root.mkdir(parents=True)
     source = root / "pydynamodel"
     # A copy: the build writes build/ and *.egg-info next to the sources, which must not
     # happen in the working tree (other work may be going on there).
@@ -155,55 +155,49 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     return Venv(python, "offline", home)
 
 
-def test_the_readme_runs_as_written_in_a_fresh_venv_against_moto(
-    venv: Venv,
-    moto_endpoint: str,
-    tmp_path: Path,
-    record_property: Callable[[str, object], None],
+def test_pip_install_in_a_fresh_venv_then_the_readme_runs_as_written_against_moto(
+    moto_endpoint: str, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    # Given the README's python blocks, in order, as one script
+    # Given a fresh venv with pydynamodel installed as the README says
+    venv = _fresh_venv(tmp_path / "install")
+    record_property("install_mode", venv.mode)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    if venv.mode == "index":
+        # When it imports pydynamodel from outside any checkout
+        probe = (
+            "import importlib.metadata as m, pathlib, pydynamodel\n"
+            "print(pathlib.Path(pydynamodel.__file__).parent)\n"
+            "print(sorted(r for r in m.requires('pydynamodel') if 'extra ==' not in r))\n"
+        )
+        result = _run([venv.python, "-c", probe], cwd=work)
+        assert result.returncode == 0, result.stderr
+        location, requires = result.stdout.splitlines()
+        # Then the import comes from its site-packages, typed (py.typed), needing boto3 only
+        assert "site-packages" in location
+        assert not location.startswith(str(PACKAGE))
+        assert (Path(location) / "py.typed").is_file()
+        assert requires == "['boto3>=1.34', 'botocore>=1.34']"
+
+    # When the README's python blocks run in order, as one script, in that venv, from an
+    # empty directory, with nothing in the environment but the endpoint
     blocks = code_blocks(README)
     assert blocks, "the README has no ```python blocks"
-    script = tmp_path / "readme.py"
+    script = work / "readme.py"
     script.write_text("\n\n".join(b.text for b in blocks))
-    record_property("install_mode", venv.mode)
-
-    # When it runs in the fresh venv, from an empty directory, with nothing but the endpoint
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(venv.home),
         "DYNAMODB_ENDPOINT_URL": moto_endpoint,
         "AWS_EC2_METADATA_DISABLED": "true",  # no instance-metadata probe for credentials
     }
-    result = _run([venv.python, script], cwd=tmp_path, env=env, timeout=300)
+    result = _run([venv.python, script], cwd=work, env=env, timeout=300)
 
     # Then it finishes without an error (its asserts are the README's claims)
     assert result.returncode == 0, (
         f"README code failed ({venv.mode} install):\n{result.stdout}\n{result.stderr}"
     )
-
-
-def test_the_fresh_venv_imports_the_installed_package_with_only_boto3_as_dependency(
-    venv: Venv, tmp_path: Path
-) -> None:
-    if venv.mode != "index":
-        pytest.skip("installed offline (see the module docstring): no package was built")
-    # Given the fresh venv after `pip install`
-    probe = (
-        "import importlib.metadata as m, pathlib, pydynamodel\n"
-        "print(pathlib.Path(pydynamodel.__file__).parent)\n"
-        "print(sorted(r for r in m.requires('pydynamodel') if 'extra ==' not in r))\n"
-    )
-    # When it imports pydynamodel from outside any checkout
-    result = _run([venv.python, "-c", probe], cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    location, requires = result.stdout.splitlines()
-
-    # Then the import comes from its site-packages, typed (py.typed), needing boto3 only
-    assert "site-packages" in location
-    assert not location.startswith(str(PACKAGE))
-    assert (Path(location) / "py.typed").is_file()
-    assert requires == "['boto3>=1.34', 'botocore>=1.34']"
 
 
 def _table_rows(markdown: str) -> list[list[str]]:
