@@ -11,6 +11,8 @@ from cdk_local_gateway.aws.provision import Provisioner
 from cdk_local_gateway.aws.replication import ReplicatedTable
 from cdk_local_gateway.doctor import notes
 from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.rest.auth import pool_for_arn
+from cdk_local_gateway.rest.services import UserPool
 from gateway_testkit import write_assembly
 
 if TYPE_CHECKING:
@@ -103,3 +105,25 @@ def test_doctor_notes_that_replication_is_emulated(assembly_dir: Path) -> None:
     assert len(found) == 1
     assert "replication emulation" in found[0]
     assert "last writer wins" in found[0]
+
+
+def test_an_authorizers_pool_arn_is_matched_by_region_and_pool_id() -> None:
+    # Given the pools the runtime provisioned (moto's account id in their ARNs)
+    primary = UserPool(
+        "eu-west-1",
+        "eu-west-1_abc",
+        "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc",
+        [],
+    )
+    pools = {primary.arn: primary}
+    # Then a ProviderARNs entry finds its pool by exact ARN, or by region and id whatever the
+    # account (a stage pinned to a real account builds ARNs with it)
+    assert pool_for_arn(pools, primary.arn) is primary
+    assert (
+        pool_for_arn(pools, "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_abc")
+        is primary
+    )
+    # And another region's pool of the same id, or not a pool ARN at all, is not it
+    assert pool_for_arn(pools, "arn:aws:cognito-idp:us-east-1:1:userpool/eu-west-1_abc") is None
+    assert pool_for_arn(pools, "arn:aws:sqs:eu-west-1:1:userpool/eu-west-1_abc") is None
+    assert pool_for_arn(pools, "not an arn") is None

@@ -14,7 +14,7 @@ from cdk_local_gateway.tokens import TokenRejected, issuer, verify_cognito
 if TYPE_CHECKING:
     from cdk_local_gateway.rest.model import Authorizer, Method, RestApi
     from cdk_local_gateway.rest.request import Incoming
-    from cdk_local_gateway.rest.services import Services
+    from cdk_local_gateway.rest.services import Services, UserPool
 
 _LAMBDA_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
 
@@ -67,6 +67,19 @@ def _policy_allows(policy: dict[str, Any], arn: str) -> bool | None:
     return allowed
 
 
+def pool_for_arn(pools: dict[str, UserPool], arn: str) -> UserPool | None:
+    """The provisioned pool a ``ProviderARNs`` entry names: by its exact ARN, else by the
+    region and pool id in it, so a pool of another region is found and an ARN built with
+    another account id (a pinned stage account; the local AWS has its own) still names it."""
+    if arn in pools:
+        return pools[arn]
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "cognito-idp" or not parts[5].startswith("userpool/"):
+        return None
+    region, pool_id = parts[3], parts[5].removeprefix("userpool/")
+    return next((p for p in pools.values() if p.region == region and p.pool_id == pool_id), None)
+
+
 class Authorizers:
     """Runs the method's authorizer; fills ``incoming.authorizer`` and identity."""
 
@@ -99,7 +112,7 @@ class Authorizers:
         if not token:
             raise GatewayError("UNAUTHORIZED", "Unauthorized")
         pools = [
-            self.services.user_pools.get(str(arn))
+            pool_for_arn(self.services.user_pools, str(arn))
             for arn in authorizer.props.get("ProviderARNs", [])
         ]
         known = [p for p in pools if p is not None]
