@@ -10,12 +10,13 @@ describe (``table`` on a fresh table with the quickstart's layout; see
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from pydynamodel_testkit import DOCS, code_blocks, docs_prelude
+from pydynamodel_testkit import DOCS, PACKAGE, code_blocks, docs_prelude
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,3 +83,35 @@ def test_the_runnable_examples_of_the_page_run_against_moto(
 
     # Then every example runs and every assert in them holds
     assert result.returncode == 0, f"{page}:\n{result.stdout}\n{result.stderr}"
+
+
+_LINK = re.compile(r"\]\(([^)#\s]+\.md)?(?:#([^)\s]+))?\)")
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#{1,6} (.+)$", markdown, re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        *(f"docs/{p}.md" for p in PAGES),
+        "README.md",
+        "CHANGELOG.md",
+        "../../docs/dynamodel.md",
+        "../../docs/dynamodel-guide.md",
+    ],
+)
+def test_every_link_to_a_page_and_heading_resolves(page: str) -> None:
+    # Given a page of the package's documentation (or the app's pointer pages)
+    path = (PACKAGE / page).resolve()
+    text = path.read_text(encoding="utf-8")
+    for target, anchor in _LINK.findall(text):
+        # When it links to a markdown page (or a heading of one)
+        linked = (path.parent / target).resolve() if target else path
+        # Then the page exists and has that heading
+        assert linked.is_file(), f"{page}: {target}"
+        if anchor:
+            assert anchor in _anchors(linked.read_text(encoding="utf-8")), f"{page}: #{anchor}"
