@@ -599,3 +599,57 @@ def test_a_function_without_a_role_is_not_enforced_and_says_so(
     # Then it runs with the runtime's credentials, and the log says it is not enforced
     assert asyncio.run(main()) is None
     assert lines == ["IAM not enforced for S-Fn-norole: no execution role"]
+
+
+def _allow(action: Any, resource: Any = "*", **more: Any) -> dict[str, Any]:
+    return {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource, **more}]}
+
+
+def test_an_explicit_deny_in_any_policy_wins_over_an_allow() -> None:
+    deny = {"Statement": [{"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}]}
+    assert evaluate([_allow("sqs:SendMessage"), deny], "sqs:SendMessage", "q") is (
+        Decision.EXPLICIT_DENY
+    )
+
+
+def test_not_action_and_not_resource_grant_everything_else() -> None:
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "NotAction": "dynamodb:DeleteTable", "NotResource": "arn:x:t/a"}
+        ]
+    }
+    assert evaluate([document], "dynamodb:PutItem", "arn:x:t/b") is Decision.ALLOWED
+    assert evaluate([document], "dynamodb:DeleteTable", "arn:x:t/b") is Decision.IMPLICIT_DENY
+    assert evaluate([document], "dynamodb:PutItem", "arn:x:t/a") is Decision.IMPLICIT_DENY
+
+
+def test_conditions_never_deny_what_aws_might_allow() -> None:
+    # Given statements whose Condition keys the local AWS cannot know
+    condition = {"Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+    conditional_allow = _allow("sqs:SendMessage", **condition)
+    conditional_deny = {
+        "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", **condition}]
+    }
+    # Then an Allow applies as if it held and a Deny is not applied
+    assert evaluate([conditional_allow], "sqs:SendMessage", "q") is Decision.ALLOWED
+    assert evaluate([conditional_allow, conditional_deny], "sqs:SendMessage", "q") is (
+        Decision.ALLOWED
+    )
+
+
+def test_a_query_protocol_service_denies_with_its_own_error_shape(harness: Harness) -> None:
+    # Given Writer's role has no sts:AssumeRole
+    # When it assumes another role (STS speaks the query protocol, errors in XML)
+    answer, denials = harness.call(
+        "Writer",
+        "sts",
+        "assume_role",
+        RoleArn=harness.arn("ConsumerRole"),
+        RoleSessionName="probe",
+    )
+    # Then botocore reads IAM's AccessDenied, and the denial names the role
+    assert answer["error"] == "AccessDenied", answer
+    assert (denials[-1]["action"], denials[-1]["resource"]) == (
+        "sts:AssumeRole",
+        harness.arn("ConsumerRole"),
+    )
