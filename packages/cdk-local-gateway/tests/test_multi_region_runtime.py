@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.cli import main, parser, serve_config
 from cdk_local_gateway.pytest_plugin import RunningGateway
-from cdk_local_gateway.runtime import RuntimeConfig
+from cdk_local_gateway.runtime import RuntimeConfig, served_regions
 from gateway_testkit import write_assembly
 
 if TYPE_CHECKING:
@@ -261,3 +262,52 @@ def test_a_write_through_one_regions_api_is_read_through_the_others(
             break
         time.sleep(0.1)
     assert got.json()["v"] == "hello", got.text
+
+
+def test_the_replica_region_alone_is_served_with_its_cross_region_references_resolved(
+    tmp_path: Path,
+) -> None:
+    # Given the same stage, only its replica region (us-east-1) served
+    write_assembly(
+        tmp_path / "cdk.out",
+        {PRIMARY_STACK: PRIMARY, "Multi-Replica": REPLICA},
+        regions={PRIMARY_STACK: "eu-west-1", "Multi-Replica": "us-east-1"},
+    )
+    config = RuntimeConfig(
+        cdk_out=tmp_path / "cdk.out", stage="Dev", region="us-east-1", state_dir=tmp_path / "s"
+    )
+    running = RunningGateway(config)
+    try:
+        endpoints = running.start()
+        # Then only its API is served
+        assert list(endpoints["rest"]) == ["Dev/Multi-Replica"]
+        us = endpoints["rest"]["Dev/Multi-Replica"]
+        # And it works with the primary's pool and table (provisioned though not served)
+        token = _token(config)
+        headers = {"Authorization": token}
+        put = requests.put(f"{us}/items/c", json={"v": "alone"}, headers=headers, timeout=30)
+        assert put.status_code == 200, put.text
+        got = requests.get(f"{us}/items/c", headers=headers, timeout=30)
+        assert got.json()["v"] == "alone", got.text
+    finally:
+        running.stop()
+
+
+def test_serving_a_region_the_stage_does_not_have_names_its_regions(tmp_path: Path) -> None:
+    write_assembly(
+        tmp_path / "cdk.out",
+        {PRIMARY_STACK: PRIMARY, "Multi-Replica": REPLICA},
+        regions={PRIMARY_STACK: "eu-west-1", "Multi-Replica": "us-east-1"},
+    )
+    config = RuntimeConfig(
+        cdk_out=tmp_path / "cdk.out", stage="Dev", region="ap-south-1", state_dir=tmp_path / "s"
+    )
+    stacks = read_assembly(tmp_path / "cdk.out").select("Dev", None)
+    # When a region without stacks is asked for, Then the error names the stage's regions
+    with pytest.raises(
+        SystemExit, match=r"no stacks in ap-south-1 \(its regions: eu-west-1, us-east-1\)"
+    ):
+        served_regions(config, stacks)
+    # And --all-regions serves every region, the one given first
+    every = RuntimeConfig(cdk_out=tmp_path, stage="Dev", region="us-east-1", all_regions=True)
+    assert served_regions(every, stacks) == ["us-east-1", "eu-west-1"]
