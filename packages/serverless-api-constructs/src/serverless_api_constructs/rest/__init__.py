@@ -5,7 +5,12 @@ from __future__ import annotations
 from .access_log import ACCESS_LOG_FIELDS, access_log_format
 from .api import MethodThrottle, SecureRestApi
 from .errors import GATEWAY_ERRORS, error_template
-from .integrations import DynamoDbQueryIntegration, SqsSendMessageIntegration
+from .integrations import (
+    DynamoDbQuery,
+    DynamoDbQueryIntegration,
+    SqsSendMessage,
+    SqsSendMessageIntegration,
+)
 from .monitoring import ApiMonitoring
 from .private_backend import PrivateHttpBackend
 from .retention import retention_days
@@ -19,11 +24,13 @@ __all__ = [
     "ApiMonitoring",
     "ApiUserPool",
     "CountedRule",
+    "DynamoDbQuery",
     "DynamoDbQueryIntegration",
     "MethodThrottle",
     "PrivateHttpBackend",
     "RegionalWebAcl",
     "SecureRestApi",
+    "SqsSendMessage",
     "SqsSendMessageIntegration",
     "TokenRequestAuthorizer",
     "access_log_format",

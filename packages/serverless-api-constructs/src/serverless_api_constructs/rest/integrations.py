@@ -1,10 +1,20 @@
-"""Direct AWS service integrations (no Lambda in between), each with a least-privilege role."""
+"""Direct AWS service integrations (no Lambda in between), each with a least-privilege role.
+
+:class:`DynamoDbQuery` and :class:`SqsSendMessage` are integrations in the CDK's own style:
+plain objects passed to ``resource.add_method(verb, integration)``, whose :meth:`bind` (called
+by the method) creates what they need in the method's scope, here the role API Gateway
+assumes, allowed exactly one action on one resource. Pass ``role`` to use a role of your own
+instead (nothing is created then; the grants are still added to it).
+
+:class:`DynamoDbQueryIntegration` and :class:`SqsSendMessageIntegration` are the constructs of
+version 0.1 holding ``.integration`` and ``.role``; they remain, built on the classes above,
+so that existing stacks keep their logical ids. New code uses the bind-style classes.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -15,6 +25,141 @@ if TYPE_CHECKING:
     from aws_cdk import aws_dynamodb as dynamodb
     from aws_cdk import aws_kms as kms
     from aws_cdk import aws_sqs as sqs
+
+_FORM_CONTENT_TYPE = {
+    "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
+}
+
+
+class _RoleOnBind(apigateway.AwsIntegration):
+    """An AWS integration whose credentials role is created (and granted) when it is bound to
+    its first method, in that method's scope; later methods share the role."""
+
+    _description = ""
+
+    def __init__(
+        self, *, role: iam.IRole | None, options: dict[str, Any], **integration: Any
+    ) -> None:
+        self._role = role
+        self._options = options
+        if role is not None:
+            self._grant(role)
+        super().__init__(
+            **integration,
+            options=apigateway.IntegrationOptions(credentials_role=role, **options),
+        )
+
+    @property
+    def role(self) -> iam.IRole | None:
+        """The role API Gateway assumes: the one passed, or the one made at the first bind."""
+        return self._role
+
+    def bind(self, method: apigateway.Method) -> apigateway.IntegrationConfig:
+        config = super().bind(method)
+        if self._role is not None and config.options is not None:
+            return config
+        if self._role is None:
+            role = iam.Role(
+                method,
+                "IntegrationRole",
+                assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+                description=self._description,
+            )
+            self._grant(role)
+            self._role = role
+        return apigateway.IntegrationConfig(
+            type=config.type,
+            uri=config.uri,
+            integration_http_method=config.integration_http_method,
+            deployment_token=config.deployment_token,
+            options=apigateway.IntegrationOptions(credentials_role=self._role, **self._options),
+        )
+
+    def _grant(self, role: iam.IRole) -> None:
+        raise NotImplementedError
+
+
+class DynamoDbQuery(_RoleOnBind):
+    """Calls DynamoDB ``Query`` on ``table`` (or its ``index_name``) as a role that may run
+    exactly that action there and decrypt with ``table_key``.
+
+    ``request_template`` builds the Query request; requests without a matching template are
+    refused (``passthrough_behavior=NEVER``), so callers never reach DynamoDB with raw input.
+    """
+
+    _description = "API Gateway: DynamoDB Query on one table"
+
+    def __init__(
+        self,
+        *,
+        table: dynamodb.ITableV2,
+        request_template: str,
+        integration_responses: Sequence[apigateway.IntegrationResponse],
+        table_key: kms.IKey | None = None,
+        index_name: str | None = None,
+        role: iam.IRole | None = None,
+    ) -> None:
+        self._resource = (
+            table.table_arn if index_name is None else f"{table.table_arn}/index/{index_name}"
+        )
+        self._table_key = table_key
+        super().__init__(
+            role=role,
+            service="dynamodb",
+            action="Query",
+            integration_http_method="POST",
+            options={
+                "passthrough_behavior": apigateway.PassthroughBehavior.NEVER,
+                "request_templates": {"application/json": request_template},
+                "integration_responses": list(integration_responses),
+            },
+        )
+
+    def _grant(self, role: iam.IRole) -> None:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[self._resource])
+        )
+        if self._table_key is not None:
+            self._table_key.grant_decrypt(role)
+
+
+class SqsSendMessage(_RoleOnBind):
+    """Sends the request to ``queue`` (SQS ``SendMessage``) as a role that may only send to
+    that queue and use its KMS key to encrypt the message.
+
+    ``request_template`` renders the form-encoded ``Action=SendMessage&MessageBody=...``.
+    """
+
+    _description = "API Gateway: SQS SendMessage to one queue"
+
+    def __init__(
+        self,
+        *,
+        queue: sqs.IQueue,
+        request_template: str,
+        integration_responses: Sequence[apigateway.IntegrationResponse],
+        role: iam.IRole | None = None,
+    ) -> None:
+        self._queue = queue
+        super().__init__(
+            role=role,
+            service="sqs",
+            path=f"{queue.env.account}/{queue.queue_name}",
+            integration_http_method="POST",
+            options={
+                "passthrough_behavior": apigateway.PassthroughBehavior.NEVER,
+                "request_parameters": dict(_FORM_CONTENT_TYPE),
+                "request_templates": {"application/json": request_template},
+                "integration_responses": list(integration_responses),
+            },
+        )
+
+    def _grant(self, role: iam.IRole) -> None:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self._queue.queue_arn])
+        )
+        if self._queue.encryption_master_key is not None:
+            self._queue.encryption_master_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
 
 
 def _integration_role(scope: Construct, description: str) -> iam.Role:
@@ -27,12 +172,8 @@ def _integration_role(scope: Construct, description: str) -> iam.Role:
 
 
 class DynamoDbQueryIntegration(Construct):
-    """``.integration`` calls DynamoDB ``Query`` as ``.role``, which may run exactly that
-    action on ``table`` (or its ``index_name``) and decrypt with ``table_key``.
-
-    ``request_template`` builds the Query request; requests without a matching template are
-    refused (``passthrough_behavior=NEVER``), so callers never reach DynamoDB with raw input.
-    """
+    """Version 0.1's construct form of :class:`DynamoDbQuery` (kept for existing stacks):
+    ``.integration`` is a :class:`DynamoDbQuery` using ``.role``, made in this construct."""
 
     def __init__(
         self,
@@ -46,34 +187,20 @@ class DynamoDbQueryIntegration(Construct):
         index_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.role = _integration_role(self, "API Gateway: DynamoDB Query on one table")
-        resource = (
-            table.table_arn if index_name is None else f"{table.table_arn}/index/{index_name}"
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[resource])
-        )
-        if table_key is not None:
-            table_key.grant_decrypt(self.role)
-        self.integration = apigateway.AwsIntegration(
-            service="dynamodb",
-            action="Query",
-            integration_http_method="POST",
-            options=apigateway.IntegrationOptions(
-                credentials_role=self.role,
-                passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
-                request_templates={"application/json": request_template},
-                integration_responses=list(integration_responses),
-            ),
+        self.role = _integration_role(self, DynamoDbQuery._description)
+        self.integration = DynamoDbQuery(
+            table=table,
+            request_template=request_template,
+            integration_responses=integration_responses,
+            table_key=table_key,
+            index_name=index_name,
+            role=self.role,
         )
 
 
 class SqsSendMessageIntegration(Construct):
-    """``.integration`` sends the request to ``queue`` (SQS ``SendMessage``) as ``.role``,
-    which may only send to that queue and use its KMS key to encrypt the message.
-
-    ``request_template`` renders the form-encoded ``Action=SendMessage&MessageBody=...``.
-    """
+    """Version 0.1's construct form of :class:`SqsSendMessage` (kept for existing stacks):
+    ``.integration`` is a :class:`SqsSendMessage` using ``.role``, made in this construct."""
 
     def __init__(
         self,
@@ -85,23 +212,10 @@ class SqsSendMessageIntegration(Construct):
         integration_responses: Sequence[apigateway.IntegrationResponse],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.role = _integration_role(self, "API Gateway: SQS SendMessage to one queue")
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn])
-        )
-        if queue.encryption_master_key is not None:
-            queue.encryption_master_key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
-        self.integration = apigateway.AwsIntegration(
-            service="sqs",
-            path=f"{Stack.of(self).account}/{queue.queue_name}",
-            integration_http_method="POST",
-            options=apigateway.IntegrationOptions(
-                credentials_role=self.role,
-                passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
-                request_parameters={
-                    "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
-                },
-                request_templates={"application/json": request_template},
-                integration_responses=list(integration_responses),
-            ),
+        self.role = _integration_role(self, SqsSendMessage._description)
+        self.integration = SqsSendMessage(
+            queue=queue,
+            request_template=request_template,
+            integration_responses=integration_responses,
+            role=self.role,
         )
