@@ -68,6 +68,7 @@ class IamEnforcement:
         self._watcher: asyncio.Task[None] | None = None
         self._seen = 0
         self._warned: set[str] = set()
+        self._definitions: dict[str, RoleDefinition | None] = {}
 
     # -- credentials --------------------------------------------------------------------------
     async def function_credentials(self, spec: FunctionSpec) -> Credentials | None:
@@ -83,7 +84,9 @@ class IamEnforcement:
                 f"IAM: role {spec.role.name} of {spec.name} does not trust lambda.amazonaws.com "
                 "(AWS would refuse to create the function)",
             )
-        found = await asyncio.to_thread(self._session, spec.role, spec.name)
+        found = self._cached(spec.role, spec.name) or await asyncio.to_thread(
+            self._session, spec.role, spec.name
+        )
         self._watch()
         return found
 
@@ -94,14 +97,25 @@ class IamEnforcement:
         ``session_name`` (None: enforcement off, no role, or not a role of the assembly)."""
         if not self.enabled or not role_arn:
             return None
-        role = await asyncio.to_thread(find_role, resolver, role_arn)
+        if role_arn not in self._definitions:
+            # Read once: an integration asks on every request.
+            self._definitions[role_arn] = await asyncio.to_thread(find_role, resolver, role_arn)
+        role = self._definitions[role_arn]
         if role is None:
             self._warn_once(
                 role_arn,
                 f"IAM not enforced for {session_name}: {role_arn} is not a role of the assembly",
             )
             return None
-        found = await asyncio.to_thread(self._session, role, session_name)
+        if not role.trusts("apigateway.amazonaws.com"):
+            self._warn_once(
+                role_arn,
+                f"IAM: role {role.name} of {session_name} does not trust apigateway.amazonaws.com "
+                "(API Gateway could not assume it)",
+            )
+        found = self._cached(role, session_name) or await asyncio.to_thread(
+            self._session, role, session_name
+        )
         self._watch()
         return found
 
@@ -133,6 +147,11 @@ class IamEnforcement:
                     "cdk_local_gateway.aws.server"
                 )
         return self.enabled
+
+    def _cached(self, role: RoleDefinition, session_name: str) -> Credentials | None:
+        with self._lock:
+            known = self._sessions.get((role.arn, session_name[:64]))
+        return None if known is None else Credentials(known.key_id, known.secret, known.token)
 
     def _session(self, role: RoleDefinition, session_name: str) -> Credentials | None:
         with self._lock:
