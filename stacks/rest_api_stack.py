@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -21,7 +21,6 @@ from serverless_api_constructs import ServiceFunction, TokenRequestAuthorizer
 from serverless_api_constructs.grants import grant_secret_value
 from serverless_api_constructs.rest import (
     ApiMonitoring,
-    ApiUserPool,
     DynamoDbQueryIntegration,
     MethodThrottle,
     PrivateHttpBackend,
@@ -31,19 +30,21 @@ from serverless_api_constructs.rest import (
 )
 
 from .guardrails import acknowledge
-from .lambda_code import lambda_code, lambda_constant
+from .lambda_code import lambda_code
 from .rest import waf
 from .rest.models import REQUEST_MODELS
 from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
 from .rest.templates import load_template
+from .table_access import TableAccess
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from aws_cdk import aws_dynamodb as dynamodb
     from constructs import Construct
 
     from .config import StageConfig
+    from .identity_stack import IdentityStack
+    from .table_access import StageTable
 
 SERVICE = "rooms"
 METRICS_NAMESPACE = "RoomsService"
@@ -64,18 +65,18 @@ STANDALONE_FUNCTIONS = frozenset({"InternalService"})
 #: only ones that may read the cursor secret. No function but the authorizer reads the token
 #: secret: with an HS256 key, whoever can read it can mint a token for anyone.
 PAGINATING_FUNCTIONS = frozenset({"Rooms"})
-#: Length of the generated cursor HMAC key (alphanumeric characters).
-CURSOR_KEY_LENGTH = 64
 _JSON = "application/json"
 #: The DynamoDB actions each function's code path calls on the base table, and the indexes
-#: it queries (read from handlers/, domain/ and dynamodel/, checked against the handler tests'
-#: recorded calls by tests/iam; transactions are authorized per item). The
-#: transactions (rooms, messages and their request records) hold only conditional Put, Update
-#: and Delete items, no ConditionCheck, so no function needs dynamodb:ConditionCheckItem.
-#: Nothing calls DescribeTable, BatchGetItem or Scan, and no function queries GSI2.
-TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Rooms": (
-        (
+#: it queries (read from handlers/, domain/ and pydynamodel/, checked against the handler
+#: tests' recorded calls by tests/iam; transactions are authorized per item). Reads are
+#: granted in every region of the stage, writes on the primary region's replica only
+#: (:mod:`stacks.table_access`). The transactions (rooms, messages and their request
+#: records) hold only conditional Put, Update and Delete items, no ConditionCheck, so no
+#: function needs dynamodb:ConditionCheckItem. Nothing calls DescribeTable, BatchGetItem or
+#: Scan, and no function queries GSI2.
+TABLE_GRANTS: dict[str, TableAccess] = {
+    "Rooms": TableAccess(
+        actions=(
             "dynamodb:BatchWriteItem",  # DELETE /rooms/{id}: the room's messages, memberships
             "dynamodb:DeleteItem",
             "dynamodb:GetItem",
@@ -83,26 +84,17 @@ TABLE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "dynamodb:Query",
             "dynamodb:UpdateItem",
         ),
-        ("GSI1",),  # GET /rooms: newest rooms first
+        indexes=("GSI1",),  # GET /rooms: newest rooms first
     ),
-    "Report": (("dynamodb:GetItem", "dynamodb:Query"), ()),
-    "Admin": ((), ("GSI1",)),  # Select=COUNT over GSI1's ROOMS partition, nothing else
+    "Report": TableAccess(actions=("dynamodb:GetItem", "dynamodb:Query")),
+    # Select=COUNT over GSI1's ROOMS partition, nothing else
+    "Admin": TableAccess(indexes=("GSI1",)),
     # post_once: message, receipt and room counter in one transaction; the receipt read on a
     # redelivery.
-    "IngestConsumer": (("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), ()),
+    "IngestConsumer": TableAccess(
+        actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+    ),
 }
-_READ_ONLY_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
-KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
-KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
-
-
-def admin_group() -> str:
-    """The Cognito group whose members the rooms access rules treat as admins, read from
-    where the handlers declare it (``ADMIN_GROUP`` in ``lambda/domain/rooms.py``)."""
-    group = lambda_constant("domain/rooms.py", "ADMIN_GROUP")
-    if not isinstance(group, str) or not group:
-        raise RuntimeError(f"lambda/domain/rooms.py: ADMIN_GROUP={group!r}")
-    return group
 
 
 def _cors_header(origin: str) -> dict[str, str]:
@@ -112,8 +104,10 @@ def _cors_header(origin: str) -> dict[str, str]:
 class RestApiStack(cdk.Stack):
     """The REST API of one region.
 
-    Shared with the WebSocket API of the same region: ``token_secret`` (the HS256 signing key
-    of access tokens) and ``authorizer_function`` (the Lambda REQUEST authorizer).
+    The user pool and both secrets belong to the stage's :class:`IdentityStack` (primary
+    region); this stack names the pool by ARN and reads each secret's replica in its own
+    region. Shared with the WebSocket API of the same region: ``authorizer_function`` (the
+    Lambda REQUEST authorizer).
     """
 
     def __init__(
@@ -122,39 +116,43 @@ class RestApiStack(cdk.Stack):
         construct_id: str,
         *,
         config: StageConfig,
-        table: dynamodb.ITableV2,
-        table_key: kms.IKey,
+        table: StageTable,
+        identity: IdentityStack,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
-        self.table = table
-        self.table_key = table_key
+        self.stage_table = table
+        # This region's replica and key: the direct messages query and the table alarms.
+        self.table = table.replicas[self.region]
+        self.table_key = table.keys[self.region]
         self.code = lambda_code()
         self.log_retention = retention_days(config.log_retention_days)
 
+        # This region's replicas of the stage's secrets (imported: the Identity stack owns
+        # them; same value in every region).
+        self.token_secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "TokenSecret", identity.replica_arn(identity.token_secret, self.region, self)
+        )
+        self.cursor_secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "CursorSecret", identity.replica_arn(identity.cursor_secret, self.region, self)
+        )
         self.token_authorizer = TokenRequestAuthorizer(
             self,
             "TokenAuthorizer",
             code=self.code,
+            handler="handlers.authorizer.handler",
             log_retention=self.log_retention,
             service=SERVICE,
             metrics_namespace=metrics_namespace(self.config),
+            existing_secret=self.token_secret,
         )
-        self.token_secret: secretsmanager.ISecret = self.token_authorizer.secret
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
-        self.cursor_secret = self._cursor_secret()
 
         self.functions = {
             name: self._function(name, handler) for name, handler in FUNCTIONS.items()
         }
         self._ingest_queue()
-        self.users = ApiUserPool(self, "Users")
-        self.admins = self.users.add_group(
-            "Admins",
-            group_name=admin_group(),
-            description="Rooms admins: may change and delete any room (docs/access-control.md)",
-        )
         self.backend = PrivateHttpBackend(
             self,
             "PrivateBackend",
@@ -182,7 +180,13 @@ class RestApiStack(cdk.Stack):
             max_body_bytes=waf.max_body_bytes(),
         )
         self.api = self.rest.api
-        self.cognito_authorizer = self.users.authorizer()
+        # The stage's one user pool, in the primary region, named by its ARN in every region.
+        self.user_pool = cognito.UserPool.from_user_pool_arn(
+            self, "Users", identity.users.user_pool.user_pool_arn
+        )
+        self.cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(
+            self, "CognitoAuthorizer", cognito_user_pools=[self.user_pool]
+        )
         self.request_authorizer = self.token_authorizer.for_rest_api()
         self.models = {
             name: self.api.add_model(
@@ -202,44 +206,15 @@ class RestApiStack(cdk.Stack):
         self._monitoring()
 
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
-        cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
-        cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
         cdk.CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
 
     # --- functions and queue ---------------------------------------------------------------
-
-    def _table_environment(self) -> dict[str, str]:
-        """The table and its regions, this stack's region first (the order reads fail over)."""
-        regions = (self.region, *(r for r in self.config.regions if r != self.region))
-        return {"TABLE_NAME": self.table.table_name, "TABLE_REGIONS": ",".join(regions)}
-
-    def _cursor_secret(self) -> secretsmanager.Secret:
-        secret = secretsmanager.Secret(
-            self,
-            "CursorSecret",
-            description="HMAC key of the REST API's pagination cursors (not of tokens)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template="{}",
-                generate_string_key="cursor_key",
-                password_length=CURSOR_KEY_LENGTH,
-                exclude_punctuation=True,
-            ),
-            # Retained like the token secret: a new key invalidates every cursor in flight.
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            secret,
-            "AwsSolutions-SMG4",
-            "Rotating the cursor key would invalidate every cursor clients hold; the key signs "
-            "opaque page positions only and is replaced by a planned redeploy, not a schedule.",
-        )
-        return secret
 
     def _function(self, name: str, handler: str) -> lambda_.IFunction:
         environment = {}
         if name not in STANDALONE_FUNCTIONS:
             environment = {
-                **self._table_environment(),
+                **self.stage_table.environment(),
                 "CORS_ALLOW_ORIGINS": ",".join(self.config.cors_allow_origins),
             }
         if name in PAGINATING_FUNCTIONS:
@@ -261,29 +236,7 @@ class RestApiStack(cdk.Stack):
             return function
         if name in PAGINATING_FUNCTIONS:
             grant_secret_value(self.cursor_secret, function)
-        actions, indexes = TABLE_GRANTS[name]
-        writes = not set(actions) <= _READ_ONLY_ACTIONS
-        # Explicit statements instead of table.grant_*: they name the actions the code calls
-        # on the table, Query alone on the indexes it queries, and the key actions without
-        # kms:*Data* wildcards.
-        table_arn = self.table.table_arn
-        if actions:
-            function.add_to_role_policy(
-                iam.PolicyStatement(actions=list(actions), resources=[table_arn])
-            )
-        if indexes:
-            function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["dynamodb:Query"],
-                    resources=[f"{table_arn}/index/{index}" for index in indexes],
-                )
-            )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[*KEY_READ_ACTIONS, *(KEY_WRITE_ACTIONS if writes else ())],
-                resources=[self.table_key.key_arn],
-            )
-        )
+        self.stage_table.grant(function, TABLE_GRANTS[name], region=self.region)
         return function
 
     def _ingest_queue(self) -> None:

@@ -9,8 +9,10 @@ from constructs import Construct
 
 from .config import region_id
 from .data_stack import DataStack
+from .identity_stack import IdentityStack
 from .keys_stack import ReplicaKeyStack
 from .rest_api_stack import RestApiStack
+from .table_access import StageTable
 from .websocket_api_stack import WebSocketApiStack
 
 if TYPE_CHECKING:
@@ -18,8 +20,9 @@ if TYPE_CHECKING:
 
 
 class ServiceStage(cdk.Stage):
-    """The whole service in one stage: ``Data`` in the primary region, and per region a scope
-    (``EuWest1``, ``UsEast1`` ...) holding that region's stacks.
+    """The whole service in one stage: ``Identity`` (user pool, token and cursor secrets) and
+    ``Data`` (the global table) in the primary region, and per region a scope (``EuWest1``,
+    ``UsEast1`` ...) holding that region's stacks.
 
     Deploy one stage with ``cdk deploy "Prod/**"``.
     """
@@ -42,41 +45,62 @@ class ServiceStage(cdk.Stage):
             )
             for region in config.replica_regions
         }
+        # Values cross regions as weak Fn::GetStackOutput references (cdk.json's
+        # defaultCrossStackReferences); a stack reading another region's output must allow it.
+        multi_region = bool(config.replica_regions)
+        self.identity = IdentityStack(
+            self,
+            "Identity",
+            env=self.env_for(config.primary_region),
+            config=config,
+            termination_protection=config.name == "prod",
+            description=f"{config.name}: user pool, token and cursor secrets (one per stage)",
+        )
         self.data = DataStack(
             self,
             "Data",
             env=self.env_for(config.primary_region),
             replica_key_arns={r: s.key.key_arn for r, s in self.replica_keys.items()},
             # A replica's key lives in another region: CDK reads its ARN with Fn::GetStackOutput.
-            cross_region_references=bool(config.replica_regions),
+            cross_region_references=multi_region,
             termination_protection=config.name == "prod",
             description=f"{config.name}: single-table DynamoDB global table",
         )
 
+        table = self.data.single_table
+        primary_key = table.encryption_key
+        if primary_key is None:  # SingleTable always creates or receives a key
+            raise ValueError(f"stage {config.name!r}: the table has no KMS key")
+        self.table = StageTable(
+            primary_region=config.primary_region,
+            regions=config.regions,
+            replicas={region: table.for_region(region) for region in config.regions},
+            keys={
+                config.primary_region: primary_key,
+                **{region: stack.key for region, stack in self.replica_keys.items()},
+            },
+        )
         self.rest_apis: dict[str, RestApiStack] = {}
         self.websocket_apis: dict[str, WebSocketApiStack] = {}
         for region in config.regions:
             self._add_region(region)
 
     def _add_region(self, region: str) -> None:
-        """The API stacks of one region, reading and writing that region's table replica."""
+        """The API stacks of one region: shared data written to the primary region's replica,
+        read from every region's; identity from the primary region."""
         config = self.config
-        primary = region == config.primary_region
-        table = self.data.single_table.for_region(region)
-        key = self.data.single_table.encryption_key if primary else self.replica_keys[region].key
-        if key is None:  # SingleTable always creates or receives a key unless it wraps a table
-            raise ValueError(f"stage {config.name!r}: no KMS key for the table in {region}")
         scope = self.region_scopes[region]
         env = self.env_for(region)
-        # The table's name in a replica region comes from the primary region's stack.
-        cross_region = not primary
+        # Every region's stacks name the other regions' table replicas and keys, and a replica
+        # region's stacks the primary's pool and secrets: cross-region outputs.
+        cross_region = bool(config.replica_regions)
         rest = RestApiStack(
             scope,
             "RestApi",
             env=env,
             config=config,
-            table=table,
-            table_key=key,
+            table=self.table,
+            identity=self.identity,
             cross_region_references=cross_region,
             description=f"{config.name}: REST API in {region}",
         )
@@ -86,8 +110,7 @@ class ServiceStage(cdk.Stage):
             "WebSocketApi",
             env=env,
             config=config,
-            table=table,
-            table_key=key,
+            table=self.table,
             rest_api=rest,
             # The stage's regions created before this one: this stack grants fan-out both ways.
             peers=tuple(self.websocket_apis.values()),

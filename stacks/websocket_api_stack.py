@@ -39,17 +39,17 @@ from .config import region_id
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
 from .rest_api_stack import metrics_namespace
+from .table_access import TableAccess
 from .websocket import template
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from aws_cdk import aws_dynamodb as dynamodb
-    from aws_cdk import aws_kms as kms
     from constructs import Construct
 
     from .config import StageConfig
     from .rest_api_stack import RestApiStack
+    from .table_access import StageTable
 
 SERVICE = "rooms-websocket"
 #: Concurrent @connections posts per send (see docs/websocket-api.md, "Broadcast").
@@ -60,8 +60,31 @@ DELIVERY_FAILURE_THRESHOLD = 10
 BROADCAST_MEMORY_MB = 1024
 #: Path appended to ``config.upstream_url`` for the ``lookup`` route (httpbin echoes it).
 LOOKUP_PATH = "/anything"
-#: What DynamoDB needs from a caller to use the table's customer-managed key (no wildcards).
-KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+#: The table access of each function's code path (checked against the handler tests' recorded
+#: calls by tests/iam): reads in every region, shared writes (messages, counters, receipts) on
+#: the primary replica, and ``connection_writes``, a connection's own Connection and
+#: Membership items, on the replica of this region, which holds the connection. Send and the
+#: publish consumer delete gone (410) connections with their memberships in batches, found
+#: on GSI1.
+TABLE_GRANTS: dict[str, TableAccess] = {
+    "Connect": TableAccess(connection_writes=("dynamodb:PutItem",)),
+    "Disconnect": TableAccess(indexes=("GSI1",), connection_writes=("dynamodb:BatchWriteItem",)),
+    "Join": TableAccess(actions=("dynamodb:GetItem",), connection_writes=("dynamodb:PutItem",)),
+    "Leave": TableAccess(connection_writes=("dynamodb:DeleteItem",)),
+    **{
+        sender: TableAccess(
+            actions=(
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ),
+            indexes=("GSI1",),
+            connection_writes=("dynamodb:BatchWriteItem",),
+        )
+        for sender in ("Send", "PublishConsumer")
+    },
+}
 #: Functions that post to connections (in every region of the stage).
 SENDERS = ("Send", "PublishConsumer")
 #: Output of each WebSocket stack that its peer regions' stacks read the API id from.
@@ -85,8 +108,7 @@ class WebSocketApiStack(cdk.Stack):
         construct_id: str,
         *,
         config: StageConfig,
-        table: dynamodb.ITableV2,
-        table_key: kms.IKey,
+        table: StageTable,
         rest_api: RestApiStack,
         peers: Sequence[WebSocketApiStack] = (),
         broadcast_concurrency: int = BROADCAST_CONCURRENCY,
@@ -109,10 +131,9 @@ class WebSocketApiStack(cdk.Stack):
             description=f"{config.name}: rooms and messages in real time ({region})",
         )
         environment = {
-            "TABLE_NAME": table.table_name,
-            # Only the local replica: every item the API needs is replicated here, the grants
-            # name this replica alone, and a region whose table is down has no working API.
-            "TABLE_REGIONS": region,
+            # The primary first: shared data is written there; a connection's own items are
+            # written in this region (AWS_REGION), where the connection lives.
+            **table.environment(),
             "BROADCAST_CONCURRENCY": str(broadcast_concurrency),
         }
 
@@ -180,38 +201,8 @@ class WebSocketApiStack(cdk.Stack):
             "PublishConsumer": consumer,
         }
 
-        # Least privilege: each function gets the DynamoDB actions its code path calls, on the
-        # table and (where it queries by connection) GSI1 only, and the key actions DynamoDB
-        # needs to use the customer-managed key on its behalf.
-        write_room = [
-            "dynamodb:GetItem",
-            "dynamodb:Query",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:BatchWriteItem",
-        ]
-        # (actions on the base table, whether it queries a connection's memberships on GSI1):
-        # checked against the handler tests' recorded calls by tests/iam.
-        grants: dict[str, tuple[list[str], bool]] = {
-            "Connect": (["dynamodb:PutItem"], False),
-            "Disconnect": (["dynamodb:BatchWriteItem"], True),
-            "Join": (["dynamodb:GetItem", "dynamodb:PutItem"], False),
-            "Leave": (["dynamodb:DeleteItem"], False),
-            "Send": (write_room, True),
-            "PublishConsumer": (write_room, True),
-        }
-        for name, (actions, by_connection) in grants.items():
-            grantee = self.functions[name].function
-            iam.Grant.add_to_principal(
-                grantee=grantee, actions=actions, resource_arns=[table.table_arn]
-            )
-            if by_connection:
-                iam.Grant.add_to_principal(
-                    grantee=grantee,
-                    actions=["dynamodb:Query"],
-                    resource_arns=[f"{table.table_arn}/index/GSI1"],
-                )
-            table_key.grant(grantee, *KEY_ACTIONS)
+        for name, access in TABLE_GRANTS.items():
+            table.grant(self.functions[name].function, access, region=region)
         for fn in (send, consumer):
             self.api.grant_manage_connections(fn.function, method="POST")
             _acknowledge_wildcard(
@@ -283,7 +274,7 @@ class WebSocketApiStack(cdk.Stack):
             [(name, fn.function) for name, fn in self.functions.items()]
         )
         # The REST stack of this region alarms on the same table already.
-        self.monitoring.monitor_table(table, alarm=False)
+        self.monitoring.monitor_table(table.replicas[region], alarm=False)
         self.monitoring.monitor_queue(
             self.publish_queue.queue, dead_letter_queue=self.publish_queue.dead_letter_queue
         )

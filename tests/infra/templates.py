@@ -29,16 +29,35 @@ def scrub(value: Any) -> Any:
 class StackTemplates(Mapping[str, dict[str, Any]]):
     """Templates of every stack of every stage, keyed by the stack's construct path."""
 
-    def __init__(self, templates: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        templates: dict[str, dict[str, Any]],
+        environments: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
         self._templates = templates
+        #: ``path -> (stack name, region)``: what ``Fn::GetStackOutput`` addresses a stack by.
+        self.environments = dict(environments or {})
 
     @classmethod
     def from_assembly(cls, assembly: cx_api.CloudAssembly) -> StackTemplates:
         templates: dict[str, dict[str, Any]] = {}
+        environments: dict[str, tuple[str, str]] = {}
         for nested in assembly.nested_assemblies:
             for stack in nested.nested_assembly.stacks:
                 templates[stack.hierarchical_id] = stack.template
-        return cls(templates)
+                environments[stack.hierarchical_id] = (stack.stack_name, stack.environment.region)
+        return cls(templates, environments)
+
+    def region(self, path: str) -> str:
+        """The region stack ``path`` deploys to."""
+        return self.environments[path][1]
+
+    def path_of(self, stack_name: str, region: str) -> str:
+        """The path of the stack deployed as ``stack_name`` in ``region``."""
+        for path, environment in self.environments.items():
+            if environment == (stack_name, region):
+                return path
+        raise KeyError(f"no stack {stack_name!r} in {region}")
 
     def __getitem__(self, path: str) -> dict[str, Any]:
         try:

@@ -26,7 +26,7 @@ def test_cross_stack_values_are_weak_get_stack_output_references(stacks: StackTe
         for path in stacks
         if any(name.startswith("PublishOutput") for name in stacks[path].get("Outputs", {}))
     }
-    assert producers == {"ReplicaKey", "Data", "RestApi", "WebSocketApi"}
+    assert producers == {"ReplicaKey", "Identity", "Data", "RestApi", "WebSocketApi"}
 
 
 def test_the_only_custom_resource_restricts_the_default_security_group(

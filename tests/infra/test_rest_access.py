@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match
 
 from domain.rooms import ADMIN_GROUP
 from stacks.rest.routes import ROUTES, Auth, Route
-from tests.infra.rest_methods import DEV, PROD, REST_STACKS, logical_id_of, method
+from tests.infra.rest_methods import DEV, PROD, logical_id_of, method
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
 AUTHORIZER = "AWS::ApiGateway::Authorizer"
+#: The stacks owning each stage's one user pool (in its primary region).
+IDENTITY_STACKS = ("Dev/Identity", "Prod/Identity")
 AUTHORIZATION_TYPES = {
     Auth.NONE: "NONE",
     Auth.API_KEY: "NONE",
@@ -72,7 +74,7 @@ def test_report_authorizer_reads_the_bearer_header_and_caches_5_minutes(
     )
 
 
-@pytest.mark.parametrize("stack", REST_STACKS)
+@pytest.mark.parametrize("stack", IDENTITY_STACKS)
 def test_user_pool_is_admin_created_with_strong_passwords_and_threat_protection(
     template: Callable[[str], Template], stack: str
 ) -> None:
@@ -104,8 +106,11 @@ def test_user_pool_is_admin_created_with_strong_passwords_and_threat_protection(
     )
 
 
-def test_app_client_uses_srp_without_a_secret(template: Callable[[str], Template]) -> None:
-    template(DEV).has_resource_properties(
+@pytest.mark.parametrize("stack", IDENTITY_STACKS)
+def test_app_client_uses_srp_without_a_secret(
+    template: Callable[[str], Template], stack: str
+) -> None:
+    template(stack).has_resource_properties(
         "AWS::Cognito::UserPoolClient",
         {
             "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
@@ -148,18 +153,16 @@ def test_partner_key_belongs_to_the_usage_plan(stacks: StackTemplates) -> None:
     }
 
 
-@pytest.mark.parametrize("stack", REST_STACKS)
+@pytest.mark.parametrize("stack", IDENTITY_STACKS)
 def test_the_admin_group_the_rooms_rules_check_exists_in_the_user_pool(
     stacks: StackTemplates, stack: str
 ) -> None:
     # Given the group the rooms access rules treat as admins (lambda/domain/rooms.py)
-    # When the stack's user pool groups are read
+    # When the stage's user pool groups are read
     groups = stacks.resources(stack, "AWS::Cognito::UserPoolGroup").values()
     (pool,) = stacks.resources(stack, "AWS::Cognito::UserPool")
-    # Then exactly that group exists, in the pool the Cognito authorizer trusts
+    # Then exactly that group exists, in the stage's one pool (every region's Cognito
+    # authorizer trusts that pool: tests/infra/test_multi_region.py)
     (group,) = (g["Properties"] for g in groups if g["Properties"]["GroupName"] == ADMIN_GROUP)
     assert group["UserPoolId"] == {"Ref": pool}
     assert group["Description"]
-    cognito = logical_id_of(stacks, stack, "AWS::ApiGateway::Authorizer", Type="COGNITO_USER_POOLS")
-    authorizer = stacks[stack]["Resources"][cognito]["Properties"]
-    assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]

@@ -81,7 +81,9 @@ def test_consumer_reports_partial_batch_failures(stacks: StackTemplates) -> None
 
 
 @pytest.mark.parametrize(
-    ("stack", "regions"), [(DEV, "eu-west-1"), (PROD_REPLICA, "us-east-1,eu-west-1")]
+    # The primary region first in every region: writes go there, reads fail over in order
+    ("stack", "regions"),
+    [(DEV, "eu-west-1"), (PROD_REPLICA, "eu-west-1,us-east-1")],
 )
 def test_functions_know_the_table_its_regions_and_the_cursor_secret(
     stacks: StackTemplates, stack: str, regions: str

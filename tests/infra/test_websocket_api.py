@@ -294,9 +294,11 @@ BROADCAST_ACTIONS = (
     "dynamodb:UpdateItem",
 )
 ON_TABLE, ON_GSI1 = "table", "index/GSI1"
-#: (actions, on) per function: base-table actions, and Query alone on GSI1 for the functions
-#: that list a connection's memberships. tests/iam checks the same grants against the calls
-#: the handler tests record; this pins the statement shape (no action on a needless resource).
+#: (actions, on) per function in a single-region stage: base-table actions, and Query alone on
+#: GSI1 for the functions that list a connection's memberships. tests/iam checks the same
+#: grants against the calls the handler tests record; this pins the statement shape (no
+#: action on a needless resource). Where each action may be called in a multi-region stage:
+#: tests/infra/test_multi_region.py.
 TABLE_GRANTS = {
     "handlers.ws.connect.handler": {(("dynamodb:PutItem",), ON_TABLE)},
     "handlers.ws.disconnect.handler": {
@@ -313,7 +315,7 @@ TABLE_GRANTS = {
 }
 
 
-@pytest.mark.parametrize("path", [DEV, PROD_US])
+@pytest.mark.parametrize("path", [DEV])
 @pytest.mark.parametrize(("handler", "grants"), TABLE_GRANTS.items())
 def test_each_function_may_only_call_the_table_actions_its_code_path_needs(
     stacks: StackTemplates, path: str, handler: str, grants: set[tuple[tuple[str, ...], str]]
@@ -420,14 +422,15 @@ def test_failed_deliveries_and_dead_lettered_publishes_alarm_to_the_topic(
     )
 
 
-@pytest.mark.parametrize(("path", "region"), [(PROD_EU, "eu-west-1"), (PROD_US, "us-east-1")])
-def test_functions_use_their_regions_replica_and_the_broadcast_settings(
-    stacks: StackTemplates, path: str, region: str
+@pytest.mark.parametrize("path", [PROD_EU, PROD_US])
+def test_functions_write_to_the_primary_first_and_use_the_broadcast_settings(
+    stacks: StackTemplates, path: str
 ) -> None:
     functions = stacks.resources(path, "AWS::Lambda::Function")
     send = functions[stacks.function(path, "handlers.ws.send.handler")[0]]["Properties"]
     variables = send["Environment"]["Variables"]
-    assert variables["TABLE_REGIONS"] == region
+    # Shared data goes to the primary; connection items go to AWS_REGION (set by Lambda)
+    assert variables["TABLE_REGIONS"] == ",".join(CONFIG["prod"].regions)
     assert variables["BROADCAST_CONCURRENCY"] == "12"
     assert send["MemorySize"] == 1024
     assert send["Timeout"] == 28

@@ -1,0 +1,127 @@
+"""The stage's global table as the functions of one region see it, and the one place that turns
+a function's declared table access into IAM statements (docs/decisions/multi-region.md):
+
+- reads (``READ_ACTIONS``) on the table and the queried indexes of every region of the stage,
+  the primary first and the others for failover;
+- every other declared action writes shared data, only to the primary region's replica;
+- ``connection_writes`` are a WebSocket connection's own items (Connection, Membership),
+  written to the replica of the region that holds the connection;
+- the table keys: ``kms:Decrypt``/``kms:DescribeKey`` in every region the function touches,
+  ``kms:Encrypt``/``kms:GenerateDataKey`` only where it writes.
+
+A replica of a global table has the table's name and account; only the region of its ARN
+differs, and each replica has its own key (a KMS key never leaves its region). In a
+single-region stage all of this collapses to one table ARN and one key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_iam as iam
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_kms as kms
+
+#: DynamoDB actions that only read; any other table action writes.
+READ_ACTIONS = frozenset(
+    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:Scan"}
+)
+KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What one function's code path calls on the stage's table (checked against the handler
+    tests' recorded calls by tests/iam).
+
+    ``actions``: on the base table; read actions in every region, write actions on the primary
+    replica. ``indexes``: queried (``dynamodb:Query``) in every region. ``connection_writes``:
+    write actions on a connection's own items, made in the function's own region."""
+
+    actions: tuple[str, ...] = ()
+    indexes: tuple[str, ...] = ()
+    connection_writes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        misplaced = READ_ACTIONS & set(self.connection_writes)
+        if misplaced:
+            raise ValueError(f"connection_writes lists read actions {sorted(misplaced)}")
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(a for a in self.actions if a in READ_ACTIONS)
+
+    @property
+    def shared_writes(self) -> tuple[str, ...]:
+        return tuple(a for a in self.actions if a not in READ_ACTIONS)
+
+
+@dataclass(frozen=True)
+class StageTable:
+    """The global table of a stage: ``replicas`` and ``keys`` by region, the primary first in
+    ``regions``."""
+
+    primary_region: str
+    regions: tuple[str, ...]
+    replicas: Mapping[str, dynamodb.ITableV2]
+    keys: Mapping[str, kms.IKey]
+
+    def __post_init__(self) -> None:
+        if not self.regions or self.regions[0] != self.primary_region:
+            raise ValueError(f"regions {self.regions} must start with {self.primary_region}")
+        for region in self.regions:
+            if region not in self.replicas or region not in self.keys:
+                raise ValueError(f"no replica or key of the table in {region}")
+
+    @property
+    def table_name(self) -> str:
+        return self.replicas[self.primary_region].table_name
+
+    def environment(self) -> dict[str, str]:
+        """``TABLE_NAME`` and ``TABLE_REGIONS``: the primary first (writes go there), then
+        the other regions in the order reads fail over."""
+        return {"TABLE_NAME": self.table_name, "TABLE_REGIONS": ",".join(self.regions)}
+
+    def grant(self, grantee: iam.IGrantable, access: TableAccess, *, region: str) -> None:
+        """Grant ``grantee``, a function in ``region``, the table access it declares."""
+        tables = {r: self.replicas[r].table_arn for r in self.regions}
+        touched: list[str] = []
+        if access.reads:
+            self._allow(grantee, access.reads, list(tables.values()))
+        if access.indexes:
+            self._allow(
+                grantee,
+                ("dynamodb:Query",),
+                [f"{tables[r]}/index/{index}" for r in self.regions for index in access.indexes],
+            )
+        if access.reads or access.indexes:
+            touched.extend(self.regions)
+        writes: list[str] = []
+        if access.shared_writes:
+            self._allow(grantee, access.shared_writes, [tables[self.primary_region]])
+            writes.append(self.primary_region)
+        if access.connection_writes:
+            self._allow(grantee, access.connection_writes, [tables[region]])
+            writes.append(region)
+        regions_touched = list(dict.fromkeys([*touched, *writes]))
+        if regions_touched:
+            keys = [self.keys[r].key_arn for r in regions_touched]
+            self._allow(grantee, KEY_READ_ACTIONS, keys)
+        if writes:
+            self._allow(
+                grantee,
+                KEY_WRITE_ACTIONS,
+                [self.keys[r].key_arn for r in dict.fromkeys(writes)],
+            )
+
+    @staticmethod
+    def _allow(grantee: iam.IGrantable, actions: tuple[str, ...], resources: list[str]) -> None:
+        # Explicit statements instead of table.grant_*: they name the actions the code calls,
+        # Query alone on the indexes, and the key actions without kms:*Data* wildcards.
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=resources)
