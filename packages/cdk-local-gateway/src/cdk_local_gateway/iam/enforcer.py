@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 CONTROL = "/_local/iam/"
+KEY_ID = re.compile(r"Credential=(?P<key>[^/]+)/")
 MAX_WAIT_S = 10.0
 
 
@@ -161,11 +163,27 @@ class IamEnforcer:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith(CONTROL):
             return self._control(environ, start_response)
-        if "Credential=" not in str(environ.get("HTTP_AUTHORIZATION", "")):
+        found = KEY_ID.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+        if found is None:
             return self.app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        token = str(environ.get("HTTP_X_AMZ_SECURITY_TOKEN", ""))
+        try:
+            session = self.session_of(found["key"], token)
+        except InvalidToken:
+            start_response("403 Forbidden", [("Content-Type", "application/json")])
+            return [
+                json.dumps(
+                    {"message": "The security token included in the request is invalid."}
+                ).encode()
+            ]
+        if session is None:  # not a role session: the administrator, not checked
+            return self.app(environ, start_response)
+        body = b""
+        if environ.get("CONTENT_LENGTH"):
+            # Read to decide, then handed on unchanged (a body without a length, e.g. a
+            # chunked upload, is left alone and the call checked on its headers).
+            body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+            environ["wsgi.input"] = io.BytesIO(body)
         headers = {
             k[5:].replace("_", "-").lower(): str(v)
             for k, v in environ.items()
@@ -179,22 +197,10 @@ class IamEnforcer:
             query=str(environ.get("QUERY_STRING", "")),
             headers=headers,
             body=body,
-            account="",
+            account=session.account,
         )
         if call is None:
             return self.app(environ, start_response)
-        try:
-            session = self.session_of(call.key_id, headers.get("x-amz-security-token", ""))
-        except InvalidToken:
-            start_response("403 Forbidden", [("Content-Type", "application/json")])
-            return [
-                json.dumps(
-                    {"message": "The security token included in the request is invalid."}
-                ).encode()
-            ]
-        if session is None:
-            return self.app(environ, start_response)
-        call.account = session.account
         for need in requested(call, self.secret_arn):
             decision = evaluate(session.documents, need.action, need.resource)
             if decision is Decision.ALLOWED:
