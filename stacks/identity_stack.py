@@ -90,9 +90,9 @@ class IdentityStack(cdk.Stack):
         A replica's ARN is the secret's ARN with the region field replaced: same partition,
         account and resource name (the name and its random suffix). This stack splits its own
         ARN (``Fn::Split``/``Fn::Select``) and publishes the resource name; the reader joins it
-        with its region, partition and account (the stage's stacks share one account). Nothing
-        splits a ``Fn::GetStackOutput`` value, which CloudFormation types as an object. In the
-        secret's own region the ARN is the secret's."""
+        with its region, partition and account (the stage's stacks share one account). No
+        ``Fn::Split`` is applied to a ``Fn::GetStackOutput`` value: cfn-lint refuses it (E1022,
+        not a string). In the secret's own region the ARN is the secret's."""
         if region == self.region:
             return secret.secret_arn
         output = self._resource_name_outputs[secret.node.id]
@@ -100,7 +100,7 @@ class IdentityStack(cdk.Stack):
             {
                 "Fn::GetStackOutput": {
                     "StackName": self.stack_name,
-                    "OutputName": output.node.id,
+                    "OutputName": self.get_logical_id(output),
                     "Region": self.region,
                 }
             }
