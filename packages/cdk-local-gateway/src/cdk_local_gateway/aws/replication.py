@@ -32,8 +32,12 @@ from cdk_local_gateway.aws.process import client
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-#: Default time between two polling rounds (AWS's typical replication lag is under a second).
+#: Time between two polling rounds after a round that copied something (AWS's typical
+#: replication lag is under a second).
 INTERVAL_S = 0.2
+#: While nothing is written the interval doubles up to this: an idle runtime then costs the
+#: local AWS a couple of requests per replica per second, not ten.
+IDLE_INTERVAL_S = 1.0
 #: After a failed round (the local AWS restarting, a table deleted) the thread waits this long.
 BACKOFF_S = 1.0
 _PAGE = 1000
@@ -72,8 +76,10 @@ class _Read:
 class _Stream:
     arn: str
     shard_id: str
-    # The last sequence number read (None: read from the start of the shard).
+    # The last record read: its sequence number (None: read from the start of the shard)
+    # and its event id (moto reuses sequence numbers after rolling back a transaction).
     after: str | None = None
+    after_event: str = ""
 
 
 def _fingerprint(image: dict[str, Any] | None) -> str:
@@ -106,11 +112,13 @@ class GlobalTableReplicator:
         tables: Iterable[ReplicatedTable],
         *,
         interval_s: float = INTERVAL_S,
+        idle_interval_s: float = IDLE_INTERVAL_S,
         log: Callable[[str], None] = print,
     ) -> None:
         self.endpoint = endpoint
         self.tables = [t for t in tables if len(t.regions) > 1]
         self.interval_s = interval_s
+        self.idle_interval_s = max(idle_interval_s, interval_s)
         self.log = log
         self._clients: dict[tuple[str, str], Any] = {}
         self._streams: dict[tuple[str, str], _Stream] = {}
@@ -206,6 +214,7 @@ class GlobalTableReplicator:
             return self._rounds.wait_for(lambda: self._last_idle_round > after, timeout_s)
 
     def _run(self) -> None:
+        interval = self.interval_s
         while not self._stop.is_set():
             with self._rounds:
                 self._started_rounds += 1
@@ -224,7 +233,10 @@ class GlobalTableReplicator:
                 with self._rounds:
                     self._last_idle_round = current
                     self._rounds.notify_all()
-            self._stop.wait(self.interval_s)
+                interval = min(interval * 2, self.idle_interval_s)
+            else:
+                interval = self.interval_s
+            self._stop.wait(interval)
 
     # -- internals ----------------------------------------------------------------------------
     def _client(self, service: str, region: str) -> Any:
@@ -248,14 +260,16 @@ class GlobalTableReplicator:
 
     def _new_records(self, table: ReplicatedTable, region: str) -> list[dict[str, Any]]:
         # A fresh iterator per read: moto replaces a table's stream object when it rolls back a
-        # failed transaction, and an old iterator would keep reading the replaced one.
+        # failed transaction, and an old iterator would keep reading the replaced one. The
+        # read starts AT the last record read: if that position now holds another record (the
+        # rollback shortened the shard and a new write took its number), it is a new one.
         stream = self._stream(table, region)
         streams = self._client("dynamodbstreams", region)
         args: dict[str, Any] = {"StreamArn": stream.arn, "ShardId": stream.shard_id}
         if stream.after is None:
             args["ShardIteratorType"] = "TRIM_HORIZON"
         else:
-            args["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+            args["ShardIteratorType"] = "AT_SEQUENCE_NUMBER"
             args["SequenceNumber"] = stream.after
         iterator = streams.get_shard_iterator(**args)["ShardIterator"]
         records: list[dict[str, Any]] = []
@@ -270,8 +284,11 @@ class GlobalTableReplicator:
                 ShardIteratorType="AFTER_SEQUENCE_NUMBER",
                 SequenceNumber=page[-1]["dynamodb"]["SequenceNumber"],
             )["ShardIterator"]
+        if records and stream.after is not None and records[0]["eventID"] == stream.after_event:
+            records = records[1:]
         if records:
             stream.after = records[-1]["dynamodb"]["SequenceNumber"]
+            stream.after_event = records[-1]["eventID"]
         return records
 
     def _note(self, read: _Read) -> tuple[str, str]:
