@@ -219,6 +219,7 @@ def test_a_token_and_a_cursor_issued_in_one_region_are_accepted_in_the_other(
     assert first.status_code == 200, dump(first)
     cursor = first.json()["next_cursor"]
     assert cursor
+    _replicated(prod)  # whichever replica us-east-1 reads, it has the rooms
     second = requests.get(
         f"{_rest(prod, REPLICA)}/rooms",
         params={"limit": "1", "cursor": cursor},
