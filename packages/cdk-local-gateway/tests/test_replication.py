@@ -187,3 +187,23 @@ def test_the_background_thread_replicates_within_a_bounded_wait(
         assert _get(local_aws, "eu-west-1", table, "a") == "v"
     finally:
         replicator.stop()
+
+
+def test_paused_replication_leaves_the_other_replica_stale_until_resumed(
+    local_aws: str, table: ReplicatedTable
+) -> None:
+    # Given a running replicator
+    replicator = GlobalTableReplicator(local_aws, [table], interval_s=0.05)
+    replicator.start()
+    try:
+        # When it is paused and an item is written in eu-west-1
+        with replicator.paused():
+            _put(local_aws, "eu-west-1", table, "a", "v")
+            # Then us-east-1 does not have it while paused (a replication lag a test controls)
+            assert not replicator.wait_until_idle(timeout_s=0.5)
+            assert _get(local_aws, "us-east-1", table, "a") is None
+        # And it arrives once replication resumes
+        assert replicator.wait_until_idle(timeout_s=30)
+        assert _get(local_aws, "us-east-1", table, "a") == "v"
+    finally:
+        replicator.stop()

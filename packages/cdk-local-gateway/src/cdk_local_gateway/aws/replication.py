@@ -22,6 +22,7 @@ deletions (moto does not expire items), and multi-Region strong consistency (MRS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cdk_local_gateway.aws.process import client
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 #: Time between two polling rounds after a round that copied something (AWS's typical
 #: replication lag is under a second).
@@ -129,6 +130,8 @@ class GlobalTableReplicator:
         self._rounds = threading.Condition()
         self._started_rounds = 0
         self._last_idle_round = 0
+        self._resumed = threading.Event()
+        self._resumed.set()
 
     # -- one round at a time (tests drive these directly) ------------------------------------
     def read_new_records_of(self, region: str) -> int:
@@ -206,6 +209,18 @@ class GlobalTableReplicator:
             self._thread.join(10)
             self._thread = None
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold replication back (a lag as long as the block) so a test can observe a stale
+        replica; everything written meanwhile is copied after the block. Waits for a round in
+        progress to end."""
+        with self._rounds:
+            self._resumed.clear()
+        try:
+            yield
+        finally:
+            self._resumed.set()
+
     def wait_until_idle(self, timeout_s: float) -> bool:
         """Wait for a round that started after this call and found nothing to copy: every
         write made before the call is then in every replica. False on timeout."""
@@ -216,18 +231,25 @@ class GlobalTableReplicator:
     def _run(self) -> None:
         interval = self.interval_s
         while not self._stop.is_set():
-            with self._rounds:
-                self._started_rounds += 1
-                current = self._started_rounds
             try:
-                read = sum(
-                    self.read_new_records_of(r)
-                    for r in sorted({r for t in self.tables for r in t.regions})
-                )
-                applied = self.apply_read_records()
+                # The whole round under the lock: paused() waits for a round to end.
+                with self._rounds:
+                    if not self._resumed.is_set():
+                        read = applied = -1
+                    else:
+                        self._started_rounds += 1
+                        current = self._started_rounds
+                        read = sum(
+                            self.read_new_records_of(r)
+                            for r in sorted({r for t in self.tables for r in t.regions})
+                        )
+                        applied = self.apply_read_records()
             except Exception as exc:
                 self.log(f"global table replication round failed: {exc}")
                 self._stop.wait(BACKOFF_S)
+                continue
+            if read < 0:
+                self._stop.wait(self.interval_s)
                 continue
             if read == 0 and applied == 0 and not self._state.retry:
                 with self._rounds:
