@@ -14,8 +14,7 @@ import pytest
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
 from domain.errors import ValidationFailed
-from domain.validation import check_id
-from handlers.rest.ingest_consumer import PARTNER_MESSAGE
+from domain.validation import PARTNER_MESSAGE, check_id
 from serverless_api_constructs.rest.defaults import DEAD_LETTER_ALARM_MESSAGES
 from tests.infra.rest_methods import DEV, PROD, logical_id_of, method
 
