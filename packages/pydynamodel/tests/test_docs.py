@@ -115,3 +115,22 @@ def test_every_link_to_a_page_and_heading_resolves(page: str) -> None:
         assert linked.is_file(), f"{page}: {target}"
         if anchor:
             assert anchor in _anchors(linked.read_text(encoding="utf-8")), f"{page}: #{anchor}"
+
+
+LIBRARY_TESTS = PACKAGE.parents[1] / "tests" / "dynamodel"
+
+
+@pytest.mark.parametrize("page", [f"{p}.md" for p in PAGES])
+def test_every_test_a_page_names_exists_in_the_library_suite(page: str) -> None:
+    # Given the test functions of the repository's tests/dynamodel
+    defined = {
+        (path.name, name)
+        for path in LIBRARY_TESTS.glob("test_*.py")
+        for name in re.findall(r"^(?:async )?def (test_\w+)\(", path.read_text(), re.MULTILINE)
+    }
+    names = {name for _, name in defined}
+    # When a docs page names a test (`test_x` or `test_file.py::test_x`)
+    text = (DOCS / page).read_text(encoding="utf-8")
+    for file, name in re.findall(r"`(?:(test_\w+\.py)::)?(test_\w+)`", text):
+        # Then that test exists (in that file, when the page says which)
+        assert ((file, name) in defined) if file else (name in names), f"{page}: {file}::{name}"
