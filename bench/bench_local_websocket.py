@@ -52,6 +52,9 @@ SETUP_CONCURRENCY = 2
 #: $connect function that timed out (a cold start on a loaded machine). Retries are counted.
 RETRIED_STATUSES = (429, 500)
 RETRIES: dict[str, int] = {}
+#: A send refused ``unavailable`` means the app's DynamoDB region breaker opened (a call timed
+#: out); it skips the region for 30 s, so a retry waits that out.
+BREAKER_WAIT_S = 31.0
 RECEIVE_S = 60.0
 
 
@@ -146,7 +149,7 @@ async def broadcast_seconds(sockets: list[ClientConnection], room_id: str) -> fl
             return await _broadcast_once(sockets, room_id)
         except SendRefused as refused:
             RETRIES[f"send refused ({refused})"] = RETRIES.get(f"send refused ({refused})", 0) + 1
-            await asyncio.sleep(1)
+            await asyncio.sleep(BREAKER_WAIT_S if str(refused) == "unavailable" else 1.0)
             await asyncio.gather(*(drain(s) for s in sockets))
     raise SystemExit("the send was refused 3 times")
 
