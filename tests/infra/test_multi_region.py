@@ -5,17 +5,20 @@ connection's own items excepted, written where the connection lives), reads anyw
 
 Every ARN is evaluated as CloudFormation would (:mod:`tests.infra.resolve`), so a test sees
 the region an ARN really names however the stack built it. A single-region stage (Dev) is
-held to the same rules: there they collapse to "everything in the one region".
+held to the same rules: there they collapse to "everything in the one region". Besides the
+stages of cdk.json, each rule is checked on a stage with two replica regions (synthesized
+once for this module), so nothing holds only because a stage has one peer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from stacks.config import load_stages, region_id
-from tests.infra.conftest import cdk_json_context
+from stacks.config import AWS_REGIONS, load_stages, region_id
+from tests.infra.conftest import cdk_json_context, synth
 from tests.infra.resolve import ACCOUNT, Resolver, arn_region
 
 if TYPE_CHECKING:
@@ -23,7 +26,48 @@ if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
 STAGES = {c.construct_id: c for c in load_stages(cdk_json_context()["stages"])}
-MULTI_REGION = [name for name, c in STAGES.items() if c.replica_regions]
+#: The extra case: the first multi-region stage of cdk.json (else the first stage) with two
+#: replica regions.
+THREE_REGIONS = "three-regions"
+CASES = [*sorted(STAGES), THREE_REGIONS]
+MULTI_REGION_CASES = [*sorted(n for n, c in STAGES.items() if c.replica_regions), THREE_REGIONS]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One stage of one synthesized app."""
+
+    stacks: StackTemplates
+    config: StageConfig
+
+    @property
+    def stage(self) -> str:
+        return self.config.construct_id
+
+
+@pytest.fixture(scope="module")
+def three_regions(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    """A stage of cdk.json given two replica regions, synthesized alone."""
+    stages = cdk_json_context()["stages"]
+    name = next((n for n, c in stages.items() if c.get("replica_regions")), next(iter(stages)))
+    raw = dict(stages[name])
+    others = sorted(AWS_REGIONS - {raw["primary_region"]})
+    raw["replica_regions"] = [others[0], others[-1]]
+    stacks = synth(tmp_path_factory.mktemp("three-regions"), {**cdk_json_context(),
+                                                              "stages": {name: raw}})  # fmt: skip
+    (config,) = load_stages({name: raw})
+    assert len(config.regions) == 3
+    return Case(stacks, config)
+
+
+@pytest.fixture(params=CASES)
+def case(request: pytest.FixtureRequest, stacks: StackTemplates) -> Case:
+    if request.param == THREE_REGIONS:
+        built: Case = request.getfixturevalue("three_regions")
+        return built
+    return Case(stacks, STAGES[request.param])
+
+
 AUTHORIZER = "handlers.authorizer.handler"
 #: The REST functions that hand out pagination cursors.
 PAGINATING = ("handlers.rest.rooms.handler",)
@@ -54,11 +98,11 @@ def _identity(stage: str) -> str:
     return f"{stage}/Identity"
 
 
-def _region_stacks(stage: str) -> list[tuple[str, str]]:
-    """``(region, stack path)`` of every API stack of ``stage``."""
+def _region_stacks(config: StageConfig) -> list[tuple[str, str]]:
+    """``(region, stack path)`` of every API stack of the stage."""
     return [
-        (region, f"{stage}/{region_id(region)}/{kind}")
-        for region in STAGES[stage].regions
+        (region, f"{config.construct_id}/{region_id(region)}/{kind}")
+        for region in config.regions
         for kind in ("RestApi", "WebSocketApi")
     ]
 
@@ -69,10 +113,10 @@ def _variables(stacks: StackTemplates, path: str, handler: str) -> dict[str, Any
     return variables
 
 
-def _table_functions(stacks: StackTemplates, stage: str) -> list[tuple[str, str, str]]:
-    """``(region, stack path, handler)`` of every function of ``stage`` that uses the table."""
+def _table_functions(stacks: StackTemplates, config: StageConfig) -> list[tuple[str, str, str]]:
+    """``(region, stack path, handler)`` of every function of the stage that uses the table."""
     found = []
-    for region, path in _region_stacks(stage):
+    for region, path in _region_stacks(config):
         for function in stacks.resources(path, "AWS::Lambda::Function").values():
             properties = function["Properties"]
             if "TABLE_NAME" in properties.get("Environment", {}).get("Variables", {}):
@@ -133,10 +177,8 @@ def _table_arn(name: str, region: str) -> str:
 # --- identity -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_the_stage_has_one_user_pool_in_its_primary_regions_identity_stack(
-    stacks: StackTemplates, stage: str
-) -> None:
+def test_the_stage_has_one_user_pool_in_its_primary_regions_identity_stack(case: Case) -> None:
+    stacks, config, stage = case.stacks, case.config, case.stage
     # Given every stack of the stage
     paths = [p for p in stacks if p.startswith(f"{stage}/")]
 
@@ -148,24 +190,22 @@ def test_the_stage_has_one_user_pool_in_its_primary_regions_identity_stack(
         _identity(stage)
     ]
     # ... which deploys to the primary region and tells clients the pool and client ids once
-    assert stacks.region(_identity(stage)) == STAGES[stage].primary_region
+    assert stacks.region(_identity(stage)) == config.primary_region
     outputs = stacks[_identity(stage)]["Outputs"]
     assert {"UserPoolId", "UserPoolClientId"} <= set(outputs)
-    for _, path in _region_stacks(stage):
+    for _, path in _region_stacks(config):
         assert not {"UserPoolId", "UserPoolClientId"} & set(stacks[path].get("Outputs", {}))
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_every_regions_cognito_authorizer_trusts_the_one_pool(
-    stacks: StackTemplates, stage: str
-) -> None:
+def test_every_regions_cognito_authorizer_trusts_the_one_pool(case: Case) -> None:
+    stacks, config, stage = case.stacks, case.config, case.stage
     # Given the ARN of the stage's one user pool
     resolver = Resolver(stacks)
     (pool,) = stacks.resources(_identity(stage), "AWS::Cognito::UserPool")
     pool_arn = resolver.get_att(_identity(stage), pool, "Arn")
 
     # Then each region's REST API authorizes Cognito routes with exactly that pool
-    for region in STAGES[stage].regions:
+    for region in config.regions:
         path = f"{stage}/{region_id(region)}/RestApi"
         (authorizer,) = (
             a["Properties"]
@@ -175,11 +215,10 @@ def test_every_regions_cognito_authorizer_trusts_the_one_pool(
         assert resolver.value(path, authorizer["ProviderARNs"]) == [pool_arn], region
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
 def test_secrets_exist_once_in_the_identity_stack_replicated_to_every_other_region(
-    stacks: StackTemplates, stage: str
+    case: Case,
 ) -> None:
-    config = STAGES[stage]
+    stacks, config, stage = case.stacks, case.config, case.stage
     # Given every secret of the stage
     owners = {
         p: stacks.resources(p, "AWS::SecretsManager::Secret")
@@ -201,16 +240,14 @@ def test_secrets_exist_once_in_the_identity_stack_replicated_to_every_other_regi
         assert secret["UpdateReplacePolicy"] == "Retain"
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_each_function_reads_the_replica_of_its_own_region_and_nothing_more(
-    stacks: StackTemplates, stage: str
-) -> None:
+def test_each_function_reads_the_replica_of_its_own_region_and_nothing_more(case: Case) -> None:
+    stacks, config, stage = case.stacks, case.config, case.stage
     # Given the token and cursor secrets (ARNs in the primary region)
     secrets = _secrets(stacks, stage)
     readers = {"signing_key": ("TOKEN_SECRET_ARN", (AUTHORIZER,)),
                "cursor_key": ("CURSOR_SECRET_ARN", PAGINATING)}  # fmt: skip
     resolver = Resolver(stacks)
-    for region in STAGES[stage].regions:
+    for region in config.regions:
         path = f"{stage}/{region_id(region)}/RestApi"
         for field, (variable, handlers) in readers.items():
             # The same ARN but for the region field: the replica in the function's region
@@ -228,25 +265,20 @@ def test_each_function_reads_the_replica_of_its_own_region_and_nothing_more(
 # --- the table ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_every_table_function_lists_the_primary_region_first(
-    stacks: StackTemplates, stage: str
-) -> None:
+def test_every_table_function_lists_the_primary_region_first(case: Case) -> None:
+    stacks, config = case.stacks, case.config
     # The order the Lambda library writes (to the first) and fails reads over in
-    for region, path, handler in _table_functions(stacks, stage):
+    for region, path, handler in _table_functions(stacks, config):
         regions = _variables(stacks, path, handler)["TABLE_REGIONS"]
-        assert regions == ",".join(STAGES[stage].regions), (region, handler)
+        assert regions == ",".join(config.regions), (region, handler)
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_writes_reach_the_primary_replica_and_connection_items_their_own_region(
-    stacks: StackTemplates, stage: str
-) -> None:
-    config = STAGES[stage]
+def test_writes_reach_the_primary_replica_and_connection_items_their_own_region(case: Case) -> None:
+    stacks, config, stage = case.stacks, case.config, case.stage
     name, keys = _table(stacks, stage)
     table_regions = {_table_arn(name, r): r for r in config.regions}
     key_regions = {arn: r for r, arn in keys.items()}
-    for region, path, handler in _table_functions(stacks, stage):
+    for region, path, handler in _table_functions(stacks, config):
         # Given the write actions the function's role grants on the table, by region
         writes: dict[str, set[str]] = {}
         for action, arn in _grants(stacks, path, handler, "dynamodb:"):
@@ -268,12 +300,12 @@ def test_writes_reach_the_primary_replica_and_connection_items_their_own_region(
         assert encrypting == set().union(*writes.values()), handler
 
 
-@pytest.mark.parametrize("stage", MULTI_REGION)
+@pytest.mark.parametrize("case", MULTI_REGION_CASES, indirect=True)
 def test_a_replica_region_writes_shared_data_to_the_primary_and_connections_locally(
-    stacks: StackTemplates, stage: str
+    case: Case,
 ) -> None:
     # The rule above in the case it exists for: a replica region's send
-    config: StageConfig = STAGES[stage]
+    stacks, config, stage = case.stacks, case.config, case.stage
     name, _ = _table(stacks, stage)
     replica = config.replica_regions[0]
     path = f"{stage}/{region_id(replica)}/WebSocketApi"
@@ -284,13 +316,10 @@ def test_a_replica_region_writes_shared_data_to_the_primary_and_connections_loca
     assert ("dynamodb:BatchWriteItem", _table_arn(name, config.primary_region)) not in grants
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
-def test_reads_and_decryption_are_granted_in_every_region_of_the_stage(
-    stacks: StackTemplates, stage: str
-) -> None:
-    config = STAGES[stage]
+def test_reads_and_decryption_are_granted_in_every_region_of_the_stage(case: Case) -> None:
+    stacks, config, stage = case.stacks, case.config, case.stage
     name, keys = _table(stacks, stage)
-    for region, path, handler in _table_functions(stacks, stage):
+    for region, path, handler in _table_functions(stacks, config):
         grants = _grants(stacks, path, handler, "dynamodb:")
         # Given each read action the function may call, and where
         where: dict[tuple[str, str], set[str]] = {}
