@@ -218,6 +218,16 @@ def cli_env(local_gateway_config: RuntimeConfig) -> list[str]:
     return ["--state-dir", str(local_gateway_config.state_dir)]
 
 
+def _token_secret(state_dir: Path) -> str:
+    """The app token's signing secret as endpoints.json names it (``<stack>/<logical id>``):
+    the token authorizer's own secret, or the identity stack's shared one."""
+    import re
+
+    secrets = json.loads((state_dir / "endpoints.json").read_text())["secrets"]
+    (name,) = [n for n in secrets if re.search(r"/Token(Authorizer)?Secret[0-9A-F]{8}$", n)]
+    return str(name)
+
+
 def token(state_dir: Path, user: str, *, kind: str = "cognito") -> str:
     import contextlib
     import io
@@ -230,7 +240,7 @@ def token(state_dir: Path, user: str, *, kind: str = "cognito") -> str:
             "--kind",
             "hs256",
             "--secret",
-            "TokenAuthorizerSecret",
+            _token_secret(state_dir),
             "--json-key",
             "signing_key",
             "--claim",
