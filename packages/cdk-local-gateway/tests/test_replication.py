@@ -207,3 +207,25 @@ def test_paused_replication_leaves_the_other_replica_stale_until_resumed(
         assert _get(local_aws, "us-east-1", table, "a") == "v"
     finally:
         replicator.stop()
+
+
+def test_a_running_replicator_refuses_manual_rounds_and_can_be_restarted(
+    local_aws: str, table: ReplicatedTable
+) -> None:
+    # Given a started replicator
+    replicator = GlobalTableReplicator(local_aws, [table], interval_s=0.05)
+    replicator.start()
+    try:
+        # Then a manual round is refused (two rounds at once would race on its state)
+        with pytest.raises(RuntimeError, match="thread runs"):
+            replicator.poll_once()
+    finally:
+        replicator.stop()
+    # And a write made while it was stopped is copied once it is started again
+    _put(local_aws, "eu-west-1", table, "again", "v")
+    replicator.start()
+    try:
+        assert replicator.wait_until_idle(timeout_s=30)
+        assert _get(local_aws, "us-east-1", table, "again") == "v"
+    finally:
+        replicator.stop()

@@ -181,7 +181,9 @@ class GlobalTableReplicator:
 
     def poll_once(self) -> int:
         """One polling round: read every replica's new records, then apply; returns the number
-        of replica writes made."""
+        of replica writes made. Only for a replicator whose thread is not running."""
+        if self._thread is not None:
+            raise RuntimeError("poll_once() while the replication thread runs")
         for region in sorted({r for t in self.tables for r in t.regions}):
             self.read_new_records_of(region)
         return self.apply_read_records()
@@ -197,7 +199,9 @@ class GlobalTableReplicator:
     def start(self) -> None:
         if not self.tables or self._thread is not None:
             return
-        self.skip_existing_records()
+        self._stop.clear()
+        if not self._streams:  # a restart goes on from where it stopped
+            self.skip_existing_records()
         self._thread = threading.Thread(
             target=self._run, name="global-table-replication", daemon=True
         )
