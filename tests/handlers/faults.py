@@ -5,15 +5,23 @@ the request and then loses its response (the connection is reset before a byte o
 That is the "applied, but the answer never came" failure of a real network: the client cannot
 tell it from a request that never arrived, so botocore retries it, and after the last attempt
 the handler fails and the API client retries the whole request.
+
+The same proxy stands for one region of a global table in the multi-region tests: with
+``as_region`` it forwards a request signed for its region as if signed for the region the
+moto table lives in (moto keeps regions apart and does not replicate; one table behind every
+region's proxy is a global table whose replication never lags), records which items each
+request named, and ``hang()`` makes the region accept requests and never answer them.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
+import re
 import socket
 import struct
 import threading
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,20 +54,42 @@ class Loss:
         return True
 
 
+_SIGNED_REGION = re.compile(r"(Credential=[^/]+/\d{8}/)([a-z0-9-]+)(/)")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request that reached the proxy: its operation and the ``entity`` attribute of
+    every item it put (``PutItem``, ``BatchWriteItem`` puts, transaction puts)."""
+
+    operation: str
+    entities: tuple[str, ...]
+
+
 @dataclass
 class LossyProxy:
-    """``with LossyProxy(moto_url) as proxy:`` then point the table at ``proxy.url``."""
+    """``with LossyProxy(moto_url) as proxy:`` then point the table at ``proxy.url``.
+    ``as_region``: forward every request as signed for that region (see the module doc)."""
 
     target: str
     losses: list[Loss] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
+    as_region: str | None = None
+    calls: list[Call] = field(default_factory=list)
+    hung: int = 0
 
     def __post_init__(self) -> None:
         self.target = self.target.rstrip("/")
         self._lock = threading.Lock()
+        self._upstream = threading.local()
+        self._hanging = False
+        self._release = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive: botocore reuses its connections, as it would with DynamoDB.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -82,6 +112,7 @@ class LossyProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -100,17 +131,53 @@ class LossyProxy:
         return loss
 
     def heal(self) -> None:
-        """Deliver every response again."""
+        """Deliver every response again, and answer requests again after a ``hang()``."""
         with self._lock:
             self.losses.clear()
+            self._hanging = False
+            self._release.set()
+
+    def hang(self) -> None:
+        """From now on accept every request and never answer it nor forward it (a region
+        that hangs); a request held when the proxy heals or closes has its connection reset."""
+        with self._lock:
+            self._hanging = True
+            self._release = threading.Event()
+
+    def reset(self) -> None:
+        """Heal, and forget the calls recorded so far."""
+        self.heal()
+        with self._lock:
+            self.operations.clear()
+            self.calls.clear()
+            self.hung = 0
+
+    def writes_of(self, entity: str) -> list[str]:
+        """The operations that put an item of ``entity`` through this proxy."""
+        with self._lock:
+            return [c.operation for c in self.calls if entity in c.entities]
+
+    def count(self, *operations: str) -> int:
+        """How many requests of these operations reached the proxy (answered or not)."""
+        with self._lock:
+            return sum(1 for op in self.operations if op in operations)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
         operation = handler.headers.get("X-Amz-Target", "").rpartition(".")[2]
         with self._lock:
             self.operations.append(operation)
+            self.calls.append(Call(operation, _put_entities(body)))
             # A list, not a generator: every loss counts the call, even after one matched.
             lose = any([loss.applies(operation, body) for loss in self.losses])
+            hanging, release = self._hanging, self._release
+            if hanging:
+                self.hung += 1
+        if hanging:
+            release.wait()
+            self._reset(handler.connection)
+            handler.close_connection = True
+            return
         status, headers, payload = self._forward(handler, body)
         if lose:
             self._reset(handler.connection)
@@ -127,15 +194,32 @@ class LossyProxy:
     def _forward(
         self, handler: BaseHTTPRequestHandler, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(self.target + handler.path, data=body, method="POST")
+        headers: dict[str, str] = {}
         for name, value in handler.headers.items():
             if name.lower() not in ("host", "content-length", "connection"):
-                request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, dict(response.headers.items()), response.read()
-        except urllib.error.HTTPError as err:
-            return err.code, dict(err.headers.items()), err.read()
+                if name.lower() == "authorization" and self.as_region is not None:
+                    # moto picks the region's backend from the credential scope (it does not
+                    # check signatures): the table of ``as_region`` answers.
+                    value = _SIGNED_REGION.sub(rf"\g<1>{self.as_region}\g<3>", value)
+                headers[name] = value
+        # One kept-alive connection to the target per proxy thread (one thread per client
+        # connection); a connection the target closed meanwhile is opened again once.
+        for attempt in (1, 2):
+            connection = getattr(self._upstream, "connection", None)
+            if connection is None:
+                parts = urllib.parse.urlsplit(self.target)
+                connection = http.client.HTTPConnection(parts.netloc, timeout=30)
+                self._upstream.connection = connection
+            try:
+                connection.request("POST", handler.path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, dict(response.getheaders()), response.read()
+            except (http.client.RemoteDisconnected, ConnectionError):
+                connection.close()
+                self._upstream.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _reset(connection: socket.socket) -> None:
@@ -143,6 +227,24 @@ class LossyProxy:
         # "connection reset by peer", as when a response is lost on the network.
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         connection.close()
+
+
+def _put_entities(body: bytes) -> tuple[str, ...]:
+    """The ``entity`` of every item a DynamoDB request body puts."""
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return ()
+    items: list[dict[str, object]] = []
+    if isinstance(request.get("Item"), dict):
+        items.append(request["Item"])
+    for entry in request.get("TransactItems") or ():
+        items.append((entry.get("Put") or {}).get("Item") or {})
+    for writes in (request.get("RequestItems") or {}).values():
+        for write in writes if isinstance(writes, list) else ():
+            items.append((write.get("PutRequest") or {}).get("Item") or {})
+    entities = [item.get("entity") for item in items]
+    return tuple(str(e.get("S")) for e in entities if isinstance(e, dict))
 
 
 class ManualClock:

@@ -5,6 +5,12 @@ the handlers at both.
 The handlers run exactly as in Lambda (same modules, same environment variables); only the
 endpoints are local: DynamoDB is moto's server over HTTP, ``@connections`` is a
 :class:`~tests.ws.management_endpoint.ManagementEndpoint`.
+
+Two regions, as in Prod: ``TABLE_REGIONS`` is region A (the primary) then region B. Region A's
+DynamoDB endpoint is the moto server, region B's a :class:`~tests.handlers.faults.LossyProxy`
+that forwards to the same moto table (the global table, replicating without lag) and records
+what reached region B. :func:`counted_regions` puts region A behind a proxy too, to count what
+reaches it or make it hang (not the default: an in-process proxy triples a call's cost).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import pytest
 
 from tests.conftest import FakeLambdaContext, create_single_table
 from tests.conftest import load_event as shared_load_event
+from tests.handlers.faults import LossyProxy, ManualClock
 from tests.iam import recorder
 from tests.ws.management_endpoint import ManagementEndpoint
 
@@ -49,23 +56,69 @@ def endpoint_b() -> Iterator[ManagementEndpoint]:
         yield endpoint
 
 
+@pytest.fixture(scope="session")
+def dynamo_a(moto_server: str) -> Iterator[LossyProxy]:
+    """Region A's DynamoDB endpoint (the primary region)."""
+    with LossyProxy(moto_server, as_region=REGION_A) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def dynamo_b(moto_server: str) -> Iterator[LossyProxy]:
+    """Region B's DynamoDB endpoint: the same moto table, as a replica."""
+    with LossyProxy(moto_server, as_region=REGION_A) as proxy:
+        yield proxy
+
+
 @pytest.fixture
-def ws_table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh table; the handlers' environment points at it (and the module caches of the
-    table and broadcaster are cleared, as in a new Lambda container)."""
+def ws_table(
+    moto_server: str,
+    dynamo_a: LossyProxy,
+    dynamo_b: LossyProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """A fresh table; the handlers' environment points at it in both regions (and the module
+    caches of the table and broadcaster are cleared, as in a new Lambda container)."""
+    from domain.settings import get_settings
     from handlers.ws import runtime
 
     name = f"ws-{next(_tables)}"
     create_single_table(moto_server, name, REGION_A)
+    dynamo_a.reset()
+    dynamo_b.reset()
     monkeypatch.setenv("TABLE_NAME", name)
-    # Both "regions" read and write one moto table: it stands for the replicated global table.
-    monkeypatch.setenv("TABLE_REGIONS", REGION_A)
-    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("TABLE_REGIONS", f"{REGION_A},{REGION_B}")
+    monkeypatch.setenv(
+        "DYNAMODB_ENDPOINT_URL", f"{REGION_A}={moto_server},{REGION_B}={dynamo_b.url}"
+    )
     monkeypatch.setenv("AWS_REGION", REGION_A)
     monkeypatch.setenv("BROADCAST_CONCURRENCY", "8")
-    runtime.table.cache_clear()
+    get_settings.cache_clear()
     runtime.broadcaster.cache_clear()
-    return name
+    fresh_table()
+    yield name
+    get_settings.cache_clear()  # the next test reads its own environment
+
+
+def fresh_table() -> None:
+    """Forget the container's table (the next handler builds it from the environment), with
+    a region breaker whose window passes only when a test moves its clock."""
+    from handlers.ws import runtime
+
+    runtime.table.cache_clear()
+    runtime.table().breaker.clock = ManualClock()
+
+
+@pytest.fixture
+def counted_regions(
+    ws: Client, dynamo_a: LossyProxy, dynamo_b: LossyProxy, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LossyProxy, LossyProxy]:
+    """Both regions' DynamoDB endpoints behind proxies: ``(region A's, region B's)``."""
+    monkeypatch.setenv(
+        "DYNAMODB_ENDPOINT_URL", f"{REGION_A}={dynamo_a.url},{REGION_B}={dynamo_b.url}"
+    )
+    fresh_table()
+    return dynamo_a, dynamo_b
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.models import Membership, Room
+from domain.placement import region_for
 from domain.realtime.frames import FrameError
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ def require_room(table: Table, room_id: str) -> Room:
 
 def require_member(table: Table, *, room_id: str, connection_id: str) -> Membership:
     """The caller's membership of the room it sends to; ``forbidden`` without one."""
-    member = table.find(Membership, room_id=room_id, connection_id=connection_id)
+    member = table.find(
+        Membership, region=region_for(Membership), room_id=room_id, connection_id=connection_id
+    )
     if member is None:
         raise FrameError(
             "forbidden",

@@ -51,6 +51,16 @@ class FrameError(ValueError):
         return out
 
 
+def unavailable() -> FrameError:
+    """The table could not serve the frame now (the primary region is down or hung, or the
+    table throttles). The frame may be sent again: a ``send`` with the same ``client_id`` is
+    stored at most once, even if this attempt's write was applied and its answer lost."""
+    return FrameError(
+        "unavailable",
+        "the service is unavailable: send the frame again later (with the same client_id)",
+    )
+
+
 @dataclass(frozen=True)
 class RoomFrame:
     """``join`` and ``leave``: ``{"action": "join", "room_id": "r1"}``."""

@@ -2,6 +2,9 @@
 
 Each function takes the ``pydynamodel`` table (and the broadcaster where it fans out) and raises
 :class:`~domain.realtime.frames.FrameError` for anything the client did wrong, before writing.
+
+Regions (:mod:`domain.placement`): a connection's Connection and Membership items are written
+and read in the connection's region; rooms, messages and receipts go to the primary region.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import errors, messages
 from domain.models import Connection, Membership, Message
+from domain.placement import region_for
 from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.frames import FrameError, SendFrame, encode
@@ -40,11 +44,12 @@ class SendResult:
 def open_connection(
     table: Table, *, connection_id: str, user_id: str, region: str, endpoint: str
 ) -> Connection:
-    """Store a new connection (expires through TTL after ``CONNECTION_TTL``)."""
+    """Store a new connection, in its own ``region`` (expires through TTL after
+    ``CONNECTION_TTL``)."""
     connection = Connection(
         connection_id=connection_id, user_id=user_id, region=region, endpoint=endpoint
     )
-    table.save(connection)
+    table.save(connection, region=region_for(Connection, region))
     return connection
 
 
@@ -53,18 +58,22 @@ def close_connection(table: Table, connection_id: str) -> int:
     return close_connections(table, [connection_id])
 
 
-def close_connections(table: Table, connection_ids: Sequence[str]) -> int:
-    """Remove connections and all their memberships in batched deletes (25 per request);
-    returns how many memberships went."""
+def close_connections(
+    table: Table, connection_ids: Sequence[str], *, region: str | None = None
+) -> int:
+    """Remove connections and all their memberships in batched deletes (25 per request) in
+    the connections' ``region`` (by default this function's); returns how many memberships
+    went."""
+    where = region_for(Connection, region)
     refs: list[Any] = []
     memberships = 0
     for connection_id in connection_ids:
-        for member in _memberships_of(table, connection_id):
+        for member in _memberships_of(table, connection_id, where):
             refs.append((Membership, member.key()))
             memberships += 1
         refs.append((Connection, {"connection_id": connection_id}))
     if refs:
-        table.batch_delete(refs)
+        table.batch_delete(refs, region=where)
     return memberships
 
 
@@ -79,7 +88,7 @@ def join_room(table: Table, *, connection_id: str, room_id: str) -> Membership:
         region=connection.region,
         endpoint=connection.endpoint,
     )
-    table.save(member)
+    table.save(member, region=region_for(Membership))
     return member
 
 
@@ -89,6 +98,7 @@ def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
         table.delete(
             Membership,
             condition=Membership.connection_id.exists(),
+            region=region_for(Membership),
             room_id=room_id,
             connection_id=connection_id,
         )
@@ -149,7 +159,7 @@ def deliver_message(
         Recipient(m.connection_id, m.endpoint, m.region) for m in members(table, message.room_id)
     ]
     delivery = broadcaster.deliver(recipients, encode(out), deadline=deadline)
-    stale = sorted({r.connection_id for r in delivery.gone})
+    stale_left = len({r.connection_id for r in delivery.gone})
     if delivery.undelivered:
         # The deadline cut the broadcast short: answering comes first; TTL and the next
         # broadcast's 410s remove what this clean-up would have.
@@ -163,12 +173,12 @@ def deliver_message(
                     {"connection_id": r.connection_id, "region": r.region}
                     for r in delivery.undelivered[:10]
                 ],
-                "stale_left": len(stale),
+                "stale_left": stale_left,
             },
         )
         removed = 0
     else:
-        removed = _remove_stale(table, stale)
+        removed = _remove_stale(table, delivery.gone)
     if delivery.failed:
         # One line per broadcast, not per member: a regional outage fails them all.
         samples = [
@@ -184,20 +194,28 @@ def deliver_message(
     return SendResult(message=message, frame=out, delivery=delivery, removed_stale=removed)
 
 
-def _remove_stale(table: Table, connection_ids: list[str]) -> int:
-    """Remove gone connections, best effort: the message is stored and delivered, so failing
-    the send here would only make the client retry. What is left expires through TTL, and the
-    next broadcast to the room gets a 410 and tries again."""
-    if not connection_ids:
-        return 0
-    try:
-        close_connections(table, connection_ids)
-    except DynamodelError:
-        log.warning(
-            "stale connections left for TTL", exc_info=True, extra={"stale": connection_ids[:10]}
-        )
-        return 0
-    return len(connection_ids)
+def _remove_stale(table: Table, gone: Sequence[Recipient]) -> int:
+    """Remove gone connections in the region that holds each (its items live there), best
+    effort: the message is stored and delivered, so failing the send here would only make the
+    client retry. What is left expires through TTL, and the next broadcast to the room gets a
+    410 and tries again."""
+    by_region: dict[str, set[str]] = {}
+    for recipient in gone:
+        by_region.setdefault(recipient.region, set()).add(recipient.connection_id)
+    removed = 0
+    for region, ids in sorted(by_region.items()):
+        connection_ids = sorted(ids)
+        try:
+            close_connections(table, connection_ids, region=region)
+        except DynamodelError:
+            log.warning(
+                "stale connections left for TTL",
+                exc_info=True,
+                extra={"region": region, "stale": connection_ids[:10]},
+            )
+            continue
+        removed += len(connection_ids)
+    return removed
 
 
 def message_frame(message: Message) -> dict[str, Any]:
@@ -216,16 +234,17 @@ def message_frame(message: Message) -> dict[str, Any]:
 
 
 def members(table: Table, room_id: str) -> Iterator[Membership]:
-    """Every membership of a room, across DynamoDB pages."""
-    return table.query_all(Membership, room_id=room_id)
+    """Every membership of a room, across DynamoDB pages, as this region's replica knows them
+    (members connected elsewhere arrive by replication)."""
+    return table.query_all(Membership, room_id=room_id, region=region_for(Membership))
 
 
-def _memberships_of(table: Table, connection_id: str) -> Iterator[Membership]:
-    return table.query_all(Membership, index="GSI1", connection_id=connection_id)
+def _memberships_of(table: Table, connection_id: str, region: str | None) -> Iterator[Membership]:
+    return table.query_all(Membership, index="GSI1", region=region, connection_id=connection_id)
 
 
 def _connection(table: Table, connection_id: str) -> Connection:
     try:
-        return table.get(Connection, connection_id=connection_id)
+        return table.get(Connection, region=region_for(Connection), connection_id=connection_id)
     except NotFound:
         raise FrameError("not_connected", "this connection is not registered; reconnect") from None

@@ -1,10 +1,15 @@
 """What every WebSocket handler shares: settings from the environment, the table and the
 broadcaster (created once per container), and the route-response helpers.
 
-Environment: ``TABLE_NAME``, ``TABLE_REGIONS`` (this region only: the local replica of the
-global table), ``BROADCAST_CONCURRENCY``, and for tests only
-``DYNAMODB_ENDPOINT_URL`` / ``MANAGEMENT_ENDPOINT_URL`` (a local management API instead of
-``https://{domainName}/{stage}``).
+Environment: ``TABLE_NAME``, ``TABLE_REGIONS`` (the stage's regions, primary first: the same
+list in every region), ``AWS_REGION`` (this function's region, where its connections' items
+live: :mod:`domain.placement`), ``BROADCAST_CONCURRENCY``, and for tests only
+``DYNAMODB_ENDPOINT_URL`` (one URL, or ``region=url`` pairs) / ``MANAGEMENT_ENDPOINT_URL`` (a
+local management API instead of ``https://{domainName}/{stage}``).
+
+While the primary region is unavailable (or the table throttles), a frame that needs it is
+answered with an ``unavailable`` error frame: the connection stays open and the client may
+send the frame again (a ``send`` with the same ``client_id`` is stored at most once).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from aws_lambda_powertools import Logger
 
 from domain.realtime import frames
 from domain.realtime.broadcast import Broadcaster
-from pydynamodel import Table
+from pydynamodel import ServiceUnavailable, Table, Throttled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -138,6 +143,12 @@ def answer_frame(
     except frames.FrameError as error:
         logger.info("rejected frame", extra={"error": error.code})
         return error_reply(error, event)
+    except (ServiceUnavailable, Throttled) as exc:
+        # The primary region (or this one) is down, hung or skipped by the table's region
+        # breaker, or the table throttles: our fault, not the client's, so it is logged as a
+        # warning, but the answer is still a frame, and the connection stays open.
+        logger.warning("table unavailable", extra={"error": repr(exc)[:500]})
+        return error_reply(frames.unavailable(), event)
 
 
 def error_reply(error: frames.FrameError, event: dict[str, Any]) -> dict[str, Any]:
