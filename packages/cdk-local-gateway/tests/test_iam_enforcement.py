@@ -653,3 +653,29 @@ def test_a_query_protocol_service_denies_with_its_own_error_shape(harness: Harne
         "sts:AssumeRole",
         harness.arn("ConsumerRole"),
     )
+
+
+def test_a_session_of_a_role_that_does_not_exist_is_granted_nothing(local_aws: str) -> None:
+    # Given a session of a role the local AWS does not hold (moto's STS allows assuming it)
+    sts = boto3.client(
+        "sts",
+        endpoint_url=local_aws,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/Nowhere-{uuid.uuid4().hex[:8]}",
+        RoleSessionName="ghost",
+    )["Credentials"]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=local_aws,
+        region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    # When it lists tables, Then it is denied (an empty role allows nothing)
+    with pytest.raises(dynamodb.exceptions.ClientError, match="AccessDeniedException"):
+        dynamodb.list_tables()
