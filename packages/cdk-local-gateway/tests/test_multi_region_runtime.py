@@ -78,10 +78,11 @@ def _rest_api(pool_arn: Any, table_name: Any, stage: str) -> dict[str, Any]:
                     },
                     "RequestTemplates": {"application/json": template},
                     "IntegrationResponses": [
-                        {"StatusCode": "200", "ResponseTemplates": {"application/json": answer}}
+                        {"StatusCode": "200", "ResponseTemplates": {"application/json": answer}},
+                        {"StatusCode": "503", "SelectionPattern": "5\\d{2}"},
                     ],
                 },
-                "MethodResponses": [{"StatusCode": "200"}],
+                "MethodResponses": [{"StatusCode": "200"}, {"StatusCode": "503"}],
             },
         }
 
@@ -166,6 +167,8 @@ def two_regions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runt
         region="us-east-1",
         extra_regions=("eu-west-1",),
         state_dir=root / "state",
+        # Every test of the module runs through the outage proxy: it must be transparent.
+        region_outages=True,
     )
     running = RunningGateway(config)
     try:
@@ -311,3 +314,63 @@ def test_serving_a_region_the_stage_does_not_have_names_its_regions(tmp_path: Pa
     # And --all-regions serves every region, the one given first
     every = RuntimeConfig(cdk_out=tmp_path, stage="Dev", region="us-east-1", all_regions=True)
     assert served_regions(every, stacks) == ["us-east-1", "eu-west-1"]
+
+
+def test_a_region_outage_fails_that_regions_calls_and_replication_catches_up(
+    two_regions: tuple[RuntimeConfig, Any],
+) -> None:
+    # Given both regions up and a token
+    config, running = two_regions
+    faults = running.runtime.region_faults
+    us = running.endpoints["regions"]["us-east-1"]["rest"]["Dev/Multi-Replica"]
+    eu = running.endpoints["regions"]["eu-west-1"]["rest"]["Dev/Multi-Primary"]
+    headers = {"Authorization": _token(config)}
+    # When us-east-1 goes down
+    faults.down("us-east-1")
+    try:
+        down = requests.put(f"{us}/items/d", json={"v": "x"}, headers=headers, timeout=60)
+        written = requests.put(f"{eu}/items/d", json={"v": "during"}, headers=headers, timeout=60)
+        # Then us-east-1's DynamoDB integration gets 503 and eu-west-1 still works
+        assert down.status_code == 503, down.text
+        assert written.status_code == 200, written.text
+        # And nothing is replicated to the region that is down
+        assert not running.runtime.replicator.wait_until_idle(timeout_s=1)
+    finally:
+        faults.up("us-east-1")
+    # And once it is back, replication catches up with the write made meanwhile
+    assert running.runtime.replicator.wait_until_idle(timeout_s=60)
+    got = requests.get(f"{us}/items/d", headers=headers, timeout=60)
+    assert got.json()["v"] == "during", got.text
+
+
+def test_a_hanging_region_holds_calls_until_it_is_back(
+    two_regions: tuple[RuntimeConfig, Any],
+) -> None:
+    import threading
+
+    config, running = two_regions
+    faults = running.runtime.region_faults
+    us = running.endpoints["regions"]["us-east-1"]["rest"]["Dev/Multi-Replica"]
+    headers = {"Authorization": _token(config)}
+    answers: list[requests.Response] = []
+    # Given us-east-1 hanging and a call to it in flight
+    faults.down("us-east-1", mode="hang")
+    call = threading.Thread(
+        target=lambda: answers.append(
+            requests.put(f"{us}/items/h", json={"v": "held"}, headers=headers, timeout=120)
+        )
+    )
+    call.start()
+    try:
+        deadline = time.monotonic() + 60
+        while faults.held == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Then the call is held, not answered
+        assert faults.held == 1
+        assert not answers
+    finally:
+        # When the region comes back
+        faults.up("us-east-1")
+        call.join(120)
+    # Then the held call goes through
+    assert [a.status_code for a in answers] == [200]

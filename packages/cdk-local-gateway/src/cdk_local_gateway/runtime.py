@@ -15,6 +15,7 @@ from aiohttp import web
 from cdk_local_gateway.assembly import read_assembly
 from cdk_local_gateway.aws.process import ACCESS_KEY_ID, SECRET_ACCESS_KEY, LocalAws
 from cdk_local_gateway.aws.provision import Provisioner
+from cdk_local_gateway.aws.region_faults import RegionFaults
 from cdk_local_gateway.aws.replication import GlobalTableReplicator
 from cdk_local_gateway.event_sources import EventSources, SqsPoller, read_sqs_mappings
 from cdk_local_gateway.intrinsics import Resolver
@@ -59,6 +60,9 @@ class RuntimeConfig:
     extra_regions: tuple[str, ...] = ()
     # Serve every region of the stage.
     all_regions: bool = False
+    # Route the functions' and integrations' AWS calls through a proxy that can take regions
+    # down (LocalRuntime.region_faults), for failover tests; off, they call the local AWS.
+    region_outages: bool = False
 
 
 def served_regions(config: RuntimeConfig, stage_stacks: list[Stack]) -> list[str]:
@@ -118,6 +122,7 @@ class LocalRuntime:
         self.websockets: list[ServedWebSocketApi] = []
         self.event_sources: EventSources | None = None
         self.replicator: GlobalTableReplicator | None = None
+        self.region_faults: RegionFaults | None = None
 
     async def start(self) -> dict[str, Any]:
         config = self.config
@@ -131,13 +136,25 @@ class LocalRuntime:
         regions = served_regions(config, stage_stacks)
         served = [s for s in stage_stacks if s.region is None or s.region in regions]
         self.aws = LocalAws(config.aws_endpoint) if config.aws_endpoint else LocalAws.start()
-        endpoint = self.aws.endpoint
+        local_aws = self.aws.endpoint
         resolver = Resolver(assembly, default_region=regions[0])
-        provisioner = Provisioner(resolver, endpoint)
+        # The runtime's own set-up calls the local AWS directly (synchronously, on this loop:
+        # never through the proxy this loop serves).
+        provisioner = Provisioner(resolver, local_aws)
         # Every region of the stage: cross-region outputs (Fn::GetStackOutput) point there.
         provisioner.provision(stage_stacks)
+        # What functions, integrations and event sources call: the local AWS, or the proxy
+        # that can take a region down.
+        endpoint = local_aws
+        available = None
+        if config.region_outages:
+            self.region_faults = RegionFaults(local_aws, host=config.host)
+            endpoint = await self.region_faults.start()
+            available = self.region_faults.available
         # Before any function runs: a write in one replica reaches the others.
-        self.replicator = GlobalTableReplicator(endpoint, provisioner.replicated, log=self.log)
+        self.replicator = GlobalTableReplicator(
+            local_aws, provisioner.replicated, log=self.log, available=available
+        )
         self.replicator.start()
         functions = self._functions(resolver, stage_stacks)
         # The WebSocket APIs speak wss:// and https:// with a per-run CA: handlers that build
@@ -316,6 +333,9 @@ class LocalRuntime:
         if self.replicator is not None:
             self.replicator.stop()
             self.replicator = None
+        if self.region_faults is not None:
+            await self.region_faults.stop()
+            self.region_faults = None
         if self.aws is not None:
             self.aws.stop()
         if self.layer_folder is not None:

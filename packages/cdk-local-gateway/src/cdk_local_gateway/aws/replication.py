@@ -115,11 +115,14 @@ class GlobalTableReplicator:
         interval_s: float = INTERVAL_S,
         idle_interval_s: float = IDLE_INTERVAL_S,
         log: Callable[[str], None] = print,
+        available: Callable[[str], bool] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.tables = [t for t in tables if len(t.regions) > 1]
         self.interval_s = interval_s
         self.idle_interval_s = max(idle_interval_s, interval_s)
+        # A region that is down (a local outage) is neither read nor written until it is up.
+        self.available = available or (lambda _region: True)
         self.log = log
         self._clients: dict[tuple[str, str], Any] = {}
         self._streams: dict[tuple[str, str], _Stream] = {}
@@ -138,6 +141,8 @@ class GlobalTableReplicator:
         """Read the records written to ``region``'s replicas since the last read; they are
         applied by the next :meth:`apply_read_records`. Returns how many were read."""
         count = 0
+        if not self.available(region):
+            return 0
         for table in self.tables:
             if region in table.regions:
                 records = self._new_records(table, region)
@@ -163,6 +168,9 @@ class GlobalTableReplicator:
             wanted = _fingerprint(winner.image)
             for region in by_name[table_name].regions:
                 if state.holds.get((table_name, region, key)) == wanted:
+                    continue
+                if not self.available(region):
+                    state.retry.add((table_name, key))
                     continue
                 try:
                     changed = self._write(
