@@ -136,6 +136,25 @@ def template() -> dict[str, Any]:
                 },
             },
             "Writer": _function("WriterRole"),
+            # A role whose only policy the local AWS refuses (an Effect IAM does not know).
+            "BrokenRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    **_lambda_role()["Properties"],
+                    "Policies": [
+                        {
+                            "PolicyName": "broken",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {"Effect": "Perhaps", "Action": "dynamodb:*", "Resource": "*"}
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+            "Broken": _function("BrokenRole"),
             # A direct integration's Credentials role: may send to Work, nothing else.
             "SendRole": {
                 "Type": "AWS::IAM::Role",
@@ -653,6 +672,17 @@ def test_a_query_protocol_service_denies_with_its_own_error_shape(harness: Harne
         "sts:AssumeRole",
         harness.arn("ConsumerRole"),
     )
+
+
+def test_a_policy_the_local_aws_refuses_is_left_out_and_said_so(harness: Harness) -> None:
+    # Given Broken's role whose only policy is malformed
+    # When Broken reads its table
+    answer, _ = harness.call(
+        "Broken", "dynamodb", "get_item", TableName=harness.ref("Items"), Key={"pk": {"S": "a"}}
+    )
+    # Then the function still runs, under a role that grants nothing, and the log says why
+    assert answer["error"] == "AccessDeniedException", answer
+    assert any("policy broken left out" in line for line in harness.log), harness.log
 
 
 def test_a_session_of_a_role_that_does_not_exist_is_granted_nothing(local_aws: str) -> None:

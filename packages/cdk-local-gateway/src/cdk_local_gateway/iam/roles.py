@@ -175,11 +175,17 @@ def create_role(iam: Any, role: RoleDefinition) -> list[str]:
         for attached in iam.list_attached_role_policies(RoleName=role.name)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=role.name, PolicyArn=attached["PolicyArn"])
     for index, (name, document) in enumerate(role.inline):
-        iam.put_role_policy(
-            RoleName=role.name,
-            PolicyName=f"{name[:100]}-{index}",
-            PolicyDocument=json.dumps(document),
-        )
+        try:
+            iam.put_role_policy(
+                RoleName=role.name,
+                PolicyName=f"{name[:100]}-{index}",
+                PolicyDocument=json.dumps(document),
+            )
+        except iam.exceptions.MalformedPolicyDocumentException as error:
+            # Narrower than the template, never wider: the policy is left out, and said so.
+            problems.append(
+                f"{role.name}: policy {name} left out, the local AWS refused it: {error}"
+            )
     for arn in role.managed_arns:
         try:
             iam.attach_role_policy(RoleName=role.name, PolicyArn=arn)
