@@ -188,7 +188,16 @@ def _token(config: RuntimeConfig, *extra: str) -> str:
 def test_serve_takes_several_regions_or_all_of_them() -> None:
     # Given serve's arguments with --region repeated, or --all-regions
     args = parser().parse_args(
-        ["serve", "--stage", "Prod", "--region", "eu-west-1", "--region", "us-east-1"]
+        [
+            "serve",
+            "--stage",
+            "Prod",
+            "--region",
+            "eu-west-1",
+            "--region",
+            "us-east-1",
+            "--region-outages",
+        ]
     )
     every = parser().parse_args(["serve", "--stage", "Prod", "--all-regions"])
     # Then the first is the first served region and the others are served with it
@@ -198,7 +207,9 @@ def test_serve_takes_several_regions_or_all_of_them() -> None:
         ("us-east-1",),
         False,
     )
+    assert config.region_outages
     assert serve_config(every).all_regions
+    assert not serve_config(every).region_outages
     # And serve without any region is refused with a clear message
     with pytest.raises(SystemExit, match="--region"):
         serve_config(parser().parse_args(["serve", "--stage", "Prod"]))
@@ -374,3 +385,21 @@ def test_a_hanging_region_holds_calls_until_it_is_back(
         call.join(120)
     # Then the held call goes through
     assert [a.status_code for a in answers] == [200]
+
+
+def test_a_region_is_taken_down_and_up_over_http_from_a_terminal(
+    two_regions: tuple[RuntimeConfig, Any],
+) -> None:
+    # Given the runtime's AWS endpoint (the outage proxy)
+    _, running = two_regions
+    control = f"{running.endpoints['aws_endpoint']}/_local/regions"
+    try:
+        # When a region is taken down over HTTP, Then the proxy lists it with its mode
+        down = requests.post(f"{control}/us-east-1/down?mode=hang", timeout=30)
+        assert down.json() == {"down": {"us-east-1": "hang"}}
+        assert running.runtime.region_faults.regions_down() == {"us-east-1": "hang"}
+        # And a bad request says how to ask
+        assert requests.post(f"{control}/us-east-1/sideways", timeout=30).status_code == 400
+    finally:
+        up = requests.post(f"{control}/us-east-1/up", timeout=30)
+    assert up.json() == {"down": {}}

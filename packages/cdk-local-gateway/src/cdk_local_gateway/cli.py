@@ -33,6 +33,7 @@ def serve_config(args: argparse.Namespace) -> RuntimeConfig:
         port=args.port,
         state_dir=Path(args.state_dir),
         http_overrides=dict(o.split("=", 1) for o in args.http_override),
+        region_outages=args.region_outages,
     )
 
 
@@ -59,6 +60,11 @@ def _serve(args: argparse.Namespace) -> int:
                 log(f"WS    {name}: {url}")
             for table, regions in endpoints["global_tables"].items():
                 log(f"TABLE {table}: replicated between {', '.join(regions)} (emulated)")
+            if config.region_outages:
+                log(
+                    f"FAULT curl -X POST {endpoints['aws_endpoint']}/_local/regions/<region>/down"
+                    "[?mode=hang] (and .../up)"
+                )
             if endpoints["websocket"]:
                 log(f"CA    {endpoints['ca_bundle']} (wss:// clients: SSL_CERT_FILE=<this file>)")
             log(
@@ -199,6 +205,12 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--all-regions", action="store_true", help="serve every region of the stage at once"
+    )
+    serve.add_argument(
+        "--region-outages",
+        action="store_true",
+        help="route AWS calls through a proxy that can take a region down: "
+        "POST <aws endpoint>/_local/regions/<region>/down?mode=unavailable|hang, .../up",
     )
     serve.add_argument("--aws-endpoint", help="use this running local AWS instead of starting moto")
     serve.add_argument("--port", type=int, default=0, help="first API's port (default: free ports)")

@@ -34,6 +34,9 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 #: Global services (credentials for the functions' role sessions) stay up.
 _GLOBAL = {"iam", "sts"}
 MODES = ("unavailable", "hang")
+#: ``POST <proxy>/_local/regions/<region>/down?mode=hang|unavailable`` and ``.../up`` switch
+#: a region from a terminal; ``GET <proxy>/_local/regions`` lists the regions down.
+CONTROL = "/_local/regions"
 #: Headers that describe one hop of the connection, not the message.
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
@@ -120,6 +123,8 @@ class RegionFaults:
             auto_decompress=False,
         )
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post(CONTROL + "/{region}/{state}", self._control)
+        app.router.add_get(CONTROL, self._status)
         app.router.add_route("*", "/{tail:.*}", self._forward)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -139,6 +144,23 @@ class RegionFaults:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def _control(self, request: web.Request) -> web.Response:
+        region, state = request.match_info["region"], request.match_info["state"]
+        mode = request.query.get("mode", "unavailable")
+        if state == "down" and mode in MODES:
+            self._set_down(region, mode)
+        elif state == "up":
+            self._set_up(region)
+        else:
+            return web.json_response(
+                {"message": f"use {CONTROL}/<region>/down?mode=hang|unavailable or .../up"},
+                status=400,
+            )
+        return await self._status(request)
+
+    async def _status(self, _: web.Request) -> web.Response:
+        return web.json_response({"down": self.regions_down()})
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         region = signed_region(request.headers, request.query)
