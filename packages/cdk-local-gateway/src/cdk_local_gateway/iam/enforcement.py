@@ -61,6 +61,7 @@ class IamEnforcement:
         self.enabled = enabled
         self.log = log
         self._lock = threading.Lock()
+        self._provisioning = threading.Lock()
         self._checked = False
         self._roles: dict[str, list[str]] = {}  # role ARN -> problems when created
         self._sessions: dict[tuple[str, str], sessions.RoleSession] = {}
@@ -154,14 +155,18 @@ class IamEnforcement:
         return None if known is None else Credentials(known.key_id, known.secret, known.token)
 
     def _session(self, role: RoleDefinition, session_name: str) -> Credentials | None:
-        with self._lock:
+        # One creation at a time (a role is created once); the event loop's lookups
+        # (_cached, denials) only wait for the short _lock, never for the local AWS.
+        with self._provisioning:
             if not self._supported():
                 return None
             key = (role.arn, session_name[:64])
-            known = self._sessions.get(key)
+            with self._lock:
+                known = self._sessions.get(key)
             if known is None:
                 known = self._assume(role, session_name[:64])
-                self._sessions[key] = known
+                with self._lock:
+                    self._sessions[key] = known
             return Credentials(known.key_id, known.secret, known.token)
 
     def _assume(self, role: RoleDefinition, session_name: str) -> sessions.RoleSession:
