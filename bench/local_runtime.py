@@ -4,6 +4,7 @@ server, the stage's WebSocket throttle, and percentiles."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -115,20 +116,35 @@ class Runtime:
         raise SystemExit(f"no running worker with handler {handler}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            # Ctrl-C, as a user stops it: the runtime stops its workers and moto.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is None or self.process.poll() is not None:
+            return
+        children = {pid: _cmdline(pid) for pid in self.children()}
+        # Ctrl-C, as a user stops it: the runtime stops its workers and moto.
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        # What a killed (or failed) runtime left behind: its moto server, its workers.
+        # Only a process still running the same command line: a pid may have been reused.
+        for pid, cmdline in children.items():
+            if cmdline and _cmdline(pid) == cmdline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     def __enter__(self) -> Runtime:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 class BaselineServer:
