@@ -103,11 +103,14 @@ class LambdaService:
         layer_folder: Path | None,
         iam: bool = True,
         log: Callable[[str], None] = print,
+        iam_endpoint: str | None = None,
     ) -> None:
         self.aws_endpoint = aws_endpoint
         self.credentials = credentials
         self.layer_folder = layer_folder
-        self.iam = IamEnforcement(aws_endpoint, credentials, enabled=iam, log=log)
+        # Roles and sessions are set up on the local AWS itself (iam_endpoint), even when the
+        # functions reach it through a proxy (aws_endpoint).
+        self.iam = IamEnforcement(iam_endpoint or aws_endpoint, credentials, enabled=iam, log=log)
         self._app = web.Application()
         self._app.router.add_get(f"{_PREFIX}/invocation/next", self._next)
         self._app.router.add_post(f"{_PREFIX}/invocation/{{request_id}}/response", self._response)
