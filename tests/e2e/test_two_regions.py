@@ -47,6 +47,8 @@ def prod(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
         extra_regions=(REPLICA,),
         state_dir=tmp_path_factory.mktemp("two-regions"),
         http_overrides={UPSTREAM: upstream},
+        # The functions' AWS calls go through the proxy that can take a region down.
+        region_outages=True,
     )
     running = RunningGateway(config)
     try:
@@ -283,3 +285,39 @@ def _messages(
         if items or time.monotonic() > deadline:
             return items
         time.sleep(0.1)
+
+
+def test_while_the_primary_is_down_the_replica_serves_reads_and_refuses_writes(
+    prod: RunningGateway,
+) -> None:
+    # Given a room written before the outage and replicated
+    headers = {"Authorization": _cognito(prod, "dave")}
+    room_id = _room(prod, PRIMARY, headers["Authorization"], "before-the-outage")
+    _replicated(prod)
+    us = _rest(prod, REPLICA)
+    faults = prod.runtime.region_faults
+    assert faults is not None
+    # When the primary region is down
+    faults.down(PRIMARY)
+    try:
+        read = requests.get(f"{us}/rooms/{room_id}", headers=headers, timeout=WAIT_S)
+        write = requests.post(
+            f"{us}/rooms", json={"name": "during"}, headers=headers, timeout=WAIT_S
+        )
+    finally:
+        faults.up(PRIMARY)
+    # Then us-east-1 serves the read from its own replica and refuses the write with 503
+    assert read.status_code == 200, dump(read)
+    assert read.json()["name"] == "before-the-outage"
+    assert write.status_code == 503, dump(write)
+    # And once the primary is back, writes through us-east-1 work again, at the latest when
+    # the functions' region breaker lets a probe through (30 s after the last failure)
+    deadline = time.monotonic() + 3 * WAIT_S
+    while True:
+        again = requests.post(
+            f"{us}/rooms", json={"name": "after"}, headers=headers, timeout=WAIT_S
+        )
+        if again.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert again.status_code == 201, dump(again)
