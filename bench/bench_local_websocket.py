@@ -245,8 +245,6 @@ async def measure(runtime: Runtime, baseline: BaselineServer) -> dict[str, Any]:
         direct.append(await broadcast_seconds(base_sockets, room_id))
         await drain(base_sockets[0])
     results["real"], results["direct"] = real, direct
-    await asyncio.gather(*(s.close() for s in sockets[1:] + base_sockets[1:]))
-
     pinger, base_pinger = sockets[0], base_sockets[0]
     for _ in range(10):  # warm
         await pace["ping"].wait()
@@ -258,9 +256,23 @@ async def measure(runtime: Runtime, baseline: BaselineServer) -> dict[str, Any]:
         pings.append(await round_trip_ms(pinger))
         base_pings.append(await round_trip_ms(base_pinger))
     results["pings"], results["base_pings"] = pings, base_pings
-    await pinger.close()
-    await base_pinger.close()
+    await asyncio.gather(*(s.close() for s in base_sockets))
+    await close_paced(sockets, Pacer(rate * 0.9, burst * 0.9))
     return results
+
+
+async def close_paced(sockets: list[ClientConnection], pacer: Pacer) -> None:
+    """Close the runtime's connections at the stage's pace: each close runs ``$disconnect``,
+    and the runtime starts one worker process per concurrent invocation (as Lambda starts
+    an execution environment), so closing 1,000 at once would start hundreds."""
+    gate = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+    async def one(socket: ClientConnection) -> None:
+        async with gate:
+            await pacer.wait()
+            await socket.close()
+
+    await asyncio.gather(*(one(s) for s in sockets))
 
 
 def main() -> int:
