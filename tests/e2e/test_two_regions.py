@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
     from websockets.asyncio.client import ClientConnection
 
+#: One Prod runtime per worker that runs these tests: kept on one worker by --dist loadgroup.
+pytestmark = pytest.mark.xdist_group("prod-two-regions")
+
 PRIMARY, REPLICA = "eu-west-1", "us-east-1"
 #: Every receive and every wait for replication is bounded by this (a cold start included).
 WAIT_S = 60.0
