@@ -173,6 +173,8 @@ class LocalRuntime:
             aws_endpoint=endpoint,
             credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
             layer_folder=layer_folder,
+            # Roles and sessions are the runtime's set-up: on the local AWS, not the proxy.
+            iam_endpoint=local_aws,
         )
         await self.lambdas.start()
         key = new_signing_key()
