@@ -7,8 +7,13 @@ second attempt). That worst case, over every region a read may fail over to, mus
 answer (503) rather than a Lambda timeout. The function's timeout comes from
 ``FUNCTION_TIMEOUT_SECONDS`` (``domain.settings``).
 
-Budgets hold per call: a handler that makes several calls, each hanging almost to its limit,
-can still run out of time; what a hang costs is one call's budget, then the error answer.
+A region that hangs (or refuses, or answers 5xx) is then skipped by the table's region breaker
+(``pydynamodel.table.RegionBreaker``, 30 s, longer than any function timeout): later calls of
+the same invocation, and of later invocations in the container for the window, make no request
+to it. So a handler with several calls waits on each failed region once: its waits on failed
+regions together stay within one read's worst case over every region. What budgets do not
+bound is a region that is slow but answers within the timeouts: each call may use its whole
+budget.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from domain.runtime import get_table, table_budget
 from domain.settings import DEFAULT_FUNCTION_TIMEOUT, get_settings
 from handlers import authorizer
 from handlers.rest import rooms
+from pydynamodel.table import BREAKER_SECONDS
 from shared.budget import ANSWER_RESERVE, MAX_ATTEMPTS, MIN_TIMEOUT, ClientBudget, client_budget
 from tests.conftest import ROOT
 from tests.handlers.conftest import reset_container_caches, rest_event
@@ -89,6 +90,14 @@ def test_any_budget_that_fits_ends_before_the_timeout(timeout: float, regions: i
     assert budget.worst_case(regions) + ANSWER_RESERVE <= timeout
 
 
+def test_the_region_breaker_outlasts_every_function_timeout() -> None:
+    # Given a region that failed (timed out) during an invocation
+    # When the same invocation calls the table again, however long its function may run
+    # Then the region is still skipped: one invocation waits on a failed region once, so its
+    # waits together fit the budget of one read over every region
+    assert max(STACK_TIMEOUTS) <= BREAKER_SECONDS
+
+
 @pytest.fixture
 def fresh_container(aws_env: dict[str, str], cursor_secret: str) -> Iterator[None]:  # noqa: F811
     reset_container_caches()
@@ -114,6 +123,7 @@ def test_the_table_and_secrets_clients_carry_the_budget(monkeypatch: pytest.Monk
 
     # Then each has the timeouts and retry limit derived for 30 s (two regions for reads)
     assert table_budget() == client_budget(30.0, 2)
+    assert table.breaker.seconds == BREAKER_SECONDS
     expected_table = client_budget(30.0, 2)
     for region in table.regions:
         assert _client_settings(table.client(region)) == (
