@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from domain.models import Message
-from handlers.ws import runtime
+from handlers.ws import publish_consumer, runtime
 from tests.handlers.faults import ManualClock
 from tests.ws.conftest import REGION_A, REGION_B
+from tests.ws.test_publish_consumer import sqs_event
 
 if TYPE_CHECKING:
     from tests.handlers.faults import LossyProxy
@@ -68,6 +69,11 @@ def test_a_connection_s_own_items_are_written_and_read_in_its_region(
     # And the join read its connection in region B, the room in the primary
     assert dynamo_b.count("GetItem") == 1
     assert dynamo_a.count("GetItem") == 1
+    # When it disconnects
+    ws.disconnect("conn-b")
+    # Then its items were found and deleted in region B too
+    assert dynamo_b.count("Query", "BatchWriteItem") == 2
+    assert dynamo_a.count(*WRITES, "Query") == 0
 
 
 def test_a_message_sent_in_region_b_is_written_to_the_primary(
@@ -177,3 +183,23 @@ def test_while_the_primary_hangs_send_answers_unavailable_and_a_resend_stores_on
     assert stored["message_id"]["S"] == sent["message_id"] == again["message_id"]
     assert endpoint_b.receivers() == {"conn-b", "conn-b2"}
     assert runtime.table().find(Message, room_id="lobby", message_id=sent["message_id"])
+
+
+def test_while_the_primary_hangs_a_queued_publish_is_left_to_sqs_to_retry(
+    ws: Client, moto_server: str, counted_regions: tuple[LossyProxy, LossyProxy]
+) -> None:
+    # Given a member connected in region B, and a primary region that hangs
+    dynamo_a, _ = counted_regions
+    ws.create_room("lobby")
+    ws.in_region(REGION_B)
+    ws.connect("conn-1")
+    ws.frame("conn-1", action="join", room_id="lobby")
+    dynamo_a.hang()
+    # When region B's consumer gets the member's queued publish
+    event = sqs_event()
+    result = publish_consumer.handler(event, ws.context)
+    # Then the record goes back to the queue (SQS retries it, then dead-letters it), and
+    # nothing was stored
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    dynamo_a.heal()
+    assert stored_messages(moto_server, ws.table_name, "lobby") == []
