@@ -14,7 +14,8 @@ the variable, not the container start.
 | ``TOKEN_MAX_LIFETIME_SECONDS``| ``3600``          | authorizer: ``exp - iat`` bound  |
 | ``TOKEN_CLOCK_SKEW_SECONDS``  | ``60``            | authorizer: ``iat``/``exp`` skew |
 | ``FUNCTION_TIMEOUT_SECONDS``  | ``10``            | every client's time budget       |
-| ``TABLE_REGIONS``             | ``AWS_REGION``    | the read failover budget         |
+| ``TABLE_REGIONS``             | ``AWS_REGION``    | regions, primary first; budget   |
+| ``AWS_REGION``                | (Lambda)          | where connection items live      |
 | ``SECRETS_ENDPOINT_URL``      | (AWS)             | tests: a local Secrets Manager   |
 """
 
