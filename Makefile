@@ -52,7 +52,7 @@ cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
 
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
-	pytest -q -n $(PYTEST_WORKERS) tests packages/cdk-local-gateway/tests bench/test_lambda_assets.py
+	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests bench/test_lambda_assets.py
 
 # The static checks share the two cores (mypy's cold start overlaps synth), then the tests run:
 # the end-to-end suite reads the cdk.out that synth has just written.
@@ -71,13 +71,15 @@ KIND ?= cognito
 CDK_SOURCES := app.py cdk.json $(shell find stacks lambda packages/serverless-api-constructs/src packages/pydynamodel/src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 # Which secret signs the app's own tokens, and the claims its authorizer checks
 # (lambda/domain/settings.py): the package knows none of this.
-APP_TOKEN := --kind hs256 --secret TokenAuthorizerSecret --json-key signing_key --claim iss=rooms-service --claim aud=rooms-api
+APP_TOKEN := --kind hs256 --secret TokenSecret --json-key signing_key --claim iss=rooms-service --claim aud=rooms-api
 
 cdk.out/manifest.json: $(CDK_SOURCES) | install
 	cdk synth --quiet --no-notices
 
-local: install cdk.out/manifest.json ## Serve STAGE (default Dev) in its primary region; Ctrl-C stops
-	cdk-local-gateway serve --cdk-out cdk.out --stage $(STAGE) --region $(REGION)
+# REGIONS="eu-west-1 us-east-1" serves several regions of the stage at once (replicated tables);
+# OUTAGES=1 lets a region be taken down and back (docs/local.md).
+local: install cdk.out/manifest.json ## Serve STAGE (default Dev) in REGION (its primary) or REGIONS; Ctrl-C stops
+	cdk-local-gateway serve --cdk-out cdk.out --stage $(STAGE) $(if $(REGIONS),$(foreach r,$(REGIONS),--region $(r)),--region $(REGION)) $(if $(OUTAGES),--region-outages)
 
 local-token: ## Print a token for USER=<name> KIND=cognito|app from the running `make local`
 	@cdk-local-gateway token --user $(USER) $(if $(filter app,$(KIND)),$(APP_TOKEN),--kind cognito)

@@ -223,11 +223,6 @@ def test_a_call_outside_an_integration_role_is_denied_and_reported(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="@connections authorizes ManageConnections only once websocket/server.py passes "
-    "action and resource to sigv4.verify (change requested by helper E, issue 9)",
-)
 def test_a_function_without_manage_connections_cannot_post_to_a_connection(
     running_gateway: RunningGateway, ws_url: str, local_gateway: dict[str, Any]
 ) -> None:

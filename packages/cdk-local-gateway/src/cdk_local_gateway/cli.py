@@ -34,6 +34,7 @@ def serve_config(args: argparse.Namespace) -> RuntimeConfig:
         state_dir=Path(args.state_dir),
         http_overrides=dict(o.split("=", 1) for o in args.http_override),
         region_outages=args.region_outages,
+        iam=args.iam == "on",
     )
 
 
@@ -215,6 +216,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--aws-endpoint", help="use this running local AWS instead of starting moto")
     serve.add_argument("--port", type=int, default=0, help="first API's port (default: free ports)")
     serve.add_argument("--state-dir", default=".local")
+    serve.add_argument(
+        "--iam",
+        choices=("on", "off"),
+        default="on",
+        help="allow or deny each AWS call of a function by its role's policies (default: on)",
+    )
     serve.add_argument(
         "--http-override",
         action="append",

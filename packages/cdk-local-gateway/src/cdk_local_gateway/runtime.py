@@ -63,6 +63,9 @@ class RuntimeConfig:
     # Route the functions' and integrations' AWS calls through a proxy that can take regions
     # down (LocalRuntime.region_faults), for failover tests; off, they call the local AWS.
     region_outages: bool = False
+    # IAM enforced by execution (docs/iam.md); False runs every function and integration with
+    # the runtime's own credentials.
+    iam: bool = True
 
 
 def served_regions(config: RuntimeConfig, stage_stacks: list[Stack]) -> list[str]:
@@ -175,8 +178,12 @@ class LocalRuntime:
             layer_folder=layer_folder,
             # Roles and sessions are the runtime's set-up: on the local AWS, not the proxy.
             iam_endpoint=local_aws,
+            iam=config.iam,
+            log=self.log,
         )
         await self.lambdas.start()
+        # Each function's role session, created in the background before its first call.
+        self.lambdas.iam.prepare(functions.values())
         key = new_signing_key()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         save_key(key, config.state_dir / KEY_FILE)

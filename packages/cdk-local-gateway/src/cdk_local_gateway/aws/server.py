@@ -28,7 +28,9 @@ class SerializeDynamoDB:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        # "DynamoDB" covers DynamoDBStreams_* too: a stream read beside a transaction that
+        # later rolls back would otherwise see (and replicate) records of a write never made.
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
             return self.app(environ, start_response)
         with self.lock:
             # Drain the body inside the lock: moto performs the write while producing it.

@@ -315,7 +315,14 @@ class Integrations:
             )
         http_method = str(method.integration.get("IntegrationHttpMethod", "POST"))
         request = AWSRequest(method=http_method, url=url, data=text.encode(), headers=headers)
-        SigV4Auth(Credentials(*self.services.credentials), service, region).add_auth(request)
+        # The integration's Credentials role signs, so its policies decide (docs/iam.md).
+        role = await self.services.lambdas.iam.role_credentials(
+            self.services.resolver,
+            method.integration.get("Credentials"),
+            f"apigateway-{method.logical_id}",
+        )
+        credentials = role or Credentials(*self.services.credentials)
+        SigV4Auth(credentials, service, region).add_auth(request)
         async with (
             aiohttp.ClientSession() as session,
             session.request(

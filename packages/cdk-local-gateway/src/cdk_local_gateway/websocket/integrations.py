@@ -184,8 +184,17 @@ class Integrations:
         request = AWSRequest(
             method=integration.method, url=url, data=text.encode(), headers=headers
         )
-        # The local AWS routes a request by its credential scope: it must be signed for sqs.
-        SigV4Auth(Credentials(*self.services.credentials), "sqs", region).add_auth(request)
+        # The local AWS routes a request by its credential scope: it must be signed for sqs,
+        # with the integration's role, whose policies decide (docs/iam.md).
+        role = None
+        if self.services.resolver is not None:
+            role = await self.services.lambdas.iam.role_credentials(
+                self.services.resolver,
+                integration.credentials_arn,
+                f"apigateway-{integration.logical_id}",
+            )
+        credentials = role or Credentials(*self.services.credentials)
+        SigV4Auth(credentials, "sqs", region).add_auth(request)
         status, body = await self._send(
             integration, integration.method, url, text, dict(request.headers.items())
         )

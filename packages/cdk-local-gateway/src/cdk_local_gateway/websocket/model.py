@@ -38,6 +38,7 @@ class WsIntegration:
     passthrough: str
     timeout_ms: int
     responses: list[WsIntegrationResponse] = field(default_factory=list)
+    credentials_arn: str | None = None  # the role an AWS integration calls the service with
 
 
 @dataclass
@@ -163,6 +164,7 @@ class _Reader:
                 },
                 passthrough=str(p.get("PassthroughBehavior", "WHEN_NO_MATCH")),
                 timeout_ms=int(p.get("TimeoutInMillis", 29000)),
+                credentials_arn=str(p["CredentialsArn"]) if p.get("CredentialsArn") else None,
             )
         for logical_id, resource in self.stack.of_type(_PREFIX + "IntegrationResponse").items():
             raw = resource.get("Properties", {})

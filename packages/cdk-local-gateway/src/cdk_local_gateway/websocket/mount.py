@@ -112,6 +112,7 @@ async def mount_websocket_apis(
         log=log,
         extra_credentials=dict(extra_credentials or {}),
         http_overrides=dict(http_overrides or {}),
+        resolver=resolver,
     )
     served: list[ServedWebSocketApi] = []
     for stack in stacks:

@@ -237,6 +237,13 @@ class WebSocketGateway:
                 headers=dict(request.headers.items()),
                 body=body,
                 secrets=self.services.secrets(),
+                # A function's role session must allow this call (docs/iam.md).
+                action="execute-api:ManageConnections",
+                resource=(
+                    f"arn:aws:execute-api:{self.api.region}:{self.services.account}:"
+                    f"{self.api.api_id}/{request.match_info['stage']}/{request.method}"
+                    f"/@connections/{request.match_info['connection_id']}"
+                ),
             )
         except SignatureRejected as rejected:
             return _aws_error(403, rejected.error_type, rejected.message)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cdk_local_gateway.intrinsics import Resolver
     from cdk_local_gateway.lambdas.workers import FunctionSpec, LambdaService
 
 _LAMBDA_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
@@ -41,6 +42,8 @@ class WsServices:
     extra_credentials: dict[str, str] = field(default_factory=dict)
     # URL prefix rewrites for HTTP integrations (a public upstream -> a local stub).
     http_overrides: dict[str, str] = field(default_factory=dict)
+    # Finds an AWS integration's CredentialsArn role in the assembly (IAM, docs/iam.md).
+    resolver: Resolver | None = None
 
     def http_url(self, url: str) -> str:
         for prefix, replacement in self.http_overrides.items():
