@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import requests
 from websockets.asyncio.client import connect
 
@@ -35,6 +36,7 @@ def test_the_runtime_polls_the_publish_queue(local_gateway: dict[str, Any]) -> N
     assert any("Publish" in mapping for mapping in local_gateway["event_sources"])
 
 
+@pytest.mark.route("ws:publish")
 def test_a_published_message_reaches_another_member_through_sqs(
     api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
 ) -> None:
@@ -70,6 +72,7 @@ def test_a_published_message_reaches_another_member_through_sqs(
     assert delivered["body"] == body
 
 
+@pytest.mark.route("POST /ingest")
 def test_a_partner_message_is_posted_through_the_ingest_queue_as_the_partner(
     api: str, api_key: str, cognito_token: str
 ) -> None:

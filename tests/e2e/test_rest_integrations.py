@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -18,6 +19,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.mark.route("GET /rooms/{room_id}/report")
 def test_report_selection_patterns(api: str, app_token: str, cognito_token: str) -> None:
     room_id = requests.post(
         f"{api}/rooms", json={"name": "r"}, headers={"Authorization": cognito_token}, timeout=30
@@ -37,6 +39,7 @@ def test_report_selection_patterns(api: str, app_token: str, cognito_token: str)
     assert missing.status_code == 404, dump(missing)
 
 
+@pytest.mark.route("GET /rooms/{room_id}/report")
 def test_report_without_token_401_and_with_a_bad_one_403(api: str, app_token: str) -> None:
     assert requests.get(f"{api}/rooms/x/report", timeout=30).status_code == 401
     refused = requests.get(f"{api}/rooms/x/report", headers=bearer(app_token + "x"), timeout=30)
@@ -44,6 +47,7 @@ def test_report_without_token_401_and_with_a_bad_one_403(api: str, app_token: st
     assert refused.status_code == 403, dump(refused)
 
 
+@pytest.mark.route("POST /ingest")
 def test_ingest_through_sqs_needs_the_api_key(api: str, api_key: str) -> None:
     message = {"room_id": "r1", "body": "hi"}
     assert requests.post(f"{api}/ingest", json=message, timeout=30).status_code == 403
@@ -56,6 +60,7 @@ def test_ingest_through_sqs_needs_the_api_key(api: str, api_key: str) -> None:
     assert len(accepted.json()["message_id"]) > 10
 
 
+@pytest.mark.route("POST /ingest")
 def test_ingest_validation_failure(api: str, api_key: str) -> None:
     response = requests.post(
         f"{api}/ingest", json={"room_id": "r1"}, headers={"x-api-key": api_key}, timeout=30
@@ -63,6 +68,7 @@ def test_ingest_validation_failure(api: str, api_key: str) -> None:
     assert response.status_code == 400, dump(response)
 
 
+@pytest.mark.route("GET /partner/rooms")
 def test_partner_route_with_api_key(api: str, api_key: str) -> None:
     assert (
         requests.get(f"{api}/partner/rooms", headers={"x-api-key": "wrong"}, timeout=30).status_code
@@ -81,6 +87,7 @@ def signed(url: str, credentials: dict[str, str], *, secret_suffix: str = "") ->
     return dict(request.headers.items())
 
 
+@pytest.mark.route("GET /admin/stats")
 def test_admin_route_needs_a_valid_sigv4_signature(api: str, credentials: dict[str, str]) -> None:
     url = f"{api}/admin/stats"
     assert requests.get(url, timeout=30).status_code == 403
@@ -94,6 +101,7 @@ def test_admin_route_needs_a_valid_sigv4_signature(api: str, credentials: dict[s
     assert ok.status_code == 200, dump(ok)
 
 
+@pytest.mark.route("ANY /internal/{proxy+}")
 def test_internal_service_through_vpc_link_nlb_alb_lambda(
     api: str, credentials: dict[str, str]
 ) -> None:
@@ -103,6 +111,7 @@ def test_internal_service_through_vpc_link_nlb_alb_lambda(
     assert response.json()["path"] == "/some/path"
 
 
+@pytest.mark.route("ANY /proxy/{proxy+}")
 def test_public_proxy_reaches_the_upstream(api: str, cognito_token: str, upstream: str) -> None:
     response = requests.get(
         f"{api}/proxy/anything/abc?q=1", headers={"Authorization": cognito_token}, timeout=30
@@ -113,6 +122,7 @@ def test_public_proxy_reaches_the_upstream(api: str, cognito_token: str, upstrea
     assert body["args"] == {"q": "1"}
 
 
+@pytest.mark.route("POST /ingest")
 def test_usage_plan_throttles_a_burst_with_429(api: str, api_key: str) -> None:
     # Given the partner plan's bucket (burst 20, 10 requests/s) and 60 requests sent at once
     # to a route of the plan whose integration is cheap (SQS, no Lambda)

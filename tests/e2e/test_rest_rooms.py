@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from .conftest import dump
@@ -11,6 +12,7 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": token}
 
 
+@pytest.mark.route("GET /health")
 def test_health_answers_from_the_mock_integration(api: str) -> None:
     # When the health route is called without credentials
     response = requests.get(f"{api}/health", timeout=10)
@@ -22,6 +24,7 @@ def test_health_answers_from_the_mock_integration(api: str) -> None:
     assert body["request_id"] == response.headers["x-amzn-RequestId"]
 
 
+@pytest.mark.route("OPTIONS /rooms")
 def test_cors_preflight_answers_204_with_the_allowed_methods(api: str) -> None:
     response = requests.options(
         f"{api}/rooms", headers={"Origin": "https://example.com"}, timeout=10
@@ -37,12 +40,20 @@ def test_unknown_path_is_missing_authentication_token(api: str) -> None:
     assert response.json()["error"]["message"] == "Missing Authentication Token"
 
 
+@pytest.mark.route("GET /rooms")
 def test_rooms_without_a_token_401_and_with_a_forged_one_401(api: str, cognito_token: str) -> None:
     assert requests.get(f"{api}/rooms", timeout=10).status_code == 401
     forged = cognito_token[:-4] + ("AAAA" if not cognito_token.endswith("AAAA") else "BBBB")
     assert requests.get(f"{api}/rooms", headers=auth(forged), timeout=10).status_code == 401
 
 
+@pytest.mark.route(
+    "POST /rooms",
+    "GET /rooms/{room_id}",
+    "GET /rooms",
+    "PATCH /rooms/{room_id}",
+    "DELETE /rooms/{room_id}",
+)
 def test_room_lifecycle_with_a_cognito_token(api: str, cognito_token: str) -> None:
     headers = auth(cognito_token)
     # Given a room created through the Lambda proxy integration
@@ -69,6 +80,7 @@ def test_room_lifecycle_with_a_cognito_token(api: str, cognito_token: str) -> No
     assert requests.get(f"{api}/rooms/{room_id}", headers=headers, timeout=30).status_code == 404
 
 
+@pytest.mark.route("POST /rooms")
 def test_invalid_body_is_refused_by_the_request_validator(api: str, cognito_token: str) -> None:
     response = requests.post(
         f"{api}/rooms", json={"nme": "x"}, headers=auth(cognito_token), timeout=30
@@ -77,6 +89,7 @@ def test_invalid_body_is_refused_by_the_request_validator(api: str, cognito_toke
     assert "ValidationFailed" in response.text
 
 
+@pytest.mark.route("POST /rooms/{room_id}/messages", "GET /rooms/{room_id}/messages")
 def test_messages_are_read_back_through_the_dynamodb_integration(
     api: str, cognito_token: str
 ) -> None:

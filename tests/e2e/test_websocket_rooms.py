@@ -48,6 +48,7 @@ async def refused_status(url: str, tls: ssl.SSLContext) -> int:
     return refused.value.response.status_code
 
 
+@pytest.mark.route("ws:$connect")
 def test_connect_without_a_token_is_401_and_with_a_bad_token_403(
     ws_url: str, ws_tls: ssl.SSLContext, app_token: str
 ) -> None:
@@ -62,6 +63,7 @@ def test_connect_without_a_token_is_401_and_with_a_bad_token_403(
     assert run(scenario) == (401, 403)
 
 
+@pytest.mark.route("ws:$connect", "ws:ping", "ws:$default")
 def test_ping_unknown_action_and_non_json_frame_keep_the_connection_open(
     ws_url: str, ws_tls: ssl.SSLContext, app_token: str
 ) -> None:
@@ -87,6 +89,7 @@ def test_ping_unknown_action_and_non_json_frame_keep_the_connection_open(
     assert pong_again == {"action": "pong"}
 
 
+@pytest.mark.route("ws:join", "ws:send", "ws:leave")
 def test_message_sent_to_a_room_reaches_every_member_once(
     api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
 ) -> None:
@@ -156,6 +159,7 @@ def test_message_sent_to_a_room_reaches_every_member_once(
     assert seen["not_member"]["error"] == "not_a_member"
 
 
+@pytest.mark.route("ws:send")
 def test_a_closed_member_is_no_longer_delivered_to_and_nothing_fails(
     api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
 ) -> None:
@@ -195,6 +199,7 @@ def test_a_closed_member_is_no_longer_delivered_to_and_nothing_fails(
     assert second["removed_stale"] == 0
 
 
+@pytest.mark.route("ws:lookup")
 def test_lookup_is_proxied_to_the_upstream_and_its_answer_is_the_reply(
     ws_url: str, ws_tls: ssl.SSLContext, app_token: str
 ) -> None:
@@ -212,6 +217,7 @@ def test_lookup_is_proxied_to_the_upstream_and_its_answer_is_the_reply(
     assert json.loads(echoed["data"]) == lookup
 
 
+@pytest.mark.route("ws:publish")
 def test_publish_is_acknowledged_then_consumed_and_delivered_to_the_publisher(
     api: str, ws_url: str, ws_tls: ssl.SSLContext, app_token: str, cognito_token: str
 ) -> None:
