@@ -59,12 +59,13 @@ class _MinimalRestApiStack(cdk.Stack):
     def __init__(self, scope: Any, construct_id: str, **kwargs: Any) -> None:
         config = kwargs.pop("config")
         kwargs.pop("table")
-        kwargs.pop("table_key")
+        kwargs.pop("identity")
         super().__init__(scope, construct_id, **kwargs)
         authorizer = TokenRequestAuthorizer(
             self,
             "TokenAuthorizer",
             code=lambda_code(),
+            handler="handlers.authorizer.handler",
             log_retention=retention_days(config.log_retention_days),
             service="rooms",
             metrics_namespace="RoomsService",
