@@ -133,8 +133,11 @@ def test_from_env_reads_name_regions_and_endpoint(monkeypatch: pytest.MonkeyPatc
 # ``breaker_seconds`` (30 s by default) by the Table that saw it. No test waits: the window is
 # measured on an injected clock, and what reaches a region is counted where it arrives.
 
-HANG = {"connect_timeout": 0.5, "read_timeout": 0.3, "max_attempts": 1}
-"""A hung region costs one read timeout per request that reaches it."""
+HANG = {"connect_timeout": 0.5, "read_timeout": 1.0, "max_attempts": 1}
+"""A hung region costs one read timeout per request that reaches it (long enough for a healthy
+server on a loaded machine: it shares the setting)."""
+SICK = {**HANG, "read_timeout": 5.0}
+"""For regions that answer (with errors): no request should ever wait out this timeout."""
 
 
 @pytest.fixture
@@ -241,7 +244,7 @@ def test_a_region_that_answers_again_is_used_again(
     seed(make_table)
     clock = ManualClock()
     with DelayProxy(server_url, fail_status=500) as sick:
-        table = make_table(endpoint_url=sick.url, clock=clock, **HANG)
+        table = make_table(endpoint_url=sick.url, clock=clock, **SICK)
         with pytest.raises(ServiceUnavailable):
             table.get(Room, room_id="r1")
         with pytest.raises(ServiceUnavailable, match="skipped"):
@@ -263,7 +266,7 @@ def test_throttling_does_not_skip_a_region(
     # Given a home region that throttles (it is up, just busy)
     seed(make_table)
     with DelayProxy(server_url, fail_status=400, fail_code="ThrottlingException") as busy:
-        table = two_regions(make_table, busy.url, server_url, ManualClock())
+        table = two_regions(make_table, busy.url, server_url, ManualClock(), **SICK)
         # When two reads come
         table.get(Room, room_id="r1")
         table.get(Room, room_id="r1")
@@ -297,7 +300,7 @@ def test_only_one_call_probes_a_region_when_its_window_ends(
     seed(make_table)
     clock = ManualClock()
     with DelayProxy(server_url, fail_status=503, fail_code="ServiceUnavailable") as sick:
-        table = two_regions(make_table, sick.url, server_url, clock)
+        table = two_regions(make_table, sick.url, server_url, clock, **SICK)
         table.get(Room, room_id="r1")
         # When the window ends and 16 threads read at once
         clock.advance(30.0)
@@ -313,7 +316,9 @@ def test_a_zero_window_disables_the_breaker(
 ) -> None:
     seed(make_table)
     with DelayProxy(server_url, fail_status=500) as sick:
-        table = two_regions(make_table, sick.url, server_url, ManualClock(), breaker_seconds=0)
+        table = two_regions(
+            make_table, sick.url, server_url, ManualClock(), breaker_seconds=0, **SICK
+        )
         table.get(Room, room_id="r1")
         table.get(Room, room_id="r1")
         assert sick.requests == 2
