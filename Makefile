@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 TYPED := app.py stacks packages/serverless-api-constructs/src packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests/dynamodel/typing_check.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install synth test lint typecheck cfn-lint unit snapshot-update bench clean local local-token
+.PHONY: help install synth test lint typecheck cfn-lint unit fuzz snapshot-update bench clean local local-token
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ cfn-lint: synth ## cfn-lint over every template in cdk.out
 
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
 	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests bench/test_lambda_assets.py
+
+# The property tests at FUZZ_DEPTH times their CI example counts, on fresh random inputs
+# (tests/fuzz.py): run on demand and before a release; `make test` runs them at CI depth.
+FUZZ_DEPTH ?= 10
+fuzz: install ## The hypothesis property tests, FUZZ_DEPTH (10) times deeper than in make test
+	FUZZ_DEPTH=$(FUZZ_DEPTH) pytest -q -n $(PYTEST_WORKERS) -p no:randomly $$(grep -rl --include='test_*.py' fuzz_examples tests packages/*/tests)
 
 # The static checks share the two cores (mypy's cold start overlaps synth), then the tests run:
 # the end-to-end suite reads the cdk.out that synth has just written.

@@ -44,8 +44,9 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
 # Fuzz tests explore new random inputs on every developer run; CI (CI=true) replays a fixed
 # sequence, so a red build always points at a change, and any counterexample a developer's run
 # finds is reproducible from hypothesis' local example database.
+# `make fuzz` (FUZZ_DEPTH set) always explores new inputs, deeper (tests/fuzz.py).
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI") == "true":
+if os.environ.get("CI") == "true" and not os.environ.get("FUZZ_DEPTH"):
     settings.load_profile("ci")
 
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fuzz import fuzz_examples
 from tests.templates.vtl import Input, render
 
 CONTEXT: dict[str, Any] = {
@@ -23,7 +24,7 @@ CONTEXT: dict[str, Any] = {
 # (the utf-8 codec leaves out lone surrogates, which no HTTP request can carry).
 TEXT = st.text(st.characters(codec="utf-8"), max_size=60)
 NUMBERS = st.from_regex(r"[0-9]{1,6}", fullmatch=True)
-FUZZ = settings(max_examples=1000, deadline=None)
+FUZZ = settings(max_examples=fuzz_examples(200), deadline=None)
 
 
 @FUZZ
