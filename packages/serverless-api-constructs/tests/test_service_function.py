@@ -30,17 +30,15 @@ def powertools(runtime_and_architecture: str) -> dict[str, Any]:
 
 
 def _function(stack: cdk.Stack, construct_id: str = "Fn", **kwargs: Any) -> ServiceFunction:
-    return ServiceFunction(
-        stack,
-        construct_id,
-        code=inline_code(),
-        handler="index.handler",
-        log_retention=RETENTION,
-        description="test function",
-        service="svc",
-        metrics_namespace="Svc",
-        **kwargs,
-    )
+    settings: dict[str, Any] = {
+        "code": inline_code(),
+        "handler": "index.handler",
+        "log_retention": RETENTION,
+        "description": "test function",
+        "service": "svc",
+        "metrics_namespace": "Svc",
+    }
+    return ServiceFunction(stack, construct_id, **{**settings, **kwargs})
 
 
 def test_the_defaults_are_documented_ones() -> None:
@@ -189,6 +187,11 @@ def test_function_props_cannot_restate_a_keyword_argument_or_what_the_construct_
             "runtime=nodejs22.x; pass powertools_layer=False",
         ),
         ({"memory_size": 64}, "ServiceFunction: memory_size=64 must be 128..10240 MB"),
+        (
+            {"log_retention": 14},
+            "ServiceFunction: log_retention=14 must be a logs.RetentionDays (retention_days(n) "
+            "converts a number of days)",
+        ),
         (
             {"timeout": cdk.Duration.minutes(16)},
             "ServiceFunction: timeout=960s must be whole seconds in 1..900",

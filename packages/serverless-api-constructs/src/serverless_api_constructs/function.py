@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from . import defaults
+from . import defaults, validation
 from .props import merge_props
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class ServiceFunction(Construct):
         function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        validation.retention("ServiceFunction", "log_retention", log_retention)
         _validate(
             runtime=runtime,
             powertools_layer=powertools_layer,

@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .. import validation
 from ..props import merge_props, refuse_both
 from .defaults import HTTP_PORT, MAX_AZS
 
@@ -58,6 +59,7 @@ class PrivateHttpBackend(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         owner = "PrivateHttpBackend"
+        validation.retention(owner, "log_retention", log_retention)
         refuse_both(owner, "existing_vpc", existing_vpc, "vpc_props", vpc_props)
         refuse_both(owner, "existing_vpc", existing_vpc, "max_azs", max_azs)
         if existing_vpc is None:
