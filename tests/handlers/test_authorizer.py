@@ -22,6 +22,7 @@ from domain.auth.keys import SecretUnavailable, secret_region, secrets_provider
 from domain.auth.tokens import MAX_TIMESTAMP, encode, sign_segments
 from domain.settings import get_settings
 from handlers import authorizer
+from tests.fuzz import fuzz_examples
 from tests.handlers.conftest import REGION, SIGNING_KEY, USER, load_event
 
 if TYPE_CHECKING:
@@ -297,7 +298,7 @@ malformed_tokens = (
 
 
 @settings(
-    max_examples=1500,
+    max_examples=fuzz_examples(300),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     database=None,
@@ -317,7 +318,7 @@ def test_generated_malformed_tokens_always_get_a_deny(
 
 
 @settings(
-    max_examples=300,
+    max_examples=fuzz_examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     database=None,

@@ -26,6 +26,7 @@ from handlers import authorizer
 from handlers.rest import ingest_consumer, report, rooms
 from pydynamodel import Table
 from tests.conftest import create_single_table
+from tests.fuzz import fuzz_examples
 from tests.handlers.conftest import (
     REGION,
     call,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from tests.handlers.conftest import HttpResult
 
 FUZZ = settings(
-    max_examples=1000,
+    max_examples=fuzz_examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
@@ -409,7 +410,7 @@ def test_ingest_consumer_fuzz(
 
 
 @settings(
-    max_examples=3000,
+    max_examples=fuzz_examples(400),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     database=None,

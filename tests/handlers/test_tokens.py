@@ -20,6 +20,7 @@ from domain.auth.tokens import (
     sign_segments,
     verify,
 )
+from tests.fuzz import fuzz_examples
 
 KEY = "k" * 64
 NOW = 1_800_000_000
@@ -217,7 +218,7 @@ segments = (
 )
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(max_examples=fuzz_examples(200), deadline=None, database=None)
 @given(header=segments, payload=segments)
 def test_signed_garbage_only_ever_raises_invalid_token(header: bytes, payload: bytes) -> None:
     # Given a correctly signed token around arbitrary header and payload bytes
@@ -229,7 +230,7 @@ def test_signed_garbage_only_ever_raises_invalid_token(header: bytes, payload: b
         verify(raw, KEY, POLICY, now=NOW)
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(max_examples=fuzz_examples(200), deadline=None, database=None)
 @given(raw=st.text(max_size=300) | st.text("ABCxyz019-_.=", max_size=300))
 def test_arbitrary_strings_only_ever_raise_invalid_token(raw: str) -> None:
     # Given any string at all

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.realtime.frames import ACTIONS, MAX_MESSAGE_BYTES
 from domain.validation import ID_PATTERN
+from tests.fuzz import fuzz_examples
 
 if TYPE_CHECKING:
     from tests.ws.conftest import Client
@@ -33,7 +34,7 @@ ERROR_CODES = {
 }
 EXISTING_ROOMS = {"lobby", "joined"}
 FUZZ = settings(
-    max_examples=1200,
+    max_examples=fuzz_examples(250),
     deadline=None,
     # The table and endpoints are shared by all examples on purpose: any write would show.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from domain.models import Message
 from handlers.ws import publish_consumer, runtime
+from tests.fuzz import fuzz_examples
 from tests.ws.conftest import load_event
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def test_a_database_outage_fails_only_that_record_for_retry(
 
 
 @settings(
-    max_examples=1000,
+    max_examples=fuzz_examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
