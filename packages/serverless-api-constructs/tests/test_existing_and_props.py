@@ -113,7 +113,7 @@ def test_a_queue_refuses_dead_letter_queue_props_with_an_existing_one_and_wired_
             visibility_timeout=cdk.Duration.seconds(60),
             queue_props={"visibility_timeout": cdk.Duration.seconds(1)},
         )
-    with refused("SecureQueue: max_receive_count=0 must be 1..1000"):
+    with refused("SecureQueue: max_receive_count=0 must be 1..1,000"):
         SecureQueue(stack, "C", visibility_timeout=cdk.Duration.seconds(60), max_receive_count=0)
 
 

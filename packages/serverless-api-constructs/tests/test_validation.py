@@ -39,8 +39,8 @@ COUNTED = CountedRule(group="AWSManagedRulesCommonRuleSet", rule="R", label="l",
     [
         (
             {"waf_rate_limit": 5},
-            "SecureRestApi: waf_rate_limit=5 must be 10..2e+09 requests per IP per 5 minutes "
-            "(WAF's limits)",
+            "SecureRestApi: waf_rate_limit=5 must be 10..2,000,000,000 requests per IP per 5 "
+            "minutes (WAF's limits)",
         ),
         (
             {"ip_allow_list": ["10.0.0.300/8"]},
@@ -104,7 +104,7 @@ COUNTED = CountedRule(group="AWSManagedRulesCommonRuleSet", rule="R", label="l",
         ),
         (
             {"max_body_bytes": 100_000},
-            "SecureRestApi: max_body_bytes=100000 must be 1..65536 bytes",
+            "SecureRestApi: max_body_bytes=100000 must be 1..65,536 bytes",
         ),
         (
             {"api_props": {"policy": None}},
@@ -128,7 +128,7 @@ def test_secure_rest_api_refuses(props: dict[str, Any], message: str) -> None:
     [
         (
             {"rate_limit": 9},
-            "RegionalWebAcl: rate_limit=9 must be 10..2e+09 requests per IP per 5 minutes "
+            "RegionalWebAcl: rate_limit=9 must be 10..2,000,000,000 requests per IP per 5 minutes "
             "(WAF's limits)",
         ),
         (

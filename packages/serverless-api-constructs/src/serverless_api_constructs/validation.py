@@ -41,7 +41,7 @@ def number_in(
     if Token.is_unresolved(value):
         return
     if value < low or (high is not None and value > high):
-        bounds = f"at least {low:g}" if high is None else f"{low:g}..{high:g}"
+        bounds = f"at least {_number(low)}" if high is None else f"{_number(low)}..{_number(high)}"
         suffix = f" {unit}" if unit else ""
         raise ValueError(f"{owner}: {prop}={value!r} must be {bounds}{suffix}")
 
@@ -70,3 +70,8 @@ def retention(owner: str, prop: str, value: object) -> None:
             f"{owner}: {prop}={value!r} must be a logs.RetentionDays "
             "(retention_days(n) converts a number of days)"
         )
+
+
+def _number(value: float) -> str:
+    """``2000000000`` -> ``2,000,000,000``; fractions as written."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
