@@ -13,24 +13,21 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
-from serverless_api_constructs import ServiceFunction, TokenRequestAuthorizer
+from serverless_api_constructs import TokenRequestAuthorizer
 from serverless_api_constructs.grants import grant_secret_value
 from serverless_api_constructs.rest import (
-    ApiMonitoring,
     DynamoDbQueryIntegration,
     MethodThrottle,
     PrivateHttpBackend,
     SecureRestApi,
     SqsSendMessageIntegration,
-    retention_days,
 )
 
+from .api_parts import FunctionFactory, consume_queue, monitor_service, new_monitoring
 from .guardrails import acknowledge
-from .lambda_code import lambda_code
 from .rest import waf
 from .rest.models import REQUEST_MODELS
 from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
@@ -47,15 +44,6 @@ if TYPE_CHECKING:
     from .table_access import StageTable
 
 SERVICE = "rooms"
-METRICS_NAMESPACE = "RoomsService"
-
-
-def metrics_namespace(config: StageConfig) -> str:
-    """The stage's own namespace of custom metrics (``RoomsService/Prod``): the stages share
-    an account and region, and one stage's metrics must not trip another stage's alarms."""
-    return f"{METRICS_NAMESPACE}/{config.construct_id}"
-
-
 UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
 CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
 DLQ_MAX_RECEIVE_COUNT = 3
@@ -126,8 +114,8 @@ class RestApiStack(cdk.Stack):
         # This region's replica and key: the direct messages query and the table alarms.
         self.table = table.replicas[self.region]
         self.table_key = table.keys[self.region]
-        self.code = lambda_code()
-        self.log_retention = retention_days(config.log_retention_days)
+        self.make_function = FunctionFactory.for_stack(self, config, service=SERVICE)
+        self.log_retention = self.make_function.log_retention
 
         # This region's replicas of the stage's secrets (imported: the Identity stack owns
         # them; same value in every region).
@@ -140,11 +128,11 @@ class RestApiStack(cdk.Stack):
         self.token_authorizer = TokenRequestAuthorizer(
             self,
             "TokenAuthorizer",
-            code=self.code,
+            code=self.make_function.code,
             handler="handlers.authorizer.handler",
             log_retention=self.log_retention,
             service=SERVICE,
-            metrics_namespace=metrics_namespace(self.config),
+            metrics_namespace=self.make_function.metrics_namespace,
             existing_secret=self.token_secret,
         )
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
@@ -152,6 +140,7 @@ class RestApiStack(cdk.Stack):
         self.functions = {
             name: self._function(name, handler) for name, handler in FUNCTIONS.items()
         }
+        table.grant_declared(self.functions, TABLE_GRANTS, region=self.region)
         self._ingest_queue()
         self.backend = PrivateHttpBackend(
             self,
@@ -211,6 +200,8 @@ class RestApiStack(cdk.Stack):
     # --- functions and queue ---------------------------------------------------------------
 
     def _function(self, name: str, handler: str) -> lambda_.IFunction:
+        """One function behind the routes (or the ingest consumer); only the paginating ones
+        get the cursor secret, and the table access comes from TABLE_GRANTS afterwards."""
         environment = {}
         if name not in STANDALONE_FUNCTIONS:
             environment = {
@@ -219,27 +210,20 @@ class RestApiStack(cdk.Stack):
             }
         if name in PAGINATING_FUNCTIONS:
             environment["CURSOR_SECRET_ARN"] = self.cursor_secret.secret_arn
-        service_function = ServiceFunction(
-            self,
+        function = self.make_function(
             name,
-            code=self.code,
             handler=handler,
-            log_retention=self.log_retention,
             description=f"{self.config.name} REST: {handler}",
-            service=SERVICE,
-            metrics_namespace=metrics_namespace(self.config),
             environment=environment,
             timeout=CONSUMER_TIMEOUT if name == "IngestConsumer" else None,
-        )
-        function = service_function.function
-        if name in STANDALONE_FUNCTIONS:
-            return function
+        ).function
         if name in PAGINATING_FUNCTIONS:
             grant_secret_value(self.cursor_secret, function)
-        self.stage_table.grant(function, TABLE_GRANTS[name], region=self.region)
         return function
 
     def _ingest_queue(self) -> None:
+        """The partner ingest queue (KMS-encrypted, with its dead-letter queue) and its
+        consumer's event source."""
         self.queue_key = kms.Key(
             self,
             "QueueKey",
@@ -271,22 +255,13 @@ class RestApiStack(cdk.Stack):
             "Serverless-SQSRedrivePolicy",
             "This is the dead-letter queue of the ingest queue; messages end their journey here.",
         )
-        consumer = self.functions["IngestConsumer"]
-        source = event_sources.SqsEventSource(
+        consume_queue(
+            self.functions["IngestConsumer"],
             self.queue,
-            batch_size=10,
+            # The id CDK's SqsEventSource gave the mapping, which built it before: a new id
+            # would replace the deployed mapping.
+            mapping_id=f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}",
             max_batching_window=cdk.Duration.seconds(1),
-            report_batch_item_failures=True,
-        )
-        consumer.add_event_source(source)
-        (mapping,) = (
-            c for c in consumer.node.children if isinstance(c, lambda_.EventSourceMapping)
-        )
-        acknowledge(
-            mapping,
-            "Serverless-LambdaEventSourceMappingDestination",
-            "SQS event sources take no on-failure destination; records failing three times "
-            "move to the ingest dead-letter queue through the queue's redrive policy.",
         )
 
     # --- routes ----------------------------------------------------------------------------
@@ -537,18 +512,18 @@ class RestApiStack(cdk.Stack):
             acknowledge(method, rules, reason)
 
     def _monitoring(self) -> None:
-        self.monitoring = ApiMonitoring(
-            self,
-            "Monitoring",
-            alarm_email=self.config.alarm_email,
-            dashboard_title=f"{self.config.name} REST API ({self.region})",
-        )
+        """Alarms and dashboard: the API, the functions (authorizer included), the table
+        replica of this region (this stack alarms on it for the region) and the ingest queue."""
+        self.monitoring = new_monitoring(self, self.config, title="REST API")
         self.monitoring.monitor_rest_api(self.api)
-        self.monitoring.monitor_functions(
-            [("Authorizer", self.authorizer_function), *self.functions.items()]
+        monitor_service(
+            self.monitoring,
+            functions=[("Authorizer", self.authorizer_function), *self.functions.items()],
+            table=self.table,
+            table_alarm=True,
+            queue=self.queue,
+            dead_letter_queue=self.dead_letter_queue,
         )
-        self.monitoring.monitor_table(self.table)
-        self.monitoring.monitor_queue(self.queue, dead_letter_queue=self.dead_letter_queue)
 
 
 def _method_parameter(where: Where, name: str) -> str:

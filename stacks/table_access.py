@@ -88,6 +88,21 @@ class StageTable:
         the other regions in the order reads fail over."""
         return {"TABLE_NAME": self.table_name, "TABLE_REGIONS": ",".join(self.regions)}
 
+    def grant_declared(
+        self,
+        functions: Mapping[str, iam.IGrantable],
+        declared: Mapping[str, TableAccess],
+        *,
+        region: str,
+    ) -> None:
+        """Grant each of ``functions`` (in ``region``) named in ``declared`` its access; a
+        function without a declaration gets none."""
+        unknown = sorted(set(declared) - set(functions))
+        if unknown:
+            raise ValueError(f"table access declared for unknown functions {unknown}")
+        for name, access in declared.items():
+            self.grant(functions[name], access, region=region)
+
     def grant(self, grantee: iam.IGrantable, access: TableAccess, *, region: str) -> None:
         """Grant ``grantee``, a function in ``region``, the table access it declares."""
         tables = {r: self.replicas[r].table_arn for r in self.regions}

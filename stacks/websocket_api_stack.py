@@ -35,10 +35,10 @@ from serverless_api_constructs import (
 )
 from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
+from .api_parts import metrics_namespace
 from .config import region_id
 from .guardrails import acknowledge
 from .lambda_code import lambda_code
-from .rest_api_stack import metrics_namespace
 from .table_access import TableAccess
 from .websocket import template
 
