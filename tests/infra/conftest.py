@@ -1,9 +1,11 @@
-"""The synthesized app, built once per test session and shared by every infrastructure test."""
+"""The synthesized app, built once per test session and shared by every infrastructure test.
+
+It is synthesized from the tests' own fixed stages (:mod:`tests.infra.fixed_stages`), never
+from cdk.json's, so adding or changing a stage in cdk.json leaves every test here as it is.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -11,26 +13,22 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import build_app
+from tests.infra.fixed_stages import synth_context
 from tests.infra.templates import StackTemplates
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cdk_json_context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
+    from pathlib import Path
 
 
 def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
-    """Synthesize the whole app (every stage, guardrails included) into ``tmp``.
+    """Synthesize the whole app (every stage of ``context``, by default the tests' fixed
+    stages; guardrails included) into ``tmp``.
 
     Version reporting is off so that a CDK upgrade does not rewrite every snapshot.
     """
     app = cdk.App(
-        context={**(context or cdk_json_context()), "aws:cdk:version-reporting": False},
+        context={**(context or synth_context()), "aws:cdk:version-reporting": False},
         outdir=str(tmp),
         builtin_cloud_formation_validation=False,
     )
@@ -39,7 +37,7 @@ def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
 
 @pytest.fixture(scope="session")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> StackTemplates:
-    """Every stack of every stage, by path (``Prod/Data``, ``Prod/UsEast1/ReplicaKey`` ...)."""
+    """Every stack of the fixed stages, by path (``Prod/Data``, ``Prod/UsEast1/ReplicaKey`` ...)."""
     return synth(tmp_path_factory.mktemp("cdk.out"))
 
 

@@ -1,35 +1,49 @@
-"""Stage configuration: a bad value stops synth with one message naming stage, key and value."""
+"""Stage configuration: the committed cdk.json validates and synthesizes; a bad value stops synth
+with one message naming stage, key and value.
+
+The bad values are applied to the tests' fixed stages (tests/infra/stages.json), so these tests
+hold whatever stages cdk.json defines.
+"""
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from stacks.config import ConfigError, load_stages
-from tests.infra.conftest import ROOT, cdk_json_context
+from stacks.config import ConfigError, load_stages, region_id
+from tests.infra.conftest import synth
+from tests.infra.fixed_stages import ROOT, cdk_json_context, fixed_stages
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def stages() -> dict[str, Any]:
-    return copy.deepcopy(cdk_json_context()["stages"])
+def test_the_committed_cdk_json_validates_and_synthesizes_every_stage(tmp_path: Path) -> None:
+    # Given the committed cdk.json, whatever stages it defines
+    context = cdk_json_context()
 
+    # When its stages are validated and the whole app is synthesized from it, in-process, with
+    # the guardrails (cdk-nag) that fail synth on any unacknowledged finding
+    configs = load_stages(context["stages"])
+    stacks = synth(tmp_path, context)
 
-def test_cdk_json_defines_dev_in_one_region_and_prod_with_replicas() -> None:
-    # Given the committed cdk.json / When it is parsed
-    configs = {c.name: c for c in load_stages(stages())}
-
-    # Then dev has one region and prod a primary plus at least one replica
-    assert configs["dev"].regions == ("eu-west-1",)
-    assert configs["prod"].primary_region == "eu-west-1"
-    assert len(configs["prod"].replica_regions) >= 1
-    assert configs["prod"].construct_id == "Prod"
+    # Then every stage has its data and identity stacks, and both APIs in each of its regions
+    for config in configs:
+        stage = config.construct_id
+        expected = {f"{stage}/Data", f"{stage}/Identity"}
+        for region in config.regions:
+            expected |= {f"{stage}/{region_id(region)}/RestApi",
+                         f"{stage}/{region_id(region)}/WebSocketApi"}  # fmt: skip
+        assert expected <= {path for path in stacks if path.startswith(f"{stage}/")}
+    # ... and no stack belongs to a stage cdk.json does not define
+    assert {path.split("/")[0] for path in stacks} == {c.construct_id for c in configs}
 
 
 def test_config_is_frozen() -> None:
-    config = load_stages(stages())[0]
+    config = load_stages(fixed_stages())[0]
     with pytest.raises(AttributeError):
         config.alarm_email = "x@example.com"  # type: ignore[misc]
     assert config.alarm_email != "x@example.com"
@@ -132,7 +146,7 @@ def test_config_is_frozen() -> None:
 )
 def test_bad_config_names_stage_key_and_value(stage: str, mutate: Any, message: str) -> None:
     # Given a stage config with one bad value
-    config = stages()
+    config = fixed_stages()
     mutate(config[stage])
 
     # When it is parsed / Then one error names the stage, the key and the value
@@ -142,7 +156,7 @@ def test_bad_config_names_stage_key_and_value(stage: str, mutate: Any, message: 
 
 
 def test_bad_stage_name_is_refused() -> None:
-    config = stages()
+    config = fixed_stages()
     config["Prod_2"] = config.pop("prod")
     with pytest.raises(ConfigError, match="stage 'Prod_2': the stage name must be"):
         load_stages(config)

@@ -6,8 +6,9 @@ connection's own items excepted, written where the connection lives), reads anyw
 Every ARN is evaluated as CloudFormation would (:mod:`tests.infra.resolve`), so a test sees
 the region an ARN really names however the stack built it. A single-region stage (Dev) is
 held to the same rules: there they collapse to "everything in the one region". Besides the
-stages of cdk.json, each rule is checked on a stage with two replica regions (synthesized
-once for this module), so nothing holds only because a stage has one peer.
+tests' fixed stages (:mod:`tests.infra.fixed_stages`), each rule is checked on a stage with two
+replica regions (synthesized once for this module), so nothing holds only because a stage has
+one peer.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from stacks.config import AWS_REGIONS, load_stages, region_id
-from tests.infra.conftest import cdk_json_context, synth
+from tests.infra.conftest import synth
+from tests.infra.fixed_stages import STAGES, fixed_stages, synth_context
 from tests.infra.resolve import ACCOUNT, Resolver, arn_region
 
 if TYPE_CHECKING:
     from stacks.config import StageConfig
     from tests.infra.templates import StackTemplates
 
-STAGES = {c.construct_id: c for c in load_stages(cdk_json_context()["stages"])}
-#: The extra case: the first multi-region stage of cdk.json (else the first stage) with two
-#: replica regions.
+#: The extra case: the first multi-region fixed stage (else the first stage) with two replica
+#: regions.
 THREE_REGIONS = "three-regions"
 CASES = [*sorted(STAGES), THREE_REGIONS]
 MULTI_REGION_CASES = [*sorted(n for n, c in STAGES.items() if c.replica_regions), THREE_REGIONS]
@@ -47,14 +48,14 @@ class Case:
 
 @pytest.fixture(scope="module")
 def three_regions(tmp_path_factory: pytest.TempPathFactory) -> Case:
-    """A stage of cdk.json given two replica regions, synthesized alone."""
-    stages = cdk_json_context()["stages"]
+    """A fixed stage given two replica regions, synthesized alone."""
+    stages = fixed_stages()
     name = next((n for n, c in stages.items() if c.get("replica_regions")), next(iter(stages)))
     raw = dict(stages[name])
     others = sorted(AWS_REGIONS - {raw["primary_region"]})
     raw["replica_regions"] = [others[0], others[-1]]
-    stacks = synth(tmp_path_factory.mktemp("three-regions"), {**cdk_json_context(),
-                                                              "stages": {name: raw}})  # fmt: skip
+    context = {**synth_context(), "stages": {name: raw}}
+    stacks = synth(tmp_path_factory.mktemp("three-regions"), context)
     (config,) = load_stages({name: raw})
     assert len(config.regions) == 3
     return Case(stacks, config)

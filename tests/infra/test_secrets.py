@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from stacks.config import load_stages
-from tests.infra.conftest import cdk_json_context
+from tests.infra.fixed_stages import STAGES as FIXED_STAGES
 from tests.infra.resolve import Resolver, Unresolved
 
 if TYPE_CHECKING:
     from tests.infra.templates import StackTemplates
 
-STAGES = sorted(c.construct_id for c in load_stages(cdk_json_context()["stages"]))
+STAGES = sorted(FIXED_STAGES)
 AUTHORIZER = "handlers.authorizer.handler"
 #: Functions whose responses carry a signed pagination cursor (GET /rooms, GET /partner/rooms).
 PAGINATING = ("handlers.rest.rooms.handler",)

@@ -1,4 +1,6 @@
-"""One JSON snapshot per stack, scrubbed of asset hashes.
+"""One JSON snapshot per stack of the tests' fixed stages (tests/infra/stages.json), scrubbed of
+asset hashes, each checked by a test of its own so that the first changed stack does not hide
+the others. cdk.json's stages are not snapshotted: adding one changes no snapshot.
 
 Update with ``pytest tests/infra --snapshot-update`` (or ``make snapshot-update``) only after an
 infrastructure change you meant; read the diff in review like any other code.
@@ -6,21 +8,42 @@ infrastructure change you meant; read the diff in review like any other code.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.lambda_code import LAMBDA_DIR, asset_dir
-from tests.infra.conftest import cdk_json_context, synth
+from tests.infra.conftest import synth
+from tests.infra.fixed_stages import synth_context
 from tests.infra.templates import ASSET_PLACEHOLDER, scrub
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from syrupy.assertion import SnapshotAssertion
 
     from tests.infra.templates import StackTemplates
+
+#: Every stack of the fixed stages: one-region Dev, and Prod with a replica in us-east-1.
+STACKS = (
+    "Dev/Data",
+    "Dev/Identity",
+    "Dev/EuWest1/RestApi",
+    "Dev/EuWest1/WebSocketApi",
+    "Prod/Data",
+    "Prod/Identity",
+    "Prod/EuWest1/RestApi",
+    "Prod/EuWest1/WebSocketApi",
+    "Prod/UsEast1/ReplicaKey",
+    "Prod/UsEast1/RestApi",
+    "Prod/UsEast1/WebSocketApi",
+)
+SNAPSHOT_DIR = Path(__file__).parent / "__snapshots__" / Path(__file__).stem
+
+
+def snapshot_id(path: str) -> str:
+    """``Prod/UsEast1/RestApi`` -> ``Prod-UsEast1-RestApi``: the test id, hence the file name."""
+    return path.replace("/", "-")
 
 
 @pytest.fixture
@@ -28,12 +51,24 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
+def test_the_fixed_stages_make_exactly_the_listed_stacks(stacks: StackTemplates) -> None:
+    # A stack the list lacks would have no snapshot test: add it to STACKS, then snapshot-update.
+    assert sorted(stacks) == sorted(STACKS)
+
+
+def test_every_listed_stack_has_a_snapshot_file_and_no_other_file_is_left() -> None:
+    files = sorted(p.name for p in SNAPSHOT_DIR.glob("*.json"))
+    expected = sorted(
+        f"test_every_stack_matches_its_snapshot[{snapshot_id(p)}].json" for p in STACKS
+    )
+    assert files == expected
+
+
+@pytest.mark.parametrize("path", STACKS, ids=snapshot_id)
 def test_every_stack_matches_its_snapshot(
-    stacks: StackTemplates, snapshot_json: SnapshotAssertion
+    path: str, stacks: StackTemplates, snapshot_json: SnapshotAssertion
 ) -> None:
-    for path in stacks:
-        name = path.replace("/", "-")
-        assert scrub(stacks[path]) == snapshot_json(name=name), f"stack {path} changed"
+    assert scrub(stacks[path]) == snapshot_json, f"stack {path} changed"
 
 
 def test_scrub_replaces_asset_hashes_only() -> None:
@@ -71,7 +106,7 @@ def test_changing_infrastructure_changes_the_snapshot(
     stacks: StackTemplates, tmp_path: Path
 ) -> None:
     # Given the dev stage with one more tag (an infrastructure change, however small)
-    context = cdk_json_context()
+    context = synth_context()
     context["stages"]["dev"]["tags"]["team"] = "platform"
 
     # When the app is synthesized again

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_cdk.assertions import Match
 
-from stacks.config import load_stages
 from stacks.websocket import template as vtl
-from tests.infra.conftest import cdk_json_context
+from tests.infra.fixed_stages import STAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +23,7 @@ DEV = "Dev/EuWest1/WebSocketApi"
 PROD_EU = "Prod/EuWest1/WebSocketApi"
 PROD_US = "Prod/UsEast1/WebSocketApi"
 ALL = [DEV, PROD_EU, PROD_US]
-CONFIG = {c.name: c for c in load_stages(cdk_json_context()["stages"])}
+CONFIG = {c.name: c for c in STAGES.values()}
 LAMBDA_ROUTES = {
     "$connect": "handlers.ws.connect.handler",
     "$disconnect": "handlers.ws.disconnect.handler",
