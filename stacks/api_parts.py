@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 METRICS_NAMESPACE = "RoomsService"
 #: Records a consumer receives per invocation from its queue.
 QUEUE_BATCH_SIZE = 10
+#: Timeout of a queue's consumer: a batch of stores and deliveries, far from Lambda's limit.
+CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
+
+
+def queue_visibility_timeout(consumer_timeout: cdk.Duration) -> cdk.Duration:
+    """Six times the consumer's timeout, as Lambda recommends for SQS event sources: a batch
+    whose invocation is retried is not delivered to a second consumer meanwhile."""
+    return cdk.Duration.seconds(consumer_timeout.to_seconds() * 6)
 
 
 def metrics_namespace(config: StageConfig) -> str:

@@ -26,7 +26,14 @@ from serverless_api_constructs.rest import (
     SqsSendMessageIntegration,
 )
 
-from .api_parts import FunctionFactory, consume_queue, monitor_service, new_monitoring
+from .api_parts import (
+    CONSUMER_TIMEOUT,
+    FunctionFactory,
+    consume_queue,
+    monitor_service,
+    new_monitoring,
+    queue_visibility_timeout,
+)
 from .guardrails import acknowledge
 from .rest import waf
 from .rest.models import REQUEST_MODELS
@@ -45,7 +52,6 @@ if TYPE_CHECKING:
 
 SERVICE = "rooms"
 UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
-CONSUMER_TIMEOUT = cdk.Duration.seconds(30)
 DLQ_MAX_RECEIVE_COUNT = 3
 #: Functions that need no table.
 STANDALONE_FUNCTIONS = frozenset({"InternalService"})
@@ -244,8 +250,7 @@ class RestApiStack(cdk.Stack):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.queue_key,
             enforce_ssl=True,
-            # Six times the consumer's timeout, as Lambda recommends for SQS event sources.
-            visibility_timeout=cdk.Duration.seconds(CONSUMER_TIMEOUT.to_seconds() * 6),
+            visibility_timeout=queue_visibility_timeout(CONSUMER_TIMEOUT),
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=DLQ_MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
             ),

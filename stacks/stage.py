@@ -111,9 +111,9 @@ class ServiceStage(cdk.Stage):
             env=env,
             config=config,
             table=self.table,
-            rest_api=rest,
+            authorizer_function=rest.authorizer_function,
             # The stage's regions created before this one: this stack grants fan-out both ways.
-            peers=tuple(self.websocket_apis.values()),
+            peers=tuple(ws.fan_out_peer() for ws in self.websocket_apis.values()),
             cross_region_references=cross_region,
             description=f"{config.name}: WebSocket API in {region}",
         )

@@ -17,6 +17,7 @@ room (delivered in every region of the stage), ping, publish to a queue, look up
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
@@ -33,22 +34,27 @@ from serverless_api_constructs import (
     SqsSendMessageRoute,
     WebSocketApiMonitoring,
 )
-from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
-from .api_parts import metrics_namespace
+from .api_parts import (
+    CONSUMER_TIMEOUT,
+    FunctionFactory,
+    consume_queue,
+    monitor_service,
+    new_monitoring,
+    queue_visibility_timeout,
+)
 from .config import region_id
 from .guardrails import acknowledge
-from .lambda_code import lambda_code
 from .table_access import TableAccess
 from .websocket import template
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from aws_cdk import aws_lambda as lambda_
     from constructs import Construct
 
     from .config import StageConfig
-    from .rest_api_stack import RestApiStack
     from .table_access import StageTable
 
 SERVICE = "rooms-websocket"
@@ -91,6 +97,36 @@ SENDERS = ("Send", "PublishConsumer")
 API_ID_OUTPUT = "ApiId"
 
 
+@dataclass(frozen=True)
+class FanOutPeer:
+    """What a WebSocket stack needs of the WebSocket API of another region of its stage to
+    fan messages out both ways (:meth:`WebSocketApiStack.fan_out_peer` makes one)."""
+
+    #: The peer's stack: deployed first, since its API id is read from its output by name.
+    stack: cdk.Stack
+    region: str
+    stack_name: str
+    #: Name of the peer stack's output holding its API id.
+    api_id_output: str
+    stage_name: str
+    #: Roles of the peer's functions that post to connections.
+    sender_roles: tuple[iam.IRole, ...]
+
+    @property
+    def api_id(self) -> str:
+        """The peer's API id, read from its output in its region (a weak cross-region
+        reference: no export, so neither stack blocks the other's updates)."""
+        return cdk.Token.as_string(
+            {
+                "Fn::GetStackOutput": {
+                    "StackName": self.stack_name,
+                    "OutputName": self.api_id_output,
+                    "Region": self.region,
+                }
+            }
+        )
+
+
 class WebSocketApiStack(cdk.Stack):
     """The WebSocket API of one region of a stage.
 
@@ -98,8 +134,11 @@ class WebSocketApiStack(cdk.Stack):
     Membership item stores the management endpoint of the regional API it is connected to
     (replicated by the global table), and ``send`` posts to each member's endpoint. The send
     functions may POST to connections of this API's stage and of each peer region's API, named
-    by id: ``peers`` are the WebSocket stacks of the stage's regions created before this one,
-    and this stack grants in both directions (see :meth:`_grant_fan_out_with`).
+    by id: ``peers`` are the WebSocket APIs of the stage's regions created before this one,
+    and this stack grants in both directions (see :meth:`_grant_fan_out`).
+
+    What it takes from other stacks is in its signature: the stage's ``table``, the region's
+    token ``authorizer_function`` (the REST stack's, shared) and the ``peers``.
     """
 
     def __init__(
@@ -109,101 +148,108 @@ class WebSocketApiStack(cdk.Stack):
         *,
         config: StageConfig,
         table: StageTable,
-        rest_api: RestApiStack,
-        peers: Sequence[WebSocketApiStack] = (),
+        authorizer_function: lambda_.IFunction,
+        peers: Sequence[FanOutPeer] = (),
         broadcast_concurrency: int = BROADCAST_CONCURRENCY,
         lookup_path: str = LOOKUP_PATH,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        region = self.region
-        retention = retention_days(config.log_retention_days)
-        code = lambda_code()
-        namespace = metrics_namespace(config)
-
+        self.config = config
+        self.stage_table = table
+        self.make_function = FunctionFactory.for_stack(self, config, service=SERVICE)
+        self.function_environment = {
+            # The primary first: shared data is written there; a connection's own items are
+            # written in this region (AWS_REGION), where the connection lives.
+            **table.environment(),
+            "BROADCAST_CONCURRENCY": str(broadcast_concurrency),
+        }
         self.api = ServiceWebSocketApi(
             self,
             "Api",
             stage_name=config.name,
             throttle_rate_limit=config.websocket_throttle.rate_limit,
             throttle_burst_limit=config.websocket_throttle.burst_limit,
-            log_retention=retention,
-            description=f"{config.name}: rooms and messages in real time ({region})",
+            log_retention=self.make_function.log_retention,
+            description=f"{config.name}: rooms and messages in real time ({self.region})",
         )
-        environment = {
-            # The primary first: shared data is written there; a connection's own items are
-            # written in this region (AWS_REGION), where the connection lives.
-            **table.environment(),
-            "BROADCAST_CONCURRENCY": str(broadcast_concurrency),
+        self.functions = self._route_functions()
+        self._publish_queue()
+        table.grant_declared(
+            {name: fn.function for name, fn in self.functions.items()},
+            TABLE_GRANTS,
+            region=self.region,
+        )
+        self._grant_posting()
+        self._grant_fan_out(peers)
+        self._lambda_routes(authorizer_function)
+        self._direct_routes(lookup_path)
+        self._monitoring()
+        self._acknowledge_unauthenticated_routes()
+        self._outputs()
+
+    # --- functions and queue ---------------------------------------------------------------
+
+    def _function(
+        self, construct_id: str, handler: str, description: str, **settings: Any
+    ) -> ServiceFunction:
+        """One WebSocket function (code in ``handlers/ws/<handler>.py``): all share the
+        environment; table access is granted from TABLE_GRANTS once all exist."""
+        return self.make_function(
+            construct_id,
+            handler=f"handlers.ws.{handler}.handler",
+            description=description,
+            environment=self.function_environment,
+            **settings,
+        )
+
+    def _route_functions(self) -> dict[str, ServiceFunction]:
+        """The functions behind the Lambda routes, by construct id."""
+        return {
+            "Connect": self._function(
+                "Connect", "connect", "WebSocket $connect: stores the connection"
+            ),
+            "Disconnect": self._function(
+                "Disconnect", "disconnect", "WebSocket $disconnect: removes connection, memberships"
+            ),
+            "Join": self._function("Join", "join", "WebSocket join: adds the connection to a room"),
+            "Leave": self._function("Leave", "leave", "WebSocket leave: removes a room membership"),
+            # A large room is posted to at `broadcast_concurrency` posts at a time; 28 s stays
+            # under API Gateway's 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU
+            # per post, serialized by the GIL, is what bounds a broadcast
+            # (docs/websocket-api.md).
+            "Send": self._function(
+                "Send",
+                "send",
+                "WebSocket send: stores a message and delivers it to the room in every region",
+                timeout=cdk.Duration.seconds(28),
+                memory_size=BROADCAST_MEMORY_MB,
+            ),
         }
 
-        def function(
-            construct_id: str, handler: str, description: str, **extra: Any
-        ) -> ServiceFunction:
-            return ServiceFunction(
-                self,
-                construct_id,
-                code=code,
-                handler=f"handlers.ws.{handler}.handler",
-                log_retention=retention,
-                description=description,
-                service=SERVICE,
-                metrics_namespace=namespace,
-                environment=environment,
-                **extra,
-            )
-
-        connect = function("Connect", "connect", "WebSocket $connect: stores the connection")
-        disconnect = function(
-            "Disconnect", "disconnect", "WebSocket $disconnect: removes connection, memberships"
-        )
-        join = function("Join", "join", "WebSocket join: adds the connection to a room")
-        leave = function("Leave", "leave", "WebSocket leave: removes a room membership")
-        # A large room is posted to at `broadcast_concurrency` posts at a time; 28 s stays
-        # under API Gateway's 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU
-        # per post, serialized by the GIL, is what bounds a broadcast (docs/websocket-api.md).
-        send = function(
-            "Send",
-            "send",
-            "WebSocket send: stores a message and delivers it to the room in every region",
-            timeout=cdk.Duration.seconds(28),
-            memory_size=BROADCAST_MEMORY_MB,
-        )
+    def _publish_queue(self) -> None:
+        """The queue the ``publish`` route sends to (with its dead-letter queue) and the
+        consumer that stores and delivers what it holds."""
         self.publish_queue = SecureQueue(
-            self, "PublishQueue", visibility_timeout=cdk.Duration.seconds(180)
+            self, "PublishQueue", visibility_timeout=queue_visibility_timeout(CONSUMER_TIMEOUT)
         )
-        consumer = function(
+        # CONSUMER_TIMEOUT, spelled out: tests/ws/test_deadlines reads it from this source.
+        consumer = self._function(
             "PublishConsumer",
             "publish_consumer",
             "WebSocket publish queue consumer: stores and delivers queued messages",
             timeout=cdk.Duration.seconds(30),
             memory_size=BROADCAST_MEMORY_MB,
         )
-        mapping = consumer.function.add_event_source_mapping(
-            "PublishQueue",
-            event_source_arn=self.publish_queue.queue.queue_arn,
-            batch_size=10,
-            report_batch_item_failures=True,
-        )
-        self.publish_queue.queue.grant_consume_messages(consumer.function)
-        acknowledge(
-            mapping.node.default_child,  # type: ignore[arg-type]
-            "Serverless-LambdaEventSourceMappingDestination",
-            "SQS event source mappings take no on-failure destination; a record that keeps "
-            "failing moves to the queue's own dead-letter queue after 3 receives.",
-        )
-        self.functions = {
-            "Connect": connect,
-            "Disconnect": disconnect,
-            "Join": join,
-            "Leave": leave,
-            "Send": send,
-            "PublishConsumer": consumer,
-        }
+        consume_queue(consumer.function, self.publish_queue.queue, mapping_id="PublishQueue")
+        self.functions["PublishConsumer"] = consumer
 
-        for name, access in TABLE_GRANTS.items():
-            table.grant(self.functions[name].function, access, region=region)
-        for fn in (send, consumer):
+    # --- grants ------------------------------------------------------------------------------
+
+    def _grant_posting(self) -> None:
+        """Let the senders post to connections of this API's stage."""
+        for name in SENDERS:
+            fn = self.functions[name]
             self.api.grant_manage_connections(fn.function, method="POST")
             _acknowledge_wildcard(
                 fn,
@@ -211,23 +257,72 @@ class WebSocketApiStack(cdk.Stack):
                 "Posting to connections: the connection id is only known at run time; the "
                 "grant names this API, this stage and POST.",
             )
-        self._grant_fan_out_with(peers)
 
-        api = self.api.api
+    def fan_out_peer(self) -> FanOutPeer:
+        """This API as a peer of the WebSocket stacks of the stage's later regions."""
+        return FanOutPeer(
+            stack=self,
+            region=self.region,
+            stack_name=self.stack_name,
+            api_id_output=API_ID_OUTPUT,
+            stage_name=self.api.stage_name,
+            sender_roles=tuple(self.functions[name].role for name in SENDERS),
+        )
+
+    def _grant_fan_out(self, peers: Sequence[FanOutPeer]) -> None:
+        """Let the senders of this region and of each peer post to each other's connections.
+
+        Each region's stack needs the other's API id: granting in both stacks would be a
+        dependency cycle. The later stack grants both directions instead: its own senders'
+        roles get the peer's stage (the peer's API id read from the peer's output), and the
+        peer's senders' roles get a policy, defined here, on this stage. This stack deploys
+        after its peers (explicit dependency); until it is deployed, the earlier region
+        cannot post to this one, which has no connections yet anyway."""
+        own_senders = [self.functions[name].role for name in SENDERS]
+        for peer in peers:
+            self.add_stack_dependency(peer.stack)
+            scope_id = region_id(peer.region)
+            outgoing = self._fan_out_policy(
+                f"FanOutTo{scope_id}", own_senders, peer.region, peer.api_id, peer.stage_name
+            )
+            incoming = self._fan_out_policy(
+                f"FanOutFrom{scope_id}",
+                peer.sender_roles,
+                self.region,
+                self.api.api_id,
+                self.api.stage_name,
+            )
+            for policy, direction in ((outgoing, "to"), (incoming, "from")):
+                _acknowledge_policy_wildcard(
+                    policy,
+                    f"Direct fan-out {direction} the {peer.region} WebSocket API: POST to "
+                    "connections of one named API and stage; connection ids exist only at "
+                    "run time.",
+                )
+
+    # --- routes ------------------------------------------------------------------------------
+
+    def _lambda_routes(self, authorizer_function: lambda_.IFunction) -> None:
+        """The routes served by functions; ``$connect`` checks the token first."""
         authorizer = authorizers.WebSocketLambdaAuthorizer(
             "TokenAuthorizer",
-            rest_api.authorizer_function,
+            authorizer_function,
             identity_source=["route.request.querystring.token"],
         )
+        functions = {name: fn.function for name, fn in self.functions.items()}
         self.routes = {
             "$connect": self.api.add_lambda_route(
-                "$connect", connect.function, authorizer=authorizer
+                "$connect", functions["Connect"], authorizer=authorizer
             ),
-            "$disconnect": self.api.add_lambda_route("$disconnect", disconnect.function),
-            "join": self.api.add_lambda_route("join", join.function),
-            "leave": self.api.add_lambda_route("leave", leave.function),
-            "send": self.api.add_lambda_route("send", send.function),
+            "$disconnect": self.api.add_lambda_route("$disconnect", functions["Disconnect"]),
+            "join": self.api.add_lambda_route("join", functions["Join"]),
+            "leave": self.api.add_lambda_route("leave", functions["Leave"]),
+            "send": self.api.add_lambda_route("send", functions["Send"]),
         }
+
+    def _direct_routes(self, lookup_path: str) -> None:
+        """The routes answered without a function: mocks, the queue and the upstream."""
+        api = self.api.api
         # $default answers unknown actions and non-JSON frames without a Lambda: no cold
         # start and no cost for garbage, with the same error-frame shape as the handlers.
         self.default_route = MockRoute(
@@ -259,37 +354,36 @@ class WebSocketApiStack(cdk.Stack):
             "LookupRoute",
             api=api,
             route_key="lookup",
-            url=config.upstream_url.rstrip("/") + lookup_path,
+            url=self.config.upstream_url.rstrip("/") + lookup_path,
         )
 
-        # The REST API's monitoring construct owns the topic, dashboard and the function,
-        # table and queue alarms; the WebSocket construct adds the API Gateway ones.
-        self.monitoring = ApiMonitoring(
-            self,
-            "Monitoring",
-            alarm_email=config.alarm_email,
-            dashboard_title=f"{config.name} WebSocket API ({region})",
-        )
-        self.monitoring.monitor_functions(
-            [(name, fn.function) for name, fn in self.functions.items()]
-        )
-        # The REST stack of this region alarms on the same table already.
-        self.monitoring.monitor_table(table.replicas[region], alarm=False)
-        self.monitoring.monitor_queue(
-            self.publish_queue.queue, dead_letter_queue=self.publish_queue.dead_letter_queue
+    # --- monitoring and outputs --------------------------------------------------------------
+
+    def _monitoring(self) -> None:
+        """Alarms and dashboard: the functions, table and queue as every API stack watches
+        them, then API Gateway's WebSocket metrics and the failed deliveries."""
+        self.monitoring = new_monitoring(self, self.config, title="WebSocket API")
+        monitor_service(
+            self.monitoring,
+            functions=[(name, fn.function) for name, fn in self.functions.items()],
+            table=self.stage_table.replicas[self.region],
+            # The REST stack of this region alarms on the same table already.
+            table_alarm=False,
+            queue=self.publish_queue.queue,
+            dead_letter_queue=self.publish_queue.dead_letter_queue,
         )
         self.api_monitoring = WebSocketApiMonitoring(
             self,
             "ApiMonitoring",
             monitoring=self.monitoring,
             api_id=self.api.api_id,
-            stage_name=config.name,
+            stage_name=self.config.name,
         )
         # What API Gateway cannot see: members a broadcast could not reach.
         self.api_monitoring.add_alarm(
             "DeliveryFailures",
             cloudwatch.Metric(
-                namespace=namespace,
+                namespace=self.make_function.metrics_namespace,
                 metric_name="DeliveryFailed",
                 dimensions_map={"service": SERVICE},
                 statistic="Sum",
@@ -298,51 +392,12 @@ class WebSocketApiStack(cdk.Stack):
             DELIVERY_FAILURE_THRESHOLD,
             "Broadcasts failed to reach connected members (not counting gone connections)",
         )
-        self._acknowledge_unauthenticated_routes()
 
+    def _outputs(self) -> None:
+        """The client URL, the management endpoint and the API id the peers read."""
         cdk.CfnOutput(self, "WebSocketUrl", value=self.api.url)
         cdk.CfnOutput(self, "ManagementEndpoint", value=self.api.management_endpoint)
         cdk.CfnOutput(self, API_ID_OUTPUT, value=self.api.api_id)
-
-    def _grant_fan_out_with(self, peers: Sequence[WebSocketApiStack]) -> None:
-        """Let the senders of this region and of each peer post to each other's connections.
-
-        Each region's stack needs the other's API id: granting in both stacks would be a
-        dependency cycle. The later stack grants both directions instead: its own senders'
-        roles get the peer's stage (the peer's API id read from the peer's ``ApiId`` output),
-        and the peer's senders' roles get a policy, defined here, on this stage. This stack
-        deploys after its peers (explicit dependency); until it is deployed, the earlier
-        region cannot post to this one, which has no connections yet anyway."""
-        own_senders = [self.functions[name].role for name in SENDERS]
-        for peer in peers:
-            self.add_stack_dependency(peer)
-            peer_api_id = cdk.Token.as_string(
-                {
-                    "Fn::GetStackOutput": {
-                        "StackName": peer.stack_name,
-                        "OutputName": API_ID_OUTPUT,
-                        "Region": peer.region,
-                    }
-                }
-            )
-            scope_id = region_id(peer.region)
-            outgoing = self._fan_out_policy(
-                f"FanOutTo{scope_id}", own_senders, peer.region, peer_api_id, peer.api.stage_name
-            )
-            incoming = self._fan_out_policy(
-                f"FanOutFrom{scope_id}",
-                [peer.functions[name].role for name in SENDERS],
-                self.region,
-                self.api.api_id,
-                self.api.stage_name,
-            )
-            for policy, direction in ((outgoing, "to"), (incoming, "from")):
-                _acknowledge_policy_wildcard(
-                    policy,
-                    f"Direct fan-out {direction} the {peer.region} WebSocket API: POST to "
-                    "connections of one named API and stage; connection ids exist only at "
-                    "run time.",
-                )
 
     def _fan_out_policy(
         self,
