@@ -9,7 +9,7 @@ its own region (:meth:`IdentityStack.replica_arn`), so a read never crosses regi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -38,8 +38,21 @@ def admin_group() -> str:
     return group
 
 
+class StageIdentity(Protocol):
+    """What an API stack of any region reads of the stage's identity (:class:`IdentityStack`
+    provides it): the user pool by ARN and each secret's replica in the reader's region."""
+
+    @property
+    def user_pool_arn(self) -> str: ...
+
+    def token_secret_arn(self, reader: Construct) -> str: ...
+
+    def cursor_secret_arn(self, reader: Construct) -> str: ...
+
+
 class IdentityStack(cdk.Stack):
-    """Users and the keys that sign what the API hands out, once per stage."""
+    """Users and the keys that sign what the API hands out, once per stage (read by the API
+    stacks through :class:`StageIdentity`)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any
@@ -83,6 +96,19 @@ class IdentityStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+
+    @property
+    def user_pool_arn(self) -> str:
+        """The stage's one user pool, named by its ARN in every region."""
+        return self.users.user_pool.user_pool_arn
+
+    def token_secret_arn(self, reader: Construct) -> str:
+        """The token secret's replica in ``reader``'s region, as a value of its stack."""
+        return self.replica_arn(self.token_secret, cdk.Stack.of(reader).region, reader)
+
+    def cursor_secret_arn(self, reader: Construct) -> str:
+        """The cursor secret's replica in ``reader``'s region, as a value of its stack."""
+        return self.replica_arn(self.cursor_secret, cdk.Stack.of(reader).region, reader)
 
     def replica_arn(self, secret: secretsmanager.Secret, region: str, scope: Construct) -> str:
         """The ARN of ``secret``'s replica in ``region``, as a value of ``scope``'s stack.

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from constructs import Construct
 
     from .config import StageConfig
-    from .identity_stack import IdentityStack
+    from .identity_stack import StageIdentity
     from .table_access import StageTable
 
 SERVICE = "rooms"
@@ -111,7 +111,7 @@ class RestApiStack(cdk.Stack):
         *,
         config: StageConfig,
         table: StageTable,
-        identity: IdentityStack,
+        identity: StageIdentity,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -126,10 +126,10 @@ class RestApiStack(cdk.Stack):
         # This region's replicas of the stage's secrets (imported: the Identity stack owns
         # them; same value in every region).
         self.token_secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "TokenSecret", identity.replica_arn(identity.token_secret, self.region, self)
+            self, "TokenSecret", identity.token_secret_arn(self)
         )
         self.cursor_secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "CursorSecret", identity.replica_arn(identity.cursor_secret, self.region, self)
+            self, "CursorSecret", identity.cursor_secret_arn(self)
         )
         self.token_authorizer = TokenRequestAuthorizer(
             self,
@@ -176,9 +176,7 @@ class RestApiStack(cdk.Stack):
         )
         self.api = self.rest.api
         # The stage's one user pool, in the primary region, named by its ARN in every region.
-        self.user_pool = cognito.UserPool.from_user_pool_arn(
-            self, "Users", identity.users.user_pool.user_pool_arn
-        )
+        self.user_pool = cognito.UserPool.from_user_pool_arn(self, "Users", identity.user_pool_arn)
         self.cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(
             self, "CognitoAuthorizer", cognito_user_pools=[self.user_pool]
         )
