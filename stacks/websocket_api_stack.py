@@ -16,7 +16,6 @@ room (delivered in every region of the stage), ping, publish to a queue, look up
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +43,11 @@ from .api_parts import (
     queue_visibility_timeout,
 )
 from .config import region_id
-from .guardrails import acknowledge
+from .guardrails import (
+    acknowledge,
+    acknowledge_policy_wildcard,
+    acknowledge_wildcard_resource,
+)
 from .table_access import TableAccess
 from .websocket import template
 
@@ -251,7 +254,7 @@ class WebSocketApiStack(cdk.Stack):
         for name in SENDERS:
             fn = self.functions[name]
             self.api.grant_manage_connections(fn.function, method="POST")
-            _acknowledge_wildcard(
+            acknowledge_wildcard_resource(
                 fn,
                 self.api.stage_arn("POST/@connections/*"),
                 "Posting to connections: the connection id is only known at run time; the "
@@ -293,7 +296,7 @@ class WebSocketApiStack(cdk.Stack):
                 self.api.stage_name,
             )
             for policy, direction in ((outgoing, "to"), (incoming, "from")):
-                _acknowledge_policy_wildcard(
+                acknowledge_policy_wildcard(
                     policy,
                     f"Direct fan-out {direction} the {peer.region} WebSocket API: POST to "
                     "connections of one named API and stage; connection ids exist only at "
@@ -438,38 +441,3 @@ class WebSocketApiStack(cdk.Stack):
         for route in routes:
             if route is not None:
                 acknowledge(route, "AwsSolutions-APIG4", reason)
-
-
-def _acknowledge_policy_wildcard(policy: iam.Policy, reason: str) -> None:
-    """Acknowledge AwsSolutions-IAM5 for the one wildcard resource of a fan-out policy."""
-    cfn = policy.node.default_child
-    if not isinstance(cfn, iam.CfnPolicy):  # pragma: no cover - iam.Policy always has one
-        raise RuntimeError(f"{policy.node.path}: no CfnPolicy to acknowledge")
-    (statement,) = cdk.Stack.of(policy).resolve(cfn.policy_document)["Statement"]
-    acknowledge(cfn, f"AwsSolutions-IAM5[Resource::{_nag_text(statement['Resource'])}]", reason)
-
-
-def _acknowledge_wildcard(fn: ServiceFunction, arn: str, reason: str) -> None:
-    """Acknowledge AwsSolutions-IAM5 for exactly one wildcard resource of ``fn``'s policy."""
-    policy = fn.role.node.find_child("DefaultPolicy").node.default_child
-    if policy is None:  # ServiceFunction always adds statements to its role
-        raise RuntimeError(f"{fn.node.path}: no default policy to acknowledge {arn} on")
-    finding = _nag_text(cdk.Stack.of(fn).resolve(arn))
-    acknowledge(policy, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
-
-
-def _nag_text(value: Any) -> str:
-    """A resolved string as cdk-nag prints it in a finding (``<LogicalId>``, pseudo
-    parameters as ``<AWS::AccountId>``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Ref" in value:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
-    if isinstance(value, dict) and "Fn::GetStackOutput" in value:
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(_nag_text(p) for p in parts)
-    raise ValueError(f"cannot render {value!r} as a cdk-nag finding")
