@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from aws_cdk import cx_api
 
-def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
+
+def synth_assembly(tmp: Path, context: dict[str, Any] | None = None) -> cx_api.CloudAssembly:
     """Synthesize the whole app (every stage of ``context``, by default the tests' fixed
     stages; guardrails included) into ``tmp``.
 
@@ -32,7 +34,12 @@ def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
         outdir=str(tmp),
         builtin_cloud_formation_validation=False,
     )
-    return StackTemplates.from_assembly(build_app(app).synth())
+    return build_app(app).synth()
+
+
+def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
+    """:func:`synth_assembly`'s templates, by stack path."""
+    return StackTemplates.from_assembly(synth_assembly(tmp, context))
 
 
 @pytest.fixture(scope="session")

@@ -7,28 +7,37 @@ hold whatever stages cdk.json defines.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stacks.config import ConfigError, load_stages, region_id
-from tests.infra.conftest import synth
+from tests.infra.conftest import synth_assembly
 from tests.infra.fixed_stages import ROOT, cdk_json_context, fixed_stages
+from tests.infra.templates import StackTemplates
 
-if TYPE_CHECKING:
-    from pathlib import Path
+
+def cli_context() -> dict[str, Any]:
+    """cdk.json's context as ``cdk synth`` hands it to the app: with the lookups the CLI cached
+    in cdk.context.json (gitignored, so only on a machine that made them)."""
+    cache = ROOT / "cdk.context.json"
+    cached: dict[str, Any] = json.loads(cache.read_text()) if cache.exists() else {}
+    return {**cached, **cdk_json_context()}
 
 
 def test_the_committed_cdk_json_validates_and_synthesizes_every_stage(tmp_path: Path) -> None:
     # Given the committed cdk.json, whatever stages it defines
-    context = cdk_json_context()
+    context = cli_context()
 
     # When its stages are validated and the whole app is synthesized from it, in-process, with
     # the guardrails (cdk-nag) that fail synth on any unacknowledged finding
     configs = load_stages(context["stages"])
-    stacks = synth(tmp_path, context)
+    assembly = synth_assembly(tmp_path, context)
+    stacks = StackTemplates.from_assembly(assembly)
 
     # Then every stage has its data and identity stacks, and both APIs in each of its regions
     for config in configs:
@@ -40,6 +49,14 @@ def test_the_committed_cdk_json_validates_and_synthesizes_every_stage(tmp_path: 
         assert expected <= {path for path in stacks if path.startswith(f"{stage}/")}
     # ... and no stack belongs to a stage cdk.json does not define
     assert {path.split("/")[0] for path in stacks} == {c.construct_id for c in configs}
+    # ... and nothing is left to look up in an AWS account: `cdk synth` in `make test` has no
+    # credentials to do it with, and would fail
+    manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
+    lookups = [missing["key"] for missing in manifest.get("missing", [])]
+    assert not lookups, (
+        f"synth needs AWS lookups {lookups}: a stage with a concrete 'account' makes the CDK"
+        " look up its regions' availability zones in that account (docs/stages.md)"
+    )
 
 
 def test_config_is_frozen() -> None:
