@@ -123,8 +123,27 @@ class RestApiStack(cdk.Stack):
         self.make_function = FunctionFactory.for_stack(self, config, service=SERVICE)
         self.log_retention = self.make_function.log_retention
 
-        # This region's replicas of the stage's secrets (imported: the Identity stack owns
-        # them; same value in every region).
+        self._token_authorizer(identity)
+        self.functions = {
+            name: self._function(name, handler) for name, handler in FUNCTIONS.items()
+        }
+        table.grant_declared(self.functions, TABLE_GRANTS, region=self.region)
+        self._ingest_queue()
+        self._api()
+        self._route_authorizers(identity)
+        self._models()
+        self.methods = {(r.method, r.path): self._add_route(r) for r in ROUTES}
+        self._partner_usage_plan()
+        self._acknowledge_unauthenticated_methods()
+        self._monitoring()
+        self._outputs()
+
+    # --- identity ----------------------------------------------------------------------------
+
+    def _token_authorizer(self, identity: StageIdentity) -> None:
+        """This region's replicas of the stage's secrets and the token authorizer, which the
+        WebSocket API of this region shares (``authorizer_function``)."""
+        # Imported: the Identity stack owns them; same value in every region.
         self.token_secret = secretsmanager.Secret.from_secret_complete_arn(
             self, "TokenSecret", identity.token_secret_arn(self)
         )
@@ -143,63 +162,14 @@ class RestApiStack(cdk.Stack):
         )
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
 
-        self.functions = {
-            name: self._function(name, handler) for name, handler in FUNCTIONS.items()
-        }
-        table.grant_declared(self.functions, TABLE_GRANTS, region=self.region)
-        self._ingest_queue()
-        self.backend = PrivateHttpBackend(
-            self,
-            "PrivateBackend",
-            function=self.functions["InternalService"],
-            log_retention=self.log_retention,
-            # Names are unique per account and region (32 characters at most).
-            target_group_name=f"{config.construct_id}-{SERVICE}-internal"[:32],
-        )
-        self.rest = SecureRestApi(
-            self,
-            "Api",
-            # Unique per stage and region: API Gateway metrics (and so alarms) key on it.
-            rest_api_name=f"{config.construct_id}-{self.region}-{SERVICE}",
-            description=f"{config.name}: rooms and messages REST API",
-            log_retention=self.log_retention,
-            throttle_rate_limit=config.api_throttle.rate_limit,
-            throttle_burst_limit=config.api_throttle.burst_limit,
-            method_throttles=self._method_throttles(),
-            waf_rate_limit=config.waf_rate_limit,
-            cors_allow_origins=config.cors_allow_origins,
-            ip_allow_list=config.ip_allow_list,
-            ip_deny_list=config.ip_deny_list,
-            anonymous_methods=anonymous_methods(),
-            waf_counted_rules=waf.counted_rules(),
-            max_body_bytes=waf.max_body_bytes(),
-        )
-        self.api = self.rest.api
-        # The stage's one user pool, in the primary region, named by its ARN in every region.
+    def _route_authorizers(self, identity: StageIdentity) -> None:
+        """The API's authorizers: Cognito on the stage's one user pool (in the primary region,
+        named by its ARN in every region) and the token authorizer."""
         self.user_pool = cognito.UserPool.from_user_pool_arn(self, "Users", identity.user_pool_arn)
         self.cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(
             self, "CognitoAuthorizer", cognito_user_pools=[self.user_pool]
         )
         self.request_authorizer = self.token_authorizer.for_rest_api()
-        self.models = {
-            name: self.api.add_model(
-                f"{name}Model",
-                content_type=_JSON,
-                schema=apigateway.JsonSchema(
-                    schema=apigateway.JsonSchemaVersion.DRAFT4,
-                    title=name,
-                    **_schema_props(REQUEST_MODELS[name]),
-                ),
-            )
-            for name in REQUEST_MODELS
-        }
-        self.methods = {(r.method, r.path): self._add_route(r) for r in ROUTES}
-        self._partner_usage_plan()
-        self._acknowledge_unauthenticated_methods()
-        self._monitoring()
-
-        cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
-        cdk.CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
 
     # --- functions and queue ---------------------------------------------------------------
 
@@ -268,6 +238,52 @@ class RestApiStack(cdk.Stack):
         )
 
     # --- routes ----------------------------------------------------------------------------
+
+    def _api(self) -> None:
+        """The private backend of the VPC Link route and the protected REST API itself."""
+        config = self.config
+        self.backend = PrivateHttpBackend(
+            self,
+            "PrivateBackend",
+            function=self.functions["InternalService"],
+            log_retention=self.log_retention,
+            # Names are unique per account and region (32 characters at most).
+            target_group_name=f"{config.construct_id}-{SERVICE}-internal"[:32],
+        )
+        self.rest = SecureRestApi(
+            self,
+            "Api",
+            # Unique per stage and region: API Gateway metrics (and so alarms) key on it.
+            rest_api_name=f"{config.construct_id}-{self.region}-{SERVICE}",
+            description=f"{config.name}: rooms and messages REST API",
+            log_retention=self.log_retention,
+            throttle_rate_limit=config.api_throttle.rate_limit,
+            throttle_burst_limit=config.api_throttle.burst_limit,
+            method_throttles=self._method_throttles(),
+            waf_rate_limit=config.waf_rate_limit,
+            cors_allow_origins=config.cors_allow_origins,
+            ip_allow_list=config.ip_allow_list,
+            ip_deny_list=config.ip_deny_list,
+            anonymous_methods=anonymous_methods(),
+            waf_counted_rules=waf.counted_rules(),
+            max_body_bytes=waf.max_body_bytes(),
+        )
+        self.api = self.rest.api
+
+    def _models(self) -> None:
+        """The request body models the routes validate against (:data:`REQUEST_MODELS`)."""
+        self.models = {
+            name: self.api.add_model(
+                f"{name}Model",
+                content_type=_JSON,
+                schema=apigateway.JsonSchema(
+                    schema=apigateway.JsonSchemaVersion.DRAFT4,
+                    title=name,
+                    **_schema_props(REQUEST_MODELS[name]),
+                ),
+            )
+            for name in REQUEST_MODELS
+        }
 
     def _method_throttles(self) -> list[MethodThrottle]:
         stage = self.config.api_throttle
@@ -513,6 +529,11 @@ class RestApiStack(cdk.Stack):
                 if route.auth in (Auth.NONE, Auth.API_KEY):
                     rules.append("AwsSolutions-APIG4")
             acknowledge(method, rules, reason)
+
+    def _outputs(self) -> None:
+        """The API's URL and the ingest queue's, for clients and operators."""
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
+        cdk.CfnOutput(self, "IngestQueueUrl", value=self.queue.queue_url)
 
     def _monitoring(self) -> None:
         """Alarms and dashboard: the API, the functions (authorizer included), the table
