@@ -96,6 +96,69 @@ TABLE_GRANTS: dict[str, TableAccess] = {
 }
 #: Functions that post to connections (in every region of the stage).
 SENDERS = ("Send", "PublishConsumer")
+
+
+@dataclass(frozen=True)
+class WebSocketFunction:
+    """A function of the WebSocket API: its construct id, its module under ``handlers/ws``,
+    what it does, the route it serves (none: the queue consumer) and the ServiceFunction
+    settings it needs beyond the defaults."""
+
+    construct_id: str
+    module: str
+    description: str
+    route_key: str | None = None
+    timeout: cdk.Duration | None = None
+    memory_size: int | None = None
+
+    def settings(self) -> dict[str, Any]:
+        """The ServiceFunction keyword arguments this function sets."""
+        settings: dict[str, Any] = {}
+        if self.timeout is not None:
+            settings["timeout"] = self.timeout
+        if self.memory_size is not None:
+            settings["memory_size"] = self.memory_size
+        return settings
+
+
+#: The functions behind the Lambda routes, in the order the routes are added. A large room is
+#: posted to at `broadcast_concurrency` posts at a time; Send's 28 s stay under API Gateway's
+#: 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU per post, serialized by the
+#: GIL, bounds a broadcast (docs/websocket-api.md).
+ROUTE_FUNCTIONS = (
+    WebSocketFunction(
+        "Connect", "connect", "WebSocket $connect: stores the connection", route_key="$connect"
+    ),
+    WebSocketFunction(
+        "Disconnect",
+        "disconnect",
+        "WebSocket $disconnect: removes connection, memberships",
+        route_key="$disconnect",
+    ),
+    WebSocketFunction(
+        "Join", "join", "WebSocket join: adds the connection to a room", route_key="join"
+    ),
+    WebSocketFunction(
+        "Leave", "leave", "WebSocket leave: removes a room membership", route_key="leave"
+    ),
+    WebSocketFunction(
+        "Send",
+        "send",
+        "WebSocket send: stores a message and delivers it to the room in every region",
+        route_key="send",
+        timeout=cdk.Duration.seconds(28),
+        memory_size=BROADCAST_MEMORY_MB,
+    ),
+)
+#: The consumer of the publish queue (CONSUMER_TIMEOUT, spelled out: tests/ws/test_deadlines
+#: reads the functions' timeouts from this source).
+PUBLISH_CONSUMER = WebSocketFunction(
+    "PublishConsumer",
+    "publish_consumer",
+    "WebSocket publish queue consumer: stores and delivers queued messages",
+    timeout=cdk.Duration.seconds(30),
+    memory_size=BROADCAST_MEMORY_MB,
+)
 #: Output of each WebSocket stack that its peer regions' stacks read the API id from.
 API_ID_OUTPUT = "ApiId"
 
@@ -193,42 +256,20 @@ class WebSocketApiStack(cdk.Stack):
 
     # --- functions and queue ---------------------------------------------------------------
 
-    def _function(
-        self, construct_id: str, handler: str, description: str, **settings: Any
-    ) -> ServiceFunction:
-        """One WebSocket function (code in ``handlers/ws/<handler>.py``): all share the
-        environment; table access is granted from TABLE_GRANTS once all exist."""
+    def _function(self, spec: WebSocketFunction) -> ServiceFunction:
+        """One WebSocket function: all share the environment; table access is granted from
+        TABLE_GRANTS once all exist."""
         return self.make_function(
-            construct_id,
-            handler=f"handlers.ws.{handler}.handler",
-            description=description,
+            spec.construct_id,
+            handler=f"handlers.ws.{spec.module}.handler",
+            description=spec.description,
             environment=self.function_environment,
-            **settings,
+            **spec.settings(),
         )
 
     def _route_functions(self) -> dict[str, ServiceFunction]:
         """The functions behind the Lambda routes, by construct id."""
-        return {
-            "Connect": self._function(
-                "Connect", "connect", "WebSocket $connect: stores the connection"
-            ),
-            "Disconnect": self._function(
-                "Disconnect", "disconnect", "WebSocket $disconnect: removes connection, memberships"
-            ),
-            "Join": self._function("Join", "join", "WebSocket join: adds the connection to a room"),
-            "Leave": self._function("Leave", "leave", "WebSocket leave: removes a room membership"),
-            # A large room is posted to at `broadcast_concurrency` posts at a time; 28 s stays
-            # under API Gateway's 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU
-            # per post, serialized by the GIL, is what bounds a broadcast
-            # (docs/websocket-api.md).
-            "Send": self._function(
-                "Send",
-                "send",
-                "WebSocket send: stores a message and delivers it to the room in every region",
-                timeout=cdk.Duration.seconds(28),
-                memory_size=BROADCAST_MEMORY_MB,
-            ),
-        }
+        return {spec.construct_id: self._function(spec) for spec in ROUTE_FUNCTIONS}
 
     def _publish_queue(self) -> None:
         """The queue the ``publish`` route sends to (with its dead-letter queue) and the
@@ -236,16 +277,9 @@ class WebSocketApiStack(cdk.Stack):
         self.publish_queue = SecureQueue(
             self, "PublishQueue", visibility_timeout=queue_visibility_timeout(CONSUMER_TIMEOUT)
         )
-        # CONSUMER_TIMEOUT, spelled out: tests/ws/test_deadlines reads it from this source.
-        consumer = self._function(
-            "PublishConsumer",
-            "publish_consumer",
-            "WebSocket publish queue consumer: stores and delivers queued messages",
-            timeout=cdk.Duration.seconds(30),
-            memory_size=BROADCAST_MEMORY_MB,
-        )
+        consumer = self._function(PUBLISH_CONSUMER)
         consume_queue(consumer.function, self.publish_queue.queue, mapping_id="PublishQueue")
-        self.functions["PublishConsumer"] = consumer
+        self.functions[PUBLISH_CONSUMER.construct_id] = consumer
 
     # --- grants ------------------------------------------------------------------------------
 
@@ -312,15 +346,15 @@ class WebSocketApiStack(cdk.Stack):
             authorizer_function,
             identity_source=["route.request.querystring.token"],
         )
-        functions = {name: fn.function for name, fn in self.functions.items()}
         self.routes = {
-            "$connect": self.api.add_lambda_route(
-                "$connect", functions["Connect"], authorizer=authorizer
-            ),
-            "$disconnect": self.api.add_lambda_route("$disconnect", functions["Disconnect"]),
-            "join": self.api.add_lambda_route("join", functions["Join"]),
-            "leave": self.api.add_lambda_route("leave", functions["Leave"]),
-            "send": self.api.add_lambda_route("send", functions["Send"]),
+            spec.route_key: self.api.add_lambda_route(
+                spec.route_key,
+                self.functions[spec.construct_id].function,
+                # API Gateway takes an authorizer on $connect only.
+                authorizer=authorizer if spec.route_key == "$connect" else None,
+            )
+            for spec in ROUTE_FUNCTIONS
+            if spec.route_key is not None
         }
 
     def _direct_routes(self, lookup_path: str) -> None:
