@@ -286,6 +286,7 @@ class RestApiStack(cdk.Stack):
         }
 
     def _method_throttles(self) -> list[MethodThrottle]:
+        """Per-method throttles: a route's ``throttle_share`` of the stage's rate and burst."""
         stage = self.config.api_throttle
         return [
             MethodThrottle(
@@ -299,6 +300,7 @@ class RestApiStack(cdk.Stack):
         ]
 
     def _add_route(self, route: Route) -> apigateway.Method:
+        """One method of :data:`ROUTES`: its integration, authorization and validation."""
         resource = self.api.root.resource_for_path(route.path)
         integration, method_responses = self._integration(route)
         authorization: dict[str, Any] = {}
@@ -491,6 +493,7 @@ class RestApiStack(cdk.Stack):
     # --- access, protection, monitoring ----------------------------------------------------
 
     def _partner_usage_plan(self) -> None:
+        """The partners' usage plan (throttle and quota) and the first partner's API key."""
         plan_config = self.config.partner_usage_plan
         self.usage_plan = self.api.add_usage_plan(
             "PartnerUsagePlan",
@@ -509,6 +512,7 @@ class RestApiStack(cdk.Stack):
         self.usage_plan.add_api_key(self.partner_key)
 
     def _acknowledge_unauthenticated_methods(self) -> None:
+        """Say, per method without Cognito, why cdk-nag's authorization rules do not apply."""
         reasons = {
             Auth.NONE: "Public liveness probe answered by a mock integration; it reads nothing.",
             Auth.API_KEY: "Partner route authenticated by API key and metered by a usage plan.",
