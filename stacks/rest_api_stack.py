@@ -91,10 +91,6 @@ TABLE_GRANTS: dict[str, TableAccess] = {
 }
 
 
-def _cors_header(origin: str) -> dict[str, str]:
-    return {"method.response.header.Access-Control-Allow-Origin": f"'{origin}'"}
-
-
 class RestApiStack(cdk.Stack):
     """The REST API of one region.
 
@@ -368,7 +364,7 @@ class RestApiStack(cdk.Stack):
 
     def _responses(self, *statuses: str) -> tuple[dict[str, str], list[apigateway.MethodResponse]]:
         """CORS response parameters and the method responses declaring them."""
-        cors = _cors_header(self.rest.allow_origin)
+        cors = self.rest.cors_response_parameters()
         declared = {name: True for name in cors}
         return cors, [
             apigateway.MethodResponse(status_code=status, response_parameters=declared)
@@ -378,7 +374,7 @@ class RestApiStack(cdk.Stack):
     def _error_response(
         self, status: str, pattern: str, code: str, message: str | None = None
     ) -> apigateway.IntegrationResponse:
-        cors = _cors_header(self.rest.allow_origin)
+        cors = self.rest.cors_response_parameters()
         template = (
             load_template("report_error", CODE=code)
             if message is None

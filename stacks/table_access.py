@@ -6,6 +6,8 @@ a function's declared table access into IAM statements (docs/decisions/multi-reg
 - every other declared action writes shared data, only to the primary region's replica;
 - ``connection_writes`` are a WebSocket connection's own items (Connection, Membership),
   written to the replica of the region that holds the connection;
+- ``stale_connection_deletes`` remove another connection's items after a 410 from
+  ``@connections``, in the region that holds that connection: any region of the stage;
 - the table keys: ``kms:Decrypt``/``kms:DescribeKey`` in every region the function touches,
   ``kms:Encrypt``/``kms:GenerateDataKey`` only where it writes.
 
@@ -42,16 +44,20 @@ class TableAccess:
 
     ``actions``: on the base table; read actions in every region, write actions on the primary
     replica. ``indexes``: queried (``dynamodb:Query``) in every region. ``connection_writes``:
-    write actions on a connection's own items, made in the function's own region."""
+    write actions on a connection's own items, made in the function's own region.
+    ``stale_connection_deletes``: deletes of a stale connection's items, made in whichever
+    region holds that connection."""
 
     actions: tuple[str, ...] = ()
     indexes: tuple[str, ...] = ()
     connection_writes: tuple[str, ...] = ()
+    stale_connection_deletes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        misplaced = READ_ACTIONS & set(self.connection_writes)
-        if misplaced:
-            raise ValueError(f"connection_writes lists read actions {sorted(misplaced)}")
+        for name in ("connection_writes", "stale_connection_deletes"):
+            misplaced = READ_ACTIONS & set(getattr(self, name))
+            if misplaced:
+                raise ValueError(f"{name} lists read actions {sorted(misplaced)}")
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -124,6 +130,9 @@ class StageTable:
         if access.connection_writes:
             self._allow(grantee, access.connection_writes, [tables[region]])
             writes.append(region)
+        if access.stale_connection_deletes:
+            self._allow(grantee, access.stale_connection_deletes, list(tables.values()))
+            writes.extend(self.regions)
         regions_touched = list(dict.fromkeys([*touched, *writes]))
         if regions_touched:
             keys = [self.keys[r].key_arn for r in regions_touched]

@@ -89,7 +89,8 @@ TABLE_GRANTS: dict[str, TableAccess] = {
                 "dynamodb:UpdateItem",
             ),
             indexes=("GSI1",),
-            connection_writes=("dynamodb:BatchWriteItem",),
+            # The 410 clean-up deletes a stale connection where it lives: any region.
+            stale_connection_deletes=("dynamodb:BatchWriteItem",),
         )
         for sender in ("Send", "PublishConsumer")
     },

@@ -74,16 +74,19 @@ AUTHORIZER = "handlers.authorizer.handler"
 PAGINATING = ("handlers.rest.rooms.handler",)
 #: Reads go to any region (the primary first, then failover); every other action writes.
 READ_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"})
-#: The write actions each WebSocket function makes on a connection's own items (Connection,
-#: Membership), in the region that holds the connection: $connect stores it, $disconnect and
-#: the 410 clean-up of send and the publish consumer delete it with its memberships in
-#: batches, join and leave put and delete a membership. Every other write is shared data and
-#: goes to the primary.
+#: The write actions each WebSocket function makes on its own connection's items (Connection,
+#: Membership), in the region that holds the connection: $connect stores it, $disconnect
+#: deletes it with its memberships in batches, join and leave put and delete a membership.
 CONNECTION_WRITES = {
     "handlers.ws.connect.handler": {"dynamodb:PutItem"},
     "handlers.ws.disconnect.handler": {"dynamodb:BatchWriteItem"},
     "handlers.ws.join.handler": {"dynamodb:PutItem"},
     "handlers.ws.leave.handler": {"dynamodb:DeleteItem"},
+}
+#: The 410 clean-up of send and the publish consumer: a stale connection's items are deleted
+#: in the region that holds that connection (lambda/domain/placement.py), which may be any
+#: region of the stage, not the sender's. Every other write is shared data, in the primary.
+STALE_CONNECTION_DELETES = {
     "handlers.ws.send.handler": {"dynamodb:BatchWriteItem"},
     "handlers.ws.publish_consumer.handler": {"dynamodb:BatchWriteItem"},
 }
@@ -289,8 +292,15 @@ def test_writes_reach_the_primary_replica_and_connection_items_their_own_region(
         # Then a connection's own items are written in this region, everything else in the
         # primary region only
         local = CONNECTION_WRITES.get(handler, set())
+        anywhere = STALE_CONNECTION_DELETES.get(handler, set())
         for action, regions in writes.items():
-            expected = {region} if action in local else {config.primary_region}
+            expected = (
+                set(config.regions)
+                if action in anywhere
+                else {region}
+                if action in local
+                else {config.primary_region}
+            )
             assert regions == expected, (region, handler, action)
         # ... and the table key may encrypt only where the function writes
         encrypting = {
@@ -313,8 +323,13 @@ def test_a_replica_region_writes_shared_data_to_the_primary_and_connections_loca
     grants = _grants(stacks, path, "handlers.ws.send.handler", "dynamodb:")
     assert ("dynamodb:PutItem", _table_arn(name, config.primary_region)) in grants
     assert ("dynamodb:PutItem", _table_arn(name, replica)) not in grants
+    # ... and it may delete a stale connection's items wherever that connection lives
     assert ("dynamodb:BatchWriteItem", _table_arn(name, replica)) in grants
-    assert ("dynamodb:BatchWriteItem", _table_arn(name, config.primary_region)) not in grants
+    assert ("dynamodb:BatchWriteItem", _table_arn(name, config.primary_region)) in grants
+    # while $connect in the replica region writes its own connection there alone
+    connect = _grants(stacks, path, "handlers.ws.connect.handler", "dynamodb:")
+    assert ("dynamodb:PutItem", _table_arn(name, replica)) in connect
+    assert ("dynamodb:PutItem", _table_arn(name, config.primary_region)) not in connect
 
 
 def test_reads_and_decryption_are_granted_in_every_region_of_the_stage(case: Case) -> None:
