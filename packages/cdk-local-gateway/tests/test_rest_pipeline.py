@@ -162,6 +162,15 @@ TEMPLATE: dict[str, Any] = {
             {**PROXY, "Uri": lambda_uri("Slow"), "TimeoutInMillis": 300},
         ),
         "FaultGet": method({"Ref": "FaultRes"}, "GET", {**PROXY, "Uri": lambda_uri("Fault")}),
+        # A function that reserves no concurrency: Lambda refuses every invocation of it.
+        "Reserved": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {**fn("app.echo")["Properties"], "ReservedConcurrentExecutions": 0},
+        },
+        "ReservedRes": resource(ROOT, "reserved"),
+        "ReservedGet": method(
+            {"Ref": "ReservedRes"}, "GET", {**PROXY, "Uri": lambda_uri("Reserved")}
+        ),
         "Authorizer": fn("app.authorize"),
         "Api": {
             "Type": "AWS::ApiGateway::RestApi",
@@ -443,6 +452,16 @@ def test_integration_timeout_is_504_and_a_lambda_fault_502(api: str) -> None:
     fault = requests.get(f"{api}/fault", timeout=30)
     assert fault.status_code == 502
     assert fault.json() == {"message": "Internal server error"}
+
+
+def test_a_throttled_lambda_is_api_gateways_500(api: str) -> None:
+    # Given a function whose reserved concurrency is 0
+    # When its route is called
+    response = requests.get(f"{api}/reserved", timeout=30)
+    # Then Lambda refuses it (TooManyRequestsException) and API Gateway answers 500
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+    assert any("[Reserved] throttled" in line for line in LOG)
 
 
 def test_binary_media_type_bodies_reach_the_function_base64_encoded(api: str) -> None:

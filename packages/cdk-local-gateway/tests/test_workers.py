@@ -43,6 +43,10 @@ def fail(event, context):
 def slow(event, context):
     time.sleep(30)
 
+def nap(event, context):
+    time.sleep(event["seconds"])
+    return {"pid": os.getpid(), "n": event.get("n")}
+
 def imports(event, context):
     found = {}
     for name in event["modules"]:
@@ -56,7 +60,12 @@ def imports(event, context):
 
 
 def spec(
-    code: Path, handler: str, *, timeout_s: int = 5, layers: tuple[str, ...] = ()
+    code: Path,
+    handler: str,
+    *,
+    timeout_s: int = 5,
+    layers: tuple[str, ...] = (),
+    reserved: int | None = None,
 ) -> FunctionSpec:
     return FunctionSpec(
         stack="S",
@@ -71,6 +80,7 @@ def spec(
         timeout_s=timeout_s,
         runtime="python3.12",
         layer_distributions=layers,
+        reserved_concurrency=reserved,
     )
 
 
@@ -83,12 +93,15 @@ def code(tmp_path: Path) -> Path:
     return folder
 
 
-def run(tmp_path: Path, calls: Any, layers: list[str] | None = None) -> Any:
+def run(tmp_path: Path, calls: Any, layers: list[str] | None = None, **options: Any) -> Any:
     async def main() -> Any:
         folder = tmp_path / "layer"
         build_layer_folder(folder, layers or [])
         service = LambdaService(
-            aws_endpoint="http://127.0.0.1:1", credentials=("AK", "SK"), layer_folder=folder
+            aws_endpoint="http://127.0.0.1:1",
+            credentials=("AK", "SK"),
+            layer_folder=folder,
+            **options,
         )
         await service.start()
         try:
@@ -185,3 +198,108 @@ def test_worker_sees_only_its_layers_and_the_sdk(tmp_path: Path, code: Path) -> 
         "moto": False,
         "cdk_local_gateway": False,
     }
+
+
+def test_concurrent_invocations_beyond_the_cap_wait_for_a_worker(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function allowed two execution environments
+    fn = spec(code, "pkg.app.nap", timeout_s=20)
+
+    async def calls(service: LambdaService) -> tuple[list[InvokeResult], int, int]:
+        most = 0
+
+        async def watch() -> None:
+            nonlocal most
+            while True:
+                most = max(most, len(service._pools.get(fn.arn, [])))
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.create_task(watch())
+        # When five invocations arrive at once
+        results = await asyncio.gather(
+            *(service.invoke(fn, {"seconds": 0.3, "n": n}) for n in range(5))
+        )
+        watcher.cancel()
+        return list(results), service.cold_starts, most
+
+    results, cold, most = run(tmp_path, calls, max_concurrency=2)
+    # Then every one is answered, by one of two workers only
+    answers = [payload(r) for r in results]
+    assert [a["n"] for a in answers] == [0, 1, 2, 3, 4]
+    assert len({a["pid"] for a in answers}) == 2
+    assert (cold, most) == (2, 2)
+
+
+def test_an_invocation_waiting_longer_than_the_timeout_is_throttled(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function with one execution environment, a 3 s timeout and calls of 2 s
+    fn = spec(code, "pkg.app.nap", timeout_s=3)
+
+    async def calls(service: LambdaService) -> list[InvokeResult]:
+        # When three invocations arrive at once: the third waits for the first two
+        return list(
+            await asyncio.gather(*(service.invoke(fn, {"seconds": 2, "n": n}) for n in range(3)))
+        )
+
+    first, second, third = run(tmp_path, calls, max_concurrency=1)
+    # Then the first is answered, and the third, still waiting after 3 s, is refused as
+    # Lambda refuses an invocation beyond the function's concurrency (it never ran)
+    assert payload(first)["n"] == 0
+    assert third.throttled
+    assert third.error is not None
+    assert third.error["errorType"] == "TooManyRequestsException"
+    assert third.error["Reason"] == "ConcurrentInvocationLimitExceeded"
+    assert not second.throttled
+
+
+def test_reserved_concurrency_lowers_the_cap_and_zero_refuses_every_invocation(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given functions that reserve 1 and 0 concurrent executions
+    one = spec(code, "pkg.app.nap", reserved=1)
+    none = spec(code, "pkg.app.echo", reserved=0)
+
+    async def calls(service: LambdaService) -> tuple[int, int, InvokeResult, int]:
+        refused = await service.invoke(none, {})
+        return (
+            service.concurrency_of(one),
+            service.concurrency_of(none),
+            refused,
+            (service.cold_starts),
+        )
+
+    cap_one, cap_none, refused, cold = run(tmp_path, calls, max_concurrency=4)
+    assert (cap_one, cap_none) == (1, 0)
+    # Then the function reserving none is throttled at once, and no worker starts
+    assert refused.throttled
+    assert refused.error is not None
+    assert refused.error["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert cold == 0
+
+
+def test_a_handler_outlasting_the_runtime_api_keepalive_still_answers(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a Runtime API that closes a worker's idle connection after 0.2 s
+    fn = spec(code, "pkg.app.nap")
+
+    async def calls(service: LambdaService) -> tuple[Any, Any, int]:
+        # When the handler runs longer than that, twice
+        first = payload(await service.invoke(fn, {"seconds": 0.6, "n": 1}))
+        second = payload(await service.invoke(fn, {"seconds": 0.6, "n": 2}))
+        return first, second, service.cold_starts
+
+    first, second, cold = run(tmp_path, calls, runtime_api_keepalive_s=0.2)
+    # Then the worker reconnects to answer, and stays the one warm worker
+    assert (first["n"], second["n"]) == (1, 2)
+    assert first["pid"] == second["pid"]
+    assert cold == 1
+
+
+def test_the_cli_default_concurrency_is_the_runtime_default() -> None:
+    from cdk_local_gateway import cli
+    from cdk_local_gateway.lambdas import workers
+
+    assert cli.DEFAULT_MAX_CONCURRENCY == workers.DEFAULT_MAX_CONCURRENCY

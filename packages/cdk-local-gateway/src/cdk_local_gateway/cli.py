@@ -15,6 +15,20 @@ if TYPE_CHECKING:
     from cdk_local_gateway.runtime import RuntimeConfig
 
 
+# The runtime's default, without importing the runtime for --help.
+DEFAULT_MAX_CONCURRENCY = 10
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
 def serve_config(args: argparse.Namespace) -> RuntimeConfig:
     """The runtime configuration of ``serve``'s arguments (``--region`` repeated: every one
     of them at once, against one local AWS)."""
@@ -35,19 +49,29 @@ def serve_config(args: argparse.Namespace) -> RuntimeConfig:
         http_overrides=dict(o.split("=", 1) for o in args.http_override),
         region_outages=args.region_outages,
         iam=args.iam == "on",
+        max_concurrency=args.max_concurrency,
     )
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from cdk_local_gateway.runtime import LocalRuntime
+    from cdk_local_gateway.aws.process import LocalAws
 
-    config = serve_config(args)
+    # The local AWS first: its interpreter start and imports overlap with the runtime's.
+    local_aws = None if args.aws_endpoint else LocalAws.launch()
+    try:
+        from cdk_local_gateway.runtime import LocalRuntime
+
+        config = serve_config(args)
+    except BaseException:
+        if local_aws is not None:
+            local_aws.stop()
+        raise
 
     def log(line: str) -> None:
         print(line, flush=True)
 
     async def main() -> None:
-        runtime = LocalRuntime(config, log)
+        runtime = LocalRuntime(config, log, local_aws=local_aws)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -221,6 +245,17 @@ def parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         default="on",
         help="allow or deny each AWS call of a function by its role's policies (default: on)",
+    )
+    serve.add_argument(
+        "--max-concurrency",
+        type=_positive,
+        default=DEFAULT_MAX_CONCURRENCY,
+        metavar="N",
+        help=(
+            "worker processes per function at most (lower when the template reserves less); "
+            f"more invocations wait for one, up to the function's timeout (default: "
+            f"{DEFAULT_MAX_CONCURRENCY})"
+        ),
     )
     serve.add_argument(
         "--http-override",

@@ -21,7 +21,7 @@ from cdk_local_gateway.event_sources import EventSources, SqsPoller, read_sqs_ma
 from cdk_local_gateway.intrinsics import Resolver
 from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.lambdas.layers import build_layer_folder
-from cdk_local_gateway.lambdas.workers import LambdaService
+from cdk_local_gateway.lambdas.workers import DEFAULT_MAX_CONCURRENCY, LambdaService
 from cdk_local_gateway.rest.gateway import RestGateway
 from cdk_local_gateway.rest.model import read_rest_apis
 from cdk_local_gateway.rest.services import Services, UserPool
@@ -66,6 +66,8 @@ class RuntimeConfig:
     # IAM enforced by execution (docs/iam.md); False runs every function and integration with
     # the runtime's own credentials.
     iam: bool = True
+    # Worker processes per function at most (fewer when the template reserves fewer).
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
 
 def served_regions(config: RuntimeConfig, stage_stacks: list[Stack]) -> list[str]:
@@ -112,10 +114,18 @@ def _rewrite_callback_urls(
 
 
 class LocalRuntime:
-    def __init__(self, config: RuntimeConfig, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        log: Callable[[str], None] = print,
+        *,
+        local_aws: LocalAws | None = None,
+    ) -> None:
+        """``local_aws``: a local AWS already launched (``serve`` launches it before importing
+        this module, so that its start overlaps with the imports); stopped with the runtime."""
         self.config = config
         self.log = log
-        self.aws: LocalAws | None = None
+        self.aws: LocalAws | None = local_aws
         self.lambdas: LambdaService | None = None
         self.runners: list[web.AppRunner] = []
         self.endpoints: dict[str, Any] = {}
@@ -138,9 +148,13 @@ class LocalRuntime:
             )
         regions = served_regions(config, stage_stacks)
         served = [s for s in stage_stacks if s.region is None or s.region in regions]
-        self.aws = LocalAws(config.aws_endpoint) if config.aws_endpoint else LocalAws.start()
+        if self.aws is None:
+            self.aws = LocalAws(config.aws_endpoint) if config.aws_endpoint else LocalAws.launch()
         local_aws = self.aws.endpoint
         resolver = Resolver(assembly, default_region=regions[0])
+        # What needs no local AWS, while its server starts.
+        key = new_signing_key()
+        self.aws.wait_ready()
         # The runtime's own set-up calls the local AWS directly (synchronously, on this loop:
         # never through the proxy this loop serves).
         provisioner = Provisioner(resolver, local_aws)
@@ -180,11 +194,9 @@ class LocalRuntime:
             iam_endpoint=local_aws,
             iam=config.iam,
             log=self.log,
+            max_concurrency=config.max_concurrency,
         )
         await self.lambdas.start()
-        # Each function's role session, created in the background before its first call.
-        self.lambdas.iam.prepare(functions.values())
-        key = new_signing_key()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         save_key(key, config.state_dir / KEY_FILE)
         services = Services(
@@ -291,6 +303,10 @@ class LocalRuntime:
             "signing_key": str((config.state_dir / KEY_FILE).resolve()),
         }
         (config.state_dir / ENDPOINTS_FILE).write_text(json.dumps(self.endpoints, indent=2) + "\n")
+        # Each function's role session, created in the background before its first call (a
+        # first call that comes sooner creates its own). Started once the APIs are up: the
+        # role and policy calls would otherwise compete with start-up for the local AWS.
+        self.lambdas.iam.prepare(functions.values())
         return self.endpoints
 
     def _functions(self, resolver: Resolver, stacks: list[Stack]) -> dict[str, FunctionSpec]:

@@ -6,11 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
-
-import boto3
-import botocore.config
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 # Fixed local credentials: the account's administrator on the local AWS (never checked against
 # a policy; functions get role sessions instead), and what the AWS_IAM authorizer verifies
@@ -26,27 +26,47 @@ def free_port() -> int:
         return port
 
 
-def client(service: str, endpoint: str, region: str) -> object:
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    # One session: its loader keeps the service models it read, so the next client of the
+    # same service does not parse them again. Imported here: ``serve`` launches the local AWS
+    # before it pays for boto3.
+    import boto3
+
+    return boto3.session.Session()
+
+
+_CLIENT_LOCK = threading.Lock()
+
+
+def client(service: str, endpoint: str, region: str) -> Any:
     """A boto3 client of the local AWS with the local credentials."""
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        config=botocore.config.Config(retries={"max_attempts": 2}),
-    )
+    import botocore.config
+
+    # Creating clients from one session is not thread-safe (botocore's documentation).
+    with _CLIENT_LOCK:
+        return _session().client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+            config=botocore.config.Config(retries={"max_attempts": 2}),
+        )
 
 
 @dataclass
 class LocalAws:
-    """A running moto server this process started (``process`` None: one given by URL)."""
+    """A moto server this process started (``process`` None: one given by URL)."""
 
     endpoint: str
     process: subprocess.Popen[bytes] | None = None
+    _ready: bool = field(default=False, repr=False)
 
     @classmethod
-    def start(cls, timeout: float = 30.0) -> LocalAws:
+    def launch(cls) -> LocalAws:
+        """Start the server process and return at once: its interpreter start and imports
+        (about a second) then overlap with the caller's; :meth:`wait_ready` before use."""
         port = free_port()
         # AWS managed policies (AWSLambdaBasicExecutionRole...) exist, so roles can attach them.
         env = dict(
@@ -60,16 +80,30 @@ class LocalAws:
             stderr=subprocess.DEVNULL,
             env=env,
         )
+        return cls(f"http://127.0.0.1:{port}", process)
+
+    @classmethod
+    def start(cls, timeout: float = 30.0) -> LocalAws:
+        """Start the server and wait until it accepts connections."""
+        return cls.launch().wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 30.0) -> LocalAws:
+        """Wait until the server accepts connections (at once for a server given by URL)."""
+        if self._ready or self.process is None:
+            return self
+        port = int(self.endpoint.rsplit(":", 1)[1])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the local AWS server exited with {process.returncode}")
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local AWS server exited with {self.process.returncode}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return cls(f"http://127.0.0.1:{port}", process)
+                self._ready = True
+                return self
             except OSError:
-                time.sleep(0.05)
-        process.kill()
+                time.sleep(0.02)
+        self.process.kill()
+        self.process.wait()
         raise RuntimeError(f"the local AWS server did not listen on port {port} in {timeout} s")
 
     def stop(self) -> None:

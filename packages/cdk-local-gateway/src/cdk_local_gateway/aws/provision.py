@@ -58,9 +58,14 @@ class Provisioner:
         self.secret_values: dict[str, str] = {}
         # Global tables with replicas in more than one region: what the replicator copies.
         self.replicated: list[ReplicatedTable] = []
+        self._clients: dict[tuple[str, str], Any] = {}
 
     def _client(self, service: str, region: str) -> Any:
-        return client(service, self.endpoint, region)
+        # One client per service and region: creating one costs more than the call it makes.
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = client(service, self.endpoint, region)
+        return self._clients[key]
 
     def provision(self, stacks: Iterable[Stack]) -> list[Created]:
         ordered = list(stacks)

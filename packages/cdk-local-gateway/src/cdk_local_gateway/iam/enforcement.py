@@ -71,6 +71,7 @@ class IamEnforcement:
         self._warned: set[str] = set()
         self._definitions: dict[str, RoleDefinition | None] = {}
         self._preparing: asyncio.Task[None] | None = None
+        self._clients: dict[str, Any] = {}
 
     # -- credentials --------------------------------------------------------------------------
     async def function_credentials(self, spec: FunctionSpec) -> Credentials | None:
@@ -136,14 +137,20 @@ class IamEnforcement:
         return found
 
     def _client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=self.admin[0],
-            aws_secret_access_key=self.admin[1],
-            config=botocore.config.Config(retries={"max_attempts": 2}),
-        )
+        # Only called under _provisioning: one client per service, reused for every role
+        # (creating a client costs more than the call it makes).
+        found = self._clients.get(service)
+        if found is None:
+            found = boto3.client(  # type: ignore[call-overload]
+                service,
+                endpoint_url=self.aws_endpoint,
+                region_name="us-east-1",
+                aws_access_key_id=self.admin[0],
+                aws_secret_access_key=self.admin[1],
+                config=botocore.config.Config(retries={"max_attempts": 2}),
+            )
+            self._clients[service] = found
+        return found
 
     def _supported(self) -> bool:
         """Whether the local AWS checks IAM (this package's server does)."""

@@ -74,16 +74,25 @@ def moto_session(key_id: str, token: str) -> Session | None:
     """The STS session ``key_id`` belongs to (None: not a session key), from moto's backends."""
     from moto.iam.access_control import AssumedRoleAccessKey, CreateAccessKeyFailure
     from moto.iam.exceptions import NotFoundException
-    from moto.iam.models import Policy, get_account_id_from
+    from moto.iam.models import Policy
     from moto.sts.models import sts_backends
 
-    account = get_account_id_from(key_id)
-    assumed = next(
-        (r for r in sts_backends[account]["aws"].assumed_roles if r.access_key_id == key_id),
+    # Looked up among the STS sessions themselves, not with moto's get_account_id_from: that
+    # builds the IAM backend of every partition of the account (each loading ~1,500 AWS
+    # managed policies, over a second in all) on the first call signed with a key it does not
+    # know, i.e. the runtime's own first call, while it provisions.
+    found = next(
+        (
+            (account, role)
+            for account, backends in list(sts_backends.items())
+            for role in list(backends["aws"].assumed_roles)
+            if role.access_key_id == key_id
+        ),
         None,
     )
-    if assumed is None:
+    if found is None:
         return None
+    account, assumed = found
     try:
         key = AssumedRoleAccessKey(account, "aws", key_id, {"X-Amz-Security-Token": token})
     except CreateAccessKeyFailure as failure:

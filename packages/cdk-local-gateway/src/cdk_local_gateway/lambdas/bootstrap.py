@@ -15,10 +15,11 @@ import os
 import sys
 import time
 import traceback
-import urllib.request
+from http.client import HTTPConnection, HTTPException
 from typing import Any
 
-_BASE = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2018-06-01/runtime"
+_API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+_BASE = "/2018-06-01/runtime"
 
 
 class LambdaContext:
@@ -48,12 +49,48 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
+class _RuntimeApi:
+    """One keep-alive connection to the Runtime API, as Lambda's runtime interface client
+    keeps: a new connection (and urllib's opener) per call cost more than the hop itself."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self._connection = HTTPConnection(host, int(port))
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):
+            try:
+                self._connection.request(method, f"{_BASE}{path}", body=body, headers=headers or {})
+                answer = self._connection.getresponse()
+                return answer.status, dict(answer.getheaders()), answer.read()
+            except (HTTPException, ConnectionError):
+                # The server closed an idle keep-alive connection: reconnect once.
+                self._connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+_api: _RuntimeApi | None = None
+
+
+def _runtime_api() -> _RuntimeApi:
+    global _api
+    if _api is None:
+        _api = _RuntimeApi(_API)
+    return _api
+
+
 def _post(path: str, body: bytes, headers: dict[str, str] | None = None) -> None:
-    request = urllib.request.Request(f"{_BASE}{path}", data=body, method="POST")
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    with urllib.request.urlopen(request) as answer:
-        answer.read()
+    status, _, answer = _runtime_api().call("POST", path, body, headers)
+    if status >= 400:
+        raise RuntimeError(f"Runtime API POST {path}: {status} {answer[:200]!r}")
 
 
 def _error(exc: BaseException, error_type: str | None = None, skip: int = 0) -> dict[str, Any]:
@@ -104,12 +141,15 @@ def main() -> None:
     os.chdir(task_root)
     handler, init_error = _load_handler()
     while True:
-        with urllib.request.urlopen(f"{_BASE}/invocation/next") as answer:
-            request_id = answer.headers["Lambda-Runtime-Aws-Request-Id"]
-            deadline = int(answer.headers["Lambda-Runtime-Deadline-Ms"])
-            arn = answer.headers["Lambda-Runtime-Invoked-Function-Arn"]
-            event_body = answer.read()
-        os.environ["_X_AMZN_TRACE_ID"] = answer.headers.get("Lambda-Runtime-Trace-Id", "")
+        status, headers, event_body = _runtime_api().call("GET", "/invocation/next")
+        if status >= 400:
+            # The execution environment is discarded (410) or unknown: nothing more to run.
+            raise SystemExit(f"Runtime API next: {status}")
+        headers = {k.lower(): v for k, v in headers.items()}
+        request_id = headers["lambda-runtime-aws-request-id"]
+        deadline = int(headers["lambda-runtime-deadline-ms"])
+        arn = headers["lambda-runtime-invoked-function-arn"]
+        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         if init_error is not None:
             body = dict(init_error, requestId=request_id)
             _post(

@@ -82,4 +82,15 @@ def function_spec(resolver: Resolver, stack: Stack, logical_id: str) -> Function
         layer_distributions=tuple(distributions),
         unavailable="; ".join(reasons) or None,
         role=role_of_function(resolver, stack, logical_id),
+        reserved_concurrency=_reserved_concurrency(props),
     )
+
+
+def _reserved_concurrency(props: dict[str, Any]) -> int | None:
+    value = props.get("ReservedConcurrentExecutions")
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ site-packages.
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import re
 from pathlib import Path
@@ -48,7 +49,7 @@ def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
             continue
         first = key not in seen
         seen[key] = distribution
-        for spec in distribution.requires or []:
+        for spec in _header(distribution, "Requires-Dist"):
             requirement = Requirement(spec)
             extras = ["", *sorted(wanted.extras)]
             marker = requirement.marker
@@ -67,15 +68,51 @@ def build_layer_folder(folder: Path, distributions: list[str]) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     linked = []
     for distribution in _closure([*distributions, *RUNTIME_DISTRIBUTIONS]):
-        linked.append(distribution.metadata["Name"])
-        for file in distribution.files or []:
-            parts = Path(str(file)).parts
-            if not parts or parts[0] == ".." or parts[0] == "__pycache__":
+        linked.append(next(iter(_header(distribution, "Name")), ""))
+        for top in _top_level_entries(distribution):
+            if top in ("", "..", "__pycache__"):
                 continue
-            target = folder / parts[0]
+            target = folder / top
             if target.exists() or target.is_symlink():
                 continue
-            source = Path(str(distribution.locate_file(parts[0])))
+            source = Path(str(distribution.locate_file(top)))
             if source.exists():
                 target.symlink_to(source)
     return sorted(linked)
+
+
+def _header(distribution: importlib.metadata.Distribution, name: str) -> list[str]:
+    """Every value of one header of the distribution's core metadata.
+
+    Read from the header block of METADATA: ``Distribution.metadata`` (which ``requires`` and
+    ``name`` use) runs the e-mail parser over the whole file, long description included, on
+    every access. Other layouts (egg-info) go through ``importlib.metadata``.
+    """
+    text = distribution.read_text("METADATA")
+    if text is None:
+        if name == "Requires-Dist":
+            return list(distribution.requires or [])
+        return list(distribution.metadata.get_all(name) or [])
+    prefix = name.lower() + ":"
+    values = []
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if line.lower().startswith(prefix):
+            values.append(line[len(prefix) :].strip())
+    return values
+
+
+def _top_level_entries(distribution: importlib.metadata.Distribution) -> list[str]:
+    """The first path component of every file the distribution installed, in order.
+
+    Read from the RECORD text when there is one: ``Distribution.files`` builds a path object
+    per file (thousands for boto3's closure), which made this the slowest step of start-up.
+    """
+    record = distribution.read_text("RECORD")
+    if record is None:
+        parts = (Path(str(f)).parts for f in distribution.files or [])
+        return list(dict.fromkeys(p[0] for p in parts if p))
+    tops: dict[str, None] = {}
+    for row in csv.reader(record.splitlines()):
+        if row and row[0]:
+            tops[re.split(r"[/\\]", row[0], maxsplit=1)[0]] = None
+    return list(tops)

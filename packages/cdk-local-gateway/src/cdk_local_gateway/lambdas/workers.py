@@ -4,6 +4,14 @@ Each execution environment is one ``python -I -S bootstrap.py`` subprocess with 
 own environment, talking to its own Runtime API listener (so the listener knows who asks).
 A worker is started cold on the first invocation that finds no idle one and reused warm after.
 A function timeout kills the worker, as Lambda discards a timed-out environment.
+
+Lambda runs one execution environment per concurrent request, up to the function's reserved
+concurrency (else the account's limit, 1,000 by default). Locally each environment is a
+process, so a function has at most ``max_concurrency`` workers (``ReservedConcurrentExecutions``
+when the template sets a lower one): an invocation that finds them all busy waits for one
+(first come, first served); one still waiting when the function's timeout has elapsed is
+refused as a throttled invocation (``TooManyRequestsException``), which is what Lambda answers
+a synchronous invocation beyond the function's concurrency.
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ if TYPE_CHECKING:
 
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 _PREFIX = "/2018-06-01/runtime"
+#: Workers per function unless the template reserves fewer: enough for the concurrency of a
+#: test suite or a demo, few enough that a burst (a thousand sockets closing, each running
+#: $disconnect) does not start hundreds of interpreters on one machine.
+DEFAULT_MAX_CONCURRENCY = 10
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class FunctionSpec:
     # Its execution role with the policies the template gives it (None: no role in the
     # assembly; the function then runs with the runtime's own credentials).
     role: RoleDefinition | None = None
+    # ReservedConcurrentExecutions (None: not set, the account's unreserved pool).
+    reserved_concurrency: int | None = None
 
 
 @dataclass
@@ -66,6 +80,8 @@ class InvokeResult:
     # The caller's own limit (API Gateway's 29 s) elapsed first: the function may still run.
     caller_timed_out: bool = False
     duration_ms: float = 0.0
+    # Refused for concurrency (Lambda's TooManyRequestsException): the function never ran.
+    throttled: bool = False
 
 
 @dataclass
@@ -104,8 +120,16 @@ class LambdaService:
         iam: bool = True,
         log: Callable[[str], None] = print,
         iam_endpoint: str | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        runtime_api_keepalive_s: float = 75.0,
     ) -> None:
+        """``max_concurrency``: workers per function at most (see the module's docstring).
+        ``runtime_api_keepalive_s``: how long the Runtime API keeps a worker's idle
+        connection open (the worker reconnects after a longer handler run)."""
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
         self.aws_endpoint = aws_endpoint
+        self.max_concurrency = max_concurrency
         self.credentials = credentials
         self.layer_folder = layer_folder
         # Roles and sessions are set up on the local AWS itself (iam_endpoint), even when the
@@ -117,9 +141,21 @@ class LambdaService:
         self._app.router.add_post(f"{_PREFIX}/invocation/{{request_id}}/error", self._error)
         self._app.router.add_post(f"{_PREFIX}/init/error", self._init_error)
         # Workers long-poll `next`; nothing is left to answer them at shutdown.
-        self._runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=0.2)
+        self._runner = web.AppRunner(
+            self._app,
+            access_log=None,
+            shutdown_timeout=0.2,
+            keepalive_timeout=runtime_api_keepalive_s,
+        )
         self._workers: dict[int, _Worker] = {}
         self._pools: dict[str, list[_Worker]] = {}
+        # Workers being started, per function (they count towards its concurrency).
+        self._starting: dict[str, int] = {}
+        # Invocations waiting for a worker, per function, oldest first: a released worker is
+        # handed to the first (None: a worker is gone, start one).
+        self._waiting: dict[str, list[asyncio.Future[_Worker | None]]] = {}
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self.cold_starts = 0
 
@@ -128,6 +164,11 @@ class LambdaService:
         self._started = True
 
     async def stop(self) -> None:
+        # No worker starts any more; invocations still waiting for one are refused.
+        self._stopping = True
+        for arn in list(self._waiting):
+            while self._hand_over(arn, None):
+                pass
         for worker in list(self._workers.values()):
             await self._kill(worker)
         await self.iam.stop()
@@ -140,9 +181,21 @@ class LambdaService:
     ) -> InvokeResult:
         if spec.unavailable:
             raise RuntimeError(spec.unavailable)
-        worker = await self._acquire(spec)
-        request_id = str(uuid.uuid4())
         started = time.monotonic()
+        # Waiting for a worker counts against the caller's limit, not the function's timeout.
+        wait_limit = float(spec.timeout_s)
+        if caller_limit_s is not None:
+            wait_limit = min(wait_limit, caller_limit_s)
+        worker = await self._acquire(spec, wait_limit)
+        if worker is None:
+            waited = (time.monotonic() - started) * 1000
+            caller_first = caller_limit_s is not None and caller_limit_s < spec.timeout_s
+            if caller_first and self.concurrency_of(spec) > 0 and not self._stopping:
+                return InvokeResult(caller_timed_out=True, duration_ms=waited)
+            return _throttled(spec, waited)
+        if caller_limit_s is not None:
+            caller_limit_s = max(caller_limit_s - (time.monotonic() - started), 0.0)
+        request_id = str(uuid.uuid4())
         loop = asyncio.get_running_loop()
         invocation = _Invocation(
             request_id,
@@ -158,10 +211,14 @@ class LambdaService:
             result = await asyncio.wait_for(
                 asyncio.shield(invocation.future), caller_limit_s if caller_first else limit
             )
+        except asyncio.CancelledError:
+            # The caller went away: the function goes on, within its own timeout.
+            self._finish_alone(worker, invocation, started + limit)
+            raise
         except TimeoutError:
             if caller_first:
                 # The function goes on; its worker becomes idle when it answers.
-                invocation.future.add_done_callback(lambda _: self._release(worker))
+                self._finish_alone(worker, invocation, started + limit)
                 return InvokeResult(
                     caller_timed_out=True, duration_ms=(time.monotonic() - started) * 1000
                 )
@@ -181,17 +238,88 @@ class LambdaService:
         result.duration_ms = (time.monotonic() - started) * 1000
         return result
 
+    def _finish_alone(self, worker: _Worker, invocation: _Invocation, deadline: float) -> None:
+        """Release ``worker`` when the invocation nobody waits for answers, or discard it at
+        the function's timeout, as Lambda does (its slot then frees for others)."""
+        invocation.future.add_done_callback(lambda _: self._release(worker))
+        loop = asyncio.get_running_loop()
+
+        def expire() -> None:
+            if not invocation.future.done() and worker.current is invocation:
+                task = loop.create_task(self._kill(worker))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+        loop.call_later(max(deadline - time.monotonic(), 0.0), expire)
+
+    def concurrency_of(self, spec: FunctionSpec) -> int:
+        """How many workers ``spec`` may have at once."""
+        if spec.reserved_concurrency is not None:
+            return min(spec.reserved_concurrency, self.max_concurrency)
+        return self.max_concurrency
+
     def _release(self, worker: _Worker) -> None:
         worker.current = None
+        alive = worker.process is not None and worker.process.returncode is None
+        # Straight to the oldest waiting invocation: it stays busy.
+        if alive and self._hand_over(worker.spec.arn, worker):
+            return
         worker.busy = False
 
-    async def _acquire(self, spec: FunctionSpec) -> _Worker:
+    def _hand_over(self, arn: str, worker: _Worker | None) -> bool:
+        """Wake the oldest invocation waiting for ``arn`` with ``worker`` (None: a slot is
+        free, start a worker). False when none waits."""
+        waiting = self._waiting.get(arn, [])
+        while waiting:
+            future = waiting.pop(0)
+            if not future.done():
+                future.set_result(worker)
+                return True
+        return False
+
+    async def _acquire(self, spec: FunctionSpec, wait_limit_s: float) -> _Worker | None:
+        """An idle worker of ``spec``, a new one while under its concurrency, else the first
+        one released within ``wait_limit_s`` (None: none was)."""
         pool = self._pools.setdefault(spec.arn, [])
         for worker in pool:
             if not worker.busy and worker.process is not None and worker.process.returncode is None:
                 worker.busy = True
                 return worker
-        worker = await self._spawn(spec)
+        limit = self.concurrency_of(spec)
+        if self._stopping or limit == 0:
+            return None
+        if len(pool) + self._starting.get(spec.arn, 0) >= limit:
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[_Worker | None] = loop.create_future()
+            waiting = self._waiting.setdefault(spec.arn, [])
+            waiting.append(future)
+            # Expiry resolves the future itself (not wait_for's cancellation), so a worker
+            # handed over at the same moment is never lost.
+            timer = loop.call_later(wait_limit_s, _expire, future)
+            try:
+                handed = await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():
+                    found = future.result()
+                    if isinstance(found, _Worker):
+                        self._release(found)
+                raise
+            finally:
+                timer.cancel()
+                if future in waiting:
+                    waiting.remove(future)
+            if handed is _EXPIRED or self._stopping:
+                if isinstance(handed, _Worker):
+                    self._release(handed)
+                return None
+            if handed is not None:
+                return handed
+            # A worker went away: its slot is this invocation's.
+        self._starting[spec.arn] = self._starting.get(spec.arn, 0) + 1
+        try:
+            worker = await self._spawn(spec)
+        finally:
+            self._starting[spec.arn] -= 1
         pool.append(worker)
         worker.busy = True
         return worker
@@ -277,6 +405,8 @@ class LambdaService:
         pool = self._pools.get(worker.spec.arn, [])
         if worker in pool:
             pool.remove(worker)
+            # Its slot is free: the oldest waiting invocation starts a worker in it.
+            self._hand_over(worker.spec.arn, None)
         with contextlib.suppress(Exception):
             await worker.site.stop()
 
@@ -337,3 +467,32 @@ class LambdaService:
 
     async def _init_error(self, request: web.Request) -> web.Response:
         return await self._error(request)
+
+
+class _Expired:
+    """The result of a wait for a worker that ran out of time."""
+
+
+_EXPIRED: Any = _Expired()
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_result(_EXPIRED)
+
+
+def _throttled(spec: FunctionSpec, waited_ms: float) -> InvokeResult:
+    """What Lambda answers a synchronous invocation beyond the function's concurrency."""
+    return InvokeResult(
+        error={
+            "errorMessage": "Rate Exceeded.",
+            "errorType": "TooManyRequestsException",
+            "Reason": (
+                "ReservedFunctionConcurrentInvocationLimitExceeded"
+                if spec.reserved_concurrency is not None
+                else "ConcurrentInvocationLimitExceeded"
+            ),
+        },
+        throttled=True,
+        duration_ms=waited_ms,
+    )

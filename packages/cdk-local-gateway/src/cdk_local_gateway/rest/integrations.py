@@ -29,6 +29,7 @@ from cdk_local_gateway.rest.errors import GatewayError, NotEmulated
 from cdk_local_gateway.rest.request import alb_event, is_binary, proxy_event
 
 if TYPE_CHECKING:
+    from cdk_local_gateway.lambdas.workers import InvokeResult
     from cdk_local_gateway.rest.model import Method, RestApi
     from cdk_local_gateway.rest.request import Incoming
     from cdk_local_gateway.rest.services import Services
@@ -225,6 +226,7 @@ class Integrations:
         result = await self.services.lambdas.invoke(spec, event, caller_limit_s=self._limit(method))
         if result.caller_timed_out:
             raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out")
+        self._refuse_throttled(spec, result)
         if result.error is not None:
             self.services.log(
                 f"[{spec.logical_id}] {result.error.get('errorType')}: "
@@ -254,6 +256,16 @@ class Integrations:
             headers.append(("Content-Type", "application/json"))
         return Answer(int(answer.get("statusCode", 200)), headers, data)
 
+    def _refuse_throttled(self, spec: Any, result: InvokeResult) -> None:
+        """Lambda refused the invocation for concurrency: API Gateway answers 500 (no
+        integration response applies: the function never ran)."""
+        if result.throttled:
+            self.services.log(
+                f"[{spec.logical_id}] throttled: every execution environment stayed busy "
+                f"for the function's timeout ({spec.timeout_s} s)"
+            )
+            raise GatewayError("DEFAULT_5XX", "Internal server error")
+
     def _limit(self, method: Method) -> float:
         millis = method.integration.get("TimeoutInMillis")
         return min(float(millis) / 1000, INTEGRATION_LIMIT_S) if millis else INTEGRATION_LIMIT_S
@@ -271,6 +283,7 @@ class Integrations:
         result = await self.services.lambdas.invoke(spec, event, caller_limit_s=self._limit(method))
         if result.caller_timed_out:
             raise GatewayError("INTEGRATION_TIMEOUT", "Endpoint request timed out")
+        self._refuse_throttled(spec, result)
         override = rendered.request_override if rendered else None
         if result.error is not None:
             message = str(result.error.get("errorMessage", ""))
