@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cdk_local_gateway.apigw.jsonpath import MISSING, evaluate, parse_body
@@ -144,6 +145,34 @@ def _param(params: Mapping[str, Mapping[str, str]], where: str, name: str) -> st
     return source.get(name)
 
 
+# A reference of a substitution template: ("param", where, name) or ("ref", root, path...).
+_Reference = tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _parsed(template: str) -> tuple[tuple[str, ...], tuple[_Reference, ...]]:
+    """The literal text around each reference, and the references, found once per template
+    (an access log format is substituted on every request)."""
+    literals: list[str] = []
+    references: list[_Reference] = []
+    position = 0
+    for match in _REFERENCE.finditer(template):
+        literals.append(template[position : match.start()])
+        if match.group("param"):
+            _, _, where, name = match.group("param").split(".", 3)
+            references.append(("param", where, name))
+        else:
+            references.append(("ref", *(match.group("braced") or match.group("plain")).split(".")))
+        position = match.end()
+    literals.append(template[position:])
+    return tuple(literals), tuple(references)
+
+
+def references_parameters(template: str) -> bool:
+    """Whether ``template`` substitutes ``method.request.*`` parameters."""
+    return any(reference[0] == "param" for reference in _parsed(template)[1])
+
+
 def render_gateway_response(
     template: str,
     *,
@@ -161,20 +190,23 @@ def render_gateway_response(
     error.setdefault("messageString", message_string(error.get("message")))
     ctx["error"] = error
     roots: dict[str, Any] = {"context": ctx, "stageVariables": dict(stage_variables)}
-
-    def substitute(match: re.Match[str]) -> str:
-        if match.group("param"):
-            _, _, where, name = match.group("param").split(".", 3)
-            return _param(params, where, name) or ""
-        root, *path = (match.group("braced") or match.group("plain")).split(".")
-        value = _lookup(roots.get(root), path)
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return value if isinstance(value, str) else json.dumps(value)
-
-    return _REFERENCE.sub(substitute, template)
+    literals, references = _parsed(template)
+    out = [literals[0]]
+    for reference, literal in zip(references, literals[1:], strict=True):
+        if reference[0] == "param":
+            out.append(_param(params, reference[1], reference[2]) or "")
+        else:
+            value = _lookup(roots.get(reference[1]), list(reference[2:]))
+            if value is None:
+                out.append("")
+            elif isinstance(value, bool):
+                out.append("true" if value else "false")
+            elif isinstance(value, str):
+                out.append(value)
+            else:
+                out.append(json.dumps(value))
+        out.append(literal)
+    return "".join(out)
 
 
 def response_parameter_value(

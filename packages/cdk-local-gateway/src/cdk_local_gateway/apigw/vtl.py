@@ -67,11 +67,19 @@ class Input:
         # API Gateway hands a template "{}" for an empty body, whatever the content type
         # (recorded on AWS: localstack/localstack#12413), so urlEncode($input.body) sends "{}".
         self.body = JavaString(body if body != "" else "{}")
-        self._params = JavaMap(
-            {source: java(dict(params.get(source, {}))) for source in _PARAM_SOURCES}
-        )
+        self._raw_params = params
+        # Converted on first use: most templates never call $input.params().
+        self._converted: JavaMap | None = None
         self._document: Any = None
         self._parsed = False
+
+    @property
+    def _params(self) -> JavaMap:
+        if self._converted is None:
+            self._converted = JavaMap(
+                {source: java(dict(self._raw_params.get(source, {}))) for source in _PARAM_SOURCES}
+            )
+        return self._converted
 
     def _json_document(self) -> Any:
         if not self._parsed:
@@ -171,9 +179,18 @@ def _compiled(template: str) -> airspeed.Template:
     return compiled
 
 
+def _mentions(template: str, name: str) -> bool:
+    """Whether ``template`` can reference the variable ``name`` at all: a reference spells the
+    name out (``$name``, ``${name}``, ``$!name``), except one ``#evaluate`` builds at render
+    time, so a template using it may reference anything."""
+    return name in template or "#evaluate" in template or "#{evaluate" in template
+
+
 def render(template: str, data: TemplateInput) -> Rendered:
     """Render ``template`` as API Gateway would, with ``$input``, ``$util``, ``$context``."""
-    context = java(dict(data.context))
+    # Converting the whole $context to Java values is most of a simple template's rendering:
+    # skipped when the template cannot see it (the overrides below exist either way).
+    context = java(dict(data.context)) if _mentions(template, "context") else JavaMap()
     # A response template reads what the request template put in requestOverride.
     given = java(dict(data.context.get("requestOverride") or {}))
     request_override = JavaMap(
@@ -186,7 +203,9 @@ def render(template: str, data: TemplateInput) -> Rendered:
         "input": Input(data.body, data.params),
         "util": Util(),
         "context": context,
-        "stageVariables": java(dict(data.stage_variables)),
+        "stageVariables": (
+            java(dict(data.stage_variables)) if _mentions(template, "stageVariables") else JavaMap()
+        ),
     }
     try:
         text = _compiled(template).merge(namespace)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -16,7 +17,11 @@ from cdk_local_gateway.apigw import (
     validate_body,
     validate_parameters,
 )
-from cdk_local_gateway.apigw.gateway_responses import DEFAULT_MESSAGES, fallback_type
+from cdk_local_gateway.apigw.gateway_responses import (
+    DEFAULT_MESSAGES,
+    fallback_type,
+    references_parameters,
+)
 from cdk_local_gateway.apigw.validation import body_validation_errors
 from cdk_local_gateway.rest.auth import Authorizers
 from cdk_local_gateway.rest.errors import GatewayError, NotEmulated
@@ -56,17 +61,26 @@ class RestGateway:
             source_ip=request.remote or "127.0.0.1",
             host=request.host,
         )
-        context: dict[str, Any] = self._context(incoming, None)
+        # The request as it arrived, for the context of a 501 or a template error (the
+        # pipeline fills authorizer, key and error in as it goes).
+        arrived = replace(
+            incoming,
+            authorizer=dict(incoming.authorizer),
+            identity_extra=dict(incoming.identity_extra),
+            error=dict(incoming.error),
+        )
         started = time.monotonic()
         try:
-            answer = await self._pipeline(incoming, raw_path, prefix, context)
-            context = self._context(incoming, incoming.method)
+            answer, context = await self._pipeline(incoming, raw_path, prefix)
+            # The integration's context is the request's: only the error may have grown.
+            context["error"] = dict(incoming.error)
         except GatewayError as error:
             context = self._context(incoming, incoming.method)
             answer = self._gateway_response(error, incoming, context)
             incoming.error.setdefault("message", error.message)
             incoming.error.setdefault("responseType", error.response_type)
         except NotEmulated as exc:
+            context = self._context(arrived, None)
             self.services.log(f"501 not emulated: {exc}")
             answer = Answer(
                 501,
@@ -74,6 +88,7 @@ class RestGateway:
                 json.dumps({"message": f"Not emulated locally: {exc}"}).encode(),
             )
         except TemplateError as exc:
+            context = self._context(arrived, None)
             self.services.log(f"mapping template error: {exc}")
             answer = self._gateway_response(
                 GatewayError("DEFAULT_5XX", "Internal server error"), incoming, context
@@ -100,8 +115,9 @@ class RestGateway:
         return context
 
     async def _pipeline(
-        self, incoming: Incoming, raw_path: str, prefix: str, context: dict[str, Any]
-    ) -> Answer:
+        self, incoming: Incoming, raw_path: str, prefix: str
+    ) -> tuple[Answer, dict[str, Any]]:
+        """The integration's answer, and the request context it was given (``$context``)."""
         if raw_path != prefix and not raw_path.startswith(prefix + "/"):
             raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
         match = route(self.api, incoming.raw_path, incoming.http_method)
@@ -126,7 +142,7 @@ class RestGateway:
             "latency": int((time.monotonic() - started) * 1000),
             "status": answer.status,
         }
-        return answer
+        return answer, context
 
     def _validate(self, incoming: Incoming, method: Method) -> None:
         validator = self.api.validators.get(str(method.props.get("RequestValidatorLogicalId")))
@@ -220,11 +236,12 @@ class RestGateway:
             integration=incoming.integration,
             error={**dict(context.get("error") or {}), **incoming.error},
         )
+        log_format = self.api.access_log_format
         line = render_gateway_response(
-            self.api.access_log_format,
+            log_format,
             context=ctx,
             stage_variables=self.api.stage_variables,
-            params=incoming.params(),
+            params=incoming.params() if references_parameters(log_format) else {},
         )
         self.services.log(line)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -20,9 +21,20 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s != ""]
 
 
-def _match(template: list[str], parts: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:
+@lru_cache(maxsize=4096)
+def _template(resource_path: str) -> tuple[str, ...]:
+    """A resource path's segments, split once (every request tries every resource)."""
+    return tuple(_segments(resource_path))
+
+
+def _match(
+    template: tuple[str, ...] | list[str], parts: list[str], decoded: list[str] | None = None
+) -> tuple[tuple[int, ...], dict[str, str]] | None:
     """``(rank, params)`` when ``parts`` fit ``template``. The rank has one digit per segment
-    (2 literal, 1 ``{param}``, 0 ``{proxy+}``); the lexicographically highest rank wins."""
+    (2 literal, 1 ``{param}``, 0 ``{proxy+}``); the lexicographically highest rank wins.
+    ``decoded``: ``parts`` percent-decoded (computed here when not given)."""
+    if decoded is None:
+        decoded = [unquote(part) for part in parts]
     params: dict[str, str] = {}
     rank: list[int] = []
     for index, segment in enumerate(template):
@@ -35,9 +47,9 @@ def _match(template: list[str], parts: list[str]) -> tuple[tuple[int, ...], dict
         if index >= len(parts):
             return None
         if segment.startswith("{") and segment.endswith("}"):
-            params[segment[1:-1]] = unquote(parts[index])
+            params[segment[1:-1]] = decoded[index]
             rank.append(1)
-        elif segment == unquote(parts[index]):
+        elif segment == decoded[index]:
             rank.append(2)
         else:
             return None
@@ -49,9 +61,10 @@ def _match(template: list[str], parts: list[str]) -> tuple[tuple[int, ...], dict
 def route(api: RestApi, path: str, http_method: str) -> Match | None:
     """The method for ``path`` (relative to the stage, raw encoding) or ``None`` (403)."""
     parts = _segments(path)
+    decoded = [unquote(part) for part in parts]
     best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
     for resource_path in api.methods:
-        found = _match(_segments(resource_path), parts)
+        found = _match(_template(resource_path), parts, decoded)
         if found is not None and (best is None or found[0] > best[0]):
             best = (found[0], resource_path, found[1])
     if best is None:
