@@ -1,5 +1,5 @@
 """DynamoDB's edges: what DynamoDB refuses is refused before the request, with the field path,
-or turned into the request DynamoDB accepts (docs/dynamodel.md lists each rule).
+or turned into the request DynamoDB accepts (packages/pydynamodel/docs/errors.md lists each rule).
 
 Tests on ``offline`` (a Table on a closed port) prove nothing was sent: a request would fail as
 ServiceUnavailable instead of the ValidationError they expect."""
