@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydynamodel.builders import query_base
 from pydynamodel.model import Model
 from pydynamodel.table import Table
 
@@ -214,8 +215,17 @@ class AsyncTable:
     ) -> AsyncIterator[M]:
         """``async for item in atable.query_all(Model, **key)``: every item, one page request
         at a time in the pool (see ``Table.query_all``; arguments are checked when called)."""
-        params, _ = self.table._query_base(
-            model, index, sk, filter, projection, consistent, reverse, key, page_size=page_size
+        params, _ = query_base(
+            self.table.name,
+            model,
+            index,
+            sk,
+            filter,
+            projection,
+            consistent,
+            reverse,
+            key,
+            page_size=page_size,
         )
         return self._iter_pages(model, params, region)
 

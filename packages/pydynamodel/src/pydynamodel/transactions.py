@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydynamodel.builders import delete_params, projection_expression, put_params, update_request
 from pydynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
 from pydynamodel.model import Model
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from pydynamodel.fields import Attribute
-    from pydynamodel.table import Table
+    from pydynamodel.table import Table  # annotations only: table imports this module
 
 
 class TransactOp:
@@ -41,7 +42,7 @@ class Put(TransactOp):
         self._commit: Any = None
 
     def build(self, table: Table) -> dict[str, Any]:
-        params, self._commit = table._put_params(self.obj, self.condition, create=self.create)
+        params, self._commit = put_params(table.name, self.obj, self.condition, create=self.create)
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Put": params}
 
@@ -79,8 +80,15 @@ class Update(TransactOp):
         self.upsert = upsert
 
     def build(self, table: Table) -> dict[str, Any]:
-        params = table._update_params(
-            self.model, self.key, self.actions, self.condition, self.expected_version, self.upsert
+        params, _ = update_request(
+            table.name,
+            self.model,
+            self.key,
+            self.actions,
+            self.condition,
+            self.expected_version,
+            self.upsert,
+            lambda key_item: table._stored(key_item, None),
         )
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": params}
@@ -107,8 +115,8 @@ class Delete(TransactOp):
         self.expected_version = expected_version
 
     def build(self, table: Table) -> dict[str, Any]:
-        _, key, params = table._delete_params(
-            self.target, self.key, self.condition, self.expected_version
+        _, key, params = delete_params(
+            table.name, self.target, self.key, self.condition, self.expected_version
         )
         self.key = key
         if "ConditionExpression" in params:
@@ -159,12 +167,10 @@ class Get:
         self.projection = projection
 
     def build(self, table: Table) -> dict[str, Any]:
-        from pydynamodel.table import _projection
-
         params: dict[str, Any] = {"TableName": table.name, "Key": self.model.key_for(self.key)}
         if self.projection:
             b = ExpressionBuilder()
-            params["ProjectionExpression"] = _projection(self.projection, b)
+            params["ProjectionExpression"] = projection_expression(self.projection, b)
             params.update(b.params())
         return {"Get": params}
 
