@@ -8,7 +8,7 @@ answer (503) rather than a Lambda timeout. The function's timeout comes from
 ``FUNCTION_TIMEOUT_SECONDS`` (``domain.settings``).
 
 A region that hangs (or refuses, or answers 5xx) is then skipped by the table's region breaker
-(``pydynamodel.table.RegionBreaker``, 30 s, longer than any function timeout): later calls of
+(``pydynamodel.transport.RegionBreaker``, 30 s, longer than any function timeout): later calls of
 the same invocation, and of later invocations in the container for the window, make no request
 to it. So a handler with several calls waits on each failed region once: its waits on failed
 regions together stay within one read's worst case over every region. What budgets do not

@@ -1,6 +1,6 @@
 """pydynamodel: typed DynamoDB models for Lambda (the Python counterpart of Dynamoose).
 
-See README.md, "Data-modeling library: pydynamodel", for the full guide.
+See the package README (packages/pydynamodel/README.md) and its docs/ pages for the guide.
 """
 
 from __future__ import annotations
