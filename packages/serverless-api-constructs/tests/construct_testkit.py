@@ -30,6 +30,17 @@ def inline_code(body: str = "def handler(event, context):\n    return {}\n") -> 
     return lambda_.Code.from_inline(body)
 
 
+def plain_function(stack: cdk.Stack, construct_id: str = "Fn") -> lambda_.Function:
+    """A bare Lambda function with inline code, for constructs that take one."""
+    return lambda_.Function(
+        stack,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=inline_code(),
+    )
+
+
 def template_of(stack: cdk.Stack) -> Template:
     return Template.from_stack(stack)
 

@@ -7,25 +7,19 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match
-from construct_testkit import RETENTION, inline_code, new_stack, refused, template_of
+from construct_testkit import (
+    RETENTION,
+    new_stack,
+    plain_function,
+    refused,
+    template_of,
+)
 
 from serverless_api_constructs import SecureQueue
 from serverless_api_constructs.rest import ApiMonitoring, ApiUserPool, PrivateHttpBackend
-
-
-def _function(stack: cdk.Stack) -> lambda_.Function:
-    return lambda_.Function(
-        stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=inline_code(),
-    )
-
 
 # --- ApiUserPool ---------------------------------------------------------------------------
 
@@ -133,7 +127,7 @@ def test_a_private_backend_uses_an_existing_vpc_and_creates_none() -> None:
     backend = PrivateHttpBackend(
         stack,
         "Backend",
-        function=_function(stack),
+        function=plain_function(stack),
         log_retention=RETENTION,
         target_group_name="tg",
         existing_vpc=vpc,
@@ -150,7 +144,7 @@ def test_a_private_backend_merges_vpc_props_and_refuses_them_with_an_existing_vp
     PrivateHttpBackend(
         stack,
         "Backend",
-        function=_function(stack),
+        function=plain_function(stack),
         log_retention=RETENTION,
         target_group_name="tg",
         vpc_props={"ip_addresses": ec2.IpAddresses.cidr("10.42.0.0/16")},
@@ -162,7 +156,7 @@ def test_a_private_backend_merges_vpc_props_and_refuses_them_with_an_existing_vp
         PrivateHttpBackend(
             other,
             "Backend",
-            function=_function(other),
+            function=plain_function(other),
             log_retention=RETENTION,
             target_group_name="tg",
             existing_vpc=vpc,
@@ -177,7 +171,7 @@ def test_monitoring_sends_alarms_to_an_existing_topic_and_creates_no_topic_or_ke
     stack = new_stack()
     topic = sns.Topic.from_topic_arn(stack, "OpsTopic", "arn:aws:sns:eu-west-1:123456789012:ops")
     monitoring = ApiMonitoring(stack, "Monitoring", dashboard_title="t", existing_topic=topic)
-    monitoring.monitor_functions([("Fn", _function(stack))])
+    monitoring.monitor_functions([("Fn", plain_function(stack))])
     template = template_of(stack)
     template.resource_count_is("AWS::SNS::Topic", 0)
     template.resource_count_is("AWS::KMS::Key", 0)

@@ -3,13 +3,18 @@ monitoring of an API, and the table's regional views."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
-from construct_testkit import OTHER_REGION, RETENTION, inline_code, new_stack, refused, template_of
+from construct_testkit import (
+    OTHER_REGION,
+    RETENTION,
+    new_stack,
+    plain_function,
+    refused,
+    template_of,
+)
 
 from serverless_api_constructs import SingleTable
 from serverless_api_constructs.rest import (
@@ -26,16 +31,6 @@ SQLI = CountedRule(
     reason="messages may contain URLs",
     block_outside="^/v1/messages$",
 )
-
-
-def _function(stack: cdk.Stack) -> lambda_.Function:
-    return lambda_.Function(
-        stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=inline_code(),
-    )
 
 
 def test_the_web_acl_runs_managed_rules_counts_some_and_limits_bodies_and_rates() -> None:
@@ -74,7 +69,11 @@ def test_the_web_acl_runs_managed_rules_counts_some_and_limits_bodies_and_rates(
 def test_the_private_backend_is_an_isolated_vpc_behind_a_vpc_link() -> None:
     stack = new_stack()
     backend = PrivateHttpBackend(
-        stack, "Backend", function=_function(stack), log_retention=RETENTION, target_group_name="tg"
+        stack,
+        "Backend",
+        function=plain_function(stack),
+        log_retention=RETENTION,
+        target_group_name="tg",
     )
     template = template_of(stack)
     template.resource_count_is("AWS::EC2::NatGateway", 0)
@@ -97,7 +96,7 @@ def test_the_private_backend_is_an_isolated_vpc_behind_a_vpc_link() -> None:
         PrivateHttpBackend(
             stack,
             "Other",
-            function=_function(new_stack()),
+            function=plain_function(new_stack()),
             log_retention=RETENTION,
             target_group_name="tg2",
             existing_vpc=ec2.Vpc(stack, "V"),
@@ -114,7 +113,7 @@ def test_monitoring_alarms_on_5xx_rate_latency_functions_tables_and_queues() -> 
     )
     monitoring = ApiMonitoring(stack, "Monitoring", dashboard_title="t", alarm_email="o@x.io")
     monitoring.monitor_rest_api(api)
-    monitoring.monitor_functions([("Fn", _function(stack))])
+    monitoring.monitor_functions([("Fn", plain_function(stack))])
     monitoring.monitor_table(table)
     template = template_of(stack)
     template.has_resource_properties(

@@ -4,9 +4,14 @@ Lambda, the queue behind a route, and the WebSocket alarms."""
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
-from construct_testkit import RETENTION, inline_code, new_stack, refused, template_of
+from construct_testkit import (
+    RETENTION,
+    new_stack,
+    plain_function,
+    refused,
+    template_of,
+)
 
 from serverless_api_constructs import (
     HttpProxyRoute,
@@ -27,16 +32,6 @@ def _api(stack: cdk.Stack) -> ServiceWebSocketApi:
         throttle_rate_limit=5,
         throttle_burst_limit=10,
         log_retention=RETENTION,
-    )
-
-
-def _function(stack: cdk.Stack) -> lambda_.Function:
-    return lambda_.Function(
-        stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=inline_code(),
     )
 
 
@@ -72,7 +67,7 @@ def test_the_api_routes_on_the_action_and_its_stage_is_throttled_measured_and_lo
 def test_message_routes_answer_through_a_route_response_and_connect_does_not() -> None:
     stack = new_stack()
     ws = _api(stack)
-    function = _function(stack)
+    function = plain_function(stack)
     ws.add_lambda_route("$connect", function)
     ws.add_lambda_route("echo", function)
     template = template_of(stack)
@@ -88,7 +83,7 @@ def test_message_routes_answer_through_a_route_response_and_connect_does_not() -
 def test_manage_connections_is_granted_on_this_stage_and_method_only() -> None:
     stack = new_stack()
     ws = _api(stack)
-    function = _function(stack)
+    function = plain_function(stack)
     ws.grant_manage_connections(function, method="POST")
     template_of(stack).has_resource_properties(
         "AWS::IAM::Policy",
