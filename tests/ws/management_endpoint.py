@@ -75,6 +75,32 @@ class ManagementEndpoint:
         with self._lock:
             return {cid for cid, _ in self.recorded.posts}
 
+    def _post(self, connection_id: str, data: bytes) -> tuple[int, str | None]:
+        """What API Gateway answers a post to ``connection_id``, recording it."""
+        with self._lock:
+            self._in_flight += 1
+            self.recorded.max_in_flight = max(self.recorded.max_in_flight, self._in_flight)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            with self._lock:
+                if connection_id in self.gone:
+                    self.recorded.gone_answers.append(connection_id)
+                    return 410, "GoneException"
+                if connection_id in self.failing:
+                    return 500, "InternalServerErrorException"
+                self.recorded.posts.append((connection_id, data))
+                return 200, None
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _delete(self, connection_id: str) -> tuple[int, str | None]:
+        """What API Gateway answers a DELETE of ``connection_id``, recording it."""
+        with self._lock:
+            self.recorded.deletes.append(connection_id)
+            return (410, "GoneException") if connection_id in self.gone else (200, None)
+
     # -- the server --------------------------------------------------------------------------
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         endpoint = self
@@ -86,7 +112,7 @@ class ManagementEndpoint:
             # algorithm meets the client's delayed ACK and adds ~40 ms to every answer.
             disable_nagle_algorithm = True
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, fmt: str, *args: Any) -> None:
                 """Quiet: tests read the recording instead."""
 
             def _connection_id(self) -> str | None:
@@ -110,38 +136,13 @@ class ManagementEndpoint:
                 if connection_id is None:
                     self._answer(404, "NotFoundException")
                     return
-                with endpoint._lock:
-                    endpoint._in_flight += 1
-                    endpoint.recorded.max_in_flight = max(
-                        endpoint.recorded.max_in_flight, endpoint._in_flight
-                    )
-                try:
-                    if endpoint.delay:
-                        time.sleep(endpoint.delay)
-                    with endpoint._lock:
-                        if connection_id in endpoint.gone:
-                            endpoint.recorded.gone_answers.append(connection_id)
-                            status, error = 410, "GoneException"
-                        elif connection_id in endpoint.failing:
-                            status, error = 500, "InternalServerErrorException"
-                        else:
-                            endpoint.recorded.posts.append((connection_id, data))
-                            status, error = 200, None
-                finally:
-                    with endpoint._lock:
-                        endpoint._in_flight -= 1
-                self._answer(status, error)
+                self._answer(*endpoint._post(connection_id, data))
 
             def do_DELETE(self) -> None:
                 connection_id = self._connection_id()
                 if connection_id is None:
                     self._answer(404, "NotFoundException")
                     return
-                with endpoint._lock:
-                    endpoint.recorded.deletes.append(connection_id)
-                if connection_id in endpoint.gone:
-                    self._answer(410, "GoneException")
-                else:
-                    self._answer(200)
+                self._answer(*endpoint._delete(connection_id))
 
         return Handler
