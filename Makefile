@@ -52,7 +52,7 @@ cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
 
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
-	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py
+	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
 
 # The property tests at FUZZ_DEPTH times their CI example counts, on fresh random inputs
 # (tests/fuzz.py): run on demand and before a release; `make test` runs them at CI depth.
