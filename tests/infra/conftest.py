@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 
 from stacks.app_builder import build_app
 from tests.infra.fixed_stages import synth_context
+from tests.infra.synth_cache import cached_synth
 from tests.infra.templates import StackTemplates
 
 if TYPE_CHECKING:
@@ -38,8 +39,19 @@ def synth_assembly(tmp: Path, context: dict[str, Any] | None = None) -> cx_api.C
 
 
 def synth(tmp: Path, context: dict[str, Any] | None = None) -> StackTemplates:
-    """:func:`synth_assembly`'s templates, by stack path."""
-    return StackTemplates.from_assembly(synth_assembly(tmp, context))
+    """:func:`synth_assembly`'s templates, by stack path.
+
+    Cached on disk by a hash of every input (tests/infra/synth_cache.py): a warm run, and
+    every xdist worker after the first, reads the templates instead of synthesizing again."""
+    context = context or synth_context()
+
+    def synthesize() -> dict[str, Any]:
+        stacks = StackTemplates.from_assembly(synth_assembly(tmp, context))
+        return {"templates": dict(stacks.items()), "environments": stacks.environments}
+
+    data = cached_synth(context, synthesize)
+    environments = {path: (name, region) for path, (name, region) in data["environments"].items()}
+    return StackTemplates(data["templates"], environments)
 
 
 @pytest.fixture(scope="session")
