@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests/dynamodel/typing_check.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install synth test lint typecheck cfn-lint unit fuzz snapshot-update bench clean local local-token
+.PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,8 +38,30 @@ $(STAMP_NPM): package.json package-lock.json
 
 install: $(STAMP_PY) $(STAMP_NPM) ## Create .venv and node_modules (only what is missing or changed)
 
+# -- Content-keyed steps -------------------------------------------------------------------------
+# A step's key (.ci/content_key.py: the path and bytes of every input file, plus with --env the
+# Python version and every installed distribution) is stored in .cache/<step>.passed only after
+# the step passed, and removed before it runs; `make test` reruns a step whenever its key
+# differs, so a cache never hides a failure.
+KEY := $(PY) .ci/content_key.py
+SYNTH_INPUTS := app.py cdk.json package.json package-lock.json stacks lambda packages/serverless-api-constructs/src packages/pydynamodel/src
+SYNTH_STAMP := .cache/synth.passed
+CFN_LINT_STAMP := .cache/cfn-lint.passed
+CFN_LINT_INPUTS = .cfnlintrc.yaml $$(find cdk.out -name '*.template.json' | sort)
+
 synth: install ## Synthesize every stage into cdk.out (cdk-nag runs on every synth)
-	cdk synth --quiet --no-notices
+	@mkdir -p .cache && rm -f $(SYNTH_STAMP)
+	inputs=$$($(KEY) --env $(SYNTH_INPUTS)); \
+	cdk synth --quiet --no-notices; \
+	echo "$$inputs $$($(KEY) cdk.out)" > $(SYNTH_STAMP)
+
+# `make test`'s synth: reuses cdk.out when a passing synth (cdk-nag on) of exactly these inputs
+# wrote it and it is unchanged since (both hashes in the stamp); otherwise synthesizes.
+synth-cached: install
+	@inputs=$$($(KEY) --env $(SYNTH_INPUTS)); \
+	if [ -f cdk.out/manifest.json ] && [ "$$(cat $(SYNTH_STAMP) 2>/dev/null)" = "$$inputs $$($(KEY) cdk.out)" ]; then \
+	  echo "synth: cdk.out is a passing synth (cdk-nag on) of these inputs, reused (key $${inputs:0:12})"; \
+	else $(MAKE) --no-print-directory synth; fi
 
 lint: install ## ruff lint and format check
 	ruff check .
@@ -50,6 +72,13 @@ typecheck: install ## mypy --strict over the app, stacks, construct package and 
 
 cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
+
+# `make test`'s cfn-lint: skipped when it passed on exactly these templates, config and versions.
+cfn-lint-cached: synth-cached
+	@key=$$($(KEY) --env $(CFN_LINT_INPUTS)); \
+	if [ "$$(cat $(CFN_LINT_STAMP) 2>/dev/null)" = "$$key" ]; then \
+	  echo "cfn-lint: passed on these exact templates before (key $${key:0:12})"; \
+	else rm -f $(CFN_LINT_STAMP); cfn-lint --config-file .cfnlintrc.yaml; echo "$$key" > $(CFN_LINT_STAMP); fi
 
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
 	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
@@ -63,8 +92,10 @@ fuzz: install ## The hypothesis property tests, FUZZ_DEPTH (10) times deeper tha
 # The static checks share the two cores (mypy's cold start overlaps synth), then the tests run:
 # the end-to-end suite reads the cdk.out that synth has just written.
 test: install ## Every check: lint, types, synth + cdk-nag, cfn-lint, tests
-	$(MAKE) --no-print-directory -j2 lint typecheck cfn-lint
+	@mkdir -p .cache && rm -f .cache/make-test.passed
+	$(MAKE) --no-print-directory -j2 lint typecheck cfn-lint-cached
 	$(MAKE) --no-print-directory unit
+	@touch .cache/make-test.passed
 
 snapshot-update: install ## Re-record the template snapshots after an intended infrastructure change
 	pytest -q tests/infra --snapshot-update
@@ -80,7 +111,7 @@ CDK_SOURCES := app.py cdk.json $(shell find stacks lambda packages/serverless-ap
 APP_TOKEN := --kind hs256 --secret TokenSecret --json-key signing_key --claim iss=rooms-service --claim aud=rooms-api
 
 cdk.out/manifest.json: $(CDK_SOURCES) | install
-	cdk synth --quiet --no-notices
+	$(MAKE) --no-print-directory synth
 
 # REGIONS="eu-west-1 us-east-1" serves several regions of the stage at once (replicated tables);
 # OUTAGES=1 lets a region be taken down and back (docs/local.md).
