@@ -27,6 +27,25 @@ from tests.iam import recorder
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
+# What the handler test modules import from here (FakeLambdaContext is re-exported from
+# tests/conftest.py, so mypy --strict needs it listed).
+__all__ = [
+    "CURSOR_KEY",
+    "REGION",
+    "SIGNING_KEY",
+    "TABLE",
+    "USER",
+    "FakeLambdaContext",
+    "HttpResult",
+    "call",
+    "item_count",
+    "load_event",
+    "make_token",
+    "new_id",
+    "reset_container_caches",
+    "rest_event",
+]
+
 # Record every AWS call the handlers make here (tests/iam compares them with the roles).
 recorder.install()
 
