@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pydynamodel.serialization import dump_any, load_any
 from tests.dynamodel.models import Address, Color, Everything, Point, Priority
+from tests.fuzz import fuzz_examples
 
 texts = st.text(max_size=20)
 ints = st.integers(min_value=-(10**30), max_value=10**30)
@@ -27,7 +28,7 @@ plain = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=fuzz_examples(150), deadline=None)
 @given(
     text=st.none() | texts,
     count=st.none() | ints,
@@ -57,7 +58,7 @@ def test_every_attribute_type_round_trips(**values: object) -> None:
             assert type(got) is type(value), name
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=fuzz_examples(100), deadline=None)
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_decimals_round_trip_exactly(value: Decimal) -> None:
     ev = Everything(ev_id="e", amount=value)
@@ -115,7 +116,7 @@ def test_null_values_written_by_others_load_as_none() -> None:
     assert Everything.from_item(item).text is None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=fuzz_examples(100), deadline=None)
 @given(plain)
 def test_untyped_values_round_trip(value: object) -> None:
     assert load_any(dump_any(value)) == value
