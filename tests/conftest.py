@@ -50,6 +50,31 @@ if os.environ.get("CI") == "true" and not os.environ.get("FUZZ_DEPTH"):
     settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `make test` distributes tests with `--dist loadgroup`: keep the tests of a module that
+    # share a module- or class-scoped fixture (a synthesized app, a running local runtime) on
+    # one worker, so the fixture is built once, not once per worker.
+    group_by_shared_fixture(items, ROOT / "tests", skip=(ROOT / "tests" / "e2e",))
+
+
+def group_by_shared_fixture(
+    items: list[pytest.Item], under: Path, skip: tuple[Path, ...] = ()
+) -> None:
+    """Put each test under ``under`` that uses a module- or class-scoped fixture into its
+    module's xdist group (unless it has a group already)."""
+    for item in items:
+        path = Path(str(item.path))
+        if under not in path.parents or any(s in path.parents for s in skip):
+            continue
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope in ("module", "class") for d in defs if d):
+            group = path.relative_to(ROOT).as_posix()
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Least privilege (tests/iam): compare each function's role with the calls its handler
     # made in tests/handlers and tests/ws, at the end of a run that ran them all.

@@ -167,6 +167,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One local runtime of the Dev stage serves every end-to-end test (its start and its
+    # functions' cold imports are the suite's main cost): with `--dist loadgroup` they all run
+    # on one worker. A module with its own stage (test_two_regions) has its own group.
+    here = Path(__file__).parent
+    for item in items:
+        if here not in Path(str(item.path)).parents:
+            continue
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group("e2e-dev"))
+
+
 @pytest.fixture(autouse=True)
 def no_iam_denials(
     request: pytest.FixtureRequest, running_gateway: RunningGateway
