@@ -80,104 +80,191 @@ def update_request(
     if absent) when an index key needs attributes the update does not set."""
     keys = model.primary_keys()
     key_item = model.key_for(key)
-    fields = model.__fields__
-    index_fields = model.__template_fields__ - model.__key_fields__
     errors: list[FieldError] = []
     compiled: list[UpdateAction] = []
     set_values: dict[str, Any] = {}
     removed: set[str] = set()
     for action in actions:
-        top = action.path[0] if action.path else ""
-        if top in model.__key_fields__:
-            errors.append(FieldError(str(top), "is part of the table key and cannot change"))
-            continue
-        if isinstance(top, str) and top not in fields and model.__extra__ != "keep":
-            errors.append(FieldError(str(top), f"unknown attribute of {model.__name__}"))
-            continue
-        compiled_action = compile_action(action, errors)
-        if compiled_action is None:
-            continue
-        if top in index_fields and (
-            compiled_action.kind not in ("set", "remove") or len(action.path) > 1
-        ):
-            # Only the server knows the result of an increment or append, so the index
-            # key built from it could not be written in the same request.
-            errors.append(
-                FieldError(str(top), "feeds an index key: change it with set() or remove() only")
-            )
-            continue
-        compiled.append(compiled_action)
-        if len(action.path) == 1 and isinstance(top, str):
-            if compiled_action.kind == "remove":
-                removed.add(top)
-            elif compiled_action.kind == "set":
-                set_values[top] = compiled_action.raw
-    touched = {a.path[0] for a in compiled if len(a.path) >= 1}
-    now = datetime.now(UTC)
-    for name in model.__auto_now__:
-        if name not in touched:
-            attr = fields[name]
-            compiled.append(UpdateAction("set", (name,), attr.dump(now), now, attr))
-            set_values[name] = now
+        _add_user_action(model, action, compiled, set_values, removed, errors)
+    _add_auto_now(model, compiled, set_values)
     conditions: list[Condition | None] = [condition]
-    vf = model.__version_field__
-    if vf is not None:
-        if expected_version is not None:
-            conditions.append(Compare((vf,), "=", {"N": str(expected_version)}))
-            next_version = {"N": str(expected_version + 1)}
-            compiled.append(UpdateAction("set", (vf,), next_version))
-        else:
-            compiled.append(UpdateAction("add", (vf,), {"N": "1"}))
-    elif expected_version is not None:
-        raise ValidationError(f"{model.__name__} has no Version attribute")
-    known = {**dict(key), **set_values}
-    stored: dict[str, Wire] | None = None
-    guards: dict[str, Wire | None] = {}
-    for index_keys in model.__indexes__.values():
-        used = set(index_keys.fields)
-        if not (used & (set(set_values) | removed)) and not upsert:
-            continue
-        if used & removed:
-            for attr_name, _ in index_keys.templates():
-                compiled.append(UpdateAction("remove", (attr_name,)))
-            continue
-        missing = [n for n in used if known.get(n) is None]
-        if missing and used & set(set_values) and not errors:
-            # The other attributes of the template come from the stored item; the update
-            # is conditional on them, so the index key cannot be built from stale values.
-            if stored is None:
-                stored = read_stored(key_item)
-            for n in missing:
-                wire = stored.get(n)
-                guards[n] = wire
-                if wire is not None:
-                    known[n] = fields[n].load(wire)
-            missing = [n for n in used if known.get(n) is None]
-        if not missing:
-            strings = model.key_strings({n: known[n] for n in used})
-            for attr_name, template in index_keys.templates():
-                wire = {"S": template.render(strings)}
-                compiled.append(UpdateAction("set", (attr_name,), wire))
-        # else: an attribute of the template is absent, so the item stays out of this
-        # (sparse) index, as a save of the same item would leave it.
+    _add_version_change(model, expected_version, compiled, conditions)
+    guards = _add_index_keys(
+        model, key, key_item, set_values, removed, upsert, read_stored, compiled, errors
+    )
     for n, wire in guards.items():
         conditions.append(
             Function("attribute_not_exists", (n,)) if wire is None else Compare((n,), "=", wire)
         )
     if upsert:
-        if model.__entity__ is not None:
-            compiled.append(UpdateAction("set", (ENTITY_ATTR,), {"S": model.__entity__}))
-        for name in keys.fields:
-            compiled.append(UpdateAction("set", (name,), fields[name].dump(key[name])))
+        _add_upsert_key(model, keys, key, compiled)
     else:
         conditions.append(Function("attribute_exists", (keys.pk_attr,)))
     if errors:
         raise ValidationError(errors, model=model.__name__)
     if not compiled:
         raise ValidationError("update needs at least one action")
+    return _update_params(table_name, key_item, compiled, all_of(conditions)), guards
+
+
+def _add_user_action(
+    model: type[Model],
+    action: UpdateAction,
+    compiled: list[UpdateAction],
+    set_values: dict[str, Any],
+    removed: set[str],
+    errors: list[FieldError],
+) -> None:
+    """Compile one action of the caller into ``compiled``; a whole-attribute ``set`` or
+    ``remove`` is also recorded (``set_values``, ``removed``) for the index keys."""
+    compiled_action = _checked_user_action(model, action, errors)
+    if compiled_action is None:
+        return
+    compiled.append(compiled_action)
+    if len(action.path) != 1 or not isinstance(action.path[0], str):
+        return
+    if compiled_action.kind == "remove":
+        removed.add(action.path[0])
+    elif compiled_action.kind == "set":
+        set_values[action.path[0]] = compiled_action.raw
+
+
+def _checked_user_action(
+    model: type[Model], action: UpdateAction, errors: list[FieldError]
+) -> UpdateAction | None:
+    """The compiled action, or ``None`` with the reason in ``errors``: a key attribute, an
+    attribute the model does not have, an invalid value, or a change to an index key's
+    attribute that only the server could compute."""
+    top = action.path[0] if action.path else ""
+    if top in model.__key_fields__:
+        errors.append(FieldError(str(top), "is part of the table key and cannot change"))
+        return None
+    if isinstance(top, str) and top not in model.__fields__ and model.__extra__ != "keep":
+        errors.append(FieldError(str(top), f"unknown attribute of {model.__name__}"))
+        return None
+    compiled_action = compile_action(action, errors)
+    if compiled_action is None:
+        return None
+    # A key attribute was refused above: a template attribute here feeds an index key.
+    if top in model.__template_fields__ and (
+        compiled_action.kind not in ("set", "remove") or len(action.path) > 1
+    ):
+        # Only the server knows the result of an increment or append, so the index
+        # key built from it could not be written in the same request.
+        errors.append(
+            FieldError(str(top), "feeds an index key: change it with set() or remove() only")
+        )
+        return None
+    return compiled_action
+
+
+def _add_auto_now(
+    model: type[Model], compiled: list[UpdateAction], set_values: dict[str, Any]
+) -> None:
+    """Set the automatic timestamps the update does not set itself to now."""
+    touched = {a.path[0] for a in compiled if len(a.path) >= 1}
+    now = datetime.now(UTC)
+    for name in model.__auto_now__:
+        if name not in touched:
+            attr = model.__fields__[name]
+            compiled.append(UpdateAction("set", (name,), attr.dump(now), now, attr))
+            set_values[name] = now
+
+
+def _add_version_change(
+    model: type[Model],
+    expected_version: int | None,
+    compiled: list[UpdateAction],
+    conditions: list[Condition | None],
+) -> None:
+    """The next version: the expected one plus one (conditional on it), else one more."""
+    vf = model.__version_field__
+    if vf is None:
+        if expected_version is not None:
+            raise ValidationError(f"{model.__name__} has no Version attribute")
+        return
+    if expected_version is not None:
+        conditions.append(Compare((vf,), "=", {"N": str(expected_version)}))
+        compiled.append(UpdateAction("set", (vf,), {"N": str(expected_version + 1)}))
+    else:
+        compiled.append(UpdateAction("add", (vf,), {"N": "1"}))
+
+
+def _add_index_keys(
+    model: type[Model],
+    key: Mapping[str, Any],
+    key_item: Item,
+    set_values: dict[str, Any],
+    removed: set[str],
+    upsert: bool,
+    read_stored: Callable[[Item], dict[str, Wire]],
+    compiled: list[UpdateAction],
+    errors: list[FieldError],
+) -> dict[str, Wire | None]:
+    """Rebuild the key of each index whose attributes the update changes (every index on
+    an upsert); the stored values the rebuilt keys depend on are returned as guards."""
+    known = {**dict(key), **set_values}
+    changed = set(set_values) | removed
+    stored: dict[str, Wire] | None = None
+    guards: dict[str, Wire | None] = {}
+    for index_keys in model.__indexes__.values():
+        used = set(index_keys.fields)
+        if used.isdisjoint(changed) and not upsert:
+            continue
+        if not used.isdisjoint(removed):
+            for attr_name, _ in index_keys.templates():
+                compiled.append(UpdateAction("remove", (attr_name,)))
+            continue
+        missing = [n for n in used if known.get(n) is None]
+        if missing and not used.isdisjoint(set_values) and not errors:
+            # The other attributes of the template come from the stored item; the update
+            # is conditional on them, so the index key cannot be built from stale values.
+            if stored is None:
+                stored = read_stored(key_item)
+            _fill_from_stored(model, missing, stored, known, guards)
+            missing = [n for n in used if known.get(n) is None]
+        if not missing:
+            strings = model.key_strings({n: known[n] for n in used})
+            for attr_name, template in index_keys.templates():
+                compiled.append(UpdateAction("set", (attr_name,), {"S": template.render(strings)}))
+        # else: an attribute of the template is absent, so the item stays out of this
+        # (sparse) index, as a save of the same item would leave it.
+    return guards
+
+
+def _fill_from_stored(
+    model: type[Model],
+    missing: list[str],
+    stored: Mapping[str, Wire],
+    known: dict[str, Any],
+    guards: dict[str, Wire | None],
+) -> None:
+    """Take the ``missing`` attributes from the stored item into ``known``, each guarded
+    by its stored value (``None``: absent)."""
+    fields = model.__fields__
+    for n in missing:
+        wire = stored.get(n)
+        guards[n] = wire
+        if wire is not None:
+            known[n] = fields[n].load(wire)
+
+
+def _add_upsert_key(
+    model: type[Model], keys: Keys, key: Mapping[str, Any], compiled: list[UpdateAction]
+) -> None:
+    """An upsert may create the item: it writes the entity and the key attributes."""
+    if model.__entity__ is not None:
+        compiled.append(UpdateAction("set", (ENTITY_ATTR,), {"S": model.__entity__}))
+    fields = model.__fields__
+    for name in keys.fields:
+        compiled.append(UpdateAction("set", (name,), fields[name].dump(key[name])))
+
+
+def _update_params(
+    table_name: str, key_item: Item, compiled: list[UpdateAction], cond: Condition | None
+) -> dict[str, Any]:
     b = ExpressionBuilder()
     expression = compile_update(compiled, b)
-    cond = all_of(conditions)
     params: dict[str, Any] = {
         "TableName": table_name,
         "Key": key_item,
@@ -186,7 +273,7 @@ def update_request(
     if cond is not None:
         params["ConditionExpression"] = cond.compile(b)
     params.update(b.params())
-    return params, guards
+    return params
 
 
 def delete_params(
@@ -253,7 +340,7 @@ def query_base(
     model: type[Model],
     index: str | None,
     sk: Condition | KeyCondition | None,
-    filter: Condition | None,
+    filter_condition: Condition | None,
     projection: Sequence[Attribute[Any] | str] | None,
     consistent: bool,
     reverse: bool,
@@ -271,8 +358,8 @@ def query_base(
     params["KeyConditionExpression"] = build_key_condition(
         model, keys, strings, sk, b, whole_partition=whole_partition
     )
-    if filter is not None:
-        params["FilterExpression"] = filter.compile(b)
+    if filter_condition is not None:
+        params["FilterExpression"] = filter_condition.compile(b)
     if projection:
         params["ProjectionExpression"] = projection_expression([*projection, ENTITY_ATTR], b)
     if reverse:
@@ -299,15 +386,15 @@ def _read_params(table_name: str, index: str | None, consistent: bool) -> dict[s
 def scan_params(
     table_name: str,
     model: type[Model],
-    filter: Condition | None,
+    filter_condition: Condition | None,
     index: str | None,
     consistent: bool,
     projection: Sequence[Attribute[Any] | str] | None,
 ) -> dict[str, Any]:
-    """Scan parameters: items of ``model``'s entity that pass ``filter``."""
+    """Scan parameters: items of ``model``'s entity that pass ``filter_condition``."""
     b = ExpressionBuilder()
     params = _read_params(table_name, index, consistent)
-    cond = all_of([entity_condition(model) if model.__entity__ else None, filter])
+    cond = all_of([entity_condition(model) if model.__entity__ else None, filter_condition])
     if cond is not None:
         params["FilterExpression"] = cond.compile(b)
     if projection:
@@ -409,34 +496,9 @@ def compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateActi
     value = action.raw
     path = path_str(action.path)
     if kind in ("set", "set_if_not_exists"):
-        if value is None:
-            if kind == "set" and not attr.required:
-                return action.replace(kind="remove")
-            errors.append(FieldError(path, "is required"))
-            return None
-        if attr.set_transform is not None:
-            value = attr.set_transform(value)
-        if isinstance(value, set | frozenset) and not value:
-            # DynamoDB has no empty set: an empty set is an absent attribute, as in a save.
-            return action.replace(kind="remove") if kind == "set" else None
-        before = len(errors)
-        attr.validate(value, path, errors)
-        if len(errors) > before:
-            return None
-        return action.replace(value=attr.dump(value), raw=value)
+        return _compile_set(action, attr, value, path, errors)
     if kind in ("append", "prepend"):
-        from pydynamodel.fields import List, _validate_element
-
-        if not isinstance(attr, List | Any_):
-            errors.append(FieldError(path, f"cannot {kind} to a {attr.type_name} attribute"))
-            return None
-        element = attr.element()
-        before = len(errors)
-        for i, item in enumerate(value):
-            _validate_element(element, item, f"{path}[{i}]", errors)
-        if len(errors) > before:
-            return None
-        return action.replace(value={"L": [element.dump(v) for v in value]})
+        return _compile_list_change(action, attr, value, path, errors)
     if kind in ("add", "delete") and isinstance(value, set | frozenset):
         return _compile_set_change(action, attr, value, path, errors)
     if kind in ("add", "increment"):
@@ -447,6 +509,47 @@ def compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateActi
         return action.replace(value={"N": number_str(value)})
     errors.append(FieldError(path, f"cannot {kind} a {type(value).__name__}"))
     return None
+
+
+def _compile_set(
+    action: UpdateAction, attr: Attribute[Any], value: Any, path: str, errors: list[FieldError]
+) -> UpdateAction | None:
+    """``SET`` (or ``if_not_exists``) of a value validated and transformed as in a save:
+    ``None`` or an empty set removes an optional attribute."""
+    kind = action.kind
+    if value is None:
+        if kind == "set" and not attr.required:
+            return action.replace(kind="remove")
+        errors.append(FieldError(path, "is required"))
+        return None
+    if attr.set_transform is not None:
+        value = attr.set_transform(value)
+    if isinstance(value, set | frozenset) and not value:
+        # DynamoDB has no empty set: an empty set is an absent attribute, as in a save.
+        return action.replace(kind="remove") if kind == "set" else None
+    before = len(errors)
+    attr.validate(value, path, errors)
+    if len(errors) > before:
+        return None
+    return action.replace(value=attr.dump(value), raw=value)
+
+
+def _compile_list_change(
+    action: UpdateAction, attr: Attribute[Any], value: Any, path: str, errors: list[FieldError]
+) -> UpdateAction | None:
+    """``list_append`` of elements validated as the list attribute's."""
+    from pydynamodel.fields import Any_, List, _validate_element
+
+    if not isinstance(attr, List | Any_):
+        errors.append(FieldError(path, f"cannot {action.kind} to a {attr.type_name} attribute"))
+        return None
+    element = attr.element()
+    before = len(errors)
+    for i, item in enumerate(value):
+        _validate_element(element, item, f"{path}[{i}]", errors)
+    if len(errors) > before:
+        return None
+    return action.replace(value={"L": [element.dump(v) for v in value]})
 
 
 def _compile_set_change(
@@ -503,6 +606,8 @@ def sort_condition(
     strings: Mapping[str, str],
     sk: Condition | KeyCondition | None,
 ) -> KeyCondition | None:
+    """The sort-key condition of a query: ``sk`` translated to the sort-key template (a
+    condition on its last attribute), else as much of the template as the key values fill."""
     if isinstance(sk, KeyCondition):
         return sk
     template = keys.sk
@@ -526,7 +631,11 @@ def sort_condition(
     prefix, missing = template.render_prefix(strings)
     if missing != name:
         raise ValidationError(f"{model.__name__}: give {missing!r} to query by {name!r}")
-    attr = model.__fields__[name]
+    return _prefixed_condition(sk, prefix, model.__fields__[name])
+
+
+def _prefixed_condition(sk: Condition, prefix: str, attr: Attribute[Any]) -> KeyCondition:
+    """``sk`` on the sort key's last attribute as a condition on the whole sort key."""
     if isinstance(sk, Compare) and sk.op in ("=", "<", "<=", ">", ">="):
         return KeyCondition(sk.op, prefix + attr.key_str(sk.raw))
     if isinstance(sk, Between):

@@ -25,6 +25,7 @@ from pydynamodel.errors import (
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb import DynamoDBClient as BaseClient
 
 THROTTLE_CODES = frozenset(
@@ -218,12 +219,7 @@ class Transport:
         from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
         from botocore.exceptions import ConnectionError as BotoConnectionError
 
-        if region is not None:
-            regions = [region]
-        elif write:
-            regions = [self.home_region]
-        else:
-            regions = self.regions
+        regions = self._regions_for(write, region)
         failure: DynamodelError | None = None
         for r in regions:
             if not self.breaker.allow(r):
@@ -231,15 +227,8 @@ class Transport:
             try:
                 response: dict[str, Any] = getattr(self.client(r), op)(**params)
             except ClientError as exc:
-                err = map_client_error(exc, f"{op} ({r}): ")
-                if isinstance(err, ServiceUnavailable):
-                    self.breaker.failed(r)
-                else:
-                    self.breaker.answered(r)
-                if isinstance(err, Throttled | ServiceUnavailable):
-                    failure = err  # the next region, if any, may answer (reads only)
-                    continue
-                raise err from exc
+                failure = self._failed_in(op, r, exc)
+                continue
             except ParamValidationError as exc:
                 # A request botocore refuses to send is invalid input, like DynamoDB's own
                 # ValidationException: keep it inside the DynamodelError hierarchy.
@@ -258,6 +247,26 @@ class Transport:
             f"{op}: {', '.join(regions)} skipped: failed in the last "
             f"{self.breaker.seconds:g} s (connection error, timeout or 5xx); no request made"
         )
+
+    def _regions_for(self, write: bool, region: str | None) -> list[str]:
+        """The regions a call tries in order: the pinned one, home for a write, else all."""
+        if region is not None:
+            return [region]
+        if write:
+            return [self.home_region]
+        return self.regions
+
+    def _failed_in(self, op: str, region: str, exc: ClientError) -> DynamodelError:
+        """The error DynamoDB answered in ``region``, when the next region may answer (a
+        throttle or a 5xx); any other error is raised."""
+        err = map_client_error(exc, f"{op} ({region}): ")
+        if isinstance(err, ServiceUnavailable):
+            self.breaker.failed(region)
+        else:
+            self.breaker.answered(region)
+        if isinstance(err, Throttled | ServiceUnavailable):
+            return err  # the next region, if any, may answer (reads only)
+        raise err from exc
 
     def with_unprocessed(
         self,
