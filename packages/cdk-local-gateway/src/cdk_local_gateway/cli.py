@@ -67,44 +67,50 @@ def _serve(args: argparse.Namespace) -> int:
             local_aws.stop()
         raise
 
-    def log(line: str) -> None:
-        print(line, flush=True)
-
     async def main() -> None:
-        runtime = LocalRuntime(config, log, local_aws=local_aws)
+        runtime = LocalRuntime(config, _log, local_aws=local_aws)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         started = time.monotonic()
         try:
-            endpoints = await runtime.start()
-            for name, url in endpoints["rest"].items():
-                log(f"REST  {name}: {url}")
-            for name, url in endpoints["websocket"].items():
-                log(f"WS    {name}: {url}")
-            for table, regions in endpoints["global_tables"].items():
-                log(f"TABLE {table}: replicated between {', '.join(regions)} (emulated)")
-            if config.region_outages:
-                log(
-                    f"FAULT curl -X POST {endpoints['aws_endpoint']}/_local/regions/<region>/down"
-                    "[?mode=hang] (and .../up)"
-                )
-            if endpoints["websocket"]:
-                log(f"CA    {endpoints['ca_bundle']} (wss:// clients: SSL_CERT_FILE=<this file>)")
-            log(
-                f"AWS   {endpoints['aws_endpoint']} "
-                f"(local credentials in {config.state_dir}/endpoints.json)"
-            )
-            for name, value in endpoints["api_keys"].items():
-                log(f"KEY   {name}: {value}")
-            log(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops everything")
+            _log_endpoints(await runtime.start(), config)
+            _log(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops everything")
             await stop.wait()
         finally:
             await runtime.stop()
 
     asyncio.run(main())
     return 0
+
+
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def _log_endpoints(endpoints: dict[str, Any], config: RuntimeConfig) -> None:
+    """What ``serve`` started: the APIs' URLs, the global tables, how to take a region down,
+    the CA of the wss:// endpoints, the local AWS and the API keys."""
+    for name, url in endpoints["rest"].items():
+        _log(f"REST  {name}: {url}")
+    for name, url in endpoints["websocket"].items():
+        _log(f"WS    {name}: {url}")
+    for table, regions in endpoints["global_tables"].items():
+        _log(f"TABLE {table}: replicated between {', '.join(regions)} (emulated)")
+    if config.region_outages:
+        _log(
+            f"FAULT curl -X POST {endpoints['aws_endpoint']}/_local/regions/<region>/down"
+            "[?mode=hang] (and .../up)"
+        )
+    if endpoints["websocket"]:
+        _log(f"CA    {endpoints['ca_bundle']} (wss:// clients: SSL_CERT_FILE=<this file>)")
+    _log(
+        f"AWS   {endpoints['aws_endpoint']} "
+        f"(local credentials in {config.state_dir}/endpoints.json)"
+    )
+    for name, value in endpoints["api_keys"].items():
+        _log(f"KEY   {name}: {value}")
 
 
 def _state(args: argparse.Namespace) -> dict[str, Any]:

@@ -122,18 +122,7 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
     _assume_provisioned(resolver, assembly.select(stage, None))
     findings: list[str] = []
     for stack in assembly.select(stage, None):
-        for logical_id, resource in stack.resources.items():
-            kind = str(resource.get("Type"))
-            if kind == "AWS::ApiGatewayV2::Api":
-                protocol = resource.get("Properties", {}).get("ProtocolType")
-                if protocol == "WEBSOCKET":
-                    continue
-                reason = "HTTP APIs (API Gateway v2 with ProtocolType HTTP) are not served"
-            elif kind in _HANDLED or kind in _INERT or kind.startswith("AWS::ApiGatewayV2::"):
-                continue
-            else:
-                reason = _NOT_YET.get(kind, "resource type not emulated")
-            findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
+        findings.extend(_unserved_resources(stack))
         for logical_id, mapping in stack.of_type("AWS::Lambda::EventSourceMapping").items():
             if _sqs_source(stack, mapping) is None:
                 findings.append(
@@ -144,14 +133,43 @@ def diagnose(cdk_out: Path, stage: str, region: str) -> list[str]:
             if spec.unavailable:
                 findings.append(f"{stack.display_name} {logical_id}: {spec.unavailable}")
         if stack.region in (None, region):
-            for api in read_rest_apis(resolver, stack):
-                findings.extend(f"{stack.display_name} {p}" for p in api.problems)
-                for methods in api.methods.values():
-                    for method in methods.values():
-                        if method.problem:
-                            findings.append(
-                                f"{stack.display_name} {method.logical_id}: {method.problem}"
-                            )
+            findings.extend(_rest_api_problems(resolver, stack))
+    return findings
+
+
+def _unserved_resources(stack: Stack) -> list[str]:
+    """A finding for each resource of ``stack`` the runtime neither serves nor can ignore."""
+    findings = []
+    for logical_id, resource in stack.resources.items():
+        kind = str(resource.get("Type"))
+        reason = _unserved_reason(kind, resource)
+        if reason is not None:
+            findings.append(f"{stack.display_name} {logical_id} ({kind}): {reason}")
+    return findings
+
+
+def _unserved_reason(kind: str, resource: dict[str, Any]) -> str | None:
+    """Why a resource of type ``kind`` is not served (``None``: it is, or need not be)."""
+    if kind == "AWS::ApiGatewayV2::Api":
+        protocol = resource.get("Properties", {}).get("ProtocolType")
+        if protocol == "WEBSOCKET":
+            return None
+        return "HTTP APIs (API Gateway v2 with ProtocolType HTTP) are not served"
+    if kind in _HANDLED or kind in _INERT or kind.startswith("AWS::ApiGatewayV2::"):
+        return None
+    return _NOT_YET.get(kind, "resource type not emulated")
+
+
+def _rest_api_problems(resolver: Resolver, stack: Stack) -> list[str]:
+    """What the REST APIs of ``stack`` use that is not emulated: each API's problems, then
+    its methods'."""
+    findings: list[str] = []
+    for api in read_rest_apis(resolver, stack):
+        findings.extend(f"{stack.display_name} {p}" for p in api.problems)
+        for methods in api.methods.values():
+            for method in methods.values():
+                if method.problem:
+                    findings.append(f"{stack.display_name} {method.logical_id}: {method.problem}")
     return findings
 
 

@@ -34,7 +34,7 @@ from cdk_local_gateway.websocket import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from cdk_local_gateway.assembly import Stack
     from cdk_local_gateway.lambdas.workers import FunctionSpec
@@ -111,6 +111,20 @@ def _rewrite_callback_urls(
                     environment[name] = local + value[len(deployed) :]
         if environment != spec.environment:
             functions[arn] = replace(spec, environment=environment)
+
+
+def _add_websocket_regions(
+    websocket: dict[str, str],
+    apis: list[ServedWebSocketApi],
+    resolver: Resolver,
+    per_region: dict[str, dict[str, dict[str, str]]],
+) -> None:
+    """File each served WebSocket URL (by its name in ``websocket``) under its API's region."""
+    for served_api in apis:
+        region = resolver.region_of(served_api.api.stack)
+        for name, url in websocket.items():
+            if url in served_api.urls().values():
+                per_region[region]["websocket"][name] = url
 
 
 class LocalRuntime:
@@ -220,20 +234,11 @@ class LocalRuntime:
         port = config.port
         for stack in served:
             for api in read_rest_apis(resolver, stack):
-                self.apis.append(api)
-                runner = web.AppRunner(RestGateway(api, services).application(), access_log=None)
-                await runner.setup()
-                chosen = port or _free_port(config.host)
-                await web.TCPSite(runner, config.host, chosen).start()
-                self.runners.append(runner)
-                port = chosen + 1 if port else 0
-                name = api.display if api.display not in rest else f"{api.display}/{api.logical_id}"
-                rest[name] = f"http://{config.host}:{chosen}/{api.stage_name}"
-                per_region[resolver.region_of(stack)]["rest"][name] = rest[name]
+                port, name, url = await self._serve_rest_api(api, services, port, rest)
+                rest[name] = url
+                per_region[resolver.region_of(stack)]["rest"][name] = url
                 for value, key_id in api.api_keys.items():
                     api_keys[f"{stack.display_name}/{key_id}"] = value
-                for problem in api.problems:
-                    self.log(f"not emulated: {problem}")
         self.websockets = await mount_websocket_apis(
             served,
             resolver=resolver,
@@ -249,11 +254,7 @@ class LocalRuntime:
         )
         _rewrite_callback_urls(functions, self.websockets)
         websocket = websocket_endpoints(self.websockets)
-        for served_api in self.websockets:
-            region = resolver.region_of(served_api.api.stack)
-            for name, url in websocket.items():
-                if url in served_api.urls().values():
-                    per_region[region]["websocket"][name] = url
+        _add_websocket_regions(websocket, self.websockets, resolver, per_region)
         # After the gateways: a consumer's calls (e.g. @connections) reach them.
         mappings = read_sqs_mappings(resolver, served, functions, log=self.log)
         self.event_sources = EventSources(
@@ -308,6 +309,23 @@ class LocalRuntime:
         # role and policy calls would otherwise compete with start-up for the local AWS.
         self.lambdas.iam.prepare(functions.values())
         return self.endpoints
+
+    async def _serve_rest_api(
+        self, api: RestApi, services: Services, port: int, taken: Mapping[str, str]
+    ) -> tuple[int, str, str]:
+        """Serve ``api`` on ``port`` (0: a free one); the next port to use (0: a free one),
+        its name (not one of the ``taken`` names) and its stage URL."""
+        config = self.config
+        self.apis.append(api)
+        runner = web.AppRunner(RestGateway(api, services).application(), access_log=None)
+        await runner.setup()
+        chosen = port or _free_port(config.host)
+        await web.TCPSite(runner, config.host, chosen).start()
+        self.runners.append(runner)
+        name = api.display if api.display not in taken else f"{api.display}/{api.logical_id}"
+        for problem in api.problems:
+            self.log(f"not emulated: {problem}")
+        return (chosen + 1 if port else 0), name, f"http://{config.host}:{chosen}/{api.stage_name}"
 
     def _functions(self, resolver: Resolver, stacks: list[Stack]) -> dict[str, FunctionSpec]:
         functions: dict[str, FunctionSpec] = {}

@@ -48,6 +48,45 @@ def physical_name(stack: Stack, logical_id: str, limit: int = 255) -> str:
     return f"{head}-{suffix}"
 
 
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection")
+
+
+def _create_table_args(name: str, props: dict[str, Any], *, replicated: bool) -> dict[str, Any]:
+    """CreateTable arguments from a table's template properties (billed per request)."""
+    args: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    indexes = [
+        {k: v for k, v in gsi.items() if k in _INDEX_KEYS}
+        for gsi in props.get("GlobalSecondaryIndexes", [])
+    ]
+    if indexes:
+        args["GlobalSecondaryIndexes"] = indexes
+    local = [
+        {k: v for k, v in lsi.items() if k in _INDEX_KEYS}
+        for lsi in props.get("LocalSecondaryIndexes", [])
+    ]
+    if local:
+        args["LocalSecondaryIndexes"] = local
+    stream = props.get("StreamSpecification")
+    if stream and stream.get("StreamViewType"):
+        args["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
+    elif replicated:
+        # Replication reads the replicas' streams (DynamoDB requires one for more than one
+        # replica; CloudFormation refuses such a template without it).
+        args["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    return args
+
+
 class Provisioner:
     def __init__(self, resolver: Resolver, endpoint: str) -> None:
         self.resolver = resolver
@@ -106,61 +145,15 @@ class Provisioner:
 
     def _table(self, stack: Stack, logical_id: str, props: dict[str, Any], region: str) -> Physical:
         name = props.get("TableName") or physical_name(stack, logical_id)
-        args: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        indexes = [
-            {k: v for k, v in gsi.items() if k in ("IndexName", "KeySchema", "Projection")}
-            for gsi in props.get("GlobalSecondaryIndexes", [])
-        ]
-        if indexes:
-            args["GlobalSecondaryIndexes"] = indexes
-        local = [
-            {k: v for k, v in lsi.items() if k in ("IndexName", "KeySchema", "Projection")}
-            for lsi in props.get("LocalSecondaryIndexes", [])
-        ]
-        if local:
-            args["LocalSecondaryIndexes"] = local
         # A global table is created in its own region and in each replica region: moto keeps
         # regions apart, and the replicator (aws/replication.py) copies writes between them.
         regions = [region] + [
             r["Region"] for r in props.get("Replicas", []) if r.get("Region") not in (None, region)
         ]
-        stream = props.get("StreamSpecification")
-        if stream and stream.get("StreamViewType"):
-            args["StreamSpecification"] = {
-                "StreamEnabled": True,
-                "StreamViewType": stream["StreamViewType"],
-            }
-        elif len(regions) > 1:
-            # Replication reads the replicas' streams (DynamoDB requires one for more than one
-            # replica; CloudFormation refuses such a template without it).
-            args["StreamSpecification"] = {
-                "StreamEnabled": True,
-                "StreamViewType": "NEW_AND_OLD_IMAGES",
-            }
+        args = _create_table_args(name, props, replicated=len(regions) > 1)
         described: dict[str, Any] = {}
         for target in regions:
-            dynamodb = self._client("dynamodb", target)
-            try:
-                table = dynamodb.create_table(**args)["TableDescription"]
-                created = True
-            except dynamodb.exceptions.ResourceInUseException:
-                # A local AWS given by --aws-endpoint keeps the tables of an earlier run.
-                table = dynamodb.describe_table(TableName=name)["Table"]
-                created = False
-            ttl = props.get("TimeToLiveSpecification")
-            if created and ttl and ttl.get("Enabled"):
-                dynamodb.update_time_to_live(
-                    TableName=name,
-                    TimeToLiveSpecification={
-                        "Enabled": True,
-                        "AttributeName": ttl["AttributeName"],
-                    },
-                )
+            table = self._create_table(target, args, props.get("TimeToLiveSpecification"))
             if target == region:
                 described = table
         if len(regions) > 1:
@@ -169,6 +162,29 @@ class Provisioner:
         if described.get("LatestStreamArn"):
             attributes["StreamArn"] = described["LatestStreamArn"]
         return Physical(name, attributes)
+
+    def _create_table(
+        self, region: str, args: dict[str, Any], ttl: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Create the table in ``region`` (with its time to live), or describe the one an
+        earlier run left there."""
+        name = args["TableName"]
+        dynamodb = self._client("dynamodb", region)
+        try:
+            table: dict[str, Any] = dynamodb.create_table(**args)["TableDescription"]
+        except dynamodb.exceptions.ResourceInUseException:
+            # A local AWS given by --aws-endpoint keeps the tables of an earlier run.
+            described: dict[str, Any] = dynamodb.describe_table(TableName=name)["Table"]
+            return described
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": ttl["AttributeName"],
+                },
+            )
+        return table
 
     def _queue(self, stack: Stack, logical_id: str, props: dict[str, Any], region: str) -> Physical:
         fifo = bool(props.get("FifoQueue"))

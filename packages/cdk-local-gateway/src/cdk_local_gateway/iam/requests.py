@@ -139,38 +139,46 @@ def _operation(call: Call) -> str | None:
     return None
 
 
+def _table_arn(call: Call, name: Any, index: Any = None) -> str:
+    arn = call.arn("dynamodb", f"table/{name}")
+    return f"{arn}/index/{index}" if index else arn
+
+
 def _dynamodb(call: Call, operation: str) -> list[Requested]:
     body = call.json()
-
-    def table(name: Any, index: Any = None) -> str:
-        arn = call.arn("dynamodb", f"table/{name}")
-        return f"{arn}/index/{index}" if index else arn
-
     if operation in ("BatchGetItem", "BatchWriteItem"):
         return [
-            Requested(f"dynamodb:{operation}", table(name))
+            Requested(f"dynamodb:{operation}", _table_arn(call, name))
             for name in sorted(body.get("RequestItems", {}) or {})
         ]
     if operation == "TransactWriteItems":
-        found: list[Requested] = []
-        for item in body.get("TransactItems", []) or []:
-            for kind, action in _TRANSACT_WRITE.items():
-                if isinstance(item, dict) and kind in item:
-                    found.append(Requested(f"dynamodb:{action}", table(item[kind]["TableName"])))
-        return found
+        return _transact_writes(call, body)
     if operation == "TransactGetItems":
         return [
-            Requested("dynamodb:GetItem", table(item["Get"]["TableName"]))
+            Requested("dynamodb:GetItem", _table_arn(call, item["Get"]["TableName"]))
             for item in body.get("TransactItems", []) or []
             if isinstance(item, dict) and "Get" in item
         ]
     if "StreamArn" in body:
         return [Requested(f"dynamodb:{operation}", str(body["StreamArn"]))]
     if "TableName" in body:
-        return [Requested(f"dynamodb:{operation}", table(body["TableName"], body.get("IndexName")))]
+        table = _table_arn(call, body["TableName"], body.get("IndexName"))
+        return [Requested(f"dynamodb:{operation}", table)]
     if "ResourceArn" in body:
         return [Requested(f"dynamodb:{operation}", str(body["ResourceArn"]))]
     return [Requested(f"dynamodb:{operation}", "*" if operation.startswith("List") else None)]
+
+
+def _transact_writes(call: Call, body: dict[str, Any]) -> list[Requested]:
+    """Each operation of a TransactWriteItems as the action it needs on its table."""
+    found: list[Requested] = []
+    for item in body.get("TransactItems", []) or []:
+        for kind, action in _TRANSACT_WRITE.items():
+            if isinstance(item, dict) and kind in item:
+                found.append(
+                    Requested(f"dynamodb:{action}", _table_arn(call, item[kind]["TableName"]))
+                )
+    return found
 
 
 def _sqs(call: Call, operation: str) -> list[Requested]:

@@ -281,33 +281,15 @@ class LambdaService:
         """An idle worker of ``spec``, a new one while under its concurrency, else the first
         one released within ``wait_limit_s`` (None: none was)."""
         pool = self._pools.setdefault(spec.arn, [])
-        for worker in pool:
-            if not worker.busy and worker.process is not None and worker.process.returncode is None:
-                worker.busy = True
-                return worker
+        idle = _idle_worker(pool)
+        if idle is not None:
+            idle.busy = True
+            return idle
         limit = self.concurrency_of(spec)
         if self._stopping or limit == 0:
             return None
         if len(pool) + self._starting.get(spec.arn, 0) >= limit:
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[_Worker | None] = loop.create_future()
-            waiting = self._waiting.setdefault(spec.arn, [])
-            waiting.append(future)
-            # Expiry resolves the future itself (not wait_for's cancellation), so a worker
-            # handed over at the same moment is never lost.
-            timer = loop.call_later(wait_limit_s, _expire, future)
-            try:
-                handed = await future
-            except asyncio.CancelledError:
-                if future.done() and not future.cancelled():
-                    found = future.result()
-                    if isinstance(found, _Worker):
-                        self._release(found)
-                raise
-            finally:
-                timer.cancel()
-                if future in waiting:
-                    waiting.remove(future)
+            handed = await self._wait_for_release(spec.arn, wait_limit_s)
             if handed is _EXPIRED or self._stopping:
                 if isinstance(handed, _Worker):
                     self._release(handed)
@@ -323,6 +305,29 @@ class LambdaService:
         pool.append(worker)
         worker.busy = True
         return worker
+
+    async def _wait_for_release(self, arn: str, wait_limit_s: float) -> _Worker | None:
+        """What a release hands this waiter within ``wait_limit_s``: a worker, ``None`` (a
+        worker went away, its slot is free) or ``_EXPIRED``."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Worker | None] = loop.create_future()
+        waiting = self._waiting.setdefault(arn, [])
+        waiting.append(future)
+        # Expiry resolves the future itself (not wait_for's cancellation), so a worker
+        # handed over at the same moment is never lost.
+        timer = loop.call_later(wait_limit_s, _expire, future)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                found = future.result()
+                if isinstance(found, _Worker):
+                    self._release(found)
+            raise
+        finally:
+            timer.cancel()
+            if future in waiting:
+                waiting.remove(future)
 
     async def _spawn(self, spec: FunctionSpec) -> _Worker:
         sock = socket.socket()
@@ -474,6 +479,14 @@ class _Expired:
 
 
 _EXPIRED: Any = _Expired()
+
+
+def _idle_worker(pool: list[_Worker]) -> _Worker | None:
+    """The first worker of ``pool`` neither busy nor exited."""
+    for worker in pool:
+        if not worker.busy and worker.process is not None and worker.process.returncode is None:
+            return worker
+    return None
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

@@ -43,6 +43,8 @@ _SERVICE_URI = re.compile(
 _STATUS = re.compile(r"[\"']?statusCode[\"']?\s*:\s*(\d{3})")
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 INTEGRATION_LIMIT_S = 29.0
+# Hop-by-hop and encoding headers of an HTTP proxy answer: the gateway frames the body itself.
+_HOP_HEADERS = frozenset({"transfer-encoding", "connection", "content-length", "content-encoding"})
 
 
 @dataclass
@@ -54,6 +56,21 @@ class Answer:
 
 def _stage_vars(text: str, api: RestApi) -> str:
     return _STAGE_VARIABLE.sub(lambda m: api.stage_variables.get(m.group(1), ""), text)
+
+
+def _with_path_parameters(uri: str, path: dict[str, str]) -> str:
+    """``uri`` with its ``{name}`` and greedy ``{name+}`` placeholders filled from ``path``."""
+    for name, value in path.items():
+        uri = uri.replace("{" + name + "+}", value).replace("{" + name + "}", value)
+    return uri
+
+
+def _overridden(uri: str, services: Services) -> str:
+    """``uri`` with each ``--http-override`` prefix it starts with replaced, in order."""
+    for prefix, replacement in services.http_overrides.items():
+        if uri.startswith(prefix):
+            uri = replacement + uri[len(prefix) :]
+    return uri
 
 
 def _function(services: Services, uri: str, api: RestApi) -> Any:
@@ -366,11 +383,7 @@ class Integrations:
         parameters = self._request_parameters(incoming, method, context)
         if proxy and not parameters["path"]:
             parameters["path"] = dict(incoming.path_parameters)
-        for name, value in parameters["path"].items():
-            uri = uri.replace("{" + name + "+}", value).replace("{" + name + "}", value)
-        for prefix, replacement in self.services.http_overrides.items():
-            if uri.startswith(prefix):
-                uri = replacement + uri[len(prefix) :]
+        uri = _overridden(_with_path_parameters(uri, parameters["path"]), self.services)
         http_method = (
             incoming.http_method if proxy else str(integration.get("IntegrationHttpMethod", "GET"))
         )
@@ -413,8 +426,7 @@ class Integrations:
                 self.services.log(f"[{method.logical_id}] HTTP integration to {uri} failed: {exc}")
                 raise GatewayError("INTEGRATION_FAILURE", "Internal server error") from None
         if proxy:
-            hop = {"transfer-encoding", "connection", "content-length", "content-encoding"}
-            answer.headers = [(k, v) for k, v in answer.headers if k.lower() not in hop]
+            answer.headers = [(k, v) for k, v in answer.headers if k.lower() not in _HOP_HEADERS]
             return answer
         return self._integration_response(
             incoming,
