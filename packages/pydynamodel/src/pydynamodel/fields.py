@@ -32,7 +32,7 @@ from pydynamodel.serialization import (
     check_plain,
     dump_any,
     dump_list,
-    dump_map,
+    dump_plain_map,
     duplicate_numbers,
     load_any,
     load_list,
@@ -278,6 +278,11 @@ class Attribute(Generic[T]):
 
     def load_code(self, var: str) -> str | None:
         return None
+
+    def codegen_names(self) -> dict[str, Any]:
+        """Names the expressions of ``dump_code``/``load_code`` use besides
+        ``CODEGEN_GLOBALS`` (unique to this attribute, e.g. a nested model's functions)."""
+        return {}
 
     def key_str(self, value: Any) -> str:
         """The string a key template substitutes for this attribute."""
@@ -552,6 +557,9 @@ class Decimal(Attribute[DecT]):
     def load(self, wire: Wire) -> Any:
         return _Decimal(wire["N"])
 
+    def dump_code(self, var: str) -> str:
+        return f'{{"N": _number_str({var})}}'
+
     def load_code(self, var: str) -> str:
         return f'_Decimal({var}["N"])'
 
@@ -663,7 +671,8 @@ class DateTime(Attribute[DtT]):
         return f'{{"S": _dt_to_iso({var})}}' if self.format == "iso" else None
 
     def load_code(self, var: str) -> str | None:
-        return f'_dt_from_iso({var}["S"])' if self.format == "iso" else None
+        # fromisoformat gives the UTC singleton for "+00:00", so astimezone is a no-op then.
+        return f'_fromisoformat({var}["S"]).astimezone(_UTC)' if self.format == "iso" else None
 
 
 def _utcnow() -> datetime:
@@ -765,6 +774,9 @@ class List(Attribute[ListT]):
         inner = self.of.load_code(element)
         return None if inner is None else f'[{inner} for {element} in {var}["L"]]'
 
+    def codegen_names(self) -> dict[str, Any]:
+        return {} if self.of is None else self.of.codegen_names()
+
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         if self.of is None:
             check_plain(value, path, errors)
@@ -795,9 +807,7 @@ class Map(Attribute[MapT]):
     def dump(self, value: Any) -> Wire:
         of = self.of
         if of is None:
-            if type(value) is dict:
-                return {"M": dump_map(value)}
-            return {"M": {k: dump_any(v) for k, v in value.items()}}
+            return dump_plain_map(value)
         d = of.dump
         return {"M": {k: d(v) for k, v in value.items()}}
 
@@ -807,6 +817,9 @@ class Map(Attribute[MapT]):
             return load_map(wire["M"])
         ld = of.load
         return {k: ld(v) for k, v in wire["M"].items()}
+
+    def dump_code(self, var: str) -> str | None:
+        return f"_dump_plain_map({var})" if self.of is None else None
 
     def load_code(self, var: str) -> str | None:
         return f'_load_map({var}["M"])' if self.of is None else None
@@ -847,6 +860,20 @@ class Nested(Attribute[T]):
 
     def load(self, wire: Wire) -> Any:
         return self.model._load_fields(wire["M"])
+
+    # The generated code calls the nested model's own generated functions directly. An
+    # instance of a subclass of the declared model dumps its own fields, as ``dump`` does.
+    def dump_code(self, var: str) -> str:
+        n = id(self)
+        return f'{{"M": _nd{n}({var}) if {var}.__class__ is _nm{n} else {var}._dump_fields()}}'
+
+    def load_code(self, var: str) -> str:
+        return f'_nl{id(self)}({var}["M"])'
+
+    def codegen_names(self) -> dict[str, Any]:
+        codec = self.model._get_codec()
+        n = id(self)
+        return {f"_nd{n}": codec.dump_fields, f"_nl{n}": codec.fast_load, f"_nm{n}": self.model}
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         value._collect_errors(path + ".", errors)
@@ -979,6 +1006,10 @@ CODEGEN_GLOBALS: dict[str, Any] = {
     "_Decimal": _Decimal,
     "_dt_to_iso": _dt_to_iso,
     "_dt_from_iso": _dt_from_iso,
+    "_fromisoformat": datetime.fromisoformat,
+    "_UTC": UTC,
+    "_number_str": number_str,
+    "_dump_plain_map": dump_plain_map,
     "_dump_list": dump_list,
     "_load_list": load_list,
     "_load_map": load_map,

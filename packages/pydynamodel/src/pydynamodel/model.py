@@ -6,20 +6,18 @@ import string
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
+from pydynamodel.codec import ENTITY_ATTR, Codec, Item, key_sets
 from pydynamodel.errors import FieldError, ModelDefinitionError, ValidationError
-from pydynamodel.fields import CODEGEN_GLOBALS, Attribute, DateTime, Version, _SetAttribute
-from pydynamodel.serialization import MAX_ITEM_BYTES, Wire, dump_any, item_size, load_any
+from pydynamodel.fields import Attribute, DateTime, Version
+from pydynamodel.serialization import MAX_ITEM_BYTES, Wire, item_size
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Iterator, Mapping
 
 MAX_PK_BYTES = 2048
 MAX_SK_BYTES = 1024
 
-ENTITY_ATTR = "entity"
-"""Name of the attribute holding the entity type of every item written by a model."""
-
-Item = dict[str, Wire]
+__all__ = ["ENTITY_ATTR", "Item", "Keys", "Model", "Template"]
 
 _formatter = string.Formatter()
 
@@ -106,6 +104,46 @@ class Keys:
         return f"Keys(pk={self.pk.text!r}, sk={sk!r}, index={self.index!r})"
 
 
+def _collect_definitions(
+    cls: type[Any],
+) -> tuple[dict[str, Attribute[Any]], Keys | None, dict[str, Keys]]:
+    """The attributes, table keys and index keys a model class declares or inherits."""
+    fields: dict[str, Attribute[Any]] = {}
+    keys: Keys | None = None
+    indexes: dict[str, Keys] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Attribute):
+                fields[name] = value
+            elif isinstance(value, Keys) and value.index is None:
+                keys = value
+            elif isinstance(value, Keys):
+                indexes[value.index or ""] = value
+    return fields, keys, indexes
+
+
+def _check_names(
+    model: str, fields: dict[str, Attribute[Any]], keys: Keys | None, indexes: dict[str, Keys]
+) -> None:
+    """Attribute names must not collide with what the item stores besides them, and key
+    templates may only use declared attributes."""
+    all_keys = ([keys] if keys else []) + list(indexes.values())
+    reserved = {ENTITY_ATTR, "extra"} | {a for k in all_keys for a, _ in k.templates()}
+    for name, attr in fields.items():
+        if name.startswith("_") or name in reserved:
+            raise ModelDefinitionError(
+                f"{model}.{name}: the name is reserved (keys, 'entity', 'extra', "
+                "or starts with '_')"
+            )
+        attr.check_definition(model)
+    for k in all_keys:
+        unknown = [name for name in k.fields if name not in fields]
+        if unknown:
+            raise ModelDefinitionError(
+                f"{model}: key template {k!r} uses unknown attribute {unknown[0]!r}"
+            )
+
+
 @dataclass_transform(kw_only_default=True)
 class Model:
     """Base class of entity models.
@@ -138,55 +176,23 @@ class Model:
             if extra not in ("forbid", "ignore", "keep"):
                 raise ModelDefinitionError(f"{cls.__name__}: extra must be forbid/ignore/keep")
             cls.__extra__ = extra
-        fields: dict[str, Attribute[Any]] = {}
-        keys: Keys | None = None
-        indexes: dict[str, Keys] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if isinstance(value, Attribute):
-                    fields[name] = value
-                elif isinstance(value, Keys):
-                    if value.index is None:
-                        keys = value
-                    else:
-                        indexes[value.index] = value
-        reserved = {ENTITY_ATTR, "extra"}
-        for k in ([keys] if keys else []) + list(indexes.values()):
-            reserved.update(a for a, _ in k.templates())
-        for name, attr in fields.items():
-            if name.startswith("_") or name in reserved:
-                raise ModelDefinitionError(
-                    f"{cls.__name__}.{name}: the name is reserved (keys, 'entity', 'extra', "
-                    "or starts with '_')"
-                )
-            attr.check_definition(cls.__name__)
-        for k in ([keys] if keys else []) + list(indexes.values()):
-            for name in k.fields:
-                if name not in fields:
-                    raise ModelDefinitionError(
-                        f"{cls.__name__}: key template {k!r} uses unknown attribute {name!r}"
-                    )
+        fields, keys, indexes = _collect_definitions(cls)
+        _check_names(cls.__name__, fields, keys, indexes)
         cls.__fields__ = fields
         cls.__keys__ = keys
         cls.__indexes__ = indexes
         cls.__key_fields__ = frozenset(keys.fields) if keys else frozenset()
-        cls.__template_fields__ = frozenset(
-            n for k in ([keys] if keys else []) + list(indexes.values()) for n in k.fields
-        )
+        cls.__template_fields__ = frozenset(n for k in key_sets(cls) for n in k.fields)
         versions = [n for n, a in fields.items() if isinstance(a, Version)]
         if len(versions) > 1:
             raise ModelDefinitionError(f"{cls.__name__}: at most one Version attribute")
         cls.__version_field__ = versions[0] if versions else None
-        cls.__auto_now__ = tuple(
-            n for n, a in fields.items() if isinstance(a, DateTime) and a.auto_now
-        )
-        cls.__auto_now_add__ = tuple(
-            n for n, a in fields.items() if isinstance(a, DateTime) and a.auto_now_add
-        )
+        dates = [(n, a) for n, a in fields.items() if isinstance(a, DateTime)]
+        cls.__auto_now__ = tuple(n for n, a in dates if a.auto_now)
+        cls.__auto_now_add__ = tuple(n for n, a in dates if a.auto_now_add)
         cls.__defaults__ = tuple((n, a) for n, a in fields.items() if a.has_default())
-        for attr_name in ("_codec",):
-            if attr_name in cls.__dict__:
-                delattr(cls, attr_name)
+        if "_codec" in cls.__dict__:
+            delattr(cls, "_codec")
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -197,20 +203,26 @@ class Model:
             if k in fields:
                 if v is not None:
                     d[k] = v
-            elif cls.__extra__ == "keep":
-                d.setdefault("extra", {})[k] = v
-            elif cls.__extra__ == "forbid":
+            else:
                 unknown.append(k)
         if unknown:
-            raise ValidationError(
-                [FieldError(k, "unknown attribute (strict model)") for k in unknown],
-                model=cls.__name__,
-            )
+            self._unknown_values(unknown, values)
         for name, attr in cls.__defaults__:
             if name not in d:
                 value = attr.make_default()
                 if value is not None:
                     d[name] = value
+
+    def _unknown_values(self, names: list[str], values: Mapping[str, Any]) -> None:
+        """Constructor arguments that are not attributes: kept, dropped or refused (``extra``)."""
+        cls = type(self)
+        if cls.__extra__ == "keep":
+            self.__dict__.setdefault("extra", {}).update((k, values[k]) for k in names)
+        elif cls.__extra__ == "forbid":
+            raise ValidationError(
+                [FieldError(k, "unknown attribute (strict model)") for k in names],
+                model=cls.__name__,
+            )
 
     # ------------------------------------------------------------------ hooks
     def before_save(self) -> None:
@@ -274,9 +286,8 @@ class Model:
         ]
         if errors:
             return errors
-        key_sets = ([cls.__keys__] if cls.__keys__ else []) + list(cls.__indexes__.values())
         reported: set[str] = set()
-        for keys in key_sets:
+        for keys in key_sets(cls):
             for template, limit in ((keys.pk, MAX_PK_BYTES), (keys.sk, MAX_SK_BYTES)):
                 if template is None or not all(n in strings for n in template.fields):
                     continue
@@ -347,10 +358,10 @@ class Model:
         return cls._get_codec().load(item)
 
     @classmethod
-    def _get_codec(cls) -> _Codec:
-        codec: _Codec | None = cls.__dict__.get("_codec")
+    def _get_codec(cls) -> Codec:
+        codec: Codec | None = cls.__dict__.get("_codec")
         if codec is None:
-            codec = _Codec(cls)
+            codec = Codec(cls, after_load=cls.after_load is not Model.after_load)
             type.__setattr__(cls, "_codec", codec)
         return codec
 
@@ -407,126 +418,3 @@ class Model:
 
     def key_item(self) -> Item:
         return type(self).key_for(self.key())
-
-
-class _Codec:
-    """Per-model serializer/deserializer generated once (on first use) as Python source, so
-    the hot path has no per-attribute dispatch."""
-
-    def __init__(self, cls: type[Model]) -> None:
-        self.cls = cls
-        ns: dict[str, Any] = dict(CODEGEN_GLOBALS)
-        ns["_cls"] = cls
-        ns["_new"] = object.__new__
-        ns["_dump_any"] = dump_any
-        ns["_load_any"] = load_any
-        fields = cls.__fields__
-        dump_lines = ["def dump_fields(obj):", "    d = obj.__dict__", "    item = {}"]
-        load_lines = ["def load(item):", "    d = {}"]
-        for i, (name, attr) in enumerate(fields.items()):
-            ns[f"_a{i}"] = attr
-            ns[f"_d{i}"] = attr.dump
-            ns[f"_l{i}"] = attr.load
-            dexpr = attr.dump_code("v") or f"_d{i}(v)"
-            lexpr = attr.load_code("v") or f"_l{i}(v)"
-            if attr.get_transform is not None:
-                ns[f"_g{i}"] = attr.get_transform
-                lexpr = f"_g{i}({lexpr})"
-            if attr.always_dump:
-                dump_lines.append(f"    item[{name!r}] = _d{i}(None)")
-            else:
-                dump_lines.append(f"    v = d.get({name!r})")
-                if isinstance(attr, _SetAttribute):
-                    dump_lines.append(f"    if v:\n        item[{name!r}] = {dexpr}")
-                else:
-                    dump_lines.append(f"    if v is not None:\n        item[{name!r}] = {dexpr}")
-            load_lines.append(f"    v = item.get({name!r})")
-            load_lines.append(f"    if v is not None:\n        d[{name!r}] = {lexpr}")
-        dump_lines.append("    return item")
-        load_lines.append("    obj = _new(_cls)")
-        load_lines.append("    obj.__dict__ = d")
-        if cls.__extra__ == "keep":
-            ns["_known"] = frozenset(fields) | frozenset(self._key_attrs()) | {ENTITY_ATTR}
-            load_lines.append(
-                "    extra = {k: _load_any(v) for k, v in item.items() if k not in _known}"
-            )
-            load_lines.append("    if extra:\n        d['extra'] = extra")
-        if cls.after_load is not Model.after_load:
-            load_lines.append("    obj.after_load()")
-        load_lines.append("    return obj")
-
-        full = ["def dump(obj):", "    item = dump_fields(obj)", "    d = obj.__dict__"]
-        if cls.__entity__ is not None:
-            ns["_entity"] = {"S": cls.__entity__}
-            full.append(f"    item[{ENTITY_ATTR!r}] = _entity")
-        key_sets = ([cls.__keys__] if cls.__keys__ else []) + list(cls.__indexes__.values())
-        for j, keys in enumerate(key_sets):
-            guard = [f"d.get({n!r}) is not None" for n in keys.fields]
-            indent = "    "
-            if guard:
-                full.append(f"    if {' and '.join(guard)}:")
-                indent = "        "
-            for k, (attr_name, template) in enumerate(keys.templates()):
-                pieces: list[str] = []
-                for lit, fname in template.parts:
-                    if lit:
-                        pieces.append(repr(lit))
-                    if fname is not None:
-                        fattr = fields[fname]
-                        if fattr.dump_code("x") == '{"S": x}':
-                            pieces.append(f"d[{fname!r}]")
-                        else:
-                            ns[f"_ks_{j}_{k}_{fname}"] = fattr.key_str
-                            pieces.append(f"_ks_{j}_{k}_{fname}(d[{fname!r}])")
-                expr = " + ".join(pieces) or "''"
-                full.append(f'{indent}item[{attr_name!r}] = {{"S": {expr}}}')
-        if cls.__extra__ == "keep":
-            full.append("    for k, v in d.get('extra', {}).items():")
-            full.append("        item.setdefault(k, _dump_any(v))")
-        full.append("    return item")
-        source = "\n".join(dump_lines + load_lines + full)
-        exec(compile(source, f"<pydynamodel codec {cls.__name__}>", "exec"), ns)
-        self.source = source
-        self.dump_fields: Callable[[Model], dict[str, Wire]] = ns["dump_fields"]
-        self.dump: Callable[[Model], Item] = ns["dump"]
-        self._fast_load: Callable[[Mapping[str, Wire]], Any] = ns["load"]
-
-    def _key_attrs(self) -> list[str]:
-        cls = self.cls
-        key_sets = ([cls.__keys__] if cls.__keys__ else []) + list(cls.__indexes__.values())
-        return [a for k in key_sets for a, _ in k.templates()]
-
-    def load(self, item: Mapping[str, Wire]) -> Any:
-        try:
-            return self._fast_load(item)
-        except (KeyError, TypeError, ValueError):
-            return self._slow_load(item)
-
-    def _slow_load(self, item: Mapping[str, Wire]) -> Any:
-        """Tolerates NULLs; reports values of the wrong DynamoDB type clearly."""
-        cls = self.cls
-        obj = object.__new__(cls)
-        d: dict[str, Any] = {}
-        errors: list[FieldError] = []
-        for name, attr in cls.__fields__.items():
-            wire = item.get(name)
-            if wire is None or "NULL" in wire:
-                continue
-            try:
-                value = attr.load(wire)
-            except (KeyError, TypeError, ValueError) as exc:
-                errors.append(FieldError(name, f"cannot load {wire!r}: {exc}"))
-                continue
-            if attr.get_transform is not None:
-                value = attr.get_transform(value)
-            d[name] = value
-        if errors:
-            raise ValidationError(errors, model=cls.__name__)
-        obj.__dict__ = d
-        if cls.__extra__ == "keep":
-            known = set(cls.__fields__) | set(self._key_attrs()) | {ENTITY_ATTR}
-            extra = {k: load_any(v) for k, v in item.items() if k not in known}
-            if extra:
-                d["extra"] = extra
-        obj.after_load()
-        return obj

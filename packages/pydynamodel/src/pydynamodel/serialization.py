@@ -80,24 +80,33 @@ def check_plain(value: Any, path: str, errors: list[FieldError], depth: int = 0)
         if problem is not None:
             errors.append(FieldError(path, problem))
         return
-    if depth >= MAX_DEPTH and isinstance(value, Mapping | list | tuple):
-        errors.append(FieldError(path, f"nests deeper than DynamoDB's {MAX_DEPTH} levels"))
-        return
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                errors.append(FieldError(f"{path}.{k}", "map keys must be strings"))
-            else:
-                check_plain(v, f"{path}.{k}", errors, depth + 1)
-        return
-    if isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            check_plain(v, f"{path}[{i}]", errors, depth + 1)
+    if isinstance(value, Mapping | list | tuple):
+        _check_container(value, path, errors, depth)
         return
     if isinstance(value, set | frozenset):
         check_set(value, path, errors)
         return
     errors.append(FieldError(path, f"cannot store a {type(value).__name__} in DynamoDB"))
+
+
+def _check_container(
+    value: Mapping[Any, Any] | list[Any] | tuple[Any, ...],
+    path: str,
+    errors: list[FieldError],
+    depth: int,
+) -> None:
+    if depth >= MAX_DEPTH:
+        errors.append(FieldError(path, f"nests deeper than DynamoDB's {MAX_DEPTH} levels"))
+        return
+    if not isinstance(value, Mapping):
+        for i, v in enumerate(value):
+            check_plain(v, f"{path}[{i}]", errors, depth + 1)
+        return
+    for k, v in value.items():
+        if not isinstance(k, str):
+            errors.append(FieldError(f"{path}.{k}", "map keys must be strings"))
+        else:
+            check_plain(v, f"{path}.{k}", errors, depth + 1)
 
 
 def check_set(value: set[Any] | frozenset[Any], path: str, errors: list[FieldError]) -> None:
@@ -150,30 +159,46 @@ def _dump_set(value: set[Any] | frozenset[Any]) -> Wire:
     raise TypeError(f"unsupported set element type {type(first).__name__}")
 
 
+def _dump_number(value: Any) -> Wire:
+    return {"N": number_str(value)}
+
+
+def _dump_bytes(value: bytes | bytearray) -> Wire:
+    return {"B": bytes(value)}
+
+
+def _dump_null(value: None) -> Wire:
+    return {"NULL": True}
+
+
+# Exact types first (one dict lookup); subclasses (str enums, OrderedDict, ...) and other
+# mappings and sequences take the isinstance path in ``_dump_subclass``.
+_DUMP_BY_TYPE: dict[type, Callable[[Any], Wire]] = {
+    str: lambda v: {"S": v},
+    int: lambda v: {"N": str(v)},
+    bool: lambda v: {"BOOL": v},
+    dict: lambda v: {"M": dump_map(v)},
+    list: lambda v: {"L": dump_list(v)},
+    tuple: lambda v: {"L": dump_list(v)},
+    Decimal: _dump_number,
+    float: _dump_number,
+    type(None): _dump_null,
+    bytes: _dump_bytes,
+    bytearray: _dump_bytes,
+    set: lambda v: _dump_set(v),
+    frozenset: lambda v: _dump_set(v),
+}
+
+
 def dump_any(value: Any) -> Wire:
     """Serialize a plain Python value (str, numbers, bool, None, bytes, list, dict, set)."""
-    t = type(value)
-    if t is str:
-        return {"S": value}
-    if t is int:
-        return {"N": str(value)}
-    if t is bool:
-        return {"BOOL": value}
-    if t is dict:
-        return {"M": dump_map(value)}
-    if t is list:
-        return {"L": dump_list(value)}
-    if t is tuple:
-        return {"L": dump_list(value)}
-    if t is Decimal or t is float:
-        return {"N": number_str(value)}
-    if value is None:
-        return {"NULL": True}
-    if t is bytes or t is bytearray:
-        return {"B": bytes(value)}
-    if t is set or t is frozenset:
-        return _dump_set(value)
-    # Subclasses (str enums, OrderedDict, ...) and other mappings/sequences.
+    dump = _DUMP_BY_TYPE.get(type(value))
+    if dump is not None:
+        return dump(value)
+    return _dump_subclass(value)
+
+
+def _dump_subclass(value: Any) -> Wire:
     if isinstance(value, bool):
         return {"BOOL": bool(value)}
     if isinstance(value, str):
@@ -186,7 +211,14 @@ def dump_any(value: Any) -> Wire:
         return {"L": dump_list(value)}
     if isinstance(value, set | frozenset):
         return _dump_set(value)
-    raise TypeError(f"cannot serialize {t.__name__} to DynamoDB")
+    raise TypeError(f"cannot serialize {type(value).__name__} to DynamoDB")
+
+
+def dump_plain_map(value: Mapping[str, Any]) -> Wire:
+    """The wire value of an untyped map (``f.Map()``): a ``dict`` or any other mapping."""
+    if type(value) is dict:
+        return {"M": dump_map(value)}
+    return {"M": {k: dump_any(v) for k, v in value.items()}}
 
 
 # The container loops below inline the common element types instead of calling dump_any /
@@ -234,30 +266,35 @@ def dump_list(value: Iterable[Any]) -> list[Wire]:
     return out
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _load_null(value: Any) -> None:
+    return None
+
+
+_LOAD_BY_TAG: dict[str, Callable[[Any], Any]] = {
+    "S": _identity,
+    "N": load_number,
+    "M": lambda v: load_map(v),
+    "L": lambda v: load_list(v),
+    "BOOL": _identity,
+    "NULL": _load_null,
+    "B": bytes,
+    "SS": set,
+    "NS": lambda v: {load_number(x) for x in v},
+    "BS": lambda v: {bytes(x) for x in v},
+}
+
+
 def load_any(wire: Mapping[str, Any]) -> Any:
     """Deserialize a wire value into plain Python values."""
     for tag, v in wire.items():
-        if tag == "S":
-            return v
-        if tag == "N":
-            return load_number(v)
-        if tag == "M":
-            return load_map(v)
-        if tag == "L":
-            return load_list(v)
-        if tag == "BOOL":
-            return v
-        if tag == "NULL":
-            return None
-        if tag == "B":
-            return bytes(v)
-        if tag == "SS":
-            return set(v)
-        if tag == "NS":
-            return {load_number(x) for x in v}
-        if tag == "BS":
-            return {bytes(x) for x in v}
-        raise TypeError(f"unknown DynamoDB type tag {tag!r}")
+        load = _LOAD_BY_TAG.get(tag)
+        if load is None:
+            raise TypeError(f"unknown DynamoDB type tag {tag!r}")
+        return load(v)
     raise TypeError("empty DynamoDB value")
 
 
@@ -307,27 +344,34 @@ def _number_size(text: str) -> int:
     return (len(digits) + 1) // 2 + 1
 
 
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _one_byte(value: Any) -> int:
+    return 1
+
+
+_SIZE_BY_TAG: dict[str, Callable[[Any], int]] = {
+    "S": _utf8_size,
+    "N": _number_size,
+    "B": len,
+    "BOOL": _one_byte,
+    "NULL": _one_byte,
+    "SS": lambda v: sum(_utf8_size(x) for x in v),
+    "NS": lambda v: sum(_number_size(x) for x in v),
+    "BS": lambda v: sum(len(x) for x in v),
+    "L": lambda v: 3 + sum(1 + value_size(x) for x in v),
+    "M": lambda v: 3 + sum(_utf8_size(k) + 1 + value_size(x) for k, x in v.items()),
+}
+
+
 def value_size(wire: Mapping[str, Any]) -> int:
     """Approximate DynamoDB's billing size of one attribute value in bytes."""
     for tag, v in wire.items():
-        if tag == "S":
-            return len(v.encode("utf-8"))
-        if tag == "N":
-            return _number_size(v)
-        if tag in ("B",):
-            return len(v)
-        if tag in ("BOOL", "NULL"):
-            return 1
-        if tag == "SS":
-            return sum(len(x.encode("utf-8")) for x in v)
-        if tag == "NS":
-            return sum(_number_size(x) for x in v)
-        if tag == "BS":
-            return sum(len(x) for x in v)
-        if tag == "L":
-            return 3 + sum(1 + value_size(x) for x in v)
-        if tag == "M":
-            return 3 + sum(len(k.encode("utf-8")) + 1 + value_size(x) for k, x in v.items())
+        size = _SIZE_BY_TAG.get(tag)
+        if size is not None:
+            return size(v)
     return 0
 
 

@@ -1,0 +1,218 @@
+"""Per-model serializer/deserializer, generated once per model class as Python source.
+
+Why generated code: a model's attributes are known when its class is defined, so the
+``item <-> instance`` conversion can be one straight-line function per direction with every
+attribute's conversion inlined (``{"S": v}``, ``int(v["N"])``) instead of a loop that dispatches
+on each attribute's type and calls its ``dump``/``load`` per value. Attributes that cannot be
+inlined (``dump_code``/``load_code`` return ``None``) are called through their bound methods, so
+a custom ``Attribute`` subclass behaves exactly as its ``dump``/``load`` say. The source is kept
+on ``Codec.source`` (and compiled under the file name ``<pydynamodel codec Model>``) so it
+shows in tracebacks and can be inspected in tests.
+
+The fast loader assumes well-formed items; anything it trips on (a ``NULL``, a value of the
+wrong DynamoDB type, a missing tag) raises ``KeyError``/``TypeError``/``ValueError`` and the
+item is loaded again by ``_slow_load``, which tolerates ``NULL`` and names the failing field.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydynamodel.errors import FieldError, ValidationError
+from pydynamodel.fields import CODEGEN_GLOBALS, Attribute, _SetAttribute
+from pydynamodel.serialization import Wire, dump_any, load_any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pydynamodel.model import Keys, Model
+
+ENTITY_ATTR = "entity"
+"""Name of the attribute holding the entity type of every item written by a model."""
+
+Item = dict[str, Wire]
+
+
+def key_sets(cls: type[Model]) -> list[Keys]:
+    """The table keys (if any) followed by every index's keys."""
+    return ([cls.__keys__] if cls.__keys__ else []) + list(cls.__indexes__.values())
+
+
+def key_attrs(cls: type[Model]) -> list[str]:
+    """The item attributes the key templates write (``pk``, ``sk``, ``GSI1PK``, ...)."""
+    return [a for k in key_sets(cls) for a, _ in k.templates()]
+
+
+def _defining_class(attr: Attribute[Any], method: str) -> type:
+    return next(k for k in type(attr).__mro__ if method in vars(k))
+
+
+def _inlined(attr: Attribute[Any], method: str) -> bool:
+    """Whether the inline code of ``method`` (``dump``/``load``) may stand for it: not when a
+    subclass overrides ``method`` below the class that wrote its ``*_code`` (a user's
+    ``class Upper(f.Str)`` with its own ``dump`` is called, not inlined as ``f.Str``'s)."""
+    code_owner = _defining_class(attr, f"{method}_code")
+    return issubclass(code_owner, _defining_class(attr, method))
+
+
+def _load_expr(i: int, attr: Attribute[Any], var: str, ns: dict[str, Any]) -> str:
+    """The expression loading attribute ``i`` from the wire value in ``var``."""
+    lexpr = (_inlined(attr, "load") and attr.load_code(var)) or f"_l{i}({var})"
+    if attr.get_transform is not None:
+        ns[f"_g{i}"] = attr.get_transform
+        lexpr = f"_g{i}({lexpr})"
+    return lexpr
+
+
+def _field_lines(
+    i: int, name: str, attr: Attribute[Any], ns: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """The dump and (sparse) load statements of one attribute (its value in ``v``)."""
+    ns[f"_d{i}"] = attr.dump
+    ns[f"_l{i}"] = attr.load
+    ns.update(attr.codegen_names())
+    dexpr = (_inlined(attr, "dump") and attr.dump_code("v")) or f"_d{i}(v)"
+    if attr.always_dump:
+        dump = [f"    item[{name!r}] = _d{i}(None)"]
+    else:
+        # Empty sets are left out of the item: DynamoDB has no empty set.
+        test = "v" if isinstance(attr, _SetAttribute) else "v is not None"
+        dump = [f"    v = d.get({name!r})", f"    if {test}:", f"        item[{name!r}] = {dexpr}"]
+    lexpr = _load_expr(i, attr, "v", ns)
+    load = [
+        f"    v = item.get({name!r})",
+        "    if v is not None:",
+        f"        d[{name!r}] = {lexpr}",
+    ]
+    return dump, load
+
+
+def _load_lines(fields: Mapping[str, Attribute[Any]], ns: dict[str, Any]) -> list[str]:
+    """The start of ``load``: the attribute values as a dict ``d``.
+
+    An item holding every attribute (the common case) is read with one dict display, without
+    a lookup and a test per attribute; an item without some takes ``load_sparse``.
+    """
+    if not fields:
+        return ["    d = {}"]
+    lines = ["    try:"]
+    lines += [f"        v{i} = item[{name!r}]" for i, name in enumerate(fields)]
+    lines += ["    except KeyError:", "        d = load_sparse(item)", "    else:", "        d = {"]
+    lines += [
+        f"            {name!r}: {_load_expr(i, attr, f'v{i}', ns)},"
+        for i, (name, attr) in enumerate(fields.items())
+    ]
+    lines.append("        }")
+    return lines
+
+
+def _key_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
+    """Statements writing the key attributes rendered from their templates (an index key only
+    when every attribute its templates use has a value: a sparse index)."""
+    fields = cls.__fields__
+    lines: list[str] = []
+    for j, keys in enumerate(key_sets(cls)):
+        indent = "    "
+        if keys.fields:
+            lines.append(
+                "    if " + " and ".join(f"d.get({n!r}) is not None" for n in keys.fields) + ":"
+            )
+            indent = "        "
+        for k, (attr_name, template) in enumerate(keys.templates()):
+            pieces: list[str] = []
+            for lit, fname in template.parts:
+                if lit:
+                    pieces.append(repr(lit))
+                if fname is None:
+                    continue
+                fattr = fields[fname]
+                if fattr.dump_code("x") == '{"S": x}':  # a string attribute: its own value
+                    pieces.append(f"d[{fname!r}]")
+                else:
+                    ns[f"_ks_{j}_{k}_{fname}"] = fattr.key_str
+                    pieces.append(f"_ks_{j}_{k}_{fname}(d[{fname!r}])")
+            expr = " + ".join(pieces) or "''"
+            lines.append(f'{indent}item[{attr_name!r}] = {{"S": {expr}}}')
+    return lines
+
+
+def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]]:
+    """The source of ``dump_fields``, ``load`` and ``dump`` for ``cls`` and the names it uses."""
+    ns: dict[str, Any] = dict(CODEGEN_GLOBALS)
+    ns.update(_cls=cls, _new=object.__new__, _dump_any=dump_any, _load_any=load_any)
+    dump_lines = ["def dump_fields(obj):", "    d = obj.__dict__", "    item = {}"]
+    sparse_lines = ["def load_sparse(item):", "    d = {}"]
+    for i, (name, attr) in enumerate(cls.__fields__.items()):
+        dump, load = _field_lines(i, name, attr, ns)
+        dump_lines += dump
+        sparse_lines += load
+    dump_lines.append("    return item")
+    sparse_lines.append("    return d")
+    load_lines = ["def load(item):", *_load_lines(cls.__fields__, ns)]
+    load_lines += ["    obj = _new(_cls)", "    obj.__dict__ = d"]
+    if cls.__extra__ == "keep":
+        ns["_known"] = frozenset(cls.__fields__) | frozenset(key_attrs(cls)) | {ENTITY_ATTR}
+        load_lines.append(
+            "    extra = {k: _load_any(v) for k, v in item.items() if k not in _known}"
+        )
+        load_lines.append("    if extra:\n        d['extra'] = extra")
+    if after_load:
+        load_lines.append("    obj.after_load()")
+    load_lines.append("    return obj")
+    full = ["def dump(obj):", "    item = dump_fields(obj)", "    d = obj.__dict__"]
+    if cls.__entity__ is not None:
+        ns["_entity"] = {"S": cls.__entity__}
+        full.append(f"    item[{ENTITY_ATTR!r}] = _entity")
+    full += _key_lines(cls, ns)
+    if cls.__extra__ == "keep":
+        full.append("    for k, v in d.get('extra', {}).items():")
+        full.append("        item.setdefault(k, _dump_any(v))")
+    full.append("    return item")
+    return "\n".join(dump_lines + sparse_lines + load_lines + full), ns
+
+
+class Codec:
+    """The compiled functions of one model class (built on first use, see ``Model``)."""
+
+    def __init__(self, cls: type[Model], *, after_load: bool) -> None:
+        self.cls = cls
+        source, ns = generate(cls, after_load=after_load)
+        exec(compile(source, f"<pydynamodel codec {cls.__name__}>", "exec"), ns)
+        self.source = source
+        self.dump_fields: Callable[[Model], dict[str, Wire]] = ns["dump_fields"]
+        self.dump: Callable[[Model], Item] = ns["dump"]
+        #: Loads a well-formed item; raises on anything else (``load`` then falls back).
+        self.fast_load: Callable[[Mapping[str, Wire]], Any] = ns["load"]
+
+    def load(self, item: Mapping[str, Wire]) -> Any:
+        try:
+            return self.fast_load(item)
+        except (KeyError, TypeError, ValueError):
+            return self._slow_load(item)
+
+    def _slow_load(self, item: Mapping[str, Wire]) -> Any:
+        """Tolerates NULLs; reports values of the wrong DynamoDB type clearly."""
+        cls = self.cls
+        d: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, attr in cls.__fields__.items():
+            wire = item.get(name)
+            if wire is None or "NULL" in wire:
+                continue
+            try:
+                value = attr.load(wire)
+            except (KeyError, TypeError, ValueError) as exc:
+                errors.append(FieldError(name, f"cannot load {wire!r}: {exc}"))
+                continue
+            d[name] = value if attr.get_transform is None else attr.get_transform(value)
+        if errors:
+            raise ValidationError(errors, model=cls.__name__)
+        obj = object.__new__(cls)
+        obj.__dict__ = d
+        if cls.__extra__ == "keep":
+            known = set(cls.__fields__) | set(key_attrs(cls)) | {ENTITY_ATTR}
+            extra = {k: load_any(v) for k, v in item.items() if k not in known}
+            if extra:
+                d["extra"] = extra
+        obj.after_load()
+        return obj
