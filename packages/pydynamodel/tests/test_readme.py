@@ -16,6 +16,13 @@ How the package gets into the fresh environment (the test reports which way it w
   pydynamodel and boto3 importable; it does not prove the packaging, which the index mode
   does. ``PYDYNAMODEL_README_INSTALL=index`` forbids the fallback (for CI with an index).
 
+An ``index`` install is kept in ``.cache/pydynamodel-venv/<key>`` and reused by later runs
+with the same key: the hash of every file copied into the venv's build (the package without its
+tests), the Python version, and the UTC date (pip resolves boto3/botocore from the index, which
+publishes new releases almost daily, so a day's runs share one resolution and the next day's
+first run installs afresh). An install that failed, or fell back to ``offline``, is never
+kept. ``PYDYNAMODEL_README_FRESH=1`` always installs into a new venv.
+
 The README's ```python blocks run in order as one script, with a scrubbed environment (no AWS
 credentials or region from the caller, HOME in a temporary directory): whatever the code
 needs, it must say itself. Only ``DYNAMODB_ENDPOINT_URL`` is set, to the moto server on a
@@ -24,6 +31,9 @@ free loopback port, as the README documents.
 
 from __future__ import annotations
 
+import datetime
+import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -119,6 +129,50 @@ def _link_closure(root: str, target: Path) -> None:
         pending += _requirement_names(name)
 
 
+VENV_CACHE = PACKAGE.parents[1] / ".cache" / "pydynamodel-venv"
+_COPY_IGNORE = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests", ".*")
+
+
+def venv_key(package: Path = PACKAGE, today: datetime.date | None = None) -> str:
+    """The cache key of an index install (see the module docstring)."""
+    digest = hashlib.sha256()
+    skipped = ("build", "tests", "__pycache__")
+    for path in sorted(package.rglob("*")):
+        parts = path.relative_to(package).parts
+        if not path.is_file() or any(p in skipped or p.startswith(".") for p in parts):
+            continue
+        if any(p.endswith(".egg-info") for p in parts):
+            continue
+        digest.update("/".join(parts).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    day = today or datetime.datetime.now(datetime.UTC).date()
+    digest.update(f"{sys.version}\0{day.isoformat()}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _cached_venv(scratch: Path) -> Venv:
+    """This key's index install from the cache, made (under a lock) when missing; HOME is a
+    new directory under ``scratch`` either way."""
+    if os.environ.get("PYDYNAMODEL_README_FRESH") == "1":
+        return _fresh_venv(scratch)
+    VENV_CACHE.mkdir(parents=True, exist_ok=True)
+    key = venv_key()
+    root = VENV_CACHE / key
+    python = root / "venv" / "bin" / "python"
+    with (VENV_CACHE / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ((root / "installed").is_file() and python.exists()):
+            shutil.rmtree(root, ignore_errors=True)
+            venv = _fresh_venv(root)
+            if venv.mode != "index":
+                return venv  # not kept: the next run tries the index again
+            (root / "installed").write_text(key)
+    for stale in sorted(VENV_CACHE.glob("*/installed"), key=lambda p: p.stat().st_mtime)[:-3]:
+        shutil.rmtree(stale.parent, ignore_errors=True)
+    home = scratch / "home"
+    home.mkdir(parents=True)
+    return Venv(python, "index", home)
+
+
 def _fresh_venv(root: Path) -> Venv:
     """A fresh virtual environment under ``root`` with pydynamodel in it (see the module
     docstring)."""
@@ -126,11 +180,7 @@ def _fresh_venv(root: Path) -> Venv:
     source = root / "pydynamodel"
     # A copy: the build writes build/ and *.egg-info next to the sources, which must not
     # happen in the working tree (other work may be going on there).
-    shutil.copytree(
-        PACKAGE,
-        source,
-        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests", ".*"),
-    )
+    shutil.copytree(PACKAGE, source, ignore=_COPY_IGNORE)
     home = root / "home"
     home.mkdir()
     created = _run([sys.executable, "-m", "venv", root / "venv"])
@@ -158,8 +208,8 @@ def _fresh_venv(root: Path) -> Venv:
 def test_pip_install_in_a_fresh_venv_then_the_readme_runs_as_written_against_moto(
     moto_endpoint: str, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    # Given a fresh venv with pydynamodel installed as the README says
-    venv = _fresh_venv(tmp_path / "install")
+    # Given a fresh venv with pydynamodel installed as the README says (this key's, cached)
+    venv = _cached_venv(tmp_path / "install")
     record_property("install_mode", venv.mode)
     work = tmp_path / "work"
     work.mkdir()
@@ -227,3 +277,23 @@ def test_every_link_of_the_readme_points_to_a_file_of_the_package() -> None:
     assert len(links) >= 11
     missing = [link for link in links if not (PACKAGE / link).is_file()]
     assert missing == []
+
+
+def test_the_install_cache_key_follows_what_pip_builds_and_the_day(tmp_path: Path) -> None:
+    # Given a package and its key on one day
+    package = tmp_path / "pydynamodel"
+    (package / "src" / "pydynamodel").mkdir(parents=True)
+    (package / "src" / "pydynamodel" / "table.py").write_text("A = 1\n")
+    (package / "pyproject.toml").write_text("[project]\n")
+    day = datetime.date(2026, 11, 28)
+    key = venv_key(package, day)
+    # When only its tests, bytecode or build outputs change, Then the key stays
+    for ignored in ("tests/test_x.py", "src/pydynamodel/__pycache__/t.pyc", "build/lib/x.py"):
+        (package / ignored).parent.mkdir(parents=True, exist_ok=True)
+        (package / ignored).write_text("x")
+    assert venv_key(package, day) == key
+    # When a source file, the project file or the day changes, Then the key changes
+    (package / "src" / "pydynamodel" / "table.py").write_text("A = 2\n")
+    edited = venv_key(package, day)
+    (package / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert len({key, edited, venv_key(package, day), venv_key(package, day.replace(day=29))}) == 4
