@@ -2,6 +2,11 @@
 
 boto3 is in the Lambda runtime and Powertools comes from the AWS-managed layer, so the handlers
 and the pydynamodel library ship as plain source: no Docker, no bundling step.
+
+Importing this module also makes the API contract (``lambda/contract``, imported as
+``contract``, as the Lambda runtime imports it) importable by the stacks: they build routes,
+models and grants from it. ``lambda/`` is appended to ``sys.path``, after everything else, so
+its packages never shadow an installed one.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import ast
 import atexit
 import operator
 import shutil
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -20,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_DIR = ROOT / "lambda"
 #: Import directories of the repository's packages that the Lambda code imports.
 LIBRARY_DIRS = (ROOT / "packages" / "pydynamodel" / "src" / "pydynamodel",)
+if str(LAMBDA_DIR) not in sys.path:
+    sys.path.append(str(LAMBDA_DIR))
 _EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/*.md"]
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", "*.md")
 

@@ -1,7 +1,8 @@
 """REST API of one region of a stage: routes, access control, protection and monitoring.
 
-Routes come from :data:`stacks.rest.routes.ROUTES` (the same table the OpenAPI document is
-generated from); this module only decides how each kind of integration and auth is built.
+Routes, functions and their table access come from the contract (:mod:`contract.rest`, the
+table the OpenAPI document is generated from and the handlers are tested against); this
+module only decides how each kind of integration and auth is built.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from contract.rest import (
+    FUNCTIONS,
+    ROUTES,
+    Auth,
+    Integration,
+    IntegrationResponse,
+    LambdaFunction,
+    Route,
+    Where,
+    anonymous_methods,
+)
+from contract.schemas import REQUEST_SCHEMAS
 
 from serverless_api_constructs import TokenRequestAuthorizer
 from serverless_api_constructs.grants import grant_secret_value
@@ -36,10 +49,7 @@ from .api_parts import (
 )
 from .guardrails import acknowledge
 from .rest import waf
-from .rest.models import REQUEST_MODELS
-from .rest.routes import FUNCTIONS, ROUTES, Auth, Integration, Route, Where, anonymous_methods
 from .rest.templates import load_template
-from .table_access import TableAccess
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,42 +63,9 @@ if TYPE_CHECKING:
 SERVICE = "rooms"
 UPSTREAM_TIMEOUT = cdk.Duration.seconds(10)
 DLQ_MAX_RECEIVE_COUNT = 3
-#: Functions that need no table.
-STANDALONE_FUNCTIONS = frozenset({"InternalService"})
-#: Functions that hand out signed pagination cursors (GET /rooms, GET /partner/rooms): the
-#: only ones that may read the cursor secret. No function but the authorizer reads the token
-#: secret: with an HS256 key, whoever can read it can mint a token for anyone.
-PAGINATING_FUNCTIONS = frozenset({"Rooms"})
 _JSON = "application/json"
-#: The DynamoDB actions each function's code path calls on the base table, and the indexes
-#: it queries (read from handlers/, domain/ and pydynamodel/, checked against the handler
-#: tests' recorded calls by tests/iam; transactions are authorized per item). Reads are
-#: granted in every region of the stage, writes on the primary region's replica only
-#: (:mod:`stacks.table_access`). The transactions (rooms, messages and their request
-#: records) hold only conditional Put, Update and Delete items, no ConditionCheck, so no
-#: function needs dynamodb:ConditionCheckItem. Nothing calls DescribeTable, BatchGetItem or
-#: Scan, and no function queries GSI2.
-TABLE_GRANTS: dict[str, TableAccess] = {
-    "Rooms": TableAccess(
-        actions=(
-            "dynamodb:BatchWriteItem",  # DELETE /rooms/{id}: the room's messages, memberships
-            "dynamodb:DeleteItem",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:Query",
-            "dynamodb:UpdateItem",
-        ),
-        indexes=("GSI1",),  # GET /rooms: newest rooms first
-    ),
-    "Report": TableAccess(actions=("dynamodb:GetItem", "dynamodb:Query")),
-    # Select=COUNT over GSI1's ROOMS partition, nothing else
-    "Admin": TableAccess(indexes=("GSI1",)),
-    # post_once: message, receipt and room counter in one transaction; the receipt read on a
-    # redelivery.
-    "IngestConsumer": TableAccess(
-        actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-    ),
-}
+#: Each function's table access, as the contract declares it (granted once all exist).
+TABLE_GRANTS = {name: f.table for name, f in FUNCTIONS.items() if f.table is not None}
 
 
 class RestApiStack(cdk.Stack):
@@ -120,9 +97,7 @@ class RestApiStack(cdk.Stack):
         self.log_retention = self.make_function.log_retention
 
         self._token_authorizer(identity)
-        self.functions = {
-            name: self._function(name, handler) for name, handler in FUNCTIONS.items()
-        }
+        self.functions = {name: self._function(name, spec) for name, spec in FUNCTIONS.items()}
         table.grant_declared(self.functions, TABLE_GRANTS, region=self.region)
         self._ingest_queue()
         self._api()
@@ -169,25 +144,27 @@ class RestApiStack(cdk.Stack):
 
     # --- functions and queue ---------------------------------------------------------------
 
-    def _function(self, name: str, handler: str) -> lambda_.IFunction:
+    def _function(self, name: str, spec: LambdaFunction) -> lambda_.IFunction:
         """One function behind the routes (or the ingest consumer); only the paginating ones
-        get the cursor secret, and the table access comes from TABLE_GRANTS afterwards."""
+        get the cursor secret (no function but the authorizer reads the token secret: with an
+        HS256 key, whoever can read it can mint a token for anyone), and the table access
+        comes from TABLE_GRANTS afterwards."""
         environment = {}
-        if name not in STANDALONE_FUNCTIONS:
+        if spec.table is not None:
             environment = {
                 **self.stage_table.environment(),
                 "CORS_ALLOW_ORIGINS": ",".join(self.config.cors_allow_origins),
             }
-        if name in PAGINATING_FUNCTIONS:
+        if spec.cursor_secret:
             environment["CURSOR_SECRET_ARN"] = self.cursor_secret.secret_arn
         function = self.make_function(
             name,
-            handler=handler,
-            description=f"{self.config.name} REST: {handler}",
+            handler=spec.handler,
+            description=f"{self.config.name} REST: {spec.handler}",
             environment=environment,
             timeout=CONSUMER_TIMEOUT if name == "IngestConsumer" else None,
         ).function
-        if name in PAGINATING_FUNCTIONS:
+        if spec.cursor_secret:
             grant_secret_value(self.cursor_secret, function)
         return function
 
@@ -267,7 +244,8 @@ class RestApiStack(cdk.Stack):
         self.api = self.rest.api
 
     def _models(self) -> None:
-        """The request body models the routes validate against (:data:`REQUEST_MODELS`)."""
+        """The request body models the routes validate against (the contract's
+        :data:`~contract.schemas.REQUEST_SCHEMAS`)."""
         self.models = {
             name: self.api.add_model(
                 f"{name}Model",
@@ -275,10 +253,10 @@ class RestApiStack(cdk.Stack):
                 schema=apigateway.JsonSchema(
                     schema=apigateway.JsonSchemaVersion.DRAFT4,
                     title=name,
-                    **_schema_props(REQUEST_MODELS[name]),
+                    **_schema_props(REQUEST_SCHEMAS[name]),
                 ),
             )
-            for name in REQUEST_MODELS
+            for name in REQUEST_SCHEMAS
         }
 
     def _method_throttles(self) -> list[MethodThrottle]:
@@ -353,120 +331,104 @@ class RestApiStack(cdk.Stack):
         if kind is Integration.VPC_LINK:
             return self.backend.integration(), []
         if kind is Integration.MOCK_HEALTH:
-            return self._mock_health()
+            return self._mock_health(route)
         if kind is Integration.LAMBDA_REPORT:
-            return self._report(self._function_of(route))
+            return self._report(route)
         if kind is Integration.DYNAMODB_MESSAGES:
-            return self._messages_query()
+            return self._messages_query(route)
         if kind is Integration.SQS_INGEST:
-            return self._ingest()
+            return self._ingest(route)
         raise ValueError(f"no integration builder for {kind}")  # pragma: no cover
 
-    def _responses(self, *statuses: str) -> tuple[dict[str, str], list[apigateway.MethodResponse]]:
-        """CORS response parameters and the method responses declaring them."""
+    def _responses(
+        self, route: Route, templates: dict[str, str]
+    ) -> tuple[list[apigateway.IntegrationResponse], list[apigateway.MethodResponse]]:
+        """A direct integration's responses as the contract declares them: the success
+        answered from ``templates[status]``, each error from the error template with its code,
+        all with the CORS headers, and the method responses declaring those headers."""
         cors = self.rest.cors_response_parameters()
-        declared = {name: True for name in cors}
-        return cors, [
-            apigateway.MethodResponse(status_code=status, response_parameters=declared)
-            for status in statuses
+        integration_responses = [
+            self._integration_response(response, cors, templates)
+            for response in route.integration_responses
         ]
+        declared = {name: True for name in cors}
+        method_responses = [
+            apigateway.MethodResponse(status_code=response.status, response_parameters=declared)
+            for response in route.integration_responses
+        ]
+        return integration_responses, method_responses
 
-    def _error_response(
-        self, status: str, pattern: str, code: str, message: str | None = None
+    @staticmethod
+    def _integration_response(
+        response: IntegrationResponse, cors: dict[str, str], templates: dict[str, str]
     ) -> apigateway.IntegrationResponse:
-        cors = self.rest.cors_response_parameters()
-        template = (
-            load_template("report_error", CODE=code)
-            if message is None
-            else load_template("internal_error", CODE=code, MESSAGE=message)
-        )
+        if response.code is None:
+            template = templates[response.status]
+        elif response.message is None:
+            template = load_template("report_error", CODE=response.code)
+        else:
+            template = load_template("internal_error", CODE=response.code, MESSAGE=response.message)
         return apigateway.IntegrationResponse(
-            status_code=status,
-            selection_pattern=pattern,
+            status_code=response.status,
+            selection_pattern=response.pattern,
             response_parameters=cors,
             response_templates={_JSON: template},
         )
 
-    def _mock_health(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
-        cors, method_responses = self._responses("200")
+    def _mock_health(
+        self, route: Route
+    ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        responses, method_responses = self._responses(
+            route, {"200": load_template("health_response")}
+        )
         return apigateway.MockIntegration(
             passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
             request_templates={_JSON: load_template("health_request")},
-            integration_responses=[
-                apigateway.IntegrationResponse(
-                    status_code="200",
-                    response_parameters=cors,
-                    response_templates={_JSON: load_template("health_response")},
-                )
-            ],
+            integration_responses=responses,
         ), method_responses
 
     def _report(
-        self, function: lambda_.IFunction
+        self, route: Route
     ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
-        cors, method_responses = self._responses("200", "400", "404", "500")
+        responses, method_responses = self._responses(
+            route, {"200": load_template("report_response")}
+        )
         return apigateway.LambdaIntegration(
-            function,
+            self._function_of(route),
             proxy=False,
             passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
             request_templates={_JSON: load_template("report_request")},
-            integration_responses=[
-                apigateway.IntegrationResponse(
-                    status_code="200",
-                    response_parameters=cors,
-                    response_templates={_JSON: load_template("report_response")},
-                ),
-                self._error_response("400", r"^\[BadRequest\].*", "BadRequest"),
-                self._error_response("404", r"^\[NotFound\].*", "NotFound"),
-                # Any other error (including timeouts); the text is never shown to clients.
-                self._error_response(
-                    "500",
-                    r"(?s)^(?!\[(BadRequest|NotFound)\]).+",
-                    "InternalError",
-                    "The report could not be generated",
-                ),
-            ],
+            integration_responses=responses,
         ), method_responses
 
-    def _messages_query(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
-        cors, method_responses = self._responses("200", "400", "500")
+    def _messages_query(
+        self, route: Route
+    ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        responses, method_responses = self._responses(
+            route, {"200": load_template("messages_response")}
+        )
         query = DynamoDbQueryIntegration(
             self,
             "MessagesQuery",
             table=self.table,
             table_key=self.table_key,
             request_template=load_template("messages_request", TABLE_NAME=self.table.table_name),
-            integration_responses=[
-                apigateway.IntegrationResponse(
-                    status_code="200",
-                    response_parameters=cors,
-                    response_templates={_JSON: load_template("messages_response")},
-                ),
-                self._error_response("400", r"4\d{2}", "BadRequest", "Invalid limit or cursor"),
-                self._error_response(
-                    "500", r"5\d{2}", "InternalError", "Messages are unavailable, retry later"
-                ),
-            ],
+            integration_responses=responses,
         )
         return query.integration, method_responses
 
-    def _ingest(self) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
-        cors, method_responses = self._responses("202", "500")
+    def _ingest(
+        self, route: Route
+    ) -> tuple[apigateway.Integration, list[apigateway.MethodResponse]]:
+        responses, method_responses = self._responses(
+            route, {"202": load_template("ingest_response")}
+        )
         send = SqsSendMessageIntegration(
             self,
             "IngestSend",
             queue=self.queue,
             request_template=load_template("ingest_request"),
-            integration_responses=[
-                apigateway.IntegrationResponse(
-                    status_code="202",
-                    response_parameters=cors,
-                    response_templates={_JSON: load_template("ingest_response")},
-                ),
-                self._error_response(
-                    "500", r"[45]\d{2}", "InternalError", "The message could not be queued"
-                ),
-            ],
+            integration_responses=responses,
         )
         return send.integration, method_responses
 

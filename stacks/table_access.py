@@ -1,8 +1,9 @@
 """The stage's global table as the functions of one region see it, and the one place that turns
-a function's declared table access into IAM statements (docs/decisions/multi-region.md):
+a function's declared table access (``contract.table.TableAccess``, declared per function in
+the contract) into IAM statements (docs/decisions/multi-region.md):
 
-- reads (``READ_ACTIONS``) on the table and the queried indexes of every region of the stage,
-  the primary first and the others for failover;
+- reads (``contract.table.READ_ACTIONS``) on the table and the queried indexes of every
+  region of the stage, the primary first and the others for failover;
 - every other declared action writes shared data, only to the primary region's replica;
 - ``connection_writes`` are a WebSocket connection's own items (Connection, Membership),
   written to the replica of the region that holds the connection;
@@ -28,44 +29,10 @@ if TYPE_CHECKING:
 
     from aws_cdk import aws_dynamodb as dynamodb
     from aws_cdk import aws_kms as kms
+    from contract.table import TableAccess
 
-#: DynamoDB actions that only read; any other table action writes.
-READ_ACTIONS = frozenset(
-    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:Scan"}
-)
 KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KEY_WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
-
-
-@dataclass(frozen=True)
-class TableAccess:
-    """What one function's code path calls on the stage's table (checked against the handler
-    tests' recorded calls by tests/iam).
-
-    ``actions``: on the base table; read actions in every region, write actions on the primary
-    replica. ``indexes``: queried (``dynamodb:Query``) in every region. ``connection_writes``:
-    write actions on a connection's own items, made in the function's own region.
-    ``stale_connection_deletes``: deletes of a stale connection's items, made in whichever
-    region holds that connection."""
-
-    actions: tuple[str, ...] = ()
-    indexes: tuple[str, ...] = ()
-    connection_writes: tuple[str, ...] = ()
-    stale_connection_deletes: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("connection_writes", "stale_connection_deletes"):
-            misplaced = READ_ACTIONS & set(getattr(self, name))
-            if misplaced:
-                raise ValueError(f"{name} lists read actions {sorted(misplaced)}")
-
-    @property
-    def reads(self) -> tuple[str, ...]:
-        return tuple(a for a in self.actions if a in READ_ACTIONS)
-
-    @property
-    def shared_writes(self) -> tuple[str, ...]:
-        return tuple(a for a in self.actions if a not in READ_ACTIONS)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,11 @@
 """WebSocket API of one region of a stage: connect with a token, join/leave rooms, send to a
 room (delivered in every region of the stage), ping, publish to a queue, look up upstream.
 
-| route         | integration                                  | answers                       |
-|---------------|----------------------------------------------|-------------------------------|
-| ``$connect``  | Lambda (``handlers.ws.connect``), authorizer | accept / 401                  |
-| ``$disconnect``| Lambda (``handlers.ws.disconnect``)         | -                             |
-| ``$default``  | MOCK                                         | error frame + valid actions   |
-| ``join``      | Lambda (``handlers.ws.join``)                | ``joined`` / error frame      |
-| ``leave``     | Lambda (``handlers.ws.leave``)               | ``left`` / error frame        |
-| ``send``      | Lambda (``handlers.ws.send``) + @connections | ``sent`` / error frame        |
-| ``ping``      | MOCK                                         | ``{"action": "pong"}``        |
-| ``publish``   | AWS (SQS SendMessage) -> consumer Lambda     | ``published`` / error frame   |
-| ``lookup``    | HTTP_PROXY to ``config.upstream_url``        | the upstream's response       |
+Routes, functions and their table access come from the contract (:mod:`contract.websocket`,
+rendered in docs/websocket-reference.md); this module decides how each kind of route is
+built: Lambda routes (``$connect`` behind the token authorizer), mocks answered from their
+response templates, ``publish`` to the queue its consumer function drains, ``lookup`` proxied
+to ``config.upstream_url``.
 """
 
 from __future__ import annotations
@@ -23,6 +17,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from contract.websocket import (
+    CONNECT_TOKEN_QUERY,
+    DELIVERY_FAILED_METRIC,
+    FUNCTIONS,
+    ROUTES,
+    Kind,
+    WebSocketRoute,
+)
 
 from serverless_api_constructs import (
     HttpProxyRoute,
@@ -48,7 +50,6 @@ from .guardrails import (
     acknowledge_policy_wildcard,
     acknowledge_wildcard_resource,
 )
-from .table_access import TableAccess
 from .websocket import template
 
 if TYPE_CHECKING:
@@ -65,101 +66,12 @@ SERVICE = "rooms-websocket"
 BROADCAST_CONCURRENCY = 12
 #: Failed deliveries (5xx, timeouts; not 410) per 5 minutes that page the on-call.
 DELIVERY_FAILURE_THRESHOLD = 10
-#: Memory (hence CPU) of the functions that broadcast.
-BROADCAST_MEMORY_MB = 1024
 #: Path appended to ``config.upstream_url`` for the ``lookup`` route (httpbin echoes it).
 LOOKUP_PATH = "/anything"
-#: The table access of each function's code path (checked against the handler tests' recorded
-#: calls by tests/iam): reads in every region, shared writes (messages, counters, receipts) on
-#: the primary replica, and ``connection_writes``, a connection's own Connection and
-#: Membership items, on the replica of this region, which holds the connection. Send and the
-#: publish consumer delete gone (410) connections with their memberships in batches, found
-#: on GSI1.
-TABLE_GRANTS: dict[str, TableAccess] = {
-    "Connect": TableAccess(connection_writes=("dynamodb:PutItem",)),
-    "Disconnect": TableAccess(indexes=("GSI1",), connection_writes=("dynamodb:BatchWriteItem",)),
-    "Join": TableAccess(actions=("dynamodb:GetItem",), connection_writes=("dynamodb:PutItem",)),
-    "Leave": TableAccess(connection_writes=("dynamodb:DeleteItem",)),
-    **{
-        sender: TableAccess(
-            actions=(
-                "dynamodb:GetItem",
-                "dynamodb:Query",
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-            ),
-            indexes=("GSI1",),
-            # The 410 clean-up deletes a stale connection where it lives: any region.
-            stale_connection_deletes=("dynamodb:BatchWriteItem",),
-        )
-        for sender in ("Send", "PublishConsumer")
-    },
-}
+#: Each function's table access, as the contract declares it (granted once all exist).
+TABLE_GRANTS = {name: spec.table for name, spec in FUNCTIONS.items()}
 #: Functions that post to connections (in every region of the stage).
-SENDERS = ("Send", "PublishConsumer")
-
-
-@dataclass(frozen=True)
-class WebSocketFunction:
-    """A function of the WebSocket API: its construct id, its module under ``handlers/ws``,
-    what it does, the route it serves (none: the queue consumer) and the ServiceFunction
-    settings it needs beyond the defaults."""
-
-    construct_id: str
-    module: str
-    description: str
-    route_key: str | None = None
-    timeout: cdk.Duration | None = None
-    memory_size: int | None = None
-
-    def settings(self) -> dict[str, Any]:
-        """The ServiceFunction keyword arguments this function sets."""
-        settings: dict[str, Any] = {}
-        if self.timeout is not None:
-            settings["timeout"] = self.timeout
-        if self.memory_size is not None:
-            settings["memory_size"] = self.memory_size
-        return settings
-
-
-#: The functions behind the Lambda routes, in the order the routes are added. A large room is
-#: posted to at `broadcast_concurrency` posts at a time; Send's 28 s stay under API Gateway's
-#: 29 s integration timeout. 1 GB buys ~0.6 vCPU: botocore's CPU per post, serialized by the
-#: GIL, bounds a broadcast (docs/websocket-api.md).
-ROUTE_FUNCTIONS = (
-    WebSocketFunction(
-        "Connect", "connect", "WebSocket $connect: stores the connection", route_key="$connect"
-    ),
-    WebSocketFunction(
-        "Disconnect",
-        "disconnect",
-        "WebSocket $disconnect: removes connection, memberships",
-        route_key="$disconnect",
-    ),
-    WebSocketFunction(
-        "Join", "join", "WebSocket join: adds the connection to a room", route_key="join"
-    ),
-    WebSocketFunction(
-        "Leave", "leave", "WebSocket leave: removes a room membership", route_key="leave"
-    ),
-    WebSocketFunction(
-        "Send",
-        "send",
-        "WebSocket send: stores a message and delivers it to the room in every region",
-        route_key="send",
-        timeout=cdk.Duration.seconds(28),
-        memory_size=BROADCAST_MEMORY_MB,
-    ),
-)
-#: The consumer of the publish queue (CONSUMER_TIMEOUT, spelled out: tests/ws/test_deadlines
-#: reads the functions' timeouts from this source).
-PUBLISH_CONSUMER = WebSocketFunction(
-    "PublishConsumer",
-    "publish_consumer",
-    "WebSocket publish queue consumer: stores and delivers queued messages",
-    timeout=cdk.Duration.seconds(30),
-    memory_size=BROADCAST_MEMORY_MB,
-)
+SENDERS = tuple(name for name, spec in FUNCTIONS.items() if spec.sender)
 #: Output of each WebSocket stack that its peer regions' stacks read the API id from.
 API_ID_OUTPUT = "ApiId"
 
@@ -257,20 +169,30 @@ class WebSocketApiStack(cdk.Stack):
 
     # --- functions and queue ---------------------------------------------------------------
 
-    def _function(self, spec: WebSocketFunction) -> ServiceFunction:
-        """One WebSocket function: all share the environment; table access is granted from
-        TABLE_GRANTS once all exist."""
+    def _function(self, name: str) -> ServiceFunction:
+        """One WebSocket function of the contract: all share the environment; table access
+        is granted from TABLE_GRANTS once all exist."""
+        spec = FUNCTIONS[name]
+        settings: dict[str, Any] = {}
+        if spec.timeout_seconds is not None:
+            settings["timeout"] = cdk.Duration.seconds(spec.timeout_seconds)
+        if spec.memory_mb is not None:
+            settings["memory_size"] = spec.memory_mb
         return self.make_function(
-            spec.construct_id,
-            handler=f"handlers.ws.{spec.module}.handler",
+            name,
+            handler=spec.handler,
             description=spec.description,
             environment=self.function_environment,
-            **spec.settings(),
+            **settings,
         )
 
     def _route_functions(self) -> dict[str, ServiceFunction]:
         """The functions behind the Lambda routes, by construct id."""
-        return {spec.construct_id: self._function(spec) for spec in ROUTE_FUNCTIONS}
+        return {
+            route.function: self._function(route.function)
+            for route in ROUTES
+            if route.kind is Kind.LAMBDA and route.function is not None
+        }
 
     def _publish_queue(self) -> None:
         """The queue the ``publish`` route sends to (with its dead-letter queue) and the
@@ -278,9 +200,12 @@ class WebSocketApiStack(cdk.Stack):
         self.publish_queue = SecureQueue(
             self, "PublishQueue", visibility_timeout=queue_visibility_timeout(CONSUMER_TIMEOUT)
         )
-        consumer = self._function(PUBLISH_CONSUMER)
+        name = _sqs_route().function
+        if name is None:
+            raise ValueError("the contract's SQS route names no consumer function")
+        consumer = self._function(name)
         consume_queue(consumer.function, self.publish_queue.queue, mapping_id="PublishQueue")
-        self.functions[PUBLISH_CONSUMER.construct_id] = consumer
+        self.functions[name] = consumer
 
     # --- grants ------------------------------------------------------------------------------
 
@@ -345,53 +270,59 @@ class WebSocketApiStack(cdk.Stack):
         authorizer = authorizers.WebSocketLambdaAuthorizer(
             "TokenAuthorizer",
             authorizer_function,
-            identity_source=["route.request.querystring.token"],
+            identity_source=[f"route.request.querystring.{CONNECT_TOKEN_QUERY}"],
         )
         self.routes = {
-            spec.route_key: self.api.add_lambda_route(
-                spec.route_key,
-                self.functions[spec.construct_id].function,
+            route.key: self.api.add_lambda_route(
+                route.key,
+                self.functions[route.function].function,
                 # API Gateway takes an authorizer on $connect only.
-                authorizer=authorizer if spec.route_key == "$connect" else None,
+                authorizer=authorizer if route.key == "$connect" else None,
             )
-            for spec in ROUTE_FUNCTIONS
-            if spec.route_key is not None
+            for route in ROUTES
+            if route.kind is Kind.LAMBDA and route.function is not None
         }
 
     def _direct_routes(self, lookup_path: str) -> None:
-        """The routes answered without a function: mocks, the queue and the upstream."""
+        """The routes answered without a function: mocks (``$default`` answers unknown
+        actions and non-JSON frames without a Lambda: no cold start and no cost for garbage,
+        with the same error-frame shape as the handlers), the queue and the upstream."""
+        self.direct_routes: dict[str, MockRoute | SqsSendMessageRoute | HttpProxyRoute] = {}
+        for route in ROUTES:
+            if route.kind is not Kind.LAMBDA:
+                self.direct_routes[route.key] = self._direct_route(route, lookup_path)
+
+    def _direct_route(
+        self, route: WebSocketRoute, lookup_path: str
+    ) -> MockRoute | SqsSendMessageRoute | HttpProxyRoute:
         api = self.api.api
-        # $default answers unknown actions and non-JSON frames without a Lambda: no cold
-        # start and no cost for garbage, with the same error-frame shape as the handlers.
-        self.default_route = MockRoute(
+        construct_id = f"{route.key.strip('$').capitalize()}Route"
+        if route.kind is Kind.MOCK:
+            if route.template is None:
+                raise ValueError(f"mock route {route.key} has no response template")
+            return MockRoute(
+                self,
+                construct_id,
+                api=api,
+                route_key=route.key,
+                response_template=template(route.template),
+            )
+        if route.kind is Kind.SQS:
+            return SqsSendMessageRoute(
+                self,
+                construct_id,
+                api=api,
+                route_key=route.key,
+                queue=self.publish_queue.queue,
+                request_template=template(f"{route.key}_request"),
+                ack_template=template(f"{route.key}_ack"),
+                error_template=template(f"{route.key}_error"),
+            )
+        return HttpProxyRoute(
             self,
-            "DefaultRoute",
+            construct_id,
             api=api,
-            route_key="$default",
-            response_template=template("default_response"),
-        )
-        self.ping_route = MockRoute(
-            self,
-            "PingRoute",
-            api=api,
-            route_key="ping",
-            response_template=template("ping_response"),
-        )
-        self.publish_route = SqsSendMessageRoute(
-            self,
-            "PublishRoute",
-            api=api,
-            route_key="publish",
-            queue=self.publish_queue.queue,
-            request_template=template("publish_request"),
-            ack_template=template("publish_ack"),
-            error_template=template("publish_error"),
-        )
-        self.lookup_route = HttpProxyRoute(
-            self,
-            "LookupRoute",
-            api=api,
-            route_key="lookup",
+            route_key=route.key,
             url=self.config.upstream_url.rstrip("/") + lookup_path,
         )
 
@@ -422,7 +353,7 @@ class WebSocketApiStack(cdk.Stack):
             "DeliveryFailures",
             cloudwatch.Metric(
                 namespace=self.make_function.metrics_namespace,
-                metric_name="DeliveryFailed",
+                metric_name=DELIVERY_FAILED_METRIC,
                 dimensions_map={"service": SERVICE},
                 statistic="Sum",
                 period=cdk.Duration.minutes(5),
@@ -469,10 +400,13 @@ class WebSocketApiStack(cdk.Stack):
             "connection."
         )
         routes = [r.node.default_child for k, r in self.routes.items() if k != "$connect"]
-        routes += [
-            r.route
-            for r in (self.default_route, self.ping_route, self.publish_route, self.lookup_route)
-        ]
+        routes += [r.route for r in self.direct_routes.values()]
         for route in routes:
             if route is not None:
                 acknowledge(route, "AwsSolutions-APIG4", reason)
+
+
+def _sqs_route() -> WebSocketRoute:
+    """The contract's one route that queues frames (``publish``)."""
+    (route,) = (r for r in ROUTES if r.kind is Kind.SQS)
+    return route

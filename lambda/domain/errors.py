@@ -1,9 +1,13 @@
-"""Application errors: each carries the public error ``code`` and HTTP status of the error
-JSON contract, so handlers map them to responses without a lookup table."""
+"""Application errors: each carries the public error ``code`` of the error JSON contract and
+its HTTP status, both from the contract's catalogue (``contract.errors``), so handlers map them
+to responses without a lookup table and no class can carry an undeclared code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from contract.errors import status_of
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,15 @@ class FieldProblem:
 
 
 class AppError(Exception):
-    """Base of every error a client may see; ``code`` is the contract's error code."""
+    """Base of every error a client may see; ``code`` is the contract's error code and
+    ``status`` its HTTP status there (a subclass names only its code)."""
 
-    code = "InternalError"
-    status = 500
+    code: ClassVar[str] = "InternalError"
+    status: ClassVar[int] = status_of("InternalError")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.status = status_of(cls.code)  # KeyError: a code the contract does not declare
 
     def __init__(self, message: str, fields: list[FieldProblem] | None = None) -> None:
         super().__init__(message)
@@ -31,54 +40,44 @@ class AppError(Exception):
 
 class BadRequest(AppError):
     code = "BadRequest"
-    status = 400
 
 
 class ValidationFailed(AppError):
     code = "ValidationFailed"
-    status = 400
 
 
 class Unauthorized(AppError):
     code = "Unauthorized"
-    status = 401
 
 
 class Forbidden(AppError):
     """The caller is known but may not do this (403)."""
 
     code = "Forbidden"
-    status = 403
 
 
 class NotFound(AppError):
     code = "NotFound"
-    status = 404
 
 
 class Conflict(AppError):
     code = "Conflict"
-    status = 409
 
 
 class PreconditionFailed(AppError):
     code = "PreconditionFailed"
-    status = 412
 
 
 class PayloadTooLarge(AppError):
     code = "PayloadTooLarge"
-    status = 413
 
 
 class PreconditionRequired(AppError):
     code = "PreconditionRequired"
-    status = 428
 
 
 class Throttled(AppError):
     code = "Throttled"
-    status = 429
 
 
 class ServiceUnavailable(AppError):
@@ -86,4 +85,3 @@ class ServiceUnavailable(AppError):
     budget; the client may retry."""
 
     code = "ServiceUnavailable"
-    status = 503

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from contract.table import GSI1
+
 from pydynamodel import Keys, Model, new_ulid
 from pydynamodel import fields as f
 
@@ -36,7 +38,7 @@ class Room(Model, entity="Room"):
     """A chat room. ``message_count`` is an atomic counter (``Room.message_count.add(1)``)."""
 
     keys = Keys(pk="ROOM#{room_id}", sk="META")
-    gsi1 = Keys(pk="ROOMS", sk="{created_at}", index="GSI1")
+    gsi1 = Keys(pk="ROOMS", sk="{created_at}", index=GSI1)
 
     room_id: f.Str = f.Str(required=True, default_factory=new_ulid)
     name: f.Str = f.Str(required=True, validators=[f.length(1, 100)])
@@ -55,7 +57,7 @@ class Message(Model, entity="Message"):
     """A chat message; ``message_id`` is a ULID so messages sort by time within a room."""
 
     keys = Keys(pk="ROOM#{room_id}", sk="MSG#{message_id}")
-    gsi1 = Keys(pk="USER#{user_id}", sk="MSG#{message_id}", index="GSI1")
+    gsi1 = Keys(pk="USER#{user_id}", sk="MSG#{message_id}", index=GSI1)
 
     room_id: f.Str = f.Str(required=True)
     message_id: f.Str = f.Str(required=True, default_factory=new_ulid)
@@ -71,7 +73,7 @@ class Connection(Model, entity="Connection"):
     are posted (known only to that region's $connect)."""
 
     keys = Keys(pk="CONN#{connection_id}", sk="META")
-    gsi1 = Keys(pk="USER#{user_id}", sk="CONN#{connection_id}", index="GSI1")
+    gsi1 = Keys(pk="USER#{user_id}", sk="CONN#{connection_id}", index=GSI1)
 
     connection_id: f.Str = f.Str(required=True)
     user_id: f.Str = f.Str(required=True)
@@ -87,7 +89,7 @@ class Membership(Model, entity="Membership"):
     and knows where to post each member's frame."""
 
     keys = Keys(pk="ROOM#{room_id}", sk="CONN#{connection_id}")
-    gsi1 = Keys(pk="CONN#{connection_id}", sk="ROOM#{room_id}", index="GSI1")
+    gsi1 = Keys(pk="CONN#{connection_id}", sk="ROOM#{room_id}", index=GSI1)
 
     room_id: f.Str = f.Str(required=True)
     connection_id: f.Str = f.Str(required=True)

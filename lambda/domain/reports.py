@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from contract.limits import MAX_REPORT_DAYS
+
 from domain.errors import NotFound
 from domain.models import Message, Room
 from pydynamodel.ulid import ulid_floor
@@ -12,7 +14,8 @@ from pydynamodel.ulid import ulid_floor
 if TYPE_CHECKING:
     from pydynamodel import Table
 
-MAX_DAYS = 365
+#: Longest report period, in days (the contract's; the report handler reads it here).
+MAX_DAYS = MAX_REPORT_DAYS
 
 
 def room_report(

@@ -22,6 +22,10 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from contract.limits import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
+from contract.limits import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from contract.table import GSI1
+
 import pydynamodel
 from domain.errors import (
     Conflict,
@@ -40,8 +44,6 @@ if TYPE_CHECKING:
     from pydynamodel import Table
     from pydynamodel.conditions import Condition
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 ADMIN_GROUP = "admins"
 """The Cognito user-pool group whose members may change and delete any room."""
 
@@ -242,7 +244,7 @@ def list_rooms(
     """Newest rooms first (GSI1 ``ROOMS`` sorted by ``created_at``). A cursor the library
     did not sign for this query, whatever its characters, is ``InvalidCursor``: a 400."""
     try:
-        page = table.query(Room, index="GSI1", limit=limit, cursor=cursor, reverse=True)
+        page = table.query(Room, index=GSI1, limit=limit, cursor=cursor, reverse=True)
     except pydynamodel.InvalidCursor as exc:
         raise ValidationFailed(
             "invalid pagination cursor", [FieldProblem("query.cursor", exc.errors[0].message)]
@@ -420,4 +422,4 @@ def _delete_collection(table: Table, room_id: str) -> None:
 
 def count_rooms(table: Table) -> int:
     """Rooms in GSI1's ``ROOMS`` partition (one ``Select=COUNT`` query per 1 MB page)."""
-    return table.count(Room, index="GSI1")
+    return table.count(Room, index=GSI1)

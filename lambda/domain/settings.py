@@ -25,10 +25,10 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from domain.auth.tokens import TokenPolicy
+# Re-exported: the request body limit the REST handlers enforce (413 above it).
+from contract.limits import MAX_BODY_BYTES as MAX_BODY_BYTES
 
-MAX_BODY_BYTES = 16 * 1024
-"""Request bodies above this size are answered with 413 PayloadTooLarge."""
+from domain.auth.tokens import TokenPolicy
 
 DEFAULT_TOKEN_ISSUER = "rooms-service"
 DEFAULT_TOKEN_AUDIENCE = "rooms-api"

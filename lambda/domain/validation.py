@@ -1,46 +1,87 @@
-"""A small schema validator for request bodies (the Lambda runtime has no pydantic).
+"""Request bodies validated from the contract's JSON schemas (``contract.schemas``), the same
+dictionaries API Gateway validates with, so a body that slips past the gateway (or reaches
+the function another way, like a queued partner message) is rejected by the same rules, with
+field paths like ``body.name``.
 
-Schemas mirror the API Gateway JSON-schema models of the contract, so a body that slips past
-the gateway (or reaches the function another way) is rejected with the same field paths.
+The Lambda runtime has no JSON Schema library, and the schemas use a small subset (see
+``contract.schemas``): :class:`Schema` evaluates exactly that subset and refuses a schema
+that uses anything else, so a rule added to the contract cannot be silently skipped here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from contract.limits import ID_PATTERN as _ID_PATTERN
+from contract.limits import ID_RULE
+from contract.schemas import PATTERN_RULES, REQUEST_SCHEMAS
 
 from domain.errors import FieldProblem, ValidationFailed
 
-ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
-"""Room ids: ULIDs or friendly slugs. ``#`` is excluded because it separates key parts."""
+ID_PATTERN = re.compile(_ID_PATTERN)
+"""Room ids (``contract.limits.ID_PATTERN``), matched whole."""
+
+_OBJECT_KEYWORDS = frozenset(
+    {"type", "properties", "required", "additionalProperties", "minProperties"}
+)
+_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern"})
 
 
 @dataclass(frozen=True)
 class Text:
-    """A string field with a length range (in characters)."""
+    """A string property: length range (in characters) and an optional pattern (searched, as
+    JSON Schema does; the contract's patterns are anchored), with its rule in words."""
 
     min_len: int = 0
-    max_len: int = 1000
-    required: bool = False
+    max_len: int | None = None
+    pattern: re.Pattern[str] | None = None
+    rule: str | None = None
+
+    @classmethod
+    def from_schema(cls, schema: dict[str, Any]) -> Text:
+        _check_keywords(schema, "string", _STRING_KEYWORDS)
+        pattern = schema.get("pattern")
+        return cls(
+            min_len=int(schema.get("minLength", 0)),
+            max_len=schema.get("maxLength"),
+            pattern=re.compile(pattern) if pattern is not None else None,
+            rule=PATTERN_RULES.get(pattern) if pattern is not None else None,
+        )
 
     def check(self, value: Any, path: str, out: list[FieldProblem]) -> None:
         if not isinstance(value, str):
             out.append(FieldProblem(path, f"must be a string, got {_json_type(value)}"))
-        elif not self.min_len <= len(value) <= self.max_len:
-            out.append(
-                FieldProblem(
-                    path, f"length must be {self.min_len}..{self.max_len}, got {len(value)}"
-                )
-            )
+        elif len(value) < self.min_len or (self.max_len is not None and len(value) > self.max_len):
+            bounds = f"{self.min_len}..{'' if self.max_len is None else self.max_len}"
+            out.append(FieldProblem(path, f"length must be {bounds}, got {len(value)}"))
+        elif self.pattern is not None and not self.pattern.search(value):
+            out.append(FieldProblem(path, f"must be {self.rule or self.pattern.pattern}"))
 
 
 @dataclass(frozen=True)
 class Schema:
-    """An object with known properties; unknown properties are rejected."""
+    """An object schema: known properties, the required ones, at least ``min_properties``;
+    unknown properties are rejected (the contract's objects all say
+    ``additionalProperties: false``)."""
 
     properties: dict[str, Text]
+    required: frozenset[str] = field(default_factory=frozenset)
     min_properties: int = 0
+
+    @classmethod
+    def from_schema(cls, schema: dict[str, Any]) -> Schema:
+        """The validator of a contract request schema; ``ValueError`` if it uses a keyword
+        this subset does not evaluate."""
+        _check_keywords(schema, "object", _OBJECT_KEYWORDS)
+        if schema.get("additionalProperties", True) is not False:
+            raise ValueError("request schemas must refuse unknown properties")
+        return cls(
+            properties={name: Text.from_schema(s) for name, s in schema["properties"].items()},
+            required=frozenset(schema.get("required", ())),
+            min_properties=int(schema.get("minProperties", 0)),
+        )
 
     def validate(self, data: Any, prefix: str = "body") -> dict[str, Any]:
         """Return ``data`` (a dict) or raise ``ValidationFailed`` listing every problem."""
@@ -53,7 +94,7 @@ class Schema:
         for name, rule in self.properties.items():
             if name in data:
                 rule.check(data[name], f"{prefix}.{name}", problems)
-            elif rule.required:
+            elif name in self.required:
                 problems.append(FieldProblem(f"{prefix}.{name}", "is required"))
         for name in data:
             if name not in self.properties:
@@ -69,13 +110,18 @@ class Schema:
         return data
 
 
+def _check_keywords(schema: dict[str, Any], kind: str, known: frozenset[str]) -> None:
+    if schema.get("type") != kind:
+        raise ValueError(f"expected a schema of type {kind}, got {schema.get('type')!r}")
+    unknown = set(schema) - known
+    if unknown:
+        raise ValueError(f"schema keywords {sorted(unknown)} are not evaluated")
+
+
 def check_id(value: Any, path: str) -> str:
     """Validate an identifier from a path or body; raise ``ValidationFailed`` otherwise."""
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise ValidationFailed(
-            "invalid identifier",
-            [FieldProblem(path, "must be 1..64 characters of A-Z, a-z, 0-9, '_' or '-'")],
-        )
+        raise ValidationFailed("invalid identifier", [FieldProblem(path, f"must be {ID_RULE}")])
     return value
 
 
@@ -98,11 +144,13 @@ def _clip(name: str) -> str:
     return name if len(name) <= 64 else name[:61] + "..."
 
 
-CREATE_ROOM = Schema({"name": Text(1, 100, required=True), "description": Text(0, 1000)})
-UPDATE_ROOM = Schema({"name": Text(1, 100), "description": Text(0, 1000)}, min_properties=1)
-CREATE_MESSAGE = Schema({"body": Text(1, 4000, required=True)})
+#: One validator per request model of the contract, by model name.
+REQUEST_VALIDATORS: dict[str, Schema] = {
+    name: Schema.from_schema(schema) for name, schema in REQUEST_SCHEMAS.items()
+}
+CREATE_ROOM = REQUEST_VALIDATORS["CreateRoom"]
+UPDATE_ROOM = REQUEST_VALIDATORS["UpdateRoom"]
+CREATE_MESSAGE = REQUEST_VALIDATORS["CreateMessage"]
 #: A partner's message on POST /ingest, as the API's ``Ingest`` model admits it: the author is
 #: never in the body (it is the partner's API key identity, see handlers.rest.ingest_consumer).
-PARTNER_MESSAGE = Schema(
-    {"room_id": Text(1, 64, required=True), "body": Text(1, 4000, required=True)}
-)
+PARTNER_MESSAGE = REQUEST_VALIDATORS["Ingest"]

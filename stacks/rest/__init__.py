@@ -1,1 +1,5 @@
-"""Stack-specific pieces of the REST API: the route/model table, mapping templates, OpenAPI."""
+"""The REST API's parts the stack builds from the contract (``contract.rest``): the OpenAPI
+document, the WAF's reconciliation with the API's limits and the mapping templates."""
+
+# lambda/ on sys.path: the modules of this package import the contract.
+from .. import lambda_code as _lambda_code  # noqa: F401

@@ -1,15 +1,16 @@
-"""The OpenAPI 3 document of the REST API, generated from the same route and model tables
-the stack builds the API from (``make synth`` writes one per stage and region)."""
+"""The OpenAPI 3 document of the REST API, generated from the contract (``contract.rest``,
+``contract.schemas``) the stack builds the API from (``make synth`` writes one per stage and
+region)."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
 
-from serverless_api_constructs.rest.api import DEFAULT_STAGE_NAME
+from contract.rest import ROUTES, Auth, Route, Where
+from contract.schemas import REQUEST_SCHEMAS, RESPONSE_SCHEMAS
 
-from .models import REQUEST_MODELS, RESPONSE_MODELS
-from .routes import ROUTES, Auth, Route, Where
+from serverless_api_constructs.rest.api import DEFAULT_STAGE_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -112,13 +113,13 @@ def openapi_document(
     for route in routes:
         method = ANY_METHOD if route.method == "ANY" else route.method.lower()
         paths.setdefault(route.path, {})[method] = _operation(route)
-    schemas = {name: _schema(s) for name, s in {**REQUEST_MODELS, **RESPONSE_MODELS}.items()}
+    schemas = {name: _schema(s) for name, s in {**REQUEST_SCHEMAS, **RESPONSE_SCHEMAS}.items()}
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": f"Rooms and messages API ({stage})",
             "version": "1.0.0",
-            "description": "Errors always use the Error schema. Generated from stacks/rest.",
+            "description": "Errors always use the Error schema. Generated from lambda/contract.",
         },
         "servers": [
             {

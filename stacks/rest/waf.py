@@ -19,24 +19,18 @@ from __future__ import annotations
 
 import re
 
+from contract.limits import MAX_BODY_BYTES
+from contract.rest import MESSAGE_BODY_MODELS, ROUTES
+
 from serverless_api_constructs.rest import CountedRule
 from serverless_api_constructs.rest.defaults import CORE_RULE_SET
 
-from ..lambda_code import lambda_constant
-from .routes import ROUTES
-
-#: Request models whose bodies carry message text.
-MESSAGE_BODY_MODELS = frozenset({"CreateMessage", "Ingest"})
 _CRS_LABEL = "awswaf:managed:aws:core-rule-set"
 
 
 def max_body_bytes() -> int:
-    """The API's body limit, read from where the handlers declare it (``MAX_BODY_BYTES`` in
-    ``lambda/domain/settings.py``) so the WAF and the API cannot drift."""
-    limit = lambda_constant("domain/settings.py", "MAX_BODY_BYTES")
-    if not isinstance(limit, int) or limit <= 0:
-        raise RuntimeError(f"lambda/domain/settings.py: MAX_BODY_BYTES={limit!r}")
-    return limit
+    """The API's body limit (``contract.limits.MAX_BODY_BYTES``, which the handlers enforce)."""
+    return MAX_BODY_BYTES
 
 
 def message_body_paths() -> str:

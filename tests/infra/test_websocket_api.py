@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from aws_cdk.assertions import Match
+from contract.websocket import CONNECT_TOKEN_QUERY, FUNCTIONS, ROUTES, Kind
 
 from stacks.websocket import template as vtl
 from tests.infra.fixed_stages import STAGES
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aws_cdk.assertions import Template
+    from contract.table import TableAccess
 
     from tests.infra.templates import StackTemplates
 
@@ -24,14 +26,13 @@ PROD_EU = "Prod/EuWest1/WebSocketApi"
 PROD_US = "Prod/UsEast1/WebSocketApi"
 ALL = [DEV, PROD_EU, PROD_US]
 CONFIG = {c.name: c for c in STAGES.values()}
+#: Route key -> handler of the contract's Lambda routes (the stack must build exactly these).
 LAMBDA_ROUTES = {
-    "$connect": "handlers.ws.connect.handler",
-    "$disconnect": "handlers.ws.disconnect.handler",
-    "join": "handlers.ws.join.handler",
-    "leave": "handlers.ws.leave.handler",
-    "send": "handlers.ws.send.handler",
+    r.key: FUNCTIONS[r.function].handler
+    for r in ROUTES
+    if r.kind is Kind.LAMBDA and r.function is not None
 }
-TWO_WAY_ROUTES = ["$default", "join", "leave", "send", "ping", "publish", "lookup"]
+TWO_WAY_ROUTES = [r.key for r in ROUTES if r.key not in ("$connect", "$disconnect")]
 
 
 def route(stacks: StackTemplates, path: str, key: str) -> tuple[str, dict[str, Any]]:
@@ -78,7 +79,7 @@ def test_connect_is_the_only_route_with_the_shared_request_authorizer(
         "AWS::ApiGatewayV2::Authorizer",
         {
             "AuthorizerType": "REQUEST",
-            "IdentitySource": ["route.request.querystring.token"],
+            "IdentitySource": [f"route.request.querystring.{CONNECT_TOKEN_QUERY}"],
             "AuthorizerUri": Match.any_value(),
         },
     )
@@ -285,33 +286,24 @@ def test_in_a_multi_region_stage_senders_may_also_post_to_the_peer_api_by_id(
         assert fan_out_grants(stacks, path, handler) == set()
 
 
-BROADCAST_ACTIONS = (
-    "dynamodb:BatchWriteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-)
 ON_TABLE, ON_GSI1 = "table", "index/GSI1"
-#: (actions, on) per function in a single-region stage: base-table actions, and Query alone on
-#: GSI1 for the functions that list a connection's memberships. tests/iam checks the same
-#: grants against the calls the handler tests record; this pins the statement shape (no
-#: action on a needless resource). Where each action may be called in a multi-region stage:
-#: tests/infra/test_multi_region.py.
-TABLE_GRANTS = {
-    "handlers.ws.connect.handler": {(("dynamodb:PutItem",), ON_TABLE)},
-    "handlers.ws.disconnect.handler": {
-        (("dynamodb:BatchWriteItem",), ON_TABLE),
-        (("dynamodb:Query",), ON_GSI1),
-    },
-    "handlers.ws.join.handler": {(("dynamodb:GetItem", "dynamodb:PutItem"), ON_TABLE)},
-    "handlers.ws.leave.handler": {(("dynamodb:DeleteItem",), ON_TABLE)},
-    "handlers.ws.send.handler": {(BROADCAST_ACTIONS, ON_TABLE), (("dynamodb:Query",), ON_GSI1)},
-    "handlers.ws.publish_consumer.handler": {
-        (BROADCAST_ACTIONS, ON_TABLE),
-        (("dynamodb:Query",), ON_GSI1),
-    },
-}
+
+
+def _single_region_grants(access: TableAccess) -> set[tuple[tuple[str, ...], str]]:
+    """What a function declaring ``access`` is granted in a single-region stage, where every
+    replica is the one table: one statement of all its table actions, Query alone on GSI1."""
+    actions = {*access.actions, *access.connection_writes, *access.stale_connection_deletes}
+    grants = {(tuple(sorted(actions)), ON_TABLE)} if actions else set()
+    if access.indexes:
+        grants.add((("dynamodb:Query",), ON_GSI1))
+    return grants
+
+
+#: (actions, on) per function in a single-region stage, from the contract's table access.
+#: tests/iam checks the contract against the calls the handler tests record; this pins the
+#: statement shape the stack makes of it (no action on a needless resource). Where each
+#: action may be called in a multi-region stage: tests/infra/test_multi_region.py.
+TABLE_GRANTS = {spec.handler: _single_region_grants(spec.table) for spec in FUNCTIONS.values()}
 
 
 @pytest.mark.parametrize("path", [DEV])

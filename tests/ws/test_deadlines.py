@@ -8,7 +8,6 @@ report) and configured values (timeouts and attempts against the function timeou
 
 from __future__ import annotations
 
-import ast
 import copy
 import json
 import time
@@ -16,12 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from contract.websocket import FUNCTIONS
 
 from domain.models import Message
 from domain.realtime import broadcast
 from domain.realtime.broadcast import Broadcaster, Recipient
 from handlers.ws import publish_consumer, runtime
-from tests.conftest import ROOT, FakeLambdaContext
+from tests.conftest import FakeLambdaContext
 from tests.ws.conftest import load_event
 from tests.ws.hanging_endpoint import HangingEndpoint
 
@@ -174,27 +174,17 @@ def test_the_consumer_reports_a_hanging_member_without_retrying_the_record(
 
 
 def _function_timeouts() -> dict[str, int]:
-    """``timeout=cdk.Duration.seconds(N)`` of each function of the WebSocket stack, read from
-    its source (no synth): {"Send": 28, "PublishConsumer": 30}."""
-    tree = ast.parse((ROOT / "stacks" / "websocket_api_stack.py").read_text())
-    out: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and node.args):
-            continue
-        name = node.args[0]
-        for kw in node.keywords:
-            if kw.arg == "timeout" and isinstance(name, ast.Constant):
-                seconds = kw.value
-                assert isinstance(seconds, ast.Call)
-                value = seconds.args[0]
-                assert isinstance(value, ast.Constant)
-                assert isinstance(value.value, int)
-                out[str(name.value)] = int(value.value)
-    return out
+    """The timeout the contract gives each WebSocket function that sets one (the stack builds
+    the functions from it): {"Send": 28, "PublishConsumer": 30}."""
+    return {
+        name: spec.timeout_seconds
+        for name, spec in FUNCTIONS.items()
+        if spec.timeout_seconds is not None
+    }
 
 
 def test_one_post_and_the_answer_fit_in_each_broadcasting_functions_timeout() -> None:
-    # Given the functions' timeouts in the stack
+    # Given the functions' timeouts the stack builds them with
     timeouts = _function_timeouts()
     assert set(timeouts) >= {"Send", "PublishConsumer"}
     # Then one post at its worst (every attempt waits out connect and read timeouts, plus

@@ -14,20 +14,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from contract import limits
+from contract.errors import FRAME_ERRORS_LISTING_ACTIONS
+from contract.websocket import ACTIONS as ACTIONS
+
 from domain.errors import ValidationFailed
 from domain.validation import check_id
 
-#: API Gateway's WebSocket limits: a message is at most 128 KB, sent in frames of at most 32 KB.
-MAX_MESSAGE_BYTES = 128 * 1024
-MAX_FRAME_BYTES = 32 * 1024
-#: Longest message body a client may send (the Message model's limit, in characters).
-MAX_BODY_CHARS = 4000
-#: Every action a client can send, in the order the error frame lists them.
-ACTIONS: tuple[str, ...] = ("join", "leave", "send", "ping", "publish", "lookup")
-
-#: A client id is an idempotency key (a UUID, a ULID, a counter): visible ASCII only, so no
-#: control character, space or non-ASCII look-alike makes two keys that render the same.
-_CLIENT_ID = re.compile(r"[!-~]{1,128}")
+# Re-exported for the handlers and tests: the contract's WebSocket limits.
+MAX_MESSAGE_BYTES = limits.MAX_MESSAGE_BYTES
+MAX_FRAME_BYTES = limits.MAX_FRAME_BYTES
+#: Longest message body a client may send, in characters (as over REST).
+MAX_BODY_CHARS = limits.MESSAGE_BODY_LENGTH[1]
+_CLIENT_ID = re.compile(limits.CLIENT_ID_PATTERN)
 
 
 class FrameError(ValueError):
@@ -44,7 +43,7 @@ class FrameError(ValueError):
         out: dict[str, Any] = {"action": "error", "error": self.code, "message": self.message}
         if self.field is not None:
             out["field"] = self.field
-        if self.code in ("invalid_json", "unknown_action"):
+        if self.code in FRAME_ERRORS_LISTING_ACTIONS:
             out["valid_actions"] = list(ACTIONS)
         if request_id:
             out["request_id"] = request_id
@@ -143,7 +142,8 @@ def send_frame(frame: dict[str, Any], *, require_client_id: bool = True) -> Send
     ):
         raise FrameError(
             "invalid_field",
-            "'client_id' must be 1 to 128 visible ASCII characters (no spaces)",
+            f"'client_id' must be 1 to {limits.IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII "
+            "characters (no spaces)",
             field="client_id",
         )
     return SendFrame(room_id=room_id, body=body, client_id=client_id)

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from contract.table import GSI1
+
 from domain import errors, messages
 from domain.models import Connection, Membership, Message
 from domain.placement import region_for
@@ -240,7 +242,7 @@ def members(table: Table, room_id: str) -> Iterator[Membership]:
 
 
 def _memberships_of(table: Table, connection_id: str, region: str | None) -> Iterator[Membership]:
-    return table.query_all(Membership, index="GSI1", region=region, connection_id=connection_id)
+    return table.query_all(Membership, index=GSI1, region=region, connection_id=connection_id)
 
 
 def _connection(table: Table, connection_id: str) -> Connection:

@@ -1,25 +1,24 @@
-"""JSON Schemas of request bodies (validated by API Gateway) and responses (documented).
+"""JSON schemas of the API: request bodies (REST, validated by API Gateway and again by the
+handlers), client frames (WebSocket) and responses (documented in the OpenAPI document).
 
 Request schemas are JSON Schema draft-04, the dialect API Gateway validates (the stack adds the
-version and the title); the OpenAPI document uses the same dictionaries.
+version and the title); they use only ``type``, ``properties``, ``required``,
+``additionalProperties: false``, ``minProperties`` and, on strings, ``minLength``,
+``maxLength`` and ``pattern``, the subset ``domain.validation`` evaluates.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..lambda_code import lambda_constant
+from contract import limits
+from contract.errors import ERROR_STATUSES
 
 Schema = dict[str, Any]
 
-#: Room ids as the domain layer accepts them (``ID_PATTERN`` in lambda/domain/validation.py),
-#: anchored: a JSON Schema pattern matches anywhere in the value otherwise. The end is
-#: ``(?![\s\S])``, not ``$``, which (in Java as in Python) also matches before a final newline.
-ROOM_ID_PATTERN = rf"^(?:{lambda_constant('domain/validation.py', 'ID_PATTERN')})(?![\s\S])"
 
-
-def _text(min_length: int, max_length: int) -> Schema:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length}
+def _text(length: tuple[int, int]) -> Schema:
+    return {"type": "string", "minLength": length[0], "maxLength": length[1]}
 
 
 def _object(properties: dict[str, Schema], required: list[str], **extra: Any) -> Schema:
@@ -29,21 +28,69 @@ def _object(properties: dict[str, Schema], required: list[str], **extra: Any) ->
     return {**schema, "additionalProperties": False, **extra}
 
 
+#: A room id in a body or frame.
+ROOM_ID: Schema = {
+    "type": "string",
+    "minLength": limits.ID_MIN_LENGTH,
+    "maxLength": limits.ID_MAX_LENGTH,
+    "pattern": limits.ANCHORED_ID_PATTERN,
+}
+MESSAGE_BODY: Schema = _text(limits.MESSAGE_BODY_LENGTH)
+_ROOM_FIELDS: dict[str, Schema] = {
+    "name": _text(limits.ROOM_NAME_LENGTH),
+    "description": _text(limits.ROOM_DESCRIPTION_LENGTH),
+}
+
 #: Request bodies, by model name. API Gateway refuses a body that does not match (400).
-REQUEST_MODELS: dict[str, Schema] = {
-    "CreateRoom": _object(
-        {"name": _text(1, 100), "description": _text(0, 1000)}, required=["name"]
-    ),
-    "UpdateRoom": _object(
-        {"name": _text(1, 100), "description": _text(0, 1000)}, required=[], minProperties=1
-    ),
-    "CreateMessage": _object({"body": _text(1, 4000)}, required=["body"]),
+REQUEST_SCHEMAS: dict[str, Schema] = {
+    "CreateRoom": _object(_ROOM_FIELDS, required=["name"]),
+    "UpdateRoom": _object(_ROOM_FIELDS, required=[], minProperties=1),
+    "CreateMessage": _object({"body": MESSAGE_BODY}, required=["body"]),
     # The author is the caller's API key (the request template adds it), never the body: a
     # body naming a user_id is refused here, before it can enter the queue.
-    "Ingest": _object(
-        {"room_id": {**_text(1, 64), "pattern": ROOM_ID_PATTERN}, "body": _text(1, 4000)},
-        required=["room_id", "body"],
+    "Ingest": _object({"room_id": ROOM_ID, "body": MESSAGE_BODY}, required=["room_id", "body"]),
+}
+
+_CLIENT_ID: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": limits.IDEMPOTENCY_KEY_MAX_LENGTH,
+    "pattern": rf"^(?:{limits.CLIENT_ID_PATTERN})(?![\s\S])",
+}
+
+#: Each pattern of the schemas in words, for error messages (JSON Schema draft-04 has no
+#: place for it that API Gateway's models keep).
+PATTERN_RULES: dict[str, str] = {
+    limits.ANCHORED_ID_PATTERN: limits.ID_RULE,
+    _CLIENT_ID["pattern"]: f"1..{limits.IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters",
+}
+
+
+def _frame(action: str, properties: dict[str, Schema], required: list[str]) -> Schema:
+    return {
+        "type": "object",
+        "properties": {"action": {"type": "string", "enum": [action]}, **properties},
+        "required": ["action", *required],
+    }
+
+
+#: Client frames of the Lambda-served actions, by action (documentation and tests; the frame
+#: parser reads its limits from these properties).
+FRAME_SCHEMAS: dict[str, Schema] = {
+    "join": _frame("join", {"room_id": ROOM_ID}, ["room_id"]),
+    "leave": _frame("leave", {"room_id": ROOM_ID}, ["room_id"]),
+    "send": _frame(
+        "send",
+        {"room_id": ROOM_ID, "body": MESSAGE_BODY, "client_id": _CLIENT_ID},
+        ["room_id", "body", "client_id"],
     ),
+    "publish": _frame(
+        "publish",
+        {"room_id": ROOM_ID, "body": MESSAGE_BODY, "client_id": _CLIENT_ID},
+        ["room_id", "body"],
+    ),
+    "ping": _frame("ping", {}, []),
+    "lookup": {"type": "object", "required": ["action"]},
 }
 
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
@@ -51,7 +98,7 @@ _NULLABLE_TEXT: Schema = {"type": "string", "nullable": True}
 _CURSOR: Schema = {"type": "string", "nullable": True, "description": "Opaque; pass as `cursor`"}
 
 #: Response bodies, by name (documentation only: API Gateway does not validate responses).
-RESPONSE_MODELS: dict[str, Schema] = {
+RESPONSE_SCHEMAS: dict[str, Schema] = {
     "Room": {
         "type": "object",
         "properties": {
@@ -134,22 +181,7 @@ RESPONSE_MODELS: dict[str, Schema] = {
             "error": {
                 "type": "object",
                 "properties": {
-                    "code": {
-                        "type": "string",
-                        "enum": [
-                            "BadRequest",
-                            "ValidationFailed",
-                            "Unauthorized",
-                            "Forbidden",
-                            "NotFound",
-                            "Conflict",
-                            "PreconditionFailed",
-                            "PreconditionRequired",
-                            "PayloadTooLarge",
-                            "Throttled",
-                            "InternalError",
-                        ],
-                    },
+                    "code": {"type": "string", "enum": list(ERROR_STATUSES)},
                     "message": {"type": "string"},
                     "fields": {
                         "type": "array",

@@ -1,0 +1,42 @@
+"""Limits both APIs and both sides (API Gateway, the handlers) enforce."""
+
+from __future__ import annotations
+
+MAX_BODY_BYTES = 16 * 1024
+"""REST request bodies above this size are answered with 413 PayloadTooLarge (the handlers,
+and the WAF rule that blocks larger bodies before the API sees them)."""
+
+ID_CHARACTERS = "[0-9A-Za-z_-]"
+"""Room ids: ULIDs or friendly slugs. ``#`` is excluded because it separates key parts."""
+ID_MIN_LENGTH = 1
+ID_MAX_LENGTH = 64
+ID_PATTERN = f"{ID_CHARACTERS}{{{ID_MIN_LENGTH},{ID_MAX_LENGTH}}}"
+"""The identifier rule, matched whole (``re.fullmatch``); REST paths and bodies and
+WebSocket frames all use it."""
+ANCHORED_ID_PATTERN = rf"^(?:{ID_PATTERN})(?![\s\S])"
+r""":data:`ID_PATTERN` for JSON Schema, whose patterns match anywhere in the value. The end is
+``(?![\s\S])``, not ``$``, which (in Java as in Python) also matches before a final newline."""
+ID_RULE = f"{ID_MIN_LENGTH}..{ID_MAX_LENGTH} characters of A-Z, a-z, 0-9, '_' or '-'"
+"""The identifier rule in words, for error messages."""
+
+ROOM_NAME_LENGTH = (1, 100)
+ROOM_DESCRIPTION_LENGTH = (0, 1000)
+MESSAGE_BODY_LENGTH = (1, 4000)
+"""Message text, in characters, over REST and WebSocket alike."""
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+DEFAULT_REPORT_DAYS = 7
+MAX_REPORT_DAYS = 365
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+"""``Idempotency-Key`` (REST) and ``client_id`` (WebSocket): 1..128 visible ASCII characters."""
+CLIENT_ID_PATTERN = f"[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}"
+"""A WebSocket client id is an idempotency key (a UUID, a ULID, a counter): visible ASCII
+only, so no control character, space or non-ASCII look-alike makes two keys that render the
+same."""
+
+MAX_MESSAGE_BYTES = 128 * 1024
+"""API Gateway's WebSocket limits: a message is at most 128 KB, sent in frames of at most
+32 KB; the handlers check the message size again."""
+MAX_FRAME_BYTES = 32 * 1024
