@@ -83,10 +83,11 @@ cfn-lint-cached: synth-cached
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
 	pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
 
-# The property tests at FUZZ_DEPTH times their CI example counts, on fresh random inputs
-# (tests/fuzz.py): run on demand and before a release; `make test` runs them at CI depth.
+# The property tests at FUZZ_DEPTH times their stated example counts (40 times what `make test`
+# runs, which is a quarter of each: tests/fuzz.py), on fresh random inputs: run on demand,
+# before a release and after touching a parser.
 FUZZ_DEPTH ?= 10
-fuzz: install ## The hypothesis property tests, FUZZ_DEPTH (10) times deeper than in make test
+fuzz: install ## The hypothesis property tests, FUZZ_DEPTH (10) x their stated counts (make test: 1/4)
 	FUZZ_DEPTH=$(FUZZ_DEPTH) pytest -q -n $(PYTEST_WORKERS) -p no:randomly $$(grep -rl --include='test_*.py' fuzz_examples tests packages/*/tests)
 
 # The static checks share the two cores (mypy's cold start overlaps synth), then the tests run:

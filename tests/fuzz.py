@@ -1,9 +1,15 @@
 """How deep the hypothesis fuzz suites search.
 
-Each fuzz test states its example count at CI depth, the depth `make test` runs on every
-change: ``@settings(max_examples=fuzz_examples(300), ...)``. ``make fuzz`` multiplies every
-count by ``FUZZ_DEPTH`` (10 there) and explores fresh random inputs, so a deep search runs on
-demand and before a release without making every `make test` pay for it.
+Each fuzz test states its full example count: ``@settings(max_examples=fuzz_examples(300),
+...)``. Two depths use it:
+
+- the CI depth, what ``make test`` (and a plain ``pytest``) runs on every change: a quarter of
+  the stated count, at least 25 examples (never more than stated). Every property still runs on
+  every change; the example database (where a test keeps one) replays what failed before, and
+  developers' runs explore fresh inputs each time while CI (``CI=true``) replays a fixed
+  sequence (tests/conftest.py);
+- ``make fuzz``, on demand and before a release: ``FUZZ_DEPTH`` times the stated count (10
+  there; ``FUZZ_DEPTH=1`` runs exactly the stated counts), on fresh random inputs.
 """
 
 from __future__ import annotations
@@ -11,13 +17,17 @@ from __future__ import annotations
 import os
 
 DEPTH_VARIABLE = "FUZZ_DEPTH"
+#: The CI depth: the share of each stated count `make test` runs, and its floor.
+CI_SHARE = 0.25
+CI_MIN_EXAMPLES = 25
 
 
-def fuzz_depth() -> float:
-    """The multiplier from ``FUZZ_DEPTH`` (default 1); a clear error for a bad value."""
+def fuzz_depth() -> float | None:
+    """The multiplier from ``FUZZ_DEPTH`` (``None`` when unset: the CI depth); a clear error for
+    a bad value."""
     raw = os.environ.get(DEPTH_VARIABLE, "").strip()
     if not raw:
-        return 1.0
+        return None
     try:
         depth = float(raw)
     except ValueError:
@@ -27,6 +37,9 @@ def fuzz_depth() -> float:
     return depth
 
 
-def fuzz_examples(ci_examples: int) -> int:
-    """``ci_examples`` scaled by the fuzz depth (at least one example)."""
-    return max(1, round(ci_examples * fuzz_depth()))
+def fuzz_examples(stated: int) -> int:
+    """The example count of a test that states ``stated``, at the depth of this run."""
+    depth = fuzz_depth()
+    if depth is None:
+        return min(stated, max(CI_MIN_EXAMPLES, round(stated * CI_SHARE)))
+    return max(1, round(stated * depth))
