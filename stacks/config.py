@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 # Commercial AWS regions. A hand-kept list (rather than a pattern) is what catches a typo such
 # as "eu-wset-1", which a regex would accept; add a region here when AWS opens one.
@@ -200,6 +200,53 @@ def _cidrs(reader: _Reader, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _replicas(reader: _Reader, primary: str) -> tuple[str, ...]:
+    replicas: list[str] = []
+    for i, value in enumerate(reader.get("replica_regions", list, default=[])):
+        key = f"replica_regions[{i}]"
+        region = _region(reader, key, value)
+        if region == primary:
+            raise reader.error(
+                key, value, "equals primary_region: a replica must be another region"
+            )
+        if region in replicas:
+            raise reader.error(key, value, "is listed twice")
+        replicas.append(region)
+    return tuple(replicas)
+
+
+def _checked(reader: _Reader, name: str, kind: type | tuple[type, ...], *, default: Any = ...,
+             valid: Callable[[Any], bool], problem: str) -> Any:  # fmt: skip
+    """``reader.get(name)``, refused with ``problem`` unless ``valid(value)``."""
+    value = reader.get(name, kind, default=default)
+    if not valid(value):
+        raise reader.error(reader.key(name), value, problem)
+    return value
+
+
+def _origins(reader: _Reader) -> tuple[str, ...]:
+    origins = reader.get("cors_allow_origins", list, default=["*"])
+    for i, origin in enumerate(origins):
+        if not isinstance(origin, str) or not (origin == "*" or origin.startswith("https://")):
+            raise reader.error(
+                f"cors_allow_origins[{i}]", origin, "must be '*' or an https:// origin"
+            )
+    return tuple(origins)
+
+
+def _tags(reader: _Reader) -> tuple[tuple[str, str], ...]:
+    tags: dict[str, Any] = reader.get("tags", dict, default={})
+    for key, value in tags.items():
+        if not isinstance(value, str):
+            raise reader.error(f"tags.{key}", value, "must be a string")
+    return tuple(sorted(tags.items()))
+
+
+def _is_https_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme == "https" and bool(parsed.netloc)
+
+
 def _stage(name: str, raw: object) -> StageConfig:
     if not _STAGE_NAME.match(name):
         raise ConfigError(
@@ -208,50 +255,30 @@ def _stage(name: str, raw: object) -> StageConfig:
         )
     r = _Reader(name, "", raw)
     primary = _region(r, "primary_region", r.get("primary_region", str))
-    replicas_raw = r.get("replica_regions", list, default=[])
-    replicas: list[str] = []
-    for i, value in enumerate(replicas_raw):
-        key = f"replica_regions[{i}]"
-        region = _region(r, key, value)
-        if region == primary:
-            raise r.error(key, value, "equals primary_region: a replica must be another region")
-        if region in replicas:
-            raise r.error(key, value, "is listed twice")
-        replicas.append(region)
-
-    account = r.get("account", (str, type(None)), default=None)
-    if account is not None and not _ACCOUNT.match(account):
-        raise r.error("account", account, "must be a 12-digit AWS account id")
-
-    retention = r.get("log_retention_days", int)
-    if retention not in LOG_RETENTION_DAYS:
-        problem = f"is not a CloudWatch Logs retention period ({sorted(LOG_RETENTION_DAYS)})"
-        raise r.error("log_retention_days", retention, problem)
-
-    email = r.get("alarm_email", str)
-    if not _EMAIL.match(email):
-        raise r.error("alarm_email", email, "is not an e-mail address")
-
-    upstream = r.get("upstream_url", str)
-    parsed = urlparse(upstream)
-    if parsed.scheme != "https" or not parsed.netloc:
-        raise r.error("upstream_url", upstream, "must be an https:// URL")
-
-    waf_rate = r.get("waf_rate_limit", int)
-    if not 10 <= waf_rate <= 2_000_000_000:
-        problem = "must be between 10 and 2000000000 (requests per 5 minutes per IP)"
-        raise r.error("waf_rate_limit", waf_rate, problem)
-
-    origins = r.get("cors_allow_origins", list, default=["*"])
-    for i, origin in enumerate(origins):
-        if not isinstance(origin, str) or not (origin == "*" or origin.startswith("https://")):
-            raise r.error(f"cors_allow_origins[{i}]", origin, "must be '*' or an https:// origin")
-
-    tags_raw = r.get("tags", dict, default={})
-    for key, value in tags_raw.items():
-        if not isinstance(value, str):
-            raise r.error(f"tags.{key}", value, "must be a string")
-
+    # Keys are read (and refused) in this order: the first bad value is the one reported.
+    replicas = _replicas(r, primary)
+    account = _checked(
+        r, "account", (str, type(None)), default=None,
+        valid=lambda v: v is None or bool(_ACCOUNT.match(v)),
+        problem="must be a 12-digit AWS account id",
+    )  # fmt: skip
+    retention = _checked(
+        r, "log_retention_days", int, valid=lambda v: v in LOG_RETENTION_DAYS,
+        problem=f"is not a CloudWatch Logs retention period ({sorted(LOG_RETENTION_DAYS)})",
+    )  # fmt: skip
+    email = _checked(
+        r, "alarm_email", str, valid=lambda v: bool(_EMAIL.match(v)),
+        problem="is not an e-mail address",
+    )  # fmt: skip
+    upstream = _checked(
+        r, "upstream_url", str, valid=_is_https_url, problem="must be an https:// URL"
+    )
+    waf_rate = _checked(
+        r, "waf_rate_limit", int, valid=lambda v: 10 <= v <= 2_000_000_000,
+        problem="must be between 10 and 2000000000 (requests per 5 minutes per IP)",
+    )  # fmt: skip
+    origins = _origins(r)
+    tags = _tags(r)
     api_throttle = _throttle(r.child("api_throttle"))
     ws_throttle = _throttle(r.child("websocket_throttle"))
     usage_plan = _usage_plan(r.child("partner_usage_plan"))
@@ -261,7 +288,7 @@ def _stage(name: str, raw: object) -> StageConfig:
     return StageConfig(
         name=name,
         primary_region=primary,
-        replica_regions=tuple(replicas),
+        replica_regions=replicas,
         account=account,
         api_throttle=api_throttle,
         websocket_throttle=ws_throttle,
@@ -272,8 +299,8 @@ def _stage(name: str, raw: object) -> StageConfig:
         waf_rate_limit=waf_rate,
         ip_allow_list=allow,
         ip_deny_list=deny,
-        cors_allow_origins=tuple(origins),
-        tags=tuple(sorted(tags_raw.items())),
+        cors_allow_origins=origins,
+        tags=tags,
     )
 
 

@@ -159,6 +159,36 @@ def test_config_is_frozen() -> None:
             "stage 'dev': key 'alarm_email' = 'oncall' is not an e-mail address",
             id="bad e-mail",
         ),
+        pytest.param(
+            "prod",
+            lambda s: s["replica_regions"].append(s["replica_regions"][0]),
+            "stage 'prod': key 'replica_regions[1]' = 'us-east-1' is listed twice",
+            id="replica region listed twice",
+        ),
+        pytest.param(
+            "dev",
+            lambda s: s.update(waf_rate_limit=5),
+            "stage 'dev': key 'waf_rate_limit' = 5 must be between 10 and 2000000000",
+            id="WAF rate limit below AWS's minimum",
+        ),
+        pytest.param(
+            "dev",
+            lambda s: s.update(cors_allow_origins=["https://app.example.com", "http://x.test"]),
+            "stage 'dev': key 'cors_allow_origins[1]' = 'http://x.test' must be '*' or an https://",
+            id="insecure CORS origin",
+        ),
+        pytest.param(
+            "dev",
+            lambda s: s["tags"].update(team=3),
+            "stage 'dev': key 'tags.team' = 3 must be a string",
+            id="tag value not a string",
+        ),
+        pytest.param(
+            "dev",
+            lambda s: s.update(account="12345", alarm_email="oncall"),
+            "stage 'dev': key 'account' = '12345' must be a 12-digit AWS account id",
+            id="the first bad key in reading order is the one reported",
+        ),
     ],
 )
 def test_bad_config_names_stage_key_and_value(stage: str, mutate: Any, message: str) -> None:
