@@ -1,0 +1,1 @@
+"""Tests of the generated documentation (the architecture picture)."""
