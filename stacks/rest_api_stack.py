@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from contract.rest import (
+    AUTHORIZER_HANDLER,
     FUNCTIONS,
     ROUTES,
     Auth,
@@ -125,7 +126,7 @@ class RestApiStack(cdk.Stack):
             self,
             "TokenAuthorizer",
             code=self.make_function.code,
-            handler="handlers.authorizer.handler",
+            handler=AUTHORIZER_HANDLER,
             log_retention=self.log_retention,
             service=SERVICE,
             metrics_namespace=self.make_function.metrics_namespace,

@@ -159,6 +159,10 @@ class LambdaFunction:
         return self.handler.rsplit(".", 1)[0]
 
 
+#: The Lambda REQUEST authorizer of bearer-token routes and of WebSocket ``$connect`` (the
+#: REST stack creates it; the WebSocket stack of the region shares it).
+AUTHORIZER_HANDLER = "handlers.authorizer.handler"
+
 #: Lambda functions behind the routes (and the queue consumer), by construct id. The table
 #: access is read from handlers/, domain/ and pydynamodel/ and checked against the handler
 #: tests' recorded calls by tests/iam (transactions are authorized per item). The

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 PROXY_ROUTES = [r for r in rest.ROUTES if r.integration is rest.Integration.LAMBDA_PROXY]
 HANDLERS = ROOT / "lambda" / "handlers"
-#: The authorizer is not behind a route: API Gateway calls it before REST and $connect routes.
-AUTHORIZER = "handlers.authorizer.handler"
 
 
 class _NoTable(RuntimeError):
@@ -117,10 +115,11 @@ def _handler_modules() -> set[str]:
 
 
 def test_every_handler_in_the_code_is_a_function_of_the_contract_and_vice_versa() -> None:
-    # Given the functions the contract declares (REST, WebSocket) and the shared authorizer
+    # Given the functions the contract declares (REST, WebSocket) and the shared authorizer,
+    # which API Gateway calls before token routes and $connect
     declared = {spec.handler for spec in rest.FUNCTIONS.values()}
     declared |= {spec.handler for spec in websocket.FUNCTIONS.values()}
-    declared.add(AUTHORIZER)
+    declared.add(rest.AUTHORIZER_HANDLER)
     # When the handler modules of lambda/ are listed
     in_code = {f"{module}.handler" for module in _handler_modules()}
     # Then each handler is declared and each declared one exists
