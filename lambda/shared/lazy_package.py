@@ -38,9 +38,9 @@ def defer_init(name: str) -> bool:
     if name in sys.modules:
         return False
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+    if spec is None or spec.origin is None or spec.loader is None:
         return False
-    if spec.loader is None:
+    if spec.submodule_search_locations is None:
         return False
     module = importlib.util.module_from_spec(spec)
     resolver = _Resolver(module, Path(spec.origin), spec.loader)
