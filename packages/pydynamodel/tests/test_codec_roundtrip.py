@@ -279,3 +279,32 @@ def test_nested_values_the_fast_path_cannot_read_fall_back(child: dict[str, Any]
     assert node.child is not None
     assert node.child.v == 2
     assert node.child.tags is None
+
+
+def test_a_subclass_defined_after_its_base_was_used_has_its_own_codec() -> None:
+    # Given a model whose codec is built (it has written and read an item)
+    class Base(Model, entity="Base"):
+        keys = Keys(pk="B#{b_id}")
+        b_id: f.Str = f.Str(required=True)
+
+    assert Base.from_item(Base(b_id="1").to_item()).b_id == "1"
+
+    # When a subclass with one more attribute is defined afterwards and used
+    class Child(Base, entity="Child"):
+        more: f.Int = f.Int()
+
+    item = Child(b_id="2", more=3).to_item()
+    # Then it writes and reads its own attributes and entity, not its base's
+    assert item == {
+        "b_id": {"S": "2"},
+        "more": {"N": "3"},
+        "entity": {"S": "Child"},
+        "pk": {"S": "B#2"},
+    }
+    assert Child.from_item(item) == Child(b_id="2", more=3)
+    assert type(Child.from_item(item)) is Child
+    assert Base(b_id="1").to_item() == {
+        "b_id": {"S": "1"},
+        "entity": {"S": "Base"},
+        "pk": {"S": "B#1"},
+    }

@@ -64,20 +64,31 @@ def _load_expr(i: int, attr: Attribute[Any], var: str, ns: dict[str, Any]) -> st
     return lexpr
 
 
+def _dump_expr(i: int, attr: Attribute[Any], var: str) -> str:
+    """The expression dumping attribute ``i`` from the Python value in ``var``."""
+    return (_inlined(attr, "dump") and attr.dump_code(var)) or f"_d{i}({var})"
+
+
+def _present_test(attr: Attribute[Any], var: str) -> str:
+    # Empty sets are left out of the item: DynamoDB has no empty set.
+    return var if isinstance(attr, _SetAttribute) else f"{var} is not None"
+
+
 def _field_lines(
     i: int, name: str, attr: Attribute[Any], ns: dict[str, Any]
 ) -> tuple[list[str], list[str]]:
-    """The dump and (sparse) load statements of one attribute (its value in ``v``)."""
+    """The sparse dump and load statements of one attribute (its value in ``v``)."""
     ns[f"_d{i}"] = attr.dump
     ns[f"_l{i}"] = attr.load
     ns.update(attr.codegen_names())
-    dexpr = (_inlined(attr, "dump") and attr.dump_code("v")) or f"_d{i}(v)"
     if attr.always_dump:
         dump = [f"    item[{name!r}] = _d{i}(None)"]
     else:
-        # Empty sets are left out of the item: DynamoDB has no empty set.
-        test = "v" if isinstance(attr, _SetAttribute) else "v is not None"
-        dump = [f"    v = d.get({name!r})", f"    if {test}:", f"        item[{name!r}] = {dexpr}"]
+        dump = [
+            f"    v = d.get({name!r})",
+            f"    if {_present_test(attr, 'v')}:",
+            f"        item[{name!r}] = {_dump_expr(i, attr, 'v')}",
+        ]
     lexpr = _load_expr(i, attr, "v", ns)
     load = [
         f"    v = item.get({name!r})",
@@ -85,6 +96,32 @@ def _field_lines(
         f"        d[{name!r}] = {lexpr}",
     ]
     return dump, load
+
+
+def _dump_lines(fields: Mapping[str, Attribute[Any]]) -> list[str]:
+    """Statements building ``item`` from the instance dict ``d``.
+
+    An instance with every attribute set (the common case) is written with one dict display;
+    one with an attribute unset, ``None`` or an empty set takes ``dump_sparse``.
+    """
+    entries = [
+        f"{name!r}: " + (f"_d{i}(None)" if attr.always_dump else _dump_expr(i, attr, f"v{i}"))
+        for i, (name, attr) in enumerate(fields.items())
+    ]
+    read = [
+        (i, name, attr) for i, (name, attr) in enumerate(fields.items()) if not attr.always_dump
+    ]
+    if not read:
+        return ["    item = {" + ", ".join(entries) + "}"]
+    absent = " or ".join(
+        f"not v{i}" if isinstance(attr, _SetAttribute) else f"v{i} is None" for i, _, attr in read
+    )
+    lines = ["    try:"]
+    lines += [f"        v{i} = d[{name!r}]" for i, name, _ in read]
+    lines += ["    except KeyError:", "        item = dump_sparse(obj)", "    else:"]
+    lines += [f"        if {absent}:", "            item = dump_sparse(obj)", "        else:"]
+    lines += ["            item = {", *(f"                {e}," for e in entries), "            }"]
+    return lines
 
 
 def _load_lines(fields: Mapping[str, Attribute[Any]], ns: dict[str, Any]) -> list[str]:
@@ -140,26 +177,47 @@ def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]
     """The source of ``dump_fields``, ``load`` and ``dump`` for ``cls`` and the names it uses."""
     ns: dict[str, Any] = dict(CODEGEN_GLOBALS)
     ns.update(_cls=cls, _new=object.__new__, _dump_any=dump_any, _load_any=load_any)
-    dump_lines = ["def dump_fields(obj):", "    d = obj.__dict__", "    item = {}"]
-    sparse_lines = ["def load_sparse(item):", "    d = {}"]
+    sparse_dump = ["def dump_sparse(obj):", "    d = obj.__dict__", "    item = {}"]
+    sparse_load = ["def load_sparse(item):", "    d = {}"]
     for i, (name, attr) in enumerate(cls.__fields__.items()):
         dump, load = _field_lines(i, name, attr, ns)
-        dump_lines += dump
-        sparse_lines += load
-    dump_lines.append("    return item")
-    sparse_lines.append("    return d")
-    load_lines = ["def load(item):", *_load_lines(cls.__fields__, ns)]
-    load_lines += ["    obj = _new(_cls)", "    obj.__dict__ = d"]
+        sparse_dump += dump
+        sparse_load += load
+    sparse_dump.append("    return item")
+    sparse_load.append("    return d")
+    body = ["    d = obj.__dict__", *_dump_lines(cls.__fields__)]
+    dump_lines = ["def dump_fields(obj):", *body, "    return item"]
+    load_body = [*_load_lines(cls.__fields__, ns), "    obj = _new(_cls)", "    obj.__dict__ = d"]
     if cls.__extra__ == "keep":
         ns["_known"] = frozenset(cls.__fields__) | frozenset(key_attrs(cls)) | {ENTITY_ATTR}
-        load_lines.append(
+        load_body.append(
             "    extra = {k: _load_any(v) for k, v in item.items() if k not in _known}"
         )
-        load_lines.append("    if extra:\n        d['extra'] = extra")
+        load_body.append("    if extra:")
+        load_body.append("        d['extra'] = extra")
     if after_load:
-        load_lines.append("    obj.after_load()")
-    load_lines.append("    return obj")
-    full = ["def dump(obj):", "    item = dump_fields(obj)", "    d = obj.__dict__"]
+        load_body.append("    obj.after_load()")
+    load_body.append("    return obj")
+    # ``load`` raises on what it cannot read; ``load_item`` (the same body) falls back to the
+    # tolerant ``_slow_load`` then, without a call between the two.
+    load_lines = ["def load(item):", *load_body, "def load_item(item):", "    try:"]
+    load_lines += ["    " + line for line in load_body]
+    load_lines += [
+        "    except (KeyError, TypeError, ValueError):",
+        "        return _slow_load(item)",
+    ]
+    # ``load_many``: the same body in a loop, for a list of these models (``f.List(f.Nested)``)
+    # without a call per element.
+    load_lines += [
+        "def load_many(wires):",
+        "    out = []",
+        "    for w in wires:",
+        "        item = w['M']",
+    ]
+    load_lines += ["    " + line for line in load_body[:-1]]
+    load_lines += ["        out.append(obj)", "    return out"]
+    # ``dump`` repeats the body of ``dump_fields`` (one call per item less).
+    full = ["def dump(obj):", *body]
     if cls.__entity__ is not None:
         ns["_entity"] = {"S": cls.__entity__}
         full.append(f"    item[{ENTITY_ATTR!r}] = _entity")
@@ -168,7 +226,7 @@ def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]
         full.append("    for k, v in d.get('extra', {}).items():")
         full.append("        item.setdefault(k, _dump_any(v))")
     full.append("    return item")
-    return "\n".join(dump_lines + sparse_lines + load_lines + full), ns
+    return "\n".join(sparse_dump + sparse_load + dump_lines + load_lines + full), ns
 
 
 class Codec:
@@ -177,18 +235,17 @@ class Codec:
     def __init__(self, cls: type[Model], *, after_load: bool) -> None:
         self.cls = cls
         source, ns = generate(cls, after_load=after_load)
+        ns["_slow_load"] = self._slow_load
         exec(compile(source, f"<pydynamodel codec {cls.__name__}>", "exec"), ns)
         self.source = source
         self.dump_fields: Callable[[Model], dict[str, Wire]] = ns["dump_fields"]
         self.dump: Callable[[Model], Item] = ns["dump"]
         #: Loads a well-formed item; raises on anything else (``load`` then falls back).
         self.fast_load: Callable[[Mapping[str, Wire]], Any] = ns["load"]
-
-    def load(self, item: Mapping[str, Wire]) -> Any:
-        try:
-            return self.fast_load(item)
-        except (KeyError, TypeError, ValueError):
-            return self._slow_load(item)
+        #: ``fast_load`` of each ``{"M": item}`` of a list (raises as ``fast_load`` does).
+        self.fast_load_many: Callable[[list[Wire]], list[Any]] = ns["load_many"]
+        #: Loads any item: ``fast_load``, falling back to ``_slow_load`` on what it trips on.
+        self.load: Callable[[Mapping[str, Wire]], Any] = ns["load_item"]
 
     def _slow_load(self, item: Mapping[str, Wire]) -> Any:
         """Tolerates NULLs; reports values of the wrong DynamoDB type clearly."""

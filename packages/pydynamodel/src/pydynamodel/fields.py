@@ -32,6 +32,7 @@ from pydynamodel.serialization import (
     check_plain,
     dump_any,
     dump_list,
+    dump_map,
     dump_plain_map,
     duplicate_numbers,
     load_any,
@@ -277,6 +278,11 @@ class Attribute(Generic[T]):
         return None
 
     def load_code(self, var: str) -> str | None:
+        return None
+
+    def load_many_code(self, var: str) -> str | None:
+        """Inline expression loading a list of these values (``var`` is the ``L`` payload) in
+        one call, or ``None`` (a ``load_code`` per element)."""
         return None
 
     def codegen_names(self) -> dict[str, Any]:
@@ -668,7 +674,14 @@ class DateTime(Attribute[DtT]):
         return datetime.fromtimestamp(n if self.format == "epoch" else n / 1000, UTC)
 
     def dump_code(self, var: str) -> str | None:
-        return f'{{"S": _dt_to_iso({var})}}' if self.format == "iso" else None
+        if self.format != "iso":
+            return None
+        # A plain datetime in UTC (the usual case) is formatted here, as isoformat would:
+        # printf-style formatting of its fields is faster than isoformat(timespec=...).
+        parts = ("year", "month", "day", "hour", "minute", "second", "microsecond")
+        fields = ", ".join(f"{var}.{a}" for a in parts)
+        fast = f"{var}.__class__ is _datetime and {var}.tzinfo is _UTC"
+        return f'{{"S": _UTC_ISO % ({fields}) if {fast} else _dt_to_iso({var})}}'
 
     def load_code(self, var: str) -> str | None:
         # fromisoformat gives the UTC singleton for "+00:00", so astimezone is a no-op then.
@@ -770,6 +783,9 @@ class List(Attribute[ListT]):
     def load_code(self, var: str) -> str | None:
         if self.of is None:
             return f'_load_list({var}["L"])'
+        many = self.of.load_many_code(f'{var}["L"]')
+        if many is not None:
+            return many
         element = f"{var}_e"
         inner = self.of.load_code(element)
         return None if inner is None else f'[{inner} for {element} in {var}["L"]]'
@@ -819,7 +835,9 @@ class Map(Attribute[MapT]):
         return {k: ld(v) for k, v in wire["M"].items()}
 
     def dump_code(self, var: str) -> str | None:
-        return f"_dump_plain_map({var})" if self.of is None else None
+        if self.of is not None:
+            return None
+        return f'({{"M": _dump_map({var})}} if {var}.__class__ is dict else _dump_plain_map({var}))'
 
     def load_code(self, var: str) -> str | None:
         return f'_load_map({var}["M"])' if self.of is None else None
@@ -870,10 +888,18 @@ class Nested(Attribute[T]):
     def load_code(self, var: str) -> str:
         return f'_nl{id(self)}({var}["M"])'
 
+    def load_many_code(self, var: str) -> str:
+        return f"_nlm{id(self)}({var})"
+
     def codegen_names(self) -> dict[str, Any]:
         codec = self.model._get_codec()
         n = id(self)
-        return {f"_nd{n}": codec.dump_fields, f"_nl{n}": codec.fast_load, f"_nm{n}": self.model}
+        return {
+            f"_nd{n}": codec.dump_fields,
+            f"_nl{n}": codec.fast_load,
+            f"_nlm{n}": codec.fast_load_many,
+            f"_nm{n}": self.model,
+        }
 
     def validate_inner(self, value: Any, path: str, errors: list[FieldError]) -> None:
         value._collect_errors(path + ".", errors)
@@ -912,6 +938,12 @@ class StrSet(_SetAttribute[SSetT]):
     def load(self, wire: Wire) -> Any:
         return set(wire["SS"])
 
+    def dump_code(self, var: str) -> str:
+        return f'{{"SS": sorted({var})}}'
+
+    def load_code(self, var: str) -> str:
+        return f'set({var}["SS"])'
+
 
 class NumSet(_SetAttribute[NSetT]):
     """Number set (``NS``); elements load as ``number_type`` (``Decimal`` by default)."""
@@ -937,6 +969,21 @@ class NumSet(_SetAttribute[NSetT]):
         if nt is int:
             return {int(load_number(x)) for x in wire["NS"]}
         return {nt(x) for x in wire["NS"]}
+
+    def dump_code(self, var: str) -> str:
+        # int members (the usual case) need no float/NaN checks.
+        element = f"{var}_e"
+        number = f"str({element}) if {element}.__class__ is int else _number_str({element})"
+        return f'{{"NS": [{number} for {element} in {var}]}}'
+
+    def load_code(self, var: str) -> str:
+        element = f"{var}_e"
+        if self.number_type is int:
+            return f'{{int(_load_number({element})) for {element} in {var}["NS"]}}'
+        return f'{{_nt{id(self)}({element}) for {element} in {var}["NS"]}}'
+
+    def codegen_names(self) -> dict[str, Any]:
+        return {f"_nt{id(self)}": self.number_type}
 
 
 class BinSet(_SetAttribute[BSetT]):
@@ -1008,8 +1055,12 @@ CODEGEN_GLOBALS: dict[str, Any] = {
     "_dt_from_iso": _dt_from_iso,
     "_fromisoformat": datetime.fromisoformat,
     "_UTC": UTC,
+    "_datetime": datetime,
+    "_UTC_ISO": "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00",
     "_number_str": number_str,
     "_dump_plain_map": dump_plain_map,
+    "_dump_map": dump_map,
+    "_load_number": load_number,
     "_dump_list": dump_list,
     "_load_list": load_list,
     "_load_map": load_map,

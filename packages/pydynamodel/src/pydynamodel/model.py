@@ -191,8 +191,12 @@ class Model:
         cls.__auto_now__ = tuple(n for n, a in dates if a.auto_now)
         cls.__auto_now_add__ = tuple(n for n, a in dates if a.auto_now_add)
         cls.__defaults__ = tuple((n, a) for n, a in fields.items() if a.has_default())
+        # Each class compiles its own codec on first use; until then (and never inherited from
+        # a base class whose codec is built) its entry points are the building ones.
         if "_codec" in cls.__dict__:
             delattr(cls, "_codec")
+        type.__setattr__(cls, "_dump_item", Model._dump_item)
+        type.__setattr__(cls, "_load_item", Model.__dict__["_load_item"])
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -343,11 +347,20 @@ class Model:
     # ------------------------------------------------------------------ serialization
     def to_item(self) -> Item:
         """Serialize to a DynamoDB item (keys, entity and attributes); no validation."""
-        return type(self)._get_codec().dump(self)
+        return self._dump_item()
 
     @classmethod
     def from_item(cls, item: Mapping[str, Wire]) -> Any:
         """Deserialize a DynamoDB item into an instance of this class."""
+        return cls._load_item(item)
+
+    # Replaced on each class by its codec's generated functions once built (``_get_codec``),
+    # so ``to_item``/``from_item`` cost one call more than the generated code itself.
+    def _dump_item(self) -> Item:
+        return type(self)._get_codec().dump(self)
+
+    @classmethod
+    def _load_item(cls, item: Mapping[str, Wire]) -> Any:
         return cls._get_codec().load(item)
 
     def _dump_fields(self) -> dict[str, Wire]:
@@ -363,6 +376,8 @@ class Model:
         if codec is None:
             codec = Codec(cls, after_load=cls.after_load is not Model.after_load)
             type.__setattr__(cls, "_codec", codec)
+            type.__setattr__(cls, "_dump_item", codec.dump)
+            type.__setattr__(cls, "_load_item", staticmethod(codec.load))
         return codec
 
     # ------------------------------------------------------------------ keys
