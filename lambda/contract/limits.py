@@ -23,6 +23,10 @@ ROOM_NAME_LENGTH = (1, 100)
 ROOM_DESCRIPTION_LENGTH = (0, 1000)
 MESSAGE_BODY_LENGTH = (1, 4000)
 """Message text, in characters, over REST and WebSocket alike."""
+NOT_BLANK_PATTERN = "[^\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""Message text must hold a character that is not blank: one outside the characters Python's
+``str.isspace`` calls blank, listed one by one so that API Gateway's (Java) and Python's regular
+expressions read them alike (``\\s`` differs between them)."""
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

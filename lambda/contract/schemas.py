@@ -35,7 +35,7 @@ ROOM_ID: Schema = {
     "maxLength": limits.ID_MAX_LENGTH,
     "pattern": limits.ANCHORED_ID_PATTERN,
 }
-MESSAGE_BODY: Schema = _text(limits.MESSAGE_BODY_LENGTH)
+MESSAGE_BODY: Schema = {**_text(limits.MESSAGE_BODY_LENGTH), "pattern": limits.NOT_BLANK_PATTERN}
 _ROOM_FIELDS: dict[str, Schema] = {
     "name": _text(limits.ROOM_NAME_LENGTH),
     "description": _text(limits.ROOM_DESCRIPTION_LENGTH),
@@ -62,6 +62,7 @@ _CLIENT_ID: Schema = {
 #: place for it that API Gateway's models keep).
 PATTERN_RULES: dict[str, str] = {
     limits.ANCHORED_ID_PATTERN: limits.ID_RULE,
+    limits.NOT_BLANK_PATTERN: "text, not only blank characters",
     _CLIENT_ID["pattern"]: f"1..{limits.IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters",
 }
 

@@ -4,6 +4,8 @@ handlers' validation and the WebSocket frame parser accept and refuse the same v
 
 from __future__ import annotations
 
+import re
+import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +37,8 @@ ROOM_IDS = [
     "r/1",
 ]
 LONGEST_BODY = "x" * limits.MESSAGE_BODY_LENGTH[1]
-BODIES = ["x", LONGEST_BODY, LONGEST_BODY + "y", ""]
+BLANK = " \t\n\u00a0\u3000"
+BODIES = ["x", LONGEST_BODY, LONGEST_BODY + "y", "", BLANK, BLANK + "x", " " * 4000]
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +98,18 @@ def test_message_bodies_are_accepted_and_refused_alike_over_rest_and_websocket(
         }
         assert len(set(verdicts.values())) == 1, (len(text), verdicts)
     assert _accepts(CREATE_MESSAGE.validate, {"body": LONGEST_BODY})
+    assert not _accepts(CREATE_MESSAGE.validate, {"body": BLANK})
+
+
+def test_blank_is_spelled_character_by_character_as_str_isspace_means_it() -> None:
+    # Given the contract's pattern of a non-blank character, spelled character by character
+    not_blank = re.compile(limits.NOT_BLANK_PATTERN)
+    # Then a character is blank by it exactly when Python calls it whitespace (the frames'
+    # former rule), whatever the engine thinks \s means
+    for code in range(sys.maxunicode + 1):
+        character = chr(code)
+        assert (not_blank.search(character) is None) == character.isspace(), hex(code)
+    assert "\\s" not in limits.NOT_BLANK_PATTERN
 
 
 def test_every_request_model_as_deployed_is_the_one_the_handlers_validate_with(

@@ -27,6 +27,7 @@ MAX_FRAME_BYTES = limits.MAX_FRAME_BYTES
 #: Longest message body a client may send, in characters (as over REST).
 MAX_BODY_CHARS = limits.MESSAGE_BODY_LENGTH[1]
 _CLIENT_ID = re.compile(limits.CLIENT_ID_PATTERN)
+_NOT_BLANK = re.compile(limits.NOT_BLANK_PATTERN)
 
 
 class FrameError(ValueError):
@@ -120,7 +121,7 @@ def send_frame(frame: dict[str, Any], *, require_client_id: bool = True) -> Send
         raise FrameError("missing_field", "'body' is required", field="body")
     if not isinstance(body, str):
         raise FrameError("invalid_field", "'body' must be a string", field="body")
-    if not body.strip():
+    if not _NOT_BLANK.search(body):
         raise FrameError("invalid_field", "'body' must not be blank", field="body")
     if len(body) > MAX_BODY_CHARS:
         raise FrameError(
