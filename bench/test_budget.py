@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from budget import RESULTS_VARIABLE, Result, read_results, report
 from run_all import table
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def test_a_reported_figure_is_printed_and_appended_as_one_json_line(
@@ -74,3 +71,36 @@ def test_the_summary_has_one_aligned_row_per_figure() -> None:
     assert "ok" in lines[2]
     assert "MISSED" in lines[3]
     assert lines[2].index("ok") == lines[3].index("MISSED")
+
+
+def _script(folder: Path, name: str, body: str) -> str:
+    bench = Path(__file__).resolve().parent
+    (folder / name).write_text(f"import sys\nsys.path.insert(0, {str(bench)!r})\n{body}\n")
+    return name
+
+
+def test_make_bench_flags_a_failed_benchmark_and_one_that_reports_nothing(
+    tmp_path: Path,
+) -> None:
+    # Given three benchmarks: one reporting a met budget, one failing, one reporting nothing
+    from run_all import Benchmark, run_benchmark
+
+    results = tmp_path / "results.jsonl"
+    good = _script(tmp_path, "good.py", "from budget import report\nreport('x', 1, 2, 's')")
+    bad = _script(
+        tmp_path, "bad.py", "from budget import report\nreport('y', 3, 2, 's')\nsys.exit(1)"
+    )
+    silent = _script(tmp_path, "silent.py", "print('figures in prose only')")
+    # When make bench runs them
+    problems = [
+        run_benchmark(Benchmark(name), results, tmp_path / "cdk.out", tmp_path)
+        for name in (good, bad, silent)
+    ]
+    # Then the good one has no problem, and each other one is named with its problem
+    assert problems[0] == []
+    assert problems[1] == ["bad.py: exited non-zero"]
+    assert problems[2] == ["silent.py: reported no figure through bench/budget.py"]
+    assert [(r.name, r.met, r.source) for r in read_results(results)] == [
+        ("x", True, "good.py"),
+        ("y", False, "bad.py"),
+    ]
