@@ -7,6 +7,11 @@ module only decides how each kind of integration and auth is built.
 
 from __future__ import annotations
 
+# First: importing lambda_code puts lambda/ on sys.path, where `contract` lives.
+from . import lambda_code as _lambda_code  # noqa: F401
+
+# isort: split
+
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk

@@ -10,6 +10,11 @@ to ``config.upstream_url``.
 
 from __future__ import annotations
 
+# First: importing lambda_code puts lambda/ on sys.path, where `contract` lives.
+from . import lambda_code as _lambda_code  # noqa: F401
+
+# isort: split
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
