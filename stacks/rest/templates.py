@@ -1,7 +1,8 @@
 """Mapping templates (VTL) of the REST API's non-proxy integrations, kept as .vtl files.
 
-Placeholders ``@@NAME@@`` are filled at synth time (``TABLE_NAME`` is a CloudFormation token);
-VTL's own ``$`` syntax stays untouched.
+Placeholders ``@@NAME@@`` are filled at synth time (``TABLE_NAME`` is a CloudFormation token;
+the contract's limits, like ``DEFAULT_PAGE_SIZE``, are filled in by default); VTL's own ``$``
+syntax stays untouched.
 """
 
 from __future__ import annotations
@@ -9,13 +10,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from contract import limits
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+#: Values of the contract every template may name.
+CONTRACT_VALUES = {"DEFAULT_PAGE_SIZE": str(limits.DEFAULT_PAGE_SIZE)}
 
 
 def load_template(name: str, **values: str) -> str:
     """The text of ``templates/<name>.vtl`` with every ``@@KEY@@`` replaced by ``values[KEY]``."""
     text = (TEMPLATE_DIR / f"{name}.vtl").read_text()
+    values = {**CONTRACT_VALUES, **values}
 
     def fill(match: re.Match[str]) -> str:
         key = match.group(1)

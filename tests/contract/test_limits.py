@@ -4,6 +4,7 @@ handlers' validation and the WebSocket frame parser accept and refuse the same v
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from functools import partial
@@ -153,3 +154,26 @@ def test_the_websocket_message_limit_is_the_contracts_on_both_sides_of_the_byte(
     with pytest.raises(frames.FrameError) as too_large:
         frames.parse(fits[:-2] + 'x"}')
     assert too_large.value.code == "message_too_large"
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        ("1", 1),
+        (str(limits.MAX_PAGE_SIZE), limits.MAX_PAGE_SIZE),
+        (str(limits.MAX_PAGE_SIZE + 1), limits.DEFAULT_PAGE_SIZE),
+        ("0", limits.DEFAULT_PAGE_SIZE),
+        ("", limits.DEFAULT_PAGE_SIZE),
+        ("ten", limits.DEFAULT_PAGE_SIZE),
+    ],
+)
+def test_the_messages_query_pages_by_the_contracts_sizes_as_the_rooms_handler_does(
+    limit: str, expected: int
+) -> None:
+    from tests.templates.vtl import Input, render
+
+    # Given GET /rooms/{room_id}/messages?limit=<limit>, mapped by its request template
+    request = Input(path_params={"room_id": "r1"}, query={"limit": limit})
+    query = json.loads(render("messages_request", TABLE_NAME="t", request=request))
+    # Then DynamoDB is asked for the page size the contract gives that limit
+    assert query["Limit"] == expected

@@ -159,11 +159,9 @@ def _audiences(value: Any) -> list[str]:
     return []
 
 
-def verify(
-    token: str, key: str | bytes, policy: TokenPolicy, *, now: float | None = None
-) -> Claims:
-    """Check a token against ``policy`` (see the module docstring); return its claims or raise
-    ``InvalidToken``."""
+def _signed_claims(token: str, key: str | bytes) -> dict[str, Any]:
+    """The payload of an HS256 ``token`` whose MAC ``key`` verifies, parsed only after the MAC
+    is checked; ``InvalidToken`` otherwise."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise InvalidToken("missing or oversized token")
     parts = token.split(".")
@@ -178,18 +176,15 @@ def verify(
     header = _json_segment(parts[0], "header")
     if header.get("alg") != "HS256":
         raise InvalidToken("unsupported token algorithm")
-    claims = _json_segment(parts[1], "payload")
-    if claims.get("iss") != policy.issuer:
-        raise InvalidToken("token issuer is not accepted")
-    if policy.audience not in _audiences(claims.get("aud")):
-        raise InvalidToken("token audience is not accepted")
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not 1 <= len(sub) <= 128:
-        raise InvalidToken("token has no valid sub claim")
+    return _json_segment(parts[1], "payload")
+
+
+def _check_times(claims: dict[str, Any], policy: TokenPolicy, current: float) -> int:
+    """Check ``iat``, ``exp`` and ``nbf`` at ``current`` (with the policy's clock skew and
+    maximum lifetime); return ``exp``."""
     iat = _timestamp(claims.get("iat"), "iat")
     exp = _timestamp(claims.get("exp"), "exp")
     nbf = None if claims.get("nbf") is None else _timestamp(claims["nbf"], "nbf")
-    current = time.time() if now is None else now
     skew = policy.clock_skew
     if iat > current + skew:
         raise InvalidToken("token issued in the future")
@@ -199,6 +194,23 @@ def verify(
         raise InvalidToken("token expired")
     if nbf is not None and current + skew < nbf:
         raise InvalidToken("token not valid yet")
+    return exp
+
+
+def verify(
+    token: str, key: str | bytes, policy: TokenPolicy, *, now: float | None = None
+) -> Claims:
+    """Check a token against ``policy`` (see the module docstring); return its claims or raise
+    ``InvalidToken``."""
+    claims = _signed_claims(token, key)
+    if claims.get("iss") != policy.issuer:
+        raise InvalidToken("token issuer is not accepted")
+    if policy.audience not in _audiences(claims.get("aud")):
+        raise InvalidToken("token audience is not accepted")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not 1 <= len(sub) <= 128:
+        raise InvalidToken("token has no valid sub claim")
+    exp = _check_times(claims, policy, time.time() if now is None else now)
     name = claims.get("name")
     groups = claims.get("groups")
     return Claims(
