@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from contract import limits
 from contract.table import GSI1
 
 from pydynamodel import Keys, Model, new_ulid
@@ -41,8 +42,8 @@ class Room(Model, entity="Room"):
     gsi1 = Keys(pk="ROOMS", sk="{created_at}", index=GSI1)
 
     room_id: f.Str = f.Str(required=True, default_factory=new_ulid)
-    name: f.Str = f.Str(required=True, validators=[f.length(1, 100)])
-    description: f.Str[str | None] = f.Str(validators=[f.length(0, 1000)])
+    name: f.Str = f.Str(required=True, validators=[f.length(*limits.ROOM_NAME_LENGTH)])
+    description: f.Str[str | None] = f.Str(validators=[f.length(*limits.ROOM_DESCRIPTION_LENGTH)])
     created_by: f.Str = f.Str(required=True)
     created_at: f.DateTime = f.DateTime(auto_now_add=True)
     updated_at: f.DateTime = f.DateTime(auto_now=True)
@@ -62,9 +63,11 @@ class Message(Model, entity="Message"):
     room_id: f.Str = f.Str(required=True)
     message_id: f.Str = f.Str(required=True, default_factory=new_ulid)
     user_id: f.Str = f.Str(required=True)
-    body: f.Str = f.Str(required=True, validators=[f.length(1, 4000)])
+    body: f.Str = f.Str(required=True, validators=[f.length(*limits.MESSAGE_BODY_LENGTH)])
     created_at: f.DateTime = f.DateTime(auto_now_add=True)
-    client_id: f.Str[str | None] = f.Str(validators=[f.length(1, 128)])
+    client_id: f.Str[str | None] = f.Str(
+        validators=[f.length(1, limits.IDEMPOTENCY_KEY_MAX_LENGTH)]
+    )
 
 
 class Connection(Model, entity="Connection"):
