@@ -136,3 +136,44 @@ def test_every_websocket_route_served_by_a_function_names_one_and_every_function
     assert {r.function for r in served} == set(websocket.FUNCTIONS)
     # And the routes without one name none
     assert all(r.function is None for r in websocket.ROUTES if r not in served)
+
+
+WEBSOCKET_STACK = "Dev/EuWest1/WebSocketApi"
+
+
+@pytest.fixture(scope="module")
+def websocket_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from tests.infra.conftest import synth
+
+    template: dict[str, Any] = synth(tmp_path_factory.mktemp("cdk.out"))[WEBSOCKET_STACK]
+    return template
+
+
+def _of_type(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def test_the_deployed_websocket_api_has_exactly_the_contracts_routes(
+    websocket_template: dict[str, Any],
+) -> None:
+    deployed = {r["RouteKey"] for r in _of_type(websocket_template, "AWS::ApiGatewayV2::Route")}
+    assert deployed == {r.key for r in websocket.ROUTES}
+
+
+def test_the_deployed_default_route_lists_exactly_the_actions_the_api_routes(
+    websocket_template: dict[str, Any],
+) -> None:
+    from tests.templates.vtl import render_text
+
+    # Given the actions the deployed API has a route for
+    deployed = {r["RouteKey"] for r in _of_type(websocket_template, "AWS::ApiGatewayV2::Route")}
+    actions = {key for key in deployed if not key.startswith("$")}
+    # When the deployed $default response (an unknown action's error frame) is rendered
+    (template,) = (
+        r["ResponseTemplates"]["$default"]
+        for r in _of_type(websocket_template, "AWS::ApiGatewayV2::IntegrationResponse")
+        if "unknown_action" in json.dumps(r.get("ResponseTemplates", {}))
+    )
+    frame = json.loads(render_text(template, context={"requestId": "r-1"}))
+    # Then it lists exactly those actions, each once
+    assert sorted(frame["valid_actions"]) == sorted(actions)

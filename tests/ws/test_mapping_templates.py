@@ -9,7 +9,6 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from domain.realtime.frames import ACTIONS
 from stacks.websocket import template
 from tests.templates.vtl import Input, render_text
 
@@ -27,7 +26,9 @@ def test_ping_answers_pong() -> None:
 def test_the_default_route_answers_an_error_frame_listing_every_valid_action() -> None:
     frame = json.loads(render("default_response"))
     assert (frame["action"], frame["error"]) == ("error", "unknown_action")
-    assert frame["valid_actions"] == list(ACTIONS)
+    # (which actions: the deployed API's, tests/contract/test_served_routes.py)
+    assert frame["valid_actions"]
+    assert all(isinstance(action, str) for action in frame["valid_actions"])
     assert frame["request_id"] == CONTEXT["requestId"]
 
 
