@@ -167,6 +167,9 @@ def cold_imports() -> bool:
     print(f"  assembly {CDK_OUT}; asset(s) {', '.join(a.name[:18] for a in assets)}")
     absent = ", ".join(missing) or "none"
     print(f"  layer path: Powertools[all] + boto3 closure; not installed here: {absent}")
+    runtimes = ", ".join(sorted({fn.runtime for fn in functions}))
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    print(f"  functions' runtime {runtimes}; measured and .pyc compiled with {here}")
     print(f"  load average {os.getloadavg()[0]:.1f}; ratio = median of per-pair ratios")
     header = f"{'handler':<40}{'ms':>7}{'ratio':>7}  {'with .pyc':>9}  verdict"
     print(f"  {header}  what it adds to boto3 (self ms per package)")
