@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE :=
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests/dynamodel/typing_check.py
+TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests bench
 PYTEST_WORKERS ?= 2
 
 .PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token
