@@ -5,6 +5,10 @@ gives) runs against the package installed from its path into a directory of its 
 the CDK CLI runs it (the ``app`` command of ``cdk.json``, ``CDK_OUTDIR`` and
 ``CDK_CONTEXT_JSON`` in the environment), so it proves the package installs and works outside
 this repository. The examples and the app also pass ``mypy --strict``.
+
+The installation, each synth and mypy are content-keyed (``result_cache.py``): they run again
+whenever the package, the app, the example or the environment changes, and a result is reused
+only when it ended as the test expects; the assertions always run.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from result_cache import PACKAGE_INPUTS, Run, cached_run, content_key, installed_package
 
 PACKAGE = Path(__file__).resolve().parents[1]
 FRESH_APP = Path(__file__).parent / "fresh_app"
 EXAMPLES = re.findall(r"```python\n(.*?)```", (PACKAGE / "README.md").read_text(), re.DOTALL)
-#: A mypy cache of the package's own (ignored by git): aws-cdk-lib's stubs take minutes cold.
-MYPY_CACHE = PACKAGE / ".mypy_cache"
+#: mypy's own incremental cache (ignored by git): aws-cdk-lib's stubs take minutes cold.
+MYPY_CACHE = PACKAGE / ".cache" / "mypy-incremental"
 REPLICA_ERROR = (
     "SingleTable: replica_regions=['us-east-1'] need the stack's region, and the stack is "
     "region-agnostic; give the stack env=cdk.Environment(region=...)"
@@ -32,17 +37,10 @@ REPLICA_ERROR = (
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package installed from its path (``pip install <path>``) into a directory of its
-    own, without dependencies (aws-cdk-lib is the interpreter's)."""
-    target = tmp_path_factory.mktemp("site")
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-    subprocess.run(
-        [*pip, "--target", str(target), str(PACKAGE)],
-        check=True,
-        capture_output=True,
-    )
-    return target
+def installed() -> Path:
+    """The package installed from its path (``pip install --no-deps --target <dir> <path>``)
+    into a directory of its own, without dependencies (aws-cdk-lib is the interpreter's)."""
+    return installed_package()
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +57,26 @@ def _run_app(
     *,
     installed: Path | None = None,
     context: dict[str, object] | None = None,
-) -> subprocess.CompletedProcess[str]:
+    expect_success: bool = True,
+) -> Run:
     """Run the app as the CDK CLI does: the ``app`` command of ``cdk.json`` in its directory,
-    a new process with ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` set."""
+    a new process with ``CDK_OUTDIR`` and ``CDK_CONTEXT_JSON`` set (content-keyed on the app's
+    files, the package's, the context and the environment)."""
     command = shlex.split(json.loads((app_dir / "cdk.json").read_text())["app"])
     command[0] = sys.executable  # "python3" of cdk.json, this interpreter
     env = {**os.environ, "CDK_OUTDIR": str(out), "CDK_CONTEXT_JSON": json.dumps(context or {})}
     if installed is not None:
         env["PYTHONPATH"] = str(installed)
-    return subprocess.run(command, cwd=app_dir, env=env, capture_output=True, text=True)
+
+    def run(out: Path) -> Run:
+        done = subprocess.run(command, cwd=app_dir, env=env, capture_output=True, text=True)
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    key = content_key(
+        files=[app_dir, *PACKAGE_INPUTS],
+        arguments={"command": command[1:], "context": context, "installed": installed is not None},
+    )
+    return cached_run("synth", key, run, out=out, expect_success=expect_success)
 
 
 def test_the_readme_has_the_three_examples() -> None:
@@ -116,9 +125,11 @@ def test_the_fresh_app_synthesizes_both_services_in_region_agnostic_stacks(
 
 
 def test_the_fresh_app_imports_the_installed_package(installed: Path, fresh_app: Path) -> None:
+    # find_spec locates the package as `import` would, without running it (and the CDK)
     env = {**os.environ, "PYTHONPATH": str(installed)}
+    find = "import importlib.util as u; print(u.find_spec('serverless_api_constructs').origin)"
     where = subprocess.run(
-        [sys.executable, "-c", "import serverless_api_constructs as p; print(p.__file__)"],
+        [sys.executable, "-c", find],
         cwd=fresh_app,
         env=env,
         capture_output=True,
@@ -133,7 +144,11 @@ def test_the_fresh_app_asking_for_replicas_fails_with_single_tables_message(
 ) -> None:
     # When the app is given replica regions in its region-agnostic stack (cdk synth -c ...)
     result = _run_app(
-        fresh_app, tmp_path, installed=installed, context={"replica_regions": ["us-east-1"]}
+        fresh_app,
+        tmp_path,
+        installed=installed,
+        context={"replica_regions": ["us-east-1"]},
+        expect_success=False,
     )
     # Then synthesis fails, and the last line says which prop needs a region and what to do
     assert result.returncode != 0
@@ -148,14 +163,21 @@ def test_the_fresh_app_and_every_readme_example_pass_mypy_strict(
     for number, example in enumerate(EXAMPLES):
         (tmp_path / f"readme_example_{number}.py").write_text(example)
     modules = sorted(p.name for p in tmp_path.glob("*.py"))
+    command = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE), *modules]
+
+    def run(_: Path) -> Run:
+        done = subprocess.run(
+            command,
+            cwd=tmp_path,
+            env={**os.environ, "MYPYPATH": str(installed)},
+            capture_output=True,
+            text=True,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
     # When mypy --strict checks them against the installed package
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE), *modules],
-        cwd=tmp_path,
-        env={**os.environ, "MYPYPATH": str(installed)},
-        capture_output=True,
-        text=True,
-    )
+    key = content_key(files=[tmp_path, *PACKAGE_INPUTS], arguments=command[1:])
+    result = cached_run("mypy", key, run, out=tmp_path / "no-files")
     # Then there is no error
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"no issues found in {len(modules)} source files" in result.stdout

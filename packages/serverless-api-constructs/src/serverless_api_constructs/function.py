@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from . import defaults, validation
+from . import defaults
+from .log_groups import log_group
 from .props import merge_props
 
 if TYPE_CHECKING:
@@ -30,8 +31,10 @@ class ServiceFunction(Construct):
     - ``powertools_layer=True``: the AWS-managed Powertools layer for that (Python) runtime and
       architecture, so code needs no bundling; ``layers`` are added after it;
     - X-Ray active tracing; JSON logs at ``log_level="INFO"`` (system logs at WARN) into a log
-      group of its own (``.log_group``) with ``log_retention`` (required) that is retained on
-      stack deletion;
+      group of its own (``.log_group``) with ``log_retention`` (required for it) that is
+      retained on stack deletion, ``log_group_props`` (other ``logs.LogGroup`` keyword
+      arguments) merged over that; or ``existing_log_group``, a group made elsewhere (e.g. one
+      shared by several functions; then neither ``log_retention`` nor ``log_group_props``);
     - its own role (``.role``) allowed only to write its log group and send traces; callers grant
       the rest (``table.grant_read_data(fn.function)``) so each function holds least privilege;
     - ``dead_letter_queue=None``: right for functions invoked synchronously (API Gateway routes,
@@ -55,10 +58,12 @@ class ServiceFunction(Construct):
         *,
         code: lambda_.Code,
         handler: str,
-        log_retention: logs.RetentionDays,
         description: str,
         service: str,
         metrics_namespace: str,
+        log_retention: logs.RetentionDays | None = None,
+        existing_log_group: logs.ILogGroup | None = None,
+        log_group_props: Mapping[str, Any] | None = None,
         environment: Mapping[str, str] | None = None,
         runtime: lambda_.Runtime = defaults.LAMBDA_RUNTIME,
         architecture: lambda_.Architecture = defaults.LAMBDA_ARCHITECTURE,
@@ -72,7 +77,6 @@ class ServiceFunction(Construct):
         function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        validation.retention("ServiceFunction", "log_retention", log_retention)
         _validate(
             runtime=runtime,
             powertools_layer=powertools_layer,
@@ -81,11 +85,14 @@ class ServiceFunction(Construct):
             log_level=log_level,
         )
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(
+        self.log_group = log_group(
             self,
             "Logs",
+            owner="ServiceFunction",
+            name="log_group",
             retention=log_retention,
-            removal_policy=RemovalPolicy.RETAIN,
+            existing=existing_log_group,
+            props=log_group_props,
         )
         self.role = iam.Role(
             self,

@@ -14,6 +14,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .. import validation
+from ..log_groups import log_group
 from ..props import merge_props
 from . import defaults
 from .access_log import access_log_format
@@ -44,10 +45,14 @@ class SecureRestApi(Construct):
 
     - ``rest_api_name``: the API's name (default: the construct id). Metrics are keyed by it,
       so give every API of an account and region its own (e.g. stage and region in it);
-    - JSON access logs (:data:`ACCESS_LOG_FIELDS`) into ``.access_logs`` kept ``log_retention``
-      and retained on deletion; execution logs at ``ERROR`` without request/response data
-      (``cloud_watch_role=True`` sets the account-level role API Gateway logs through);
-      X-Ray tracing and detailed per-method CloudWatch metrics;
+    - JSON access logs (:data:`ACCESS_LOG_FIELDS`) into ``.access_logs``: a new log group
+      kept ``log_retention`` (required for it) and retained on deletion, with
+      ``access_logs_props`` (other ``logs.LogGroup`` keyword arguments: ``encryption_key``,
+      ``log_group_name`` ...) merged over that; or ``existing_access_logs``, a group made
+      elsewhere (then neither ``log_retention`` nor ``access_logs_props``); execution logs at
+      ``ERROR`` without request/response data (``cloud_watch_role=True`` sets the
+      account-level role API Gateway logs through); X-Ray tracing and detailed per-method
+      CloudWatch metrics;
     - stage throttling (``throttle_rate_limit``/``throttle_burst_limit``, required) and
       ``method_throttles`` below it;
     - request validators ``.body_validator`` (body and parameters) and ``.params_validator``;
@@ -69,9 +74,10 @@ class SecureRestApi(Construct):
     - ``waf=True``: a WAFv2 web ACL (``.web_acl``, a :class:`RegionalWebAcl`) with AWS managed
       rules and ``waf_rate_limit`` (default 2000) requests per IP per 5 minutes, associated to
       the stage; ``waf_counted_rules`` and ``max_body_bytes`` reconcile the managed rules with
-      the API's contract. ``existing_web_acl_arn`` associates an ACL made elsewhere instead
-      (none is created); ``waf=False`` associates none (``.web_acl`` is ``None``). WAF settings
-      with ``waf=False`` or ``existing_web_acl_arn`` are refused;
+      the API's contract, and ``web_acl_props`` are passed to it (its ``web_acl_props``).
+      ``existing_web_acl_arn`` associates an ACL made elsewhere instead (none is created);
+      ``waf=False`` associates none (``.web_acl`` is ``None``). WAF settings with ``waf=False``
+      or ``existing_web_acl_arn`` are refused;
     - ``api_props`` / ``stage_props``: other ``RestApi`` / ``StageOptions`` keyword arguments
       (``binary_media_types``, ``cache_cluster_enabled`` ...) merged over the defaults; the
       ones this construct names or wires are refused there.
@@ -86,9 +92,11 @@ class SecureRestApi(Construct):
         construct_id: str,
         *,
         description: str,
-        log_retention: logs.RetentionDays,
         throttle_rate_limit: float,
         throttle_burst_limit: int,
+        log_retention: logs.RetentionDays | None = None,
+        existing_access_logs: logs.ILogGroup | None = None,
+        access_logs_props: Mapping[str, Any] | None = None,
         waf_rate_limit: int | None = None,
         rest_api_name: str | None = None,
         stage_name: str = DEFAULT_STAGE_NAME,
@@ -101,6 +109,7 @@ class SecureRestApi(Construct):
         existing_web_acl_arn: str | None = None,
         waf_counted_rules: Sequence[CountedRule] = (),
         max_body_bytes: int | None = None,
+        web_acl_props: Mapping[str, Any] | None = None,
         gateway_responses: bool = True,
         access_log_fields: Mapping[str, str] | None = None,
         api_props: Mapping[str, Any] | None = None,
@@ -108,7 +117,6 @@ class SecureRestApi(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         _validate(
-            log_retention=log_retention,
             stage_name=stage_name,
             throttle_rate_limit=throttle_rate_limit,
             throttle_burst_limit=throttle_burst_limit,
@@ -121,9 +129,16 @@ class SecureRestApi(Construct):
             waf_rate_limit=waf_rate_limit,
             waf_counted_rules=waf_counted_rules,
             max_body_bytes=max_body_bytes,
+            web_acl_props=web_acl_props,
         )
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        self.access_logs = log_group(
+            self,
+            "AccessLogs",
+            owner=_OWNER,
+            name="access_logs",
+            retention=log_retention,
+            existing=existing_access_logs,
+            props=access_logs_props,
         )
         self.cors_allow_origins = tuple(cors_allow_origins)
         stage_options = merge_props(
@@ -218,6 +233,7 @@ class SecureRestApi(Construct):
                 metric_prefix=construct_id,
                 counted_rules=waf_counted_rules,
                 max_body_bytes=max_body_bytes,
+                web_acl_props=web_acl_props,
             )
             self.web_acl.associate("WebAclAssociation", self.api.deployment_stage.stage_arn)
 
@@ -273,7 +289,6 @@ _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 def _validate(
     *,
-    log_retention: logs.RetentionDays,
     stage_name: str,
     throttle_rate_limit: float,
     throttle_burst_limit: int,
@@ -286,8 +301,8 @@ def _validate(
     waf_rate_limit: int | None,
     waf_counted_rules: Sequence[CountedRule],
     max_body_bytes: int | None,
+    web_acl_props: Mapping[str, Any] | None,
 ) -> None:
-    validation.retention(_OWNER, "log_retention", log_retention)
     validation.stage_name(_OWNER, "stage_name", stage_name)
     validation.number_in(_OWNER, "throttle_rate_limit", throttle_rate_limit, 0)
     validation.number_in(_OWNER, "throttle_burst_limit", throttle_burst_limit, 0)
@@ -319,6 +334,7 @@ def _validate(
             ("waf_rate_limit", waf_rate_limit),
             ("waf_counted_rules", tuple(waf_counted_rules) or None),
             ("max_body_bytes", max_body_bytes),
+            ("web_acl_props", web_acl_props),
         )
         if value is not None
     }

@@ -34,8 +34,9 @@ class TokenRequestAuthorizer(Construct):
       ``secretsmanager.Secret`` keyword arguments of that new secret (refused with
       ``existing_secret``);
     - the function is a :class:`ServiceFunction` (its defaults apply; ``function_props`` are
-      more of its keyword arguments: ``runtime``, ``memory_size``, ``layers`` ...) that may read
-      the secret's value, nothing else;
+      more of its keyword arguments: ``runtime``, ``memory_size``, ``layers``,
+      ``existing_log_group`` ...) that may read the secret's value, nothing else; its logs
+      are kept ``log_retention`` (required unless ``function_props`` names an existing group);
     - :meth:`for_rest_api` returns a REST ``RequestAuthorizer`` reading the ``Authorization``
       header, with results cached ``cache_ttl`` (default 300 s) per token; the WebSocket API
       wraps ``.function`` in its own authorizer (token in the ``token`` query string).
@@ -48,9 +49,9 @@ class TokenRequestAuthorizer(Construct):
         *,
         code: lambda_.Code,
         handler: str,
-        log_retention: logs.RetentionDays,
         service: str,
         metrics_namespace: str,
+        log_retention: logs.RetentionDays | None = None,
         environment: Mapping[str, str] | None = None,
         existing_secret: secretsmanager.ISecret | None = None,
         secret_props: Mapping[str, Any] | None = None,

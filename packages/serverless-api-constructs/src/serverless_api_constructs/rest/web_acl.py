@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .. import validation
+from ..props import merge_props
 from .defaults import CORE_RULE_SET, MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 #: API Gateway lets WAF inspect this much of a body, in 16 KB steps (AssociationConfig).
 _INSPECTION_STEP = 16 * 1024
@@ -23,6 +24,17 @@ _INSPECTION_LIMITS = {16: "KB_16", 32: "KB_32", 48: "KB_48", 64: "KB_64"}
 _TOO_LARGE_BODY = "PayloadTooLarge"
 #: WAF metric names are 1..128 of these; rules append up to 28 characters to the prefix.
 _METRIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
+#: ``web_acl_props`` keys refused: what the construct builds its rules and responses from.
+_RESERVED_WEB_ACL_PROPS = frozenset(
+    {
+        "scope",
+        "default_action",
+        "visibility_config",
+        "rules",
+        "custom_response_bodies",
+        "association_config",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,11 @@ class RegionalWebAcl(Construct):
 
     Every rule publishes CloudWatch metrics and sampled requests. :meth:`associate` attaches
     the ACL to an API Gateway stage (or any regional resource ARN).
+
+    ``web_acl_props`` are other ``wafv2.CfnWebACL`` keyword arguments (``name``,
+    ``description``, ``captcha_config``, ``token_domains``, ``tags`` ...) merged over these;
+    what the rules above are built from (``rules``, ``scope``, ``default_action``,
+    ``visibility_config``, ``custom_response_bodies``, ``association_config``) is refused there.
     """
 
     def __init__(
@@ -83,6 +100,7 @@ class RegionalWebAcl(Construct):
         managed_rule_groups: Sequence[str] = MANAGED_RULE_GROUPS,
         counted_rules: Sequence[CountedRule] = (),
         max_body_bytes: int | None = None,
+        web_acl_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         validation.waf_rate_limit("RegionalWebAcl", "rate_limit", rate_limit)
@@ -165,12 +183,20 @@ class RegionalWebAcl(Construct):
         self.web_acl = wafv2.CfnWebACL(
             self,
             "Resource",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(metric_prefix),
-            rules=rules,
-            custom_response_bodies=custom_bodies,
-            association_config=association_config,
+            **merge_props(
+                "RegionalWebAcl",
+                "web_acl_props",
+                {
+                    "scope": "REGIONAL",
+                    "default_action": wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+                    "visibility_config": _visibility(metric_prefix),
+                    "rules": rules,
+                    "custom_response_bodies": custom_bodies,
+                    "association_config": association_config,
+                },
+                web_acl_props,
+                reserved=_RESERVED_WEB_ACL_PROPS,
+            ),
         )
 
     @staticmethod

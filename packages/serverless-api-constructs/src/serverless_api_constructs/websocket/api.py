@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .. import validation
+from ..log_groups import log_group
 from ..props import merge_props
 from . import defaults
 
@@ -27,13 +28,17 @@ if TYPE_CHECKING:
 class ServiceWebSocketApi(Construct):
     """An API Gateway WebSocket API (``.api``) and one stage (``.stage``), secure by default:
 
-    - route selection on ``$request.body.action``;
+    - route selection on ``route_selection_expression`` (default ``$request.body.action``);
+      ``existing_api`` (e.g. ``WebSocketApi.from_web_socket_api_attributes``) adds the stage and
+      routes to an API made elsewhere instead, creating none (then ``description``,
+      ``route_selection_expression`` and ``api_props`` are refused: they configure a new API);
     - ``stage_name`` (required), auto-deployed;
     - default route throttling ``throttle_rate_limit`` / ``throttle_burst_limit`` (required:
       an unthrottled stage lets one client spend the account's limits);
     - detailed (per-route) CloudWatch metrics on (``detailed_metrics=True``);
-    - JSON access logs (:data:`defaults.ACCESS_LOG_FIELDS`) into a log group of their own with
-      ``log_retention`` (required), retained on stack deletion;
+    - JSON access logs (:data:`defaults.ACCESS_LOG_FIELDS`) into ``.access_logs``: a log group
+      of their own with ``log_retention`` (required for it), retained on stack deletion, with
+      ``access_logs_props`` merged over that; or ``existing_access_logs`` (then neither);
     - routes added through :meth:`add_lambda_route` answer the client through a route response
       (``return_response=True``); mock, HTTP and SQS routes come from :mod:`.routes`.
 
@@ -54,41 +59,49 @@ class ServiceWebSocketApi(Construct):
         stage_name: str,
         throttle_rate_limit: float,
         throttle_burst_limit: int,
-        log_retention: logs.RetentionDays,
+        log_retention: logs.RetentionDays | None = None,
+        existing_access_logs: logs.ILogGroup | None = None,
+        access_logs_props: Mapping[str, Any] | None = None,
+        existing_api: apigwv2.IWebSocketApi | None = None,
         description: str | None = None,
         detailed_metrics: bool = True,
-        route_selection_expression: str = defaults.ROUTE_SELECTION_EXPRESSION,
+        route_selection_expression: str | None = None,
         api_props: Mapping[str, Any] | None = None,
         stage_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        owner = "ServiceWebSocketApi"
-        validation.stage_name(owner, "stage_name", stage_name)
-        validation.number_in(owner, "throttle_rate_limit", throttle_rate_limit, 0)
-        validation.number_in(owner, "throttle_burst_limit", throttle_burst_limit, 0)
-        validation.retention(owner, "log_retention", log_retention)
-        self.api = apigwv2.WebSocketApi(
-            self,
-            "Resource",
-            **merge_props(
-                owner,
-                "api_props",
-                {
-                    "description": description,
-                    "route_selection_expression": route_selection_expression,
-                },
-                api_props,
-                reserved=_RESERVED_API_PROPS,
-            ),
+        validation.stage_name(_OWNER, "stage_name", stage_name)
+        validation.number_in(_OWNER, "throttle_rate_limit", throttle_rate_limit, 0)
+        validation.number_in(_OWNER, "throttle_burst_limit", throttle_burst_limit, 0)
+        self.api: apigwv2.IWebSocketApi = existing_api or self._new_api(
+            description, route_selection_expression, api_props
         )
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        if existing_api is not None:
+            settings = {
+                "description": description,
+                "route_selection_expression": route_selection_expression,
+                "api_props": api_props,
+            }
+            named = sorted(name for name, value in settings.items() if value is not None)
+            if named:
+                raise ValueError(
+                    f"{_OWNER}: {named} configure the API this construct creates; with "
+                    "existing_api there is none"
+                )
+        self.access_logs = log_group(
+            self,
+            "AccessLogs",
+            owner=_OWNER,
+            name="access_logs",
+            retention=log_retention,
+            existing=existing_access_logs,
+            props=access_logs_props,
         )
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",
             **merge_props(
-                owner,
+                _OWNER,
                 "stage_props",
                 {
                     "web_socket_api": self.api,
@@ -105,6 +118,29 @@ class ServiceWebSocketApi(Construct):
             ),
         )
         self.stage_name = stage_name
+
+    def _new_api(
+        self,
+        description: str | None,
+        route_selection_expression: str | None,
+        api_props: Mapping[str, Any] | None,
+    ) -> apigwv2.WebSocketApi:
+        return apigwv2.WebSocketApi(
+            self,
+            "Resource",
+            **merge_props(
+                _OWNER,
+                "api_props",
+                {
+                    "description": description,
+                    "route_selection_expression": (
+                        route_selection_expression or defaults.ROUTE_SELECTION_EXPRESSION
+                    ),
+                },
+                api_props,
+                reserved=_RESERVED_API_PROPS,
+            ),
+        )
 
     @property
     def api_id(self) -> str:
@@ -140,9 +176,22 @@ class ServiceWebSocketApi(Construct):
         if return_response is None:
             return_response = route_key not in ("$connect", "$disconnect")
         integration_id = "".join(c for c in route_key.title() if c.isalnum()) + "Integration"
-        return self.api.add_route(
-            route_key,
-            integration=integrations.WebSocketLambdaIntegration(integration_id, function),
+        integration = integrations.WebSocketLambdaIntegration(integration_id, function)
+        if isinstance(self.api, apigwv2.WebSocketApi):
+            return self.api.add_route(
+                route_key,
+                integration=integration,
+                authorizer=authorizer,
+                return_response=return_response,
+            )
+        # An existing API is only an interface (no add_route): the route is made here, under
+        # the id WebSocketApi.add_route would give it in the API.
+        return apigwv2.WebSocketRoute(
+            self,
+            f"{route_key}-Route",
+            web_socket_api=self.api,
+            route_key=route_key,
+            integration=integration,
             authorizer=authorizer,
             return_response=return_response,
         )
@@ -157,6 +206,7 @@ class ServiceWebSocketApi(Construct):
         )
 
 
+_OWNER = "ServiceWebSocketApi"
 _RESERVED_API_PROPS = frozenset({"description", "route_selection_expression"})
 #: ``auto_deploy`` is wired: routes added later reach the stage only through it.
 _RESERVED_STAGE_PROPS = frozenset(
