@@ -21,6 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from contract.limits import MAX_BODY_BYTES
 from contract.rest import (
     AUTHORIZER_HANDLER,
     FUNCTIONS,
@@ -245,7 +246,7 @@ class RestApiStack(cdk.Stack):
             ip_deny_list=config.ip_deny_list,
             anonymous_methods=anonymous_methods(),
             waf_counted_rules=waf.counted_rules(),
-            max_body_bytes=waf.max_body_bytes(),
+            max_body_bytes=MAX_BODY_BYTES,
         )
         self.api = self.rest.api
 

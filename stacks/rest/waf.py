@@ -4,9 +4,9 @@ Each decision keeps a request the API documents as valid from being blocked befo
 sees it, and lets the API's own checks answer (400, 413) first:
 
 - ``SizeRestrictions_BODY`` blocks bodies over 8 KB; the API accepts up to
-  :data:`MAX_BODY_BYTES` (16 KB) and answers 413 above. The rule only counts, and a rule of
-  our own blocks (with the API's 413 JSON) what is larger than the API's limit, which the API
-  would refuse anyway.
+  :data:`contract.limits.MAX_BODY_BYTES` (16 KB, which the handlers enforce too) and answers
+  413 above. The rule only counts, and a rule of our own blocks (with the API's 413 JSON) what
+  is larger than the API's limit, which the API would refuse anyway.
 - ``NoUserAgent_HEADER`` blocks requests without ``User-Agent``; partners' server-side clients
   and SDKs may send none and nothing in the API depends on it. The rule only counts.
 - ``CrossSiteScripting_BODY`` blocks bodies that look like script; message text is free text
@@ -19,18 +19,12 @@ from __future__ import annotations
 
 import re
 
-from contract.limits import MAX_BODY_BYTES
 from contract.rest import MESSAGE_BODY_MODELS, ROUTES
 
 from serverless_api_constructs.rest import CountedRule
 from serverless_api_constructs.rest.defaults import CORE_RULE_SET
 
 _CRS_LABEL = "awswaf:managed:aws:core-rule-set"
-
-
-def max_body_bytes() -> int:
-    """The API's body limit (``contract.limits.MAX_BODY_BYTES``, which the handlers enforce)."""
-    return MAX_BODY_BYTES
 
 
 def message_body_paths() -> str:
