@@ -1,32 +1,107 @@
 #!/usr/bin/env python3
-"""CDK entry point: one ``cdk.Stage`` per stage defined in the ``stages`` context of cdk.json."""
+"""CDK entry point: one ``cdk.Stage`` per stage defined in the ``stages`` context of cdk.json.
+
+Run by the CDK CLI on a machine with more than one core, the stages are synthesized by
+parallel processes and their assemblies joined (:mod:`stacks.synth_parts`); the CDK is imported
+only once those processes are started.
+"""
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import subprocess
 import sys
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-import aws_cdk as cdk
+from stacks.config import ConfigError, StageConfig, load_stages
+from stacks.synth_parts import (
+    PART_STAGES_VARIABLE,
+    cli_context,
+    join_parts,
+    plan_parts,
+    worker_count,
+)
 
-from stacks.app_builder import build_app, write_openapi
-from stacks.config import ConfigError
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
 
 #: Set by the CDK CLI for the app it runs: where the cloud assembly goes.
 CLI_OUTDIR_VARIABLE = "CDK_OUTDIR"
 
 
 def main() -> None:
-    try:
-        app = build_app(cdk.App(builtin_cloud_formation_validation=False))
-    except ConfigError as error:
-        # One clear line (stage, key, value) instead of a jsii stack trace.
-        print(f"Invalid stage configuration in cdk.json: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    write_openapi(app, app.synth())
-    if os.environ.get(CLI_OUTDIR_VARIABLE):
+    outdir = os.environ.get(CLI_OUTDIR_VARIABLE)
+    part = os.environ.get(PART_STAGES_VARIABLE)
+    if outdir and part is None and worker_count(os.environ) > 1:
+        configs = _configs(cli_context(os.environ).get("stages"))
+        parts = plan_parts(configs, worker_count(os.environ))
+        if len(parts) > 1:
+            _synth_in_parts(Path(outdir), parts, [config.construct_id for config in configs])
+    synth(only=part.split(",") if part else None)
+    if outdir:
         exit_without_teardown()
+
+
+def synth(*, only: Collection[str] | None = None, outdir: Path | None = None) -> None:
+    """Build and synthesize the app (the stages named in ``only``, by default all) into
+    ``outdir`` (by default where the CLI asks), with its OpenAPI documents."""
+    import aws_cdk as cdk
+
+    from stacks.app_builder import build_app, write_openapi
+
+    app = cdk.App(
+        builtin_cloud_formation_validation=False, outdir=None if outdir is None else str(outdir)
+    )
+    try:
+        build_app(app, only=only)
+    except ConfigError as error:
+        _refuse(error)
+    write_openapi(app, app.synth())
+
+
+def _configs(stages: object) -> tuple[StageConfig, ...]:
+    try:
+        return load_stages(stages if isinstance(stages, dict) else None)
+    except ConfigError as error:
+        _refuse(error)
+
+
+def _refuse(error: ConfigError) -> NoReturn:
+    # One clear line (stage, key, value) instead of a jsii stack trace.
+    print(f"Invalid stage configuration in cdk.json: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
+def _synth_in_parts(outdir: Path, parts: Sequence[tuple[str, ...]], stage_ids: list[str]) -> None:
+    """Synthesize ``parts[0]`` here and every other part in a process of its own, side by side,
+    into ``outdir/.part-<n>``; then join them into ``outdir`` and exit (a failed part fails
+    the synth with its exit status, its own output already printed)."""
+    part_dirs = [outdir / f".part-{i}" for i in range(len(parts))]
+    command = [sys.executable, *(["-O"] if sys.flags.optimize else []), str(Path(__file__))]
+    children = [
+        subprocess.Popen(
+            command,
+            env={**os.environ, PART_STAGES_VARIABLE: ",".join(names), CLI_OUTDIR_VARIABLE: str(d)},
+        )
+        for names, d in zip(parts[1:], part_dirs[1:], strict=True)
+    ]
+    try:
+        synth(only=parts[0], outdir=part_dirs[0])
+        failed = next((code for code in (c.wait() for c in children) if code), 0)
+        if failed:
+            raise SystemExit(failed)
+        join_parts(outdir, part_dirs, stage_ids)
+    except BaseException:
+        for child in children:
+            child.terminate()
+            child.wait()
+        for part_dir in part_dirs:
+            shutil.rmtree(part_dir, ignore_errors=True)
+        raise
+    exit_without_teardown()
 
 
 def exit_without_teardown() -> NoReturn:

@@ -8,10 +8,13 @@ the time goes.
    default settings (the built-in CloudFormation validator on). Ours turns that validator off
    because cfn-lint checks the same templates in ``make test``.
 2. Breakdown (information): one more CLI run of each app with ``synth_probe.py`` as the app
-   command: CLI start, interpreter start, imports + jsii kernel start, construction (with its
-   jsii round trips), synthesis (cdk-nag validation inside it), what the app does after synth,
-   teardown, and the CLI's finish. The probe's diagnostics (construct count, cost of one
-   trivial round trip) run between "after synth" and teardown and are excluded.
+   command, ours as one process (``APP_SYNTH_PARTS=1``: the work its parallel parts share):
+   CLI start, interpreter start, imports + jsii kernel start, construction (with its jsii
+   round trips), synthesis (cdk-nag validation inside it), what the app does after synth,
+   its exit (exit handlers, teardown), and the CLI's finish. The probe's diagnostics
+   (construct count, cost of one trivial round trip) run right after synth and are excluded.
+   The timed runs of ours split the stages among parallel processes when the machine has
+   idle cores (``stacks/synth_parts.py``); how many is printed.
 
 ``--keep-out DIR`` keeps the cloud assembly of the last unprobed run of ours (the cold start
 benchmark reads it). ``BENCH_QUICK=1``: 2 pairs and no warm-up run.
@@ -65,6 +68,7 @@ def synth_seconds(app_dir: Path, outdir: Path, *, app: str | None = None) -> flo
     if app is not None:
         command += ["--app", app]
         env["BENCH_PROBE_OUT"] = str(outdir.with_suffix(".probe.json"))
+        env["APP_SYNTH_PARTS"] = "1"
     start = time.perf_counter()
     result = subprocess.run(
         command, cwd=app_dir, env=env, check=False,
@@ -93,17 +97,18 @@ def probe(app_dir: Path, script: Path, outdir: Path, *, optimize: bool) -> dict[
     end = time.time()
     r: dict[str, Any] = json.loads(outdir.with_suffix(".probe.json").read_text())
     exited = float(exit_file.read_text())
+    diagnostics = r["diagnostics_s"]
     phases = {
         "CLI start (launch to app process)": r["process_start"] - launch,
         "interpreter start": r["first_line"] - r["process_start"],
         "imports + jsii kernel start": r["imports_end"] - r["first_line"],
         "construction": r["synth_start"] - r["imports_end"],
         "synthesis (App.synth)": r["synth_end"] - r["synth_start"],
-        "after synth (OpenAPI documents)": r["main_end"] - r["synth_end"],
-        "interpreter teardown": exited - r["diagnostics_end"],
+        "after synth (OpenAPI documents)": r["main_end"] - r["synth_end"] - diagnostics,
+        "exit (handlers, teardown)": exited - r["main_end"],
         "CLI finish (app exit to CLI exit)": end - exited,
     }
-    phases["total (diagnostics excluded)"] = (end - launch) - (r["diagnostics_end"] - r["main_end"])
+    phases["total (diagnostics excluded)"] = (end - launch) - diagnostics
     phases["  of synthesis: cdk-nag validation"] = r.get("nag_s", 0.0)
     counts = {
         "jsii round trips: imports": r["imports_trips"],
@@ -155,6 +160,8 @@ def main() -> int:
             empty_phases = probe(empty, empty / "app.py", tmp_path / "probe-e", optimize=False)
 
     m_ours, m_base = statistics.median(ours), statistics.median(base)
+    load = os.getloadavg()[0]
+    print(f"synth: ours in {parts_now()} parallel part(s) if run now (load average {load:.1f})")
     paired = statistics.median(o / b for o, b in zip(ours, base, strict=True))
     print(f"synth: empty CDK app (defaults)  median {m_base:6.2f} s  runs {_fmt(base)}")
     print(f"synth: whole app, every stage    median {m_ours:6.2f} s  runs {_fmt(ours)}")
@@ -164,6 +171,16 @@ def main() -> int:
     if not args.no_breakdown:
         print_breakdown(ours_phases, empty_phases)
     return 0 if paired <= BUDGET else 1
+
+
+def parts_now() -> int:
+    """How many processes app.py would share cdk.json's stages among, run now."""
+    sys.path.insert(0, str(ROOT))
+    from stacks.config import load_stages
+    from stacks.synth_parts import plan_parts, worker_count
+
+    stages = json.loads((ROOT / "cdk.json").read_text())["context"]["stages"]
+    return len(plan_parts(load_stages(stages), worker_count(os.environ)))
 
 
 def _fmt(values: list[float]) -> str:

@@ -4,16 +4,23 @@ Used as the CLI's app command by ``bench_synth.py`` (``--app "python -O synth_pr
 app.py"``), so the CLI, the environment and the app are exactly those of a real synth. The
 script runs unchanged (``runpy`` as ``__main__``); the probe only wraps from outside:
 
-- imports + jsii kernel start: the script's top-level imports, executed first (importing
-  ``aws_cdk`` starts the Node kernel and loads the jsii assemblies);
+- imports + jsii kernel start: the script's import statements, executed first, wherever they
+  are (``app.py`` imports the CDK inside a function, after starting its parallel parts;
+  importing ``aws_cdk`` starts the Node kernel and loads the jsii assemblies);
 - construction: from there to the call of ``App.synth``;
 - synthesis: ``App.synth`` (validation plugins, i.e. the cdk-nag packs, timed inside it by a
   pass-through plugin wrapping each pack: one extra callback per pack);
-- after synth: what the script does once synth returns (here: the OpenAPI documents);
+- after synth: what the script does once synth returns (here: the OpenAPI documents), up to
+  its exit (``app.py`` run by the CLI ends with the exit handlers and ``os._exit``);
 - jsii round trips per phase (every request the Python side sends to the kernel), the number
-  of constructs, and the cost of one trivial round trip (measured after the phases);
-- teardown: from the end of the diagnostics to the process's exit (the shell command that
-  runs the probe records the exit time).
+  of constructs, and the cost of one trivial round trip (measured right after synth, while the
+  kernel runs, and subtracted from "after synth");
+- exit: from the end of the script to the process's exit (the shell command that runs the
+  probe records the exit time): exit handlers (the jsii kernel's stop), and the interpreter's
+  teardown unless the script skips it.
+
+The bench runs the probe with ``APP_SYNTH_PARTS=1``: the breakdown is of one process doing
+every stage, the work the parallel parts share.
 
 Timestamps are wall-clock (``time.time``) so the parent can relate them to the CLI's start;
 they go as JSON to the file named by ``BENCH_PROBE_OUT``.
@@ -22,13 +29,14 @@ they go as JSON to the file named by ``BENCH_PROBE_OUT``.
 from __future__ import annotations
 
 import ast
+import atexit
 import json
 import os
 import runpy
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 FIRST_LINE = time.time()
 TRIVIAL_TRIPS = 200
@@ -70,9 +78,15 @@ class _Counter:
         _NodeProcess.send = counted  # type: ignore[method-assign]
 
 
-def _run_top_level_imports(script: Path) -> None:
+def _run_imports(script: Path) -> None:
+    """Execute every import statement of ``script`` (type-checking-only ones excepted)."""
     tree = ast.parse(script.read_text())
-    imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    imports: list[ast.stmt] = [
+        n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
     code = compile(ast.Module(body=imports, type_ignores=[]), str(script), "exec")
     exec(code, {"__name__": "__bench_imports__"})  # the app's own import lines, nothing else
 
@@ -118,6 +132,19 @@ def _time_nag_packs(record: dict[str, Any]) -> None:
             setattr(guardrails, pack, lambda *a, _o=original, **k: TimedPlugin(_o(*a, **k)))
 
 
+def _diagnostics(app: Any, record: dict[str, Any]) -> None:
+    """Constructs, and the cost of one trivial round trip (the kernel is still running)."""
+    import aws_cdk as cdk
+
+    start = time.perf_counter()
+    record["constructs"] = len(app.node.find_all())
+    trip_start = time.perf_counter()
+    for _ in range(TRIVIAL_TRIPS):
+        cdk.Token.is_unresolved("x")
+    record["trip_s"] = (time.perf_counter() - trip_start) / TRIVIAL_TRIPS
+    record["diagnostics_s"] = time.perf_counter() - start
+
+
 def main() -> None:
     script = Path(sys.argv[1]).resolve()
     out = Path(os.environ["BENCH_PROBE_OUT"])
@@ -127,7 +154,7 @@ def main() -> None:
     sys.path.insert(0, str(script.parent))
     sys.argv = [str(script)]
 
-    _run_top_level_imports(script)
+    _run_imports(script)
     record["imports_end"] = time.time()
     record["imports_trips"] = counter.trips
     _time_nag_packs(record)
@@ -135,7 +162,6 @@ def main() -> None:
     import aws_cdk as cdk
 
     synth = cdk.App.synth
-    apps: list[Any] = []
 
     def timed_synth(self: Any, *args: Any, **kwargs: Any) -> Any:
         record["synth_start"] = time.time()
@@ -146,21 +172,33 @@ def main() -> None:
         finally:
             record["synth_end"] = time.time()
             record["synth_trips"] = counter.trips - trips_before
-            apps.append(self)
+            _diagnostics(self, record)
+            record["diagnostics_trips"] = counter.trips - trips_before - record["synth_trips"]
+
+    def script_end() -> None:
+        if "main_end" not in record:
+            record["main_end"] = time.time()
+            record["trips"] = counter.trips - record.get("diagnostics_trips", 0)
+            record["trips_wait_s"] = counter.seconds
+
+    # A script that ends with os._exit (app.py under the CLI) runs the exit handlers itself
+    # first: its end is the start of those.
+    run_exit_handlers, exit_now = atexit._run_exitfuncs, os._exit
+
+    def exit_handlers() -> None:
+        script_end()
+        run_exit_handlers()
+
+    def hard_exit(status: int) -> NoReturn:
+        script_end()
+        out.write_text(json.dumps(record))
+        exit_now(status)
 
     cdk.App.synth = timed_synth  # type: ignore[method-assign]
+    atexit._run_exitfuncs = exit_handlers
+    os._exit = hard_exit
     runpy.run_path(str(script), run_name="__main__")
-    record["main_end"] = time.time()
-    record["trips"] = counter.trips
-    record["trips_wait_s"] = counter.seconds
-
-    # Diagnostics, outside the phases: constructs, and the cost of one trivial round trip.
-    record["constructs"] = len(apps[0].node.find_all()) if apps else 0
-    start = time.perf_counter()
-    for _ in range(TRIVIAL_TRIPS):
-        cdk.Token.is_unresolved("x")
-    record["trip_s"] = (time.perf_counter() - start) / TRIVIAL_TRIPS
-    record["diagnostics_end"] = time.time()
+    script_end()
     out.write_text(json.dumps(record))
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import load_stages
+from .config import ConfigError, load_stages
 from .guardrails import add_guardrails
 from .rest.openapi import write_openapi_documents
 from .stage import ServiceStage
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     import aws_cdk as cdk
     from aws_cdk import cx_api
 
@@ -18,15 +20,21 @@ if TYPE_CHECKING:
 OPENAPI_DIR = "openapi"
 
 
-def build_app(app: cdk.App) -> cdk.App:
-    """Add one :class:`ServiceStage` per configured stage and the guardrails to ``app``.
+def build_app(app: cdk.App, *, only: Collection[str] | None = None) -> cdk.App:
+    """Add one :class:`ServiceStage` per configured stage (or per stage named in ``only``,
+    for a part of a parallel synth: :mod:`stacks.synth_parts`) and the guardrails to ``app``.
 
     The built-in CloudFormation validator is expected to be off on ``app``
     (``builtin_cloud_formation_validation=False``): cfn-lint over cdk.out checks the same
     templates in ``make test`` and the validator costs seconds on every synth.
     """
-    for config in load_stages(app.node.try_get_context("stages")):
-        ServiceStage(app, config=config)
+    configs = load_stages(app.node.try_get_context("stages"))
+    unknown = set(only or ()) - {config.name for config in configs}
+    if unknown:
+        raise ConfigError(f"stages {sorted(unknown)} are not in context 'stages'")
+    for config in configs:
+        if only is None or config.name in only:
+            ServiceStage(app, config=config)
     add_guardrails(app)
     return app
 
