@@ -22,6 +22,7 @@ from stacks.synth_parts import (
     cli_context,
     join_parts,
     plan_parts,
+    remove_stale_parts,
     worker_count,
 )
 
@@ -35,6 +36,8 @@ CLI_OUTDIR_VARIABLE = "CDK_OUTDIR"
 def main() -> None:
     outdir = os.environ.get(CLI_OUTDIR_VARIABLE)
     part = os.environ.get(PART_STAGES_VARIABLE)
+    if outdir and part is None:
+        remove_stale_parts(Path(outdir))
     if outdir and part is None and worker_count(os.environ) > 1:
         configs = _configs(cli_context(os.environ).get("stages"))
         parts = plan_parts(configs, worker_count(os.environ))

@@ -85,6 +85,13 @@ def cli_context(environ: Mapping[str, str]) -> dict[str, Any]:
     return {}
 
 
+def remove_stale_parts(outdir: Path) -> None:
+    """Remove the parts' directories an interrupted synth may have left in ``outdir`` (so no
+    stale template is read from them, e.g. by ``find cdk.out -name '*.template.json'``)."""
+    for stale in outdir.glob(".part-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def join_parts(outdir: Path, parts: Sequence[Path], stage_ids: Sequence[str]) -> None:
     """Join the parts' cloud assemblies into ``outdir`` (``stage_ids``: every stage's
     construct id, in app order) and remove the parts' directories."""

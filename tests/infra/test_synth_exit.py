@@ -136,3 +136,16 @@ def test_parts_that_disagree_on_a_shared_file_are_not_joined(tmp_path: Path) -> 
     # When they are joined / Then the join refuses, rather than keep one of them
     with pytest.raises(ValueError, match=r"disagree on cdk\.out"):
         synth_parts.join_parts(tmp_path / "out", parts, ["Dev", "Prod"])
+
+
+def test_a_part_left_by_an_interrupted_synth_is_removed(tmp_path: Path) -> None:
+    # Given a cloud assembly with a part's directory an interrupted synth left behind
+    stale = tmp_path / ".part-1" / "assembly-Prod"
+    stale.mkdir(parents=True)
+    (stale / "ProdData.template.json").write_text("{}")
+    (tmp_path / "manifest.json").write_text("{}")
+
+    # When the next synth starts / Then the part is gone (no stale template is linted) and
+    # the rest is left to the synth
+    synth_parts.remove_stale_parts(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
