@@ -98,8 +98,8 @@ def _synth_in_parts(outdir: Path, parts: Sequence[tuple[str, ...]], stage_ids: l
             raise SystemExit(failed)
         join_parts(outdir, part_dirs, stage_ids)
     except BaseException:
+        # Not terminated: a part ends by itself and then removes its temporary directories.
         for child in children:
-            child.terminate()
             child.wait()
         for part_dir in part_dirs:
             shutil.rmtree(part_dir, ignore_errors=True)
