@@ -15,8 +15,8 @@ all of them, and reused while the key is the same:
 A result is stored only when the step ended as the test expects (a synth that was expected
 to succeed and did, mypy without errors ...); anything else runs again on every test run, so
 the cache never hides a failure, and a test's assertions always run on the stored result.
-Entries live under ``packages/serverless-api-constructs/.cache/`` (ignored by git);
-``make clean`` or deleting that folder empties it.
+Entries live under ``packages/serverless-api-constructs/.cache/`` (ignored by git); deleting
+that folder empties the cache.
 """
 
 from __future__ import annotations
