@@ -21,6 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+
 from contract.limits import MAX_BODY_BYTES
 from contract.rest import (
     AUTHORIZER_HANDLER,
@@ -35,7 +36,6 @@ from contract.rest import (
     anonymous_methods,
 )
 from contract.schemas import REQUEST_SCHEMAS
-
 from serverless_api_constructs import TokenRequestAuthorizer
 from serverless_api_constructs.grants import grant_secret_value
 from serverless_api_constructs.rest import (

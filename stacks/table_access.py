@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from aws_cdk import aws_dynamodb as dynamodb
     from aws_cdk import aws_kms as kms
+
     from contract.table import TableAccess
 
 KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")

@@ -22,6 +22,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+
 from contract.websocket import (
     CONNECT_TOKEN_QUERY,
     DELIVERY_FAILED_METRIC,
@@ -30,7 +31,6 @@ from contract.websocket import (
     Kind,
     WebSocketRoute,
 )
-
 from serverless_api_constructs import (
     HttpProxyRoute,
     MockRoute,

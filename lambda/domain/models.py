@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from contract import limits
 from contract.table import GSI1
-
 from pydynamodel import Keys, Model, new_ulid
 from pydynamodel import fields as f
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from contract.limits import MAX_REPORT_DAYS
-
 from domain.errors import NotFound
 from domain.models import Message, Room
 from pydynamodel.ulid import ulid_floor

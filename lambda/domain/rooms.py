@@ -22,11 +22,10 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+import pydynamodel
 from contract.limits import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
 from contract.limits import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from contract.table import GSI1
-
-import pydynamodel
 from domain.errors import (
     Conflict,
     FieldProblem,

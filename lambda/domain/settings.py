@@ -27,7 +27,6 @@ from functools import cache
 
 # Re-exported: the request body limit the REST handlers enforce (413 above it).
 from contract.limits import MAX_BODY_BYTES as MAX_BODY_BYTES
-
 from domain.auth.tokens import TokenPolicy
 
 DEFAULT_TOKEN_ISSUER = "rooms-service"

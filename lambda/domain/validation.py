@@ -17,7 +17,6 @@ from typing import Any
 from contract.limits import ID_PATTERN as _ID_PATTERN
 from contract.limits import ID_RULE
 from contract.schemas import PATTERN_RULES, REQUEST_SCHEMAS
-
 from domain.errors import FieldProblem, ValidationFailed
 
 ID_PATTERN = re.compile(_ID_PATTERN)

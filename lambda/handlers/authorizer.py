@@ -21,6 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from contract.websocket import CONNECT_TOKEN_QUERY
 from domain.auth.keys import signing_key
 from domain.auth.tokens import Claims, InvalidToken, verify
 from domain.settings import get_settings
@@ -39,7 +40,7 @@ def _token(event: dict[str, Any]) -> str:
     """The token from the API's configured identity source; ``InvalidToken`` otherwise."""
     if _is_websocket_connect(event):
         query = event.get("queryStringParameters")
-        value = query.get("token") if isinstance(query, dict) else None
+        value = query.get(CONNECT_TOKEN_QUERY) if isinstance(query, dict) else None
         if not isinstance(value, str) or not value:
             raise InvalidToken("missing token query parameter")
         return value

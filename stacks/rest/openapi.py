@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from contract.rest import ROUTES, Auth, Route, Where
 from contract.schemas import REQUEST_SCHEMAS, RESPONSE_SCHEMAS
-
 from serverless_api_constructs.rest.api import DEFAULT_STAGE_NAME
 
 if TYPE_CHECKING:

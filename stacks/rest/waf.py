@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 
 from contract.rest import MESSAGE_BODY_MODELS, ROUTES
-
 from serverless_api_constructs.rest import CountedRule
 from serverless_api_constructs.rest.defaults import CORE_RULE_SET
 

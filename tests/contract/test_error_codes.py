@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+
 from contract import rest, websocket
 from contract.errors import ERROR_STATUSES, FRAME_ERROR_CODES
-
 from tests.conftest import ROOT
 from tests.contract.callgraph import all_constructed_codes, codes_of, route_function
 

@@ -11,9 +11,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from contract import limits
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
+from contract import limits
 from domain.errors import AppError, PayloadTooLarge
 from domain.realtime import frames
 from domain.validation import CREATE_MESSAGE, PARTNER_MESSAGE, check_id

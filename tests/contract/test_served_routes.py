@@ -10,8 +10,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from contract import rest, websocket
 
+from contract import rest, websocket
 from tests.conftest import ROOT, FakeLambdaContext
 from tests.contract.events import proxy_event
 

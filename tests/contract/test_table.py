@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
 from contract import rest, websocket
 from contract.table import GSI1, TTL_ATTRIBUTE
-
 from tests.infra.conftest import synth
 
 if TYPE_CHECKING:

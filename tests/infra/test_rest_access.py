@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from aws_cdk.assertions import Match
-from contract.rest import ROUTES, Auth, Route
 
+from contract.rest import ROUTES, Auth, Route
 from domain.rooms import ADMIN_GROUP
 from tests.infra.rest_methods import DEV, PROD, logical_id_of, method
 

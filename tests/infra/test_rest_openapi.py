@@ -6,9 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from contract.schemas import REQUEST_SCHEMAS as REQUEST_MODELS
 from openapi_spec_validator import validate
 
+from contract.schemas import REQUEST_SCHEMAS as REQUEST_MODELS
 from stacks.rest.openapi import ANY_METHOD, openapi_document, write_openapi_documents
 from tests.infra.rest_methods import DEV, PROD, PROD_REPLICA, methods
 

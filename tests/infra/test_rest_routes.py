@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from contract.rest import ROUTES
 
+from contract.rest import ROUTES
 from tests.infra.rest_methods import DEV, PROD, REST_STACKS, method, methods
 
 if TYPE_CHECKING:

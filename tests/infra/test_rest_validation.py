@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 from aws_cdk.assertions import Match
 from cdk_local_gateway.apigw.gateway_responses import render_gateway_response
+
 from contract.rest import ROUTES, Route
 from contract.schemas import REQUEST_SCHEMAS as REQUEST_MODELS
-
 from tests.infra.rest_methods import DEV, PROD, REST_STACKS, logical_id_of, method
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from aws_cdk.assertions import Match
-from contract.websocket import CONNECT_TOKEN_QUERY, FUNCTIONS, ROUTES, Kind
 
+from contract.websocket import CONNECT_TOKEN_QUERY, FUNCTIONS, ROUTES, Kind
 from stacks.websocket import template as vtl
 from tests.infra.fixed_stages import STAGES
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aws_cdk.assertions import Template
-    from contract.table import TableAccess
 
+    from contract.table import TableAccess
     from tests.infra.templates import StackTemplates
 
 DEV = "Dev/EuWest1/WebSocketApi"

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from contract.websocket import CONNECT_TOKEN_QUERY
 
+from contract.websocket import CONNECT_TOKEN_QUERY
 from domain.auth.tokens import encode
 from domain.models import Connection
 from handlers.ws import runtime

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from contract.websocket import FUNCTIONS
 
+from contract.websocket import FUNCTIONS
 from domain.models import Message
 from domain.realtime import broadcast
 from domain.realtime.broadcast import Broadcaster, Recipient

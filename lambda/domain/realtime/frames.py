@@ -17,7 +17,6 @@ from typing import Any
 from contract import limits
 from contract.errors import FRAME_ERRORS_LISTING_ACTIONS
 from contract.websocket import ACTIONS as ACTIONS
-
 from domain.errors import ValidationFailed
 from domain.validation import check_id
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contract.table import GSI1
-
 from domain import errors, messages
 from domain.models import Connection, Membership, Message
 from domain.placement import region_for

@@ -16,6 +16,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from contract.limits import IDEMPOTENCY_KEY_MAX_LENGTH as MAX_KEY_LENGTH
 from domain.errors import BadRequest, FieldProblem
 from domain.rooms import Once
 
@@ -23,18 +24,21 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 128
 
 
 def request_key(app: APIGatewayRestResolver) -> str | None:
-    """The ``Idempotency-Key`` header: 1..128 visible ASCII characters, or absent."""
+    """The ``Idempotency-Key`` header: 1..MAX_KEY_LENGTH visible ASCII characters, or absent."""
     key = app.current_event.headers.get(HEADER)
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not all("!" <= ch <= "~" for ch in key):
         raise BadRequest(
             "Idempotency-Key header is invalid",
-            [FieldProblem(f"headers.{HEADER}", "must be 1..128 visible ASCII characters")],
+            [
+                FieldProblem(
+                    f"headers.{HEADER}", f"must be 1..{MAX_KEY_LENGTH} visible ASCII characters"
+                )
+            ],
         )
     return key
 

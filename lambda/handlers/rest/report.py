@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from contract.limits import DEFAULT_REPORT_DAYS as DEFAULT_DAYS
+from contract.limits import ID_RULE
 from domain.errors import AppError
 from domain.reports import MAX_DAYS, room_report
 from domain.runtime import get_table
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
 logger = Logger()
 tracer = service_tracer()
 metrics = Metrics()
-
-DEFAULT_DAYS = 7
 
 
 class ReportError(Exception):
@@ -52,7 +52,7 @@ def _parse(event: Any) -> tuple[str, int]:
         raise ReportError("BadRequest", "event must be an object")
     room_id = event.get("room_id")
     if not isinstance(room_id, str) or not ID_PATTERN.fullmatch(room_id):
-        raise ReportError("BadRequest", "room_id must be 1..64 characters of A-Z a-z 0-9 _ -")
+        raise ReportError("BadRequest", f"room_id must be {ID_RULE}")
     return room_id, _days(event.get("days"))
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 
+from contract.websocket import DELIVERY_FAILED_METRIC as DELIVERY_FAILED
 from domain.realtime import frames
 from domain.realtime.broadcast import Broadcaster
 from pydynamodel import ServiceUnavailable, Table, Throttled
@@ -39,7 +40,6 @@ Frame = TypeVar("Frame")
 #: Custom metrics of a broadcast (namespace ``POWERTOOLS_METRICS_NAMESPACE``, dimension
 #: ``service``): the stack alarms on failed deliveries.
 DELIVERED = "Delivered"
-DELIVERY_FAILED = "DeliveryFailed"
 UNDELIVERED = "Undelivered"
 STALE_REMOVED = "StaleConnectionsRemoved"
 
