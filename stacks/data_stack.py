@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+# First: importing lambda_code puts lambda/ on sys.path, where `contract` lives.
+from . import lambda_code as _lambda_code  # noqa: F401
+
+# isort: split
+
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 
+from contract.table import TTL_ATTRIBUTE
 from serverless_api_constructs import SingleTable
 
 if TYPE_CHECKING:
@@ -31,5 +37,6 @@ class DataStack(cdk.Stack):
             "Table",
             replica_regions=tuple(replica_key_arns),
             replica_key_arns=replica_key_arns,
+            ttl_attribute=TTL_ATTRIBUTE,
         )
         cdk.CfnOutput(self, "TableName", value=self.single_table.table.table_name)

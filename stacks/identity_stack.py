@@ -9,16 +9,21 @@ its own region (:meth:`IdentityStack.replica_arn`), so a read never crosses regi
 
 from __future__ import annotations
 
+# First: importing lambda_code puts lambda/ on sys.path, where `contract` lives.
+from . import lambda_code as _lambda_code  # noqa: F401
+
+# isort: split
+
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_secretsmanager as secretsmanager
 
+from contract.limits import ADMIN_GROUP
 from serverless_api_constructs.rest import ApiUserPool
 from serverless_api_constructs.rest.defaults import SIGNING_KEY_LENGTH
 
 from .guardrails import acknowledge
-from .lambda_code import lambda_constant
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -30,12 +35,9 @@ CURSOR_KEY_LENGTH = 64
 
 
 def admin_group() -> str:
-    """The Cognito group whose members the rooms access rules treat as admins, read from
-    where the handlers declare it (``ADMIN_GROUP`` in ``lambda/domain/rooms.py``)."""
-    group = lambda_constant("domain/rooms.py", "ADMIN_GROUP")
-    if not isinstance(group, str) or not group:
-        raise RuntimeError(f"lambda/domain/rooms.py: ADMIN_GROUP={group!r}")
-    return group
+    """The Cognito group whose members the rooms access rules treat as admins
+    (``contract.limits.ADMIN_GROUP``, which the rooms rules read)."""
+    return ADMIN_GROUP
 
 
 class StageIdentity(Protocol):

@@ -11,9 +11,7 @@ its packages never shadow an installed one.
 
 from __future__ import annotations
 
-import ast
 import atexit
-import operator
 import shutil
 import sys
 import tempfile
@@ -49,52 +47,3 @@ def asset_dir() -> Path:
 def lambda_code() -> lambda_.Code:
     """A fresh asset reference to the staged folder (CDK stages identical assets only once)."""
     return lambda_.Code.from_asset(str(asset_dir()), exclude=_EXCLUDE)
-
-
-_OPERATIONS = {
-    ast.Mult: operator.mul,
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.LShift: operator.lshift,
-}
-
-
-def lambda_constant(module: str, name: str) -> int | str:
-    """The value of constant ``name`` of ``lambda/<module>`` (``domain/settings.py``), for
-    infrastructure that must agree with a limit the handlers declare.
-
-    The module is parsed, not imported (the CDK app runs no Lambda code). Supported values:
-    integer expressions of literals (``16 * 1024``), strings, and ``re.compile("...")``
-    (its pattern)."""
-    source = (LAMBDA_DIR / module).read_text()
-    for node in ast.parse(source).body:
-        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        value = getattr(node, "value", None)
-        if isinstance(target, ast.Name) and target.id == name and value is not None:
-            constant = _constant(value)
-            if constant is None:
-                raise ValueError(f"lambda/{module}: {name} is not a constant expression")
-            return constant
-    raise LookupError(f"lambda/{module} declares no {name}")
-
-
-def _constant(node: ast.expr) -> int | str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | str):
-        return node.value if not isinstance(node.value, bool) else None
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATIONS:
-        left, right = _constant(node.left), _constant(node.right)
-        if isinstance(left, int) and isinstance(right, int):
-            return int(_OPERATIONS[type(node.op)](left, right))
-        return None
-    is_compile = (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "compile"
-        and len(node.args) == 1
-    )
-    if is_compile and isinstance(node, ast.Call):
-        pattern = _constant(node.args[0])
-        return pattern if isinstance(pattern, str) else None
-    return None

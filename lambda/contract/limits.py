@@ -44,3 +44,7 @@ MAX_MESSAGE_BYTES = 128 * 1024
 """API Gateway's WebSocket limits: a message is at most 128 KB, sent in frames of at most
 32 KB; the handlers check the message size again."""
 MAX_FRAME_BYTES = 32 * 1024
+
+ADMIN_GROUP = "admins"
+"""The Cognito group whose members may change and delete any room (the identity stack creates
+it, the rooms rules read the caller's groups for it)."""

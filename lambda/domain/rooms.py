@@ -23,6 +23,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pydynamodel
+from contract.limits import ADMIN_GROUP as ADMIN_GROUP
 from contract.limits import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
 from contract.limits import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from contract.table import GSI1
@@ -42,9 +43,6 @@ if TYPE_CHECKING:
 
     from pydynamodel import Table
     from pydynamodel.conditions import Condition
-
-ADMIN_GROUP = "admins"
-"""The Cognito user-pool group whose members may change and delete any room."""
 
 
 @dataclass(frozen=True)

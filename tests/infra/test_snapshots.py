@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from stacks.lambda_code import LAMBDA_DIR, asset_dir
-from tests.infra.conftest import synth
+from stacks.lambda_code import asset_dir
+from tests.infra.conftest import synth, synth_assembly
 from tests.infra.fixed_stages import synth_context
-from tests.infra.templates import ASSET_PLACEHOLDER, scrub
+from tests.infra.templates import ASSET_PLACEHOLDER, StackTemplates, scrub
 
 if TYPE_CHECKING:
     from syrupy.assertion import SnapshotAssertion
 
-    from tests.infra.templates import StackTemplates
 
 #: Every stack of the fixed stages: one-region Dev, and Prod with a replica in us-east-1.
 STACKS = (
@@ -84,14 +83,14 @@ def test_scrub_replaces_asset_hashes_only() -> None:
 def test_editing_lambda_source_changes_asset_hashes_but_no_snapshot(
     stacks: StackTemplates, tmp_path: Path
 ) -> None:
-    # Given the app synthesized once more after a Lambda source file was added
-    probe = LAMBDA_DIR / "_snapshot_probe.py"
-    probe.write_text('"""Written and removed by test_snapshots; never committed."""\n')
+    # Given the app synthesized once more (not from the synth cache) with one more Lambda
+    # source file in its code asset: added to this process's staged copy of lambda/, never
+    # to the checkout, where another worker may be synthesizing
     asset_dir.cache_clear()  # the asset folder is staged once per process: stage it anew
     try:
-        edited = synth(tmp_path)
+        (asset_dir() / "_snapshot_probe.py").write_text('"""Written by test_snapshots."""\n')
+        edited = StackTemplates.from_assembly(synth_assembly(tmp_path, synth_context()))
     finally:
-        probe.unlink()
         asset_dir.cache_clear()
 
     # Then the raw templates differ (the code asset hash moved) ...

@@ -100,7 +100,6 @@ def _anchors(markdown: str) -> set[str]:
         *(f"docs/{p}.md" for p in PAGES),
         "README.md",
         "CHANGELOG.md",
-        "../../docs/dynamodel.md",
         "../../docs/dynamodel-guide.md",
     ],
 )
