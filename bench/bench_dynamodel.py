@@ -42,6 +42,7 @@ DYNAMODEL_PATH = ROOT / "packages" / "pydynamodel" / "src"
 sys.path.insert(0, str(DYNAMODEL_PATH))
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
+from budget import report  # noqa: E402
 from pynamodb.attributes import (  # noqa: E402
     BooleanAttribute,
     ListAttribute,
@@ -463,6 +464,7 @@ def _verdict(ratio: float, budget: float, budgeted: bool) -> str:
 
 def bench_serialization() -> list[str]:
     failures: list[str] = []
+    budgeted: list[tuple[str, float, float]] = []
     print(
         f"(de)serialization: CPU ms, median of {REPEAT} rounds (every library once a round); "
         "speed-up: median of the rounds' their time / ours"
@@ -486,8 +488,14 @@ def bench_serialization() -> list[str]:
                 row += f"  {f'{ratio:.2f}x {verdict}':<14}"
                 if verdict == "MISSED":
                     failures.append(f"{shape.name} {direction}: {ratio:.2f}x {lib}")
+                if shape.budgeted:
+                    budgeted.append(
+                        (f"pydynamodel {shape.name} {direction} vs {lib}", ratio, budget)
+                    )
             print(row.rstrip())
     print("untyped: the nested shape as one untyped map (f.Map / raw MapAttribute), not budgeted")
+    for name, ratio, budget in budgeted:
+        report(name, ratio, budget, "x", better="higher")
     print(f"serialization budgets: {'met' if not failures else 'MISSED'}")
     return failures
 
@@ -527,7 +535,7 @@ def main() -> int:
     budget = f"budget <= {IMPORT_BUDGET_MS:.0f} ms"
     print(f"pydynamodel overhead (bytecode cached): {overhead:.1f} ms ({budget})")
     print(f"pydynamodel overhead (compiled from source, no .pyc): {cold_overhead:.1f} ms (info)")
-    if overhead > IMPORT_BUDGET_MS:
+    if not report("pydynamodel import overhead over boto3", overhead, IMPORT_BUDGET_MS, "ms"):
         failures.append(f"import overhead {overhead:.1f} ms")
     for failure in failures:
         print(f"BUDGET MISSED: {failure}", file=sys.stderr)

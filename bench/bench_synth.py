@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from budget import report
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PROBE = Path(__file__).resolve().parent / "synth_probe.py"
@@ -166,11 +168,10 @@ def main() -> int:
     print(f"synth: empty CDK app (defaults)  median {m_base:6.2f} s  runs {_fmt(base)}")
     print(f"synth: whole app, every stage    median {m_ours:6.2f} s  runs {_fmt(ours)}")
     print(f"synth: ratio of medians {m_ours / m_base:.2f}x")
-    verdict = "ok" if paired <= BUDGET else "MISSED"
-    print(f"synth: median paired ratio {paired:.2f}x (budget <= {BUDGET}x) {verdict}")
     if not args.no_breakdown:
         print_breakdown(ours_phases, empty_phases)
-    return 0 if paired <= BUDGET else 1
+    met = report("synth whole app / empty CDK app (CLI, median paired ratio)", paired, BUDGET, "x")
+    return 0 if met else 1
 
 
 def parts_now() -> int:
