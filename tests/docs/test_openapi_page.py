@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from contract.rest import ROUTES, Auth, Param, Where, route
 from stacks.rest.openapi import ANY_METHOD, openapi_document
-from tools.render_openapi import PAGE, REGION, STAGE, STALE, render
+from tools.render_openapi import PAGE, REGION, STAGE, STALE, main, render
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _document(**kwargs: Any) -> dict[str, Any]:
@@ -133,3 +136,20 @@ def test_a_request_body_lists_its_fields_types_limits_patterns_and_required_ones
     assert "| `size.kg` | integer | no |  |  |" in operation
     assert "Security: none (anonymous)" in operation
     assert "| 201 | Created | none |" in operation
+
+
+def test_the_check_command_accepts_the_synthesized_document_and_names_the_fix_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the document as synth writes it to a file, and a copy with one more route
+    current = tmp_path / "current.json"
+    current.write_text(json.dumps(_document(), indent=2) + "\n")
+    changed = tmp_path / "changed.json"
+    extra = replace(route("GET", "/health"), path="/ping", operation_id="ping")
+    changed.write_text(json.dumps(_document(routes=(*ROUTES, extra))))
+    # When the tool checks the committed page against each
+    accepted = main(["--document", str(current), "--check"])
+    refused = main(["--document", str(changed), "--check"])
+    # Then the current document passes and the changed one fails, saying what to run
+    assert (accepted, refused) == (0, 1)
+    assert "run python tools/render_openapi.py" in capsys.readouterr().out
