@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests bench tools
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token diagram
+.PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token diagram openapi-page
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -129,6 +129,9 @@ bench: install ## Benchmarks: synth vs an empty CDK app, make test time, library
 diagram: synth-cached ## Redraw docs/images/architecture.png (+ .dot) from cdk.out with cdk-dia; needs Graphviz
 	@command -v dot >/dev/null 2>&1 || { echo "make diagram needs Graphviz's dot: sudo apt-get install -y graphviz (Debian/Ubuntu) or brew install graphviz (macOS)" >&2; exit 1; }
 	$(PY) tools/diagram.py --cdk-out cdk.out
+
+openapi-page: install ## Re-render docs/rest-api-openapi.md from the API contract (a test fails when it is stale)
+	$(PY) tools/render_openapi.py
 
 clean: ## Remove build outputs (cdk.out, caches); keeps .venv and node_modules
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .cache packages/serverless-api-constructs/.cache
