@@ -27,7 +27,7 @@ from functools import cache
 
 # Re-exported: the request body limit the REST handlers enforce (413 above it).
 from contract.limits import MAX_BODY_BYTES as MAX_BODY_BYTES
-from domain.auth.tokens import TokenPolicy
+from domain.auth.policy import TokenPolicy
 
 DEFAULT_TOKEN_ISSUER = "rooms-service"
 DEFAULT_TOKEN_AUDIENCE = "rooms-api"

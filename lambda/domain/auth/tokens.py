@@ -30,6 +30,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+# Re-exported at run time (not only for annotations): callers build the policy they verify
+# against from this module.
+from domain.auth.policy import TokenPolicy as TokenPolicy  # noqa: TC001
 from shared.json_nesting import nesting_depth
 
 MAX_TOKEN_CHARS = 8192
@@ -45,17 +48,6 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 class InvalidToken(Exception):
     """The token is missing, malformed, badly signed, foreign or expired (the message says
     which, without quoting the token)."""
-
-
-@dataclass(frozen=True)
-class TokenPolicy:
-    """What this application accepts: its issuer and audience, a maximum lifetime and the
-    clock skew tolerated between the issuer and the verifier."""
-
-    issuer: str
-    audience: str
-    max_lifetime: int = 3600
-    clock_skew: int = 60
 
 
 @dataclass(frozen=True)

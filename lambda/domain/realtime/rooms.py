@@ -1,4 +1,5 @@
-"""Use cases of the WebSocket API: connect, disconnect, join, leave, send.
+"""Use cases of the WebSocket API frames: join, leave, send (connect and disconnect are in
+:mod:`domain.realtime.connections`).
 
 Each function takes the ``pydynamodel`` table (and the broadcaster where it fans out) and raises
 :class:`~domain.realtime.frames.FrameError` for anything the client did wrong, before writing.
@@ -13,12 +14,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from contract.table import GSI1
 from domain import errors, messages
 from domain.models import Connection, Membership, Message
 from domain.placement import region_for
 from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
+from domain.realtime.connections import close_connections
 from domain.realtime.frames import FrameError, SendFrame, encode
 from pydynamodel import ConditionFailed, DynamodelError, NotFound
 
@@ -40,42 +41,6 @@ class SendResult:
     delivery: Delivery
     removed_stale: int
     replayed: bool = False
-
-
-def open_connection(
-    table: Table, *, connection_id: str, user_id: str, region: str, endpoint: str
-) -> Connection:
-    """Store a new connection, in its own ``region`` (expires through TTL after
-    ``CONNECTION_TTL``)."""
-    connection = Connection(
-        connection_id=connection_id, user_id=user_id, region=region, endpoint=endpoint
-    )
-    table.save(connection, region=region_for(Connection, region))
-    return connection
-
-
-def close_connection(table: Table, connection_id: str) -> int:
-    """Remove a connection and all its memberships; returns how many memberships went."""
-    return close_connections(table, [connection_id])
-
-
-def close_connections(
-    table: Table, connection_ids: Sequence[str], *, region: str | None = None
-) -> int:
-    """Remove connections and all their memberships in batched deletes (25 per request) in
-    the connections' ``region`` (by default this function's); returns how many memberships
-    went."""
-    where = region_for(Connection, region)
-    refs: list[Any] = []
-    memberships = 0
-    for connection_id in connection_ids:
-        for member in _memberships_of(table, connection_id, where):
-            refs.append((Membership, member.key()))
-            memberships += 1
-        refs.append((Connection, {"connection_id": connection_id}))
-    if refs:
-        table.batch_delete(refs, region=where)
-    return memberships
 
 
 def join_room(table: Table, *, connection_id: str, room_id: str) -> Membership:
@@ -238,10 +203,6 @@ def members(table: Table, room_id: str) -> Iterator[Membership]:
     """Every membership of a room, across DynamoDB pages, as this region's replica knows them
     (members connected elsewhere arrive by replication)."""
     return table.query_all(Membership, room_id=room_id, region=region_for(Membership))
-
-
-def _memberships_of(table: Table, connection_id: str, region: str | None) -> Iterator[Membership]:
-    return table.query_all(Membership, index=GSI1, region=region, connection_id=connection_id)
 
 
 def _connection(table: Table, connection_id: str) -> Connection:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from domain.realtime import rooms
+from domain.realtime import connections
 from handlers.ws import runtime
 from shared.tracing import service_tracer
 
@@ -28,7 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Only reachable if the route lost its authorizer: refuse rather than store anonymously.
         logger.warning("connect without an authorized user")
         return {"statusCode": 401}
-    connection = rooms.open_connection(
+    connection = connections.open_connection(
         runtime.table(),
         connection_id=ctx["connectionId"],
         user_id=user_id,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from domain.realtime import rooms
+from domain.realtime import connections
 from handlers.ws import runtime
 from shared.tracing import service_tracer
 
@@ -22,6 +22,6 @@ tracer = service_tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     connection_id = runtime.request_context(event)["connectionId"]
-    removed = rooms.close_connection(runtime.table(), connection_id)
+    removed = connections.close_connection(runtime.table(), connection_id)
     logger.info("disconnected", extra={"connection_id": connection_id, "memberships": removed})
     return {"statusCode": 200}

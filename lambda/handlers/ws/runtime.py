@@ -22,9 +22,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from contract.websocket import DELIVERY_FAILED_METRIC as DELIVERY_FAILED
-from domain.realtime import frames
-from domain.realtime.broadcast import Broadcaster
 from pydynamodel import ServiceUnavailable, Table, Throttled
 
 if TYPE_CHECKING:
@@ -32,7 +29,8 @@ if TYPE_CHECKING:
 
     from aws_lambda_powertools import Metrics
 
-    from domain.realtime.broadcast import Delivery
+    from domain.realtime.broadcast import Broadcaster, Delivery
+    from domain.realtime.frames import FrameError
 
 logger = Logger(child=True)
 Frame = TypeVar("Frame")
@@ -66,6 +64,10 @@ def table() -> Table:
 
 @cache
 def broadcaster() -> Broadcaster:
+    # Imported here, as are the frames below: $connect and $disconnect share this module but
+    # neither broadcast nor parse frames, so their cold start does not compile either.
+    from domain.realtime.broadcast import Broadcaster
+
     return Broadcaster.from_env()
 
 
@@ -96,6 +98,10 @@ def record_delivery(delivery: Delivery, removed_stale: int) -> None:
     undelivered at the deadline (so the delivery alarm sees a hanging region);
     ``Undelivered`` tells the deadline's share apart."""
     from aws_lambda_powertools.metrics import MetricUnit
+
+    # Here, not at the top: the WebSocket contract (frame schemas, error codes) is for the
+    # routes that broadcast; $connect and $disconnect do not compile it at cold start.
+    from contract.websocket import DELIVERY_FAILED_METRIC as DELIVERY_FAILED
 
     recorder = metrics()
     missed = len(delivery.failed) + len(delivery.undelivered)
@@ -136,6 +142,8 @@ def answer_frame(
     """The shape of every frame route: decode the body, validate it with ``read``, then
     ``act(frame, connection_id)`` and return its reply. Bad input, found by either step, is
     answered with its error frame: nothing is written and the connection stays open."""
+    from domain.realtime import frames
+
     connection_id = request_context(event)["connectionId"]
     try:
         body = frames.parse(event.get("body"), base64_encoded=bool(event.get("isBase64Encoded")))
@@ -151,7 +159,7 @@ def answer_frame(
         return error_reply(frames.unavailable(), event)
 
 
-def error_reply(error: frames.FrameError, event: dict[str, Any]) -> dict[str, Any]:
+def error_reply(error: FrameError, event: dict[str, Any]) -> dict[str, Any]:
     """The error frame for bad input; status 200 keeps the exchange a normal reply (the
     connection stays open whatever the status, but 200 keeps client errors out of the
     integration-error alarm, which is for our faults)."""

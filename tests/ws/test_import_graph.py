@@ -1,0 +1,81 @@
+"""What the WebSocket handlers load at cold start (issue 13's import budget).
+
+``$connect`` and ``$disconnect`` only store or remove a connection, so their import must not
+compile the frame parser, the broadcaster or the message and room-access use cases: each
+module the asset ships is compiled from source on every Lambda cold start. Each import runs
+in a fresh interpreter (this process has loaded everything already), with the asset's import
+path and a dummy Lambda environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHONPATH = os.pathsep.join(str(ROOT / p) for p in ("lambda", "packages/pydynamodel/src"))
+DUMMY_ENV = {
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "dummy",
+    "AWS_SECRET_ACCESS_KEY": "dummy",
+    "POWERTOOLS_SERVICE_NAME": "import-graph",
+    "POWERTOOLS_METRICS_NAMESPACE": "ImportGraph",
+    "TABLE_NAME": "rooms",
+}
+#: What only the frame routes (join, leave, send, the publish consumer) need: the frame
+#: parser and the WebSocket contract it reads, the broadcaster, the room and message use cases.
+FRAME_ROUTE_MODULES = frozenset(
+    {
+        "domain.realtime.broadcast",
+        "domain.realtime.frames",
+        "domain.realtime.access",
+        "domain.realtime.rooms",
+        "domain.messages",
+        "contract.websocket",
+    }
+)
+
+_PROBE = """\
+import json, sys
+import {module}
+print(json.dumps(sorted(m for m in sys.modules if m in {watched!r})))
+"""
+
+
+def loaded_by_import(module: str) -> set[str]:
+    """Which of :data:`FRAME_ROUTE_MODULES` ``import module`` loads in a fresh interpreter."""
+    code = _PROBE.format(module=module, watched=set(FRAME_ROUTE_MODULES))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": PYTHONPATH,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **DUMMY_ENV,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("handler", ["handlers.ws.connect", "handlers.ws.disconnect"])
+def test_connection_handlers_do_not_load_the_frame_routes_modules(handler: str) -> None:
+    # Given a fresh interpreter with the asset's import path and a Lambda-like environment
+    # When the $connect or $disconnect handler module is imported, as on a cold start
+    loaded = loaded_by_import(handler)
+    # Then none of the frame routes' modules was loaded
+    assert loaded == set()
+
+
+def test_the_probe_sees_the_modules_a_frame_route_loads() -> None:
+    # Given the same fresh interpreter
+    # When the send handler module, which parses frames and broadcasts, is imported
+    loaded = loaded_by_import("handlers.ws.send")
+    # Then the probe reports every one of them (so an empty answer above means something)
+    assert loaded == FRAME_ROUTE_MODULES
