@@ -25,6 +25,8 @@ from aws_cdk import aws_sqs as sqs
 from contract.limits import MAX_BODY_BYTES
 from contract.rest import (
     AUTHORIZER_HANDLER,
+    CORS_ALLOW_HEADERS,
+    CORS_EXPOSE_HEADERS,
     FUNCTIONS,
     ROUTES,
     Auth,
@@ -242,6 +244,8 @@ class RestApiStack(cdk.Stack):
             method_throttles=self._method_throttles(),
             waf_rate_limit=config.waf_rate_limit,
             cors_allow_origins=config.cors_allow_origins,
+            cors_allow_headers=CORS_ALLOW_HEADERS,
+            cors_expose_headers=CORS_EXPOSE_HEADERS,
             ip_allow_list=config.ip_allow_list,
             ip_deny_list=config.ip_deny_list,
             anonymous_methods=anonymous_methods(),

@@ -159,6 +159,23 @@ class LambdaFunction:
         return self.handler.rsplit(".", 1)[0]
 
 
+#: Request headers a browser may send cross-origin: the API's CORS preflight allows them, and
+#: the Lambda proxy handlers' answers repeat them. Bearer/Cognito tokens, JSON bodies,
+#: idempotent POSTs and conditional writes, plus the SigV4 and API key headers of IAM and
+#: partner routes (Powertools adds those last three to every CORSConfig anyway).
+CORS_ALLOW_HEADERS: tuple[str, ...] = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Api-Key",
+)
+#: Response headers a browser's script may read: the version for If-Match and the URL of a
+#: created resource.
+CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location")
+
 #: The Lambda REQUEST authorizer of bearer-token routes and of WebSocket ``$connect`` (the
 #: REST stack creates it; the WebSocket stack of the region shares it).
 AUTHORIZER_HANDLER = "handlers.authorizer.handler"

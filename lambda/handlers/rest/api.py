@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from contract.rest import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from domain.errors import (
     AppError,
     BadRequest,
@@ -41,8 +42,8 @@ def _cors() -> CORSConfig:
     return CORSConfig(
         allow_origin=origins[0],
         extra_origins=list(origins[1:]),
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match"],
-        expose_headers=["ETag", "Location"],
+        allow_headers=list(CORS_ALLOW_HEADERS),
+        expose_headers=list(CORS_EXPOSE_HEADERS),
         max_age=300,
     )
 

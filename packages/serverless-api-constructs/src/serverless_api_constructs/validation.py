@@ -15,7 +15,7 @@ from aws_cdk import Token
 from aws_cdk import aws_logs as logs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
 #: API Gateway (REST and WebSocket): alphanumerics, hyphens and underscores, 1..128.
 _STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -23,6 +23,9 @@ _STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
 #: API Gateway's maximum payload (10 MB).
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+#: An HTTP header name: an RFC 7230 token (section 3.2.6), less the single quote, which would
+#: end the quoted static value API Gateway sends the CORS headers as.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&*+.^_`|~-]+")
 
 
 def stage_name(owner: str, prop: str, value: str) -> None:
@@ -62,6 +65,31 @@ def cidrs(owner: str, prop: str, values: Iterable[str]) -> None:
             raise ValueError(
                 f"{owner}: {prop} has {value!r}, which is not an IP address or CIDR block"
             ) from None
+
+
+def header_names(
+    owner: str, prop: str, values: Sequence[str], *, allow_empty: bool = False
+) -> None:
+    """Distinct HTTP header names (compared case-insensitively), at least one unless
+    ``allow_empty``."""
+    if isinstance(values, str):
+        raise ValueError(f"{owner}: {prop}={values!r} must be a list of header names, not a str")
+    if not values and not allow_empty:
+        raise ValueError(
+            f"{owner}: {prop}=[] names no header; pass None for the defaults or the headers"
+        )
+    seen: set[str] = set()
+    for value in values:
+        if Token.is_unresolved(value):
+            continue
+        if not _HEADER_NAME.fullmatch(value):
+            raise ValueError(
+                f"{owner}: {prop} has {value!r}, which is not an HTTP header name (RFC 7230 "
+                "token: letters, digits and !#$%&*+-.^_`|~, no spaces, quotes or ':')"
+            )
+        if value.lower() in seen:
+            raise ValueError(f"{owner}: {prop} has {value!r} twice (header names ignore case)")
+        seen.add(value.lower())
 
 
 def retention(owner: str, prop: str, value: object) -> None:

@@ -68,6 +68,14 @@ class SecureRestApi(Construct):
       a CORS preflight on every resource and ``Access-Control-Allow-Origin`` on every gateway
       response (``*``, or the first origin: a gateway response cannot echo the caller's);
       without, no CORS header anywhere;
+    - ``cors_allow_headers`` (default :data:`~.defaults.CORS_ALLOW_HEADERS`: ``Authorization``,
+      ``Content-Type``, ``Idempotency-Key``, ``If-Match``, ``X-Amz-Date``,
+      ``X-Amz-Security-Token``, ``X-Api-Key``) and ``cors_expose_headers`` (default
+      :data:`~.defaults.CORS_EXPOSE_HEADERS`: ``ETag``, ``Location``; ``()`` exposes none):
+      the preflight's ``Access-Control-Allow-Headers`` / ``Access-Control-Expose-Headers``,
+      in the order given. Gateway responses carry neither (a browser reads an error's body
+      and status without them). Without ``cors_allow_origins`` there is no preflight and both
+      are unused, so a caller may pass its headers for every stage;
     - ``gateway_responses=True``: every API Gateway-generated error (401, 403, 404, 413, 429,
       5xx ...) answers in the JSON error shape of :data:`GATEWAY_ERRORS`
       (``{"error": {"code", "message", "request_id"}}``); ``False`` keeps API Gateway's own;
@@ -102,6 +110,8 @@ class SecureRestApi(Construct):
         stage_name: str = DEFAULT_STAGE_NAME,
         method_throttles: Sequence[MethodThrottle] = (),
         cors_allow_origins: Sequence[str] = (),
+        cors_allow_headers: Sequence[str] | None = None,
+        cors_expose_headers: Sequence[str] | None = None,
         ip_allow_list: Sequence[str] = (),
         ip_deny_list: Sequence[str] = (),
         anonymous_methods: Sequence[tuple[str, str]] | None = None,
@@ -122,6 +132,8 @@ class SecureRestApi(Construct):
             throttle_burst_limit=throttle_burst_limit,
             method_throttles=method_throttles,
             cors_allow_origins=cors_allow_origins,
+            cors_allow_headers=cors_allow_headers,
+            cors_expose_headers=cors_expose_headers,
             ip_allow_list=ip_allow_list,
             ip_deny_list=ip_deny_list,
             waf=waf,
@@ -141,6 +153,12 @@ class SecureRestApi(Construct):
             props=access_logs_props,
         )
         self.cors_allow_origins = tuple(cors_allow_origins)
+        self.cors_allow_headers = tuple(
+            defaults.CORS_ALLOW_HEADERS if cors_allow_headers is None else cors_allow_headers
+        )
+        self.cors_expose_headers = tuple(
+            defaults.CORS_EXPOSE_HEADERS if cors_expose_headers is None else cors_expose_headers
+        )
         stage_options = merge_props(
             _OWNER,
             "stage_props",
@@ -186,8 +204,9 @@ class SecureRestApi(Construct):
                     apigateway.CorsOptions(
                         allow_origins=list(cors_allow_origins),
                         allow_methods=apigateway.Cors.ALL_METHODS,
-                        allow_headers=list(defaults.CORS_ALLOW_HEADERS),
-                        expose_headers=list(defaults.CORS_EXPOSE_HEADERS),
+                        allow_headers=list(self.cors_allow_headers),
+                        # CDK would send an empty Access-Control-Expose-Headers for [].
+                        expose_headers=list(self.cors_expose_headers) or None,
                         max_age=defaults.CORS_MAX_AGE,
                     )
                     if cors_allow_origins
@@ -294,6 +313,8 @@ def _validate(
     throttle_burst_limit: int,
     method_throttles: Sequence[MethodThrottle],
     cors_allow_origins: Sequence[str],
+    cors_allow_headers: Sequence[str] | None,
+    cors_expose_headers: Sequence[str] | None,
     ip_allow_list: Sequence[str],
     ip_deny_list: Sequence[str],
     waf: bool,
@@ -315,17 +336,7 @@ def _validate(
             )
         validation.number_in(_OWNER, f"{where}.rate_limit", throttle.rate_limit, 0)
         validation.number_in(_OWNER, f"{where}.burst_limit", throttle.burst_limit, 0)
-    if "*" in cors_allow_origins and len(cors_allow_origins) > 1:
-        raise ValueError(
-            f"{_OWNER}: cors_allow_origins={list(cors_allow_origins)} mixes '*' with origins; "
-            "pass ['*'] alone or the origins alone"
-        )
-    for origin in cors_allow_origins:
-        if origin != "*" and not _ORIGIN.fullmatch(origin):
-            raise ValueError(
-                f"{_OWNER}: cors_allow_origins has {origin!r}; an origin is '*' or "
-                "scheme://host[:port] (https://app.example.com), without a path"
-            )
+    _validate_cors(cors_allow_origins, cors_allow_headers, cors_expose_headers)
     validation.cidrs(_OWNER, "ip_allow_list", ip_allow_list)
     validation.cidrs(_OWNER, "ip_deny_list", ip_deny_list)
     waf_settings = {
@@ -348,6 +359,28 @@ def _validate(
         validation.waf_rate_limit(_OWNER, "waf_rate_limit", waf_rate_limit)
     if max_body_bytes is not None:
         validation.number_in(_OWNER, "max_body_bytes", max_body_bytes, 1, 64 * 1024, "bytes")
+
+
+def _validate_cors(
+    origins: Sequence[str],
+    allow_headers: Sequence[str] | None,
+    expose_headers: Sequence[str] | None,
+) -> None:
+    if "*" in origins and len(origins) > 1:
+        raise ValueError(
+            f"{_OWNER}: cors_allow_origins={list(origins)} mixes '*' with origins; "
+            "pass ['*'] alone or the origins alone"
+        )
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise ValueError(
+                f"{_OWNER}: cors_allow_origins has {origin!r}; an origin is '*' or "
+                "scheme://host[:port] (https://app.example.com), without a path"
+            )
+    if allow_headers is not None:
+        validation.header_names(_OWNER, "cors_allow_headers", allow_headers)
+    if expose_headers is not None:
+        validation.header_names(_OWNER, "cors_expose_headers", expose_headers, allow_empty=True)
 
 
 def _resource_policy(
