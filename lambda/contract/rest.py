@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from contract import limits
+from contract.cors import CORS_ALLOW_HEADERS as CORS_ALLOW_HEADERS
+from contract.cors import CORS_EXPOSE_HEADERS as CORS_EXPOSE_HEADERS
 from contract.errors import ERROR_DESCRIPTIONS, ERROR_STATUSES
 from contract.schemas import REQUEST_SCHEMAS, RESPONSE_SCHEMAS
 from contract.table import GSI1, TableAccess
@@ -158,23 +160,6 @@ class LambdaFunction:
     def module(self) -> str:
         return self.handler.rsplit(".", 1)[0]
 
-
-#: Request headers a browser may send cross-origin: the API's CORS preflight allows them, and
-#: the Lambda proxy handlers' answers repeat them. Bearer/Cognito tokens, JSON bodies,
-#: idempotent POSTs and conditional writes, plus the SigV4 and API key headers of IAM and
-#: partner routes (Powertools adds those last three to every CORSConfig anyway).
-CORS_ALLOW_HEADERS: tuple[str, ...] = (
-    "Authorization",
-    "Content-Type",
-    "Idempotency-Key",
-    "If-Match",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Api-Key",
-)
-#: Response headers a browser's script may read: the version for If-Match and the URL of a
-#: created resource.
-CORS_EXPOSE_HEADERS: tuple[str, ...] = ("ETag", "Location")
 
 #: The Lambda REQUEST authorizer of bearer-token routes and of WebSocket ``$connect`` (the
 #: REST stack creates it; the WebSocket stack of the region shares it).

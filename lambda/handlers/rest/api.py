@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from contract.rest import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
+from contract.cors import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from domain.errors import (
     AppError,
     BadRequest,
