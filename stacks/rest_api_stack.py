@@ -38,7 +38,7 @@ from contract.rest import (
     anonymous_methods,
 )
 from contract.schemas import REQUEST_SCHEMAS
-from serverless_api_constructs import TokenRequestAuthorizer
+from serverless_api_constructs import SecureQueue, TokenRequestAuthorizer
 from serverless_api_constructs.grants import grant_secret_value
 from serverless_api_constructs.rest import (
     DynamoDbQueryIntegration,
@@ -63,7 +63,7 @@ from .rest.templates import load_template
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from constructs import Construct
+    from constructs import Construct, IConstruct
 
     from .config import StageConfig
     from .identity_stack import StageIdentity
@@ -75,6 +75,27 @@ DLQ_MAX_RECEIVE_COUNT = 3
 _JSON = "application/json"
 #: Each function's table access, as the contract declares it (granted once all exist).
 TABLE_GRANTS = {name: f.table for name, f in FUNCTIONS.items() if f.table is not None}
+
+
+#: Logical ids the ingest queues were deployed with before they moved into a SecureQueue:
+#: kept, so the refactor updates the queues in place instead of replacing them (a replaced
+#: queue would drop the partner messages it holds).
+_DEPLOYED_IDS = {
+    ("Resource", "Resource"): "IngestQueue2280FF4E",
+    ("Resource", "Policy", "Resource"): "IngestQueuePolicy853373B8",
+    ("DeadLetters", "Resource"): "IngestDeadLetters30EF41F6",
+    ("DeadLetters", "Policy", "Resource"): "IngestDeadLettersPolicy26F7E0CA",
+}
+
+
+def _keep_deployed_ids(ingest: SecureQueue) -> None:
+    for path, logical_id in _DEPLOYED_IDS.items():
+        construct: IConstruct = ingest
+        for child in path:
+            construct = construct.node.find_child(child)
+        if not isinstance(construct, cdk.CfnResource):
+            raise RuntimeError(f"IngestQueue/{'/'.join(path)}: not a CloudFormation resource")
+        construct.override_logical_id(logical_id)
 
 
 class RestApiStack(cdk.Stack):
@@ -186,36 +207,26 @@ class RestApiStack(cdk.Stack):
             description="Encrypts the partner ingest queue and its dead-letter queue",
             enable_key_rotation=True,
         )
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "IngestDeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.queue_key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        self.queue = sqs.Queue(
+        encrypted = {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": self.queue_key}
+        # The same construct as the WebSocket API's publish queue; the partner's API Gateway
+        # role is granted the key, so the queues use it rather than SQS-managed keys.
+        ingest = SecureQueue(
             self,
             "IngestQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.queue_key,
-            enforce_ssl=True,
             visibility_timeout=queue_visibility_timeout(CONSUMER_TIMEOUT),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=DLQ_MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
-            ),
+            max_receive_count=DLQ_MAX_RECEIVE_COUNT,
+            queue_props=encrypted,
+            dead_letter_queue_props=encrypted,
         )
-        acknowledge(
-            self.dead_letter_queue,
-            "Serverless-SQSRedrivePolicy",
-            "This is the dead-letter queue of the ingest queue; messages end their journey here.",
-        )
+        self.queue = ingest.queue
+        self.dead_letter_queue = ingest.dead_letter_queue
+        _keep_deployed_ids(ingest)
         consume_queue(
             self.functions["IngestConsumer"],
             self.queue,
             # The id CDK's SqsEventSource gave the mapping, which built it before: a new id
             # would replace the deployed mapping.
-            mapping_id=f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}",
+            mapping_id=f"SqsEventSource:{cdk.Names.node_unique_id(ingest.node)}",
             max_batching_window=cdk.Duration.seconds(1),
         )
 
