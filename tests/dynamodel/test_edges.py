@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from domain.models import Message, Room
-from pydynamodel import ConfigurationError, Table, ValidationError
+from pydynamodel import AsyncTable, ConfigurationError, Table, ValidationError
 from pydynamodel.serialization import MAX_ITEM_BYTES, item_size
 from tests.dynamodel.models import Doc, Everything, Listing
 
@@ -168,6 +168,8 @@ def test_a_limit_below_one_is_refused(offline: Table, limit: int) -> None:
         lambda: offline.query_all(Message, room_id="r1", page_size=limit),
         lambda: offline.query_collection(Room, room_id="r1", models=[Room], limit=limit),
         lambda: offline.scan(Message, limit=limit),
+        # The async iterator refuses it when called too, before any page is requested.
+        lambda: AsyncTable(offline).query_all(Message, room_id="r1", page_size=limit),
     ]
     for call in calls:
         with pytest.raises(ValidationError, match=r"limit|page_size"):

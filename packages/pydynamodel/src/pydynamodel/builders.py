@@ -365,6 +365,7 @@ def query_base(
     if reverse:
         params["ScanIndexForward"] = False
     if page_size is not None:
+        check_limit("page_size", page_size)
         params["Limit"] = page_size
     params.update(b.params())
     context = "|".join(

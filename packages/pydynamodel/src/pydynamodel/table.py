@@ -480,7 +480,6 @@ class Table:
         so no cursor (and no cursor secret) is involved: for server-side iteration only.
         ``page_size`` sets DynamoDB's ``Limit`` per request (default: 1 MB pages). Arguments
         are checked when called; requests are made as the iterator is consumed."""
-        check_limit("page_size", page_size)
         params, _ = query_base(
             self.name,
             model,
