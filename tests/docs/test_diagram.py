@@ -9,17 +9,14 @@ same lock; E2E_REUSE_CDK_OUT=1 reads an existing cdk.out as it is, E2E_CDK_OUT=p
 
 from __future__ import annotations
 
-import fcntl
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cdk_out import CDK_OUT, ensure_synthesized
+from tests.docs.committed import assert_committed
 from tools.diagram import (
     DOT,
-    ROOT,
     STALE,
     dot_source,
     relative_icons,
@@ -27,48 +24,14 @@ from tools.diagram import (
     unique_clusters,
 )
 
-CDK_OUT = Path(os.environ.get("E2E_CDK_OUT") or ROOT / "cdk.out")
-
-
-def _bring_cdk_out_up_to_date() -> None:
-    reuse = os.environ.get("E2E_REUSE_CDK_OUT") == "1" or os.environ.get("E2E_CDK_OUT")
-    if reuse and (CDK_OUT / "manifest.json").is_file():
-        return
-    lock = ROOT / ".cache" / "e2e-synth.lock"
-    lock.parent.mkdir(exist_ok=True)
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        done = subprocess.run(
-            ["make", "--no-print-directory", "synth-cached"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    if done.returncode != 0:
-        pytest.fail(f"cdk synth failed: {(done.stdout + done.stderr)[-2000:]}")
-
 
 def test_the_committed_diagram_is_what_the_cloud_assembly_draws() -> None:
     # Given the app's cloud assembly, synthesized from the current sources
-    _bring_cdk_out_up_to_date()
+    ensure_synthesized()
     # When cdk-dia describes its stage again
     fresh = dot_source(CDK_OUT)
     # Then the description is the committed one
-    committed = DOT.read_text() if DOT.exists() else ""
-    if fresh != committed:
-        changed = next(
-            (
-                f"first difference at line {n}: committed {old!r}, now {new!r}"
-                for n, (old, new) in enumerate(
-                    zip(committed.splitlines(), fresh.splitlines(), strict=False), 1
-                )
-                if old != new
-            ),
-            "one is a prefix of the other",
-        )
-        pytest.fail(f"{STALE} ({changed})")
+    assert_committed(DOT, fresh, STALE)
 
 
 def _node(node_id: str, fqn: str, **children: dict[str, Any]) -> dict[str, Any]:

@@ -9,14 +9,15 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from contract.rest import ROUTES, Auth, Param, Where, route
 from stacks.rest.openapi import ANY_METHOD, openapi_document
+from tests.docs.committed import assert_committed
 from tools.render_openapi import PAGE, REGION, STAGE, STALE, main, render
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
 
 def _document(**kwargs: Any) -> dict[str, Any]:
@@ -29,19 +30,7 @@ def test_the_committed_page_is_the_rendering_of_the_current_document() -> None:
     # When it is rendered again
     fresh = render(document)
     # Then the committed page is that rendering
-    committed = PAGE.read_text() if PAGE.exists() else ""
-    if fresh != committed:
-        changed = next(
-            (
-                f"first difference at line {n}: committed {old!r}, now {new!r}"
-                for n, (old, new) in enumerate(
-                    zip(committed.splitlines(), fresh.splitlines(), strict=False), 1
-                )
-                if old != new
-            ),
-            "one is a prefix of the other",
-        )
-        pytest.fail(f"{STALE} ({changed})")
+    assert_committed(PAGE, fresh, STALE)
 
 
 def test_every_operation_of_the_document_has_its_section() -> None:

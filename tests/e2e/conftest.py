@@ -14,11 +14,8 @@ that provoke denials on purpose are marked ``iam_denials_expected``.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,47 +25,13 @@ from aiohttp import web
 from cdk_local_gateway.pytest_plugin import RunningGateway
 from cdk_local_gateway.runtime import RuntimeConfig
 
+from tests.cdk_out import CDK_OUT, ensure_synthesized
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parents[2]
-# E2E_CDK_OUT serves another synthesized assembly as it is (e.g. one of a clean checkout).
-CDK_OUT = Path(os.environ.get("E2E_CDK_OUT") or ROOT / "cdk.out")
 STAGE, REGION = "Dev", "eu-west-1"
 UPSTREAM = "https://httpbin.org"
-
-
-def _reuse_as_is() -> bool:
-    manifest = CDK_OUT / "manifest.json"
-    reuse = os.environ.get("E2E_REUSE_CDK_OUT") == "1" or os.environ.get("E2E_CDK_OUT")
-    return bool(reuse) and manifest.is_file()
-
-
-def ensure_synthesized() -> None:
-    """``make synth-cached``: cdk.out as a passing synth of the current sources wrote it.
-
-    The Makefile keys cdk.out by the content of every synth input (a warm `make test` has just
-    checked it, so this costs a hash); one worker at a time, so a stale cdk.out is synthesized
-    once."""
-    if _reuse_as_is():
-        return
-    lock = ROOT / ".cache" / "e2e-synth.lock"
-    lock.parent.mkdir(exist_ok=True)
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            done = subprocess.run(
-                ["make", "--no-print-directory", "synth-cached"],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=900,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.fail(f"cdk.out could not be brought up to date: {exc}")
-        if done.returncode != 0:
-            pytest.fail(f"cdk synth failed: {(done.stdout + done.stderr)[-2000:]}")
 
 
 class Upstream:

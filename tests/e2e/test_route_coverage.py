@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CDK_OUT, STAGE, ensure_synthesized
+from tests.cdk_out import CDK_OUT, ensure_synthesized
+
+from .conftest import STAGE
 from .template_routes import rest_routes, stage_routes
 
 E2E = Path(__file__).resolve().parent

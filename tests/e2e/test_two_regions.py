@@ -23,7 +23,9 @@ from cdk_local_gateway.pytest_plugin import RunningGateway
 from cdk_local_gateway.runtime import RuntimeConfig
 from websockets.asyncio.client import connect
 
-from .conftest import CDK_OUT, UPSTREAM, dump, ensure_synthesized
+from tests.cdk_out import CDK_OUT, ensure_synthesized
+
+from .conftest import UPSTREAM, dump
 
 if TYPE_CHECKING:
     import ssl
