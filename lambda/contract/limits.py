@@ -30,6 +30,51 @@ expressions read them alike (``\\s`` differs between them)."""
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+
+def decimal_range_pattern(high: int) -> str:
+    """A regular expression matching the decimal integers 1..``high`` and nothing else.
+
+    No sign, no leading zero, ASCII digits only: the strings the rooms handler's ``limit``
+    parsing accepts within its bounds. Written for both Python's and API Gateway's (Java)
+    regular expressions, which read these character classes alike.
+    """
+    if high < 1:
+        raise ValueError(f"decimal_range_pattern: high={high} must be at least 1")
+    digits = str(high)
+    width = len(digits)
+    alternatives = []
+    if width > 1:
+        alternatives.append("[1-9]" + _any_digits(0, width - 2))
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            alternatives.append(
+                digits[:position]
+                + _digit_class(lowest, int(digit) - 1)
+                + _any_digits(width - position - 1, width - position - 1)
+            )
+    alternatives.append(digits)
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+def _digit_class(low: int, high: int) -> str:
+    return str(low) if low == high else f"[{low}-{high}]"
+
+
+def _any_digits(fewest: int, most: int) -> str:
+    if most == 0:
+        return ""
+    if (fewest, most) == (0, 1):
+        return "[0-9]?"
+    if fewest == most:
+        return "[0-9]" if most == 1 else f"[0-9]{{{most}}}"
+    return f"[0-9]{{{fewest},{most}}}"
+
+
+PAGE_SIZE_PATTERN = decimal_range_pattern(MAX_PAGE_SIZE)
+"""The ``limit`` query strings a page size is taken from (others fall back to the default):
+the messages query's mapping template decides with it, where no handler runs."""
 DEFAULT_REPORT_DAYS = 7
 MAX_REPORT_DAYS = 365
 

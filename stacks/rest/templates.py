@@ -1,8 +1,8 @@
 """Mapping templates (VTL) of the REST API's non-proxy integrations, kept as .vtl files.
 
 Placeholders ``@@NAME@@`` are filled at synth time (``TABLE_NAME`` is a CloudFormation token;
-the contract's limits, like ``DEFAULT_PAGE_SIZE``, are filled in by default); VTL's own ``$``
-syntax stays untouched.
+the contract's limits, like ``DEFAULT_PAGE_SIZE`` and ``PAGE_SIZE_PATTERN``, are filled in by
+default); VTL's own ``$`` syntax stays untouched.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from contract import limits
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
 #: Values of the contract every template may name.
-CONTRACT_VALUES = {"DEFAULT_PAGE_SIZE": str(limits.DEFAULT_PAGE_SIZE)}
+CONTRACT_VALUES = {
+    "DEFAULT_PAGE_SIZE": str(limits.DEFAULT_PAGE_SIZE),
+    "PAGE_SIZE_PATTERN": limits.PAGE_SIZE_PATTERN,
+}
 
 
 def load_template(name: str, **values: str) -> str:
