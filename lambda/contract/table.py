@@ -17,6 +17,21 @@ GSI1 = "GSI1"
 #: Epoch-seconds attribute DynamoDB expires items by.
 TTL_ATTRIBUTE = "expires_at"
 
+#: Key templates (``domain.models``' ``Keys``) that a direct integration reads too: the
+#: messages query's mapping template (stacks/rest/templates) asks for a room's partition and
+#: its message sort keys by the text before ``{``.
+ROOM_PARTITION = "ROOM#{room_id}"
+MESSAGE_SORT = "MSG#{message_id}"
+
+
+def key_prefix(template: str) -> str:
+    """The constant text a key template starts with: ``"ROOM#{room_id}"`` -> ``"ROOM#"``."""
+    prefix, brace, _ = template.partition("{")
+    if not brace or not prefix:
+        raise ValueError(f"key_prefix: template={template!r} has no constant text before a field")
+    return prefix
+
+
 #: DynamoDB actions that only read; any other table action writes.
 READ_ACTIONS = frozenset(
     {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:Scan"}

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from contract import limits
+from contract.table import MESSAGE_SORT, ROOM_PARTITION, key_prefix
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
@@ -18,6 +19,8 @@ _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
 CONTRACT_VALUES = {
     "DEFAULT_PAGE_SIZE": str(limits.DEFAULT_PAGE_SIZE),
     "PAGE_SIZE_PATTERN": limits.PAGE_SIZE_PATTERN,
+    "ROOM_PREFIX": key_prefix(ROOM_PARTITION),
+    "MESSAGE_PREFIX": key_prefix(MESSAGE_SORT),
 }
 
 
