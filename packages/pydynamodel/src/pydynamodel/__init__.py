@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydynamodel import fields
-from pydynamodel.conditions import Condition, KeyCondition, SortKey, UpdateAction
+# The exceptions are small and every caller catches some: they load with the package.
 from pydynamodel.errors import (
     CancellationReason,
     ConditionFailed,
@@ -27,13 +26,15 @@ from pydynamodel.errors import (
     ValidationError,
     VersionConflict,
 )
-from pydynamodel.model import ENTITY_ATTR, Keys, Model
-from pydynamodel.table import Page, Table
-from pydynamodel.transactions import ConditionCheck, Create, Delete, Get, Put, Update
-from pydynamodel.ulid import new_ulid, ulid_floor
 
 if TYPE_CHECKING:
+    from pydynamodel import fields
     from pydynamodel.aio import AsyncTable
+    from pydynamodel.conditions import Condition, KeyCondition, SortKey, UpdateAction
+    from pydynamodel.model import ENTITY_ATTR, Keys, Model
+    from pydynamodel.table import Page, Table
+    from pydynamodel.transactions import ConditionCheck, Create, Delete, Get, Put, Update
+    from pydynamodel.ulid import new_ulid, ulid_floor
 
 __all__ = [
     "ENTITY_ATTR",
@@ -73,15 +74,45 @@ __all__ = [
     "ulid_floor",
 ]
 
+#: Where each lazily loaded public name is defined. A Lambda handler compiles the library's
+#: source on every cold start, so ``from pydynamodel import Model`` loads the model modules
+#: only, not the table, transactions, cursors or the async API.
+_LAZY = {
+    "fields": "pydynamodel.fields",
+    "AsyncTable": "pydynamodel.aio",
+    "Condition": "pydynamodel.conditions",
+    "KeyCondition": "pydynamodel.conditions",
+    "SortKey": "pydynamodel.conditions",
+    "UpdateAction": "pydynamodel.conditions",
+    "ENTITY_ATTR": "pydynamodel.model",
+    "Keys": "pydynamodel.model",
+    "Model": "pydynamodel.model",
+    "Page": "pydynamodel.table",
+    "Table": "pydynamodel.table",
+    "ConditionCheck": "pydynamodel.transactions",
+    "Create": "pydynamodel.transactions",
+    "Delete": "pydynamodel.transactions",
+    "Get": "pydynamodel.transactions",
+    "Put": "pydynamodel.transactions",
+    "Update": "pydynamodel.transactions",
+    "new_ulid": "pydynamodel.ulid",
+    "ulid_floor": "pydynamodel.ulid",
+}
+
 
 if not TYPE_CHECKING:
-    # Hidden from type checkers, which see AsyncTable through the import above and keep
+    # Hidden from type checkers, which see every name through the imports above and keep
     # reporting misspelt names of the package.
     def __getattr__(name: str) -> Any:
-        # AsyncTable loads on first use: a Lambda handler that only uses Table would otherwise
-        # compile aio.py on every cold start for nothing.
-        if name == "AsyncTable":
-            from pydynamodel.aio import AsyncTable
+        module_name = _LAZY.get(name)
+        if module_name is None:
+            raise AttributeError(f"module 'pydynamodel' has no attribute {name!r}")
+        import importlib
 
-            return AsyncTable
-        raise AttributeError(f"module 'pydynamodel' has no attribute {name!r}")
+        module = importlib.import_module(module_name)
+        value = module if name == "fields" else getattr(module, name)
+        globals()[name] = value  # later reads are plain attribute lookups
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

@@ -487,7 +487,7 @@ def projection_expression(projection: Sequence[Attribute[Any] | str], b: Express
 def compile_action(action: UpdateAction, errors: list[FieldError]) -> UpdateAction | None:
     """Validate, transform and serialize the value of one update action, as a save would
     validate the attribute (``None``: refused, the reason is in ``errors``; or a no-op)."""
-    from pydynamodel.fields import Any_
+    from pydynamodel._extra_fields import Any_
 
     kind = action.kind
     # Actions the library builds itself (version, timestamps, index keys) are already wire.
@@ -539,7 +539,7 @@ def _compile_list_change(
     action: UpdateAction, attr: Attribute[Any], value: Any, path: str, errors: list[FieldError]
 ) -> UpdateAction | None:
     """``list_append`` of elements validated as the list attribute's."""
-    from pydynamodel.fields import Any_, List, _validate_element
+    from pydynamodel._extra_fields import Any_, List, _validate_element
 
     if not isinstance(attr, List | Any_):
         errors.append(FieldError(path, f"cannot {action.kind} to a {attr.type_name} attribute"))
@@ -561,7 +561,7 @@ def _compile_set_change(
     errors: list[FieldError],
 ) -> UpdateAction | None:
     """``ADD``/``DELETE`` of set members: the members are validated as the set attribute's."""
-    from pydynamodel.fields import Any_, _SetAttribute
+    from pydynamodel._extra_fields import Any_, _SetAttribute
     from pydynamodel.serialization import check_set, dump_any
 
     if not value:
@@ -584,8 +584,9 @@ def _number_change_problem(attr: Attribute[Any], by: Any) -> str | None:
     number, ``by`` is a number of the attribute's type, and DynamoDB can store it."""
     from decimal import Decimal
 
-    from pydynamodel.fields import Any_, DateTime, Float, Int
-    from pydynamodel.fields import Decimal as DecimalField
+    from pydynamodel._extra_fields import Any_, Float
+    from pydynamodel._extra_fields import Decimal as DecimalField
+    from pydynamodel.fields import DateTime, Int
     from pydynamodel.serialization import number_problem
 
     if isinstance(by, bool) or not isinstance(by, int | float | Decimal):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydynamodel.errors import FieldError, ValidationError
-from pydynamodel.fields import CODEGEN_GLOBALS, Attribute, _SetAttribute
+from pydynamodel.fields import CODEGEN_GLOBALS, Attribute
 from pydynamodel.serialization import Wire, dump_any, load_any
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _dump_expr(i: int, attr: Attribute[Any], var: str) -> str:
 
 def _present_test(attr: Attribute[Any], var: str) -> str:
     # Empty sets are left out of the item: DynamoDB has no empty set.
-    return var if isinstance(attr, _SetAttribute) else f"{var} is not None"
+    return var if attr.is_set else f"{var} is not None"
 
 
 def _field_lines(
@@ -113,9 +113,7 @@ def _dump_lines(fields: Mapping[str, Attribute[Any]]) -> list[str]:
     ]
     if not read:
         return ["    item = {" + ", ".join(entries) + "}"]
-    absent = " or ".join(
-        f"not v{i}" if isinstance(attr, _SetAttribute) else f"v{i} is None" for i, _, attr in read
-    )
+    absent = " or ".join(f"not v{i}" if attr.is_set else f"v{i} is None" for i, _, attr in read)
     lines = ["    try:"]
     lines += [f"        v{i} = d[{name!r}]" for i, name, _ in read]
     lines += ["    except KeyError:", "        item = dump_sparse(obj)", "    else:"]

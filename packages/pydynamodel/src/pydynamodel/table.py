@@ -10,7 +10,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydynamodel.builders import (
@@ -20,28 +19,20 @@ from pydynamodel.builders import (
     check_expressions,
     check_limit,
     check_transaction,
-    chunks,
     delete_params,
-    entity_condition,
-    key_ident,
-    key_of,
     projection_expression,
     put_params,
     query_base,
-    ref_key,
-    scan_params,
     update_request,
 )
 from pydynamodel.builders import compile_action as _compile_action
 from pydynamodel.builders import sort_condition as _sort_condition
-from pydynamodel.conditions import Condition, ExpressionBuilder, KeyCondition, UpdateAction, all_of
-from pydynamodel.cursor import decode_cursor, encode_cursor
+from pydynamodel.conditions import Condition, ExpressionBuilder, KeyCondition, UpdateAction
 from pydynamodel.errors import (
     CancellationReason,
     ConditionFailed,
     ConfigurationError,
     DynamodelError,
-    FieldError,
     ItemExists,
     NotFound,
     TransactionCancelled,
@@ -540,35 +531,11 @@ class Table:
         key template) and return typed instances chosen by each item's ``entity``.
         Items of entities not in ``models`` are skipped."""
         check_limit("limit", limit)
-        registry = {m.__entity__: m for m in models if m.__entity__}
-        params, _ = query_base(
-            self.name,
-            model,
-            index,
-            sk,
-            None,
-            None,
-            consistent,
-            reverse,
-            key,
-            whole_partition=sk is None,
+        from pydynamodel import _bulk
+
+        return _bulk.query_collection(
+            self, model, models, sk, index, limit, consistent, reverse, region, key
         )
-        out: list[Model] = []
-        start = None
-        while True:
-            if start:
-                params["ExclusiveStartKey"] = start
-            if limit is not None:
-                params["Limit"] = limit - len(out)
-            response = self._request("query", params, write=False, region=region)
-            for raw in response.get("Items", ()):
-                cls = registry.get(raw.get(ENTITY_ATTR, {}).get("S"))
-                if cls is not None:
-                    out.append(cls.from_item(raw))
-            start = response.get("LastEvaluatedKey")
-            if not start or (limit is not None and len(out) >= limit):
-                break
-        return out
 
     def scan(
         self,
@@ -585,27 +552,11 @@ class Table:
         """Scan the table (or ``index``) for items of ``model``; ``segments > 1`` runs a
         parallel scan with one thread per segment."""
         check_limit("limit", limit)
-        params = scan_params(self.name, model, filter, index, consistent, projection)
+        from pydynamodel import _bulk
 
-        def run(segment: int | None) -> list[M]:
-            p = dict(params)
-            if segment is not None:
-                p["Segment"], p["TotalSegments"] = segment, segments
-            out: list[M] = []
-            while True:
-                response = self._request("scan", p, write=False, region=region)
-                out.extend(model.from_item(raw) for raw in response.get("Items", ()))
-                start = response.get("LastEvaluatedKey")
-                if not start or (limit is not None and len(out) >= limit):
-                    return out
-                p["ExclusiveStartKey"] = start
-
-        if segments <= 1:
-            results = run(None)
-        else:
-            with ThreadPoolExecutor(max_workers=segments) as pool:
-                results = [x for part in pool.map(run, range(segments)) for x in part]
-        return results[:limit] if limit is not None else results
+        return _bulk.scan(
+            self, model, filter, segments, limit, index, consistent, projection, region
+        )
 
     def count(
         self,
@@ -624,33 +575,9 @@ class Table:
         A query when key attributes are given or when the partition-key template of the
         table/``index`` needs none (``Keys(pk="ROOMS", ...)``: one known partition); a scan,
         filtered by entity, otherwise."""
-        entity_cond = entity_condition(model) if model.__entity__ is not None else None
-        op = "query" if key or not model.index_keys(index).pk.fields else "scan"
-        if op == "query":
-            cond = all_of([filter, entity_cond])
-            params, _ = query_base(self.name, model, index, sk, cond, None, consistent, False, key)
-        else:
-            params = scan_params(self.name, model, filter, index, consistent, None)
-        params["Select"] = "COUNT"
-        params.pop("ProjectionExpression", None)
+        from pydynamodel import _bulk
 
-        def run(segment: int | None) -> int:
-            p = dict(params)
-            if segment is not None:
-                p["Segment"], p["TotalSegments"] = segment, segments
-            total = 0
-            while True:
-                response = self._request(op, p, write=False, region=region)
-                total += int(response.get("Count", 0))
-                start = response.get("LastEvaluatedKey")
-                if not start:
-                    return total
-                p["ExclusiveStartKey"] = start
-
-        if op == "scan" and segments > 1:
-            with ThreadPoolExecutor(max_workers=segments) as pool:
-                return sum(pool.map(run, range(segments)))
-        return run(None)
+        return _bulk.count(self, model, filter, sk, index, consistent, segments, region, key)
 
     # ------------------------------------------------------------------ batches
     def batch_get(
@@ -658,75 +585,23 @@ class Table:
     ) -> list[Model]:
         """Read many items (chunks of 100, unprocessed keys retried with jittered
         exponential backoff). Returns the found items in request order."""
-        wanted: list[tuple[type[Model], tuple[str, ...]]] = []
-        keys_by_id: dict[tuple[str, ...], Item] = {}
-        for ref in refs:
-            model, key_item = ref_key(ref)
-            ident = key_ident(key_item)
-            wanted.append((model, ident))
-            keys_by_id.setdefault(ident, key_item)
-        found: dict[tuple[str, ...], Mapping[str, Wire]] = {}
-        all_keys = list(keys_by_id.values())
-        for chunk in chunks(all_keys, 100):
-            request = {self.name: {"Keys": chunk, "ConsistentRead": consistent}}
-            for response in self._with_unprocessed(
-                "batch_get_item", request, "UnprocessedKeys", False, region
-            ):
-                for raw in response.get("Responses", {}).get(self.name, ()):
-                    found[key_ident(key_of(raw, all_keys[0]))] = raw
-        out: list[Model] = []
-        for model, ident in wanted:
-            raw = found.get(ident)
-            if raw is not None:
-                out.append(model.from_item(raw))
-        return out
+        from pydynamodel import _bulk
+
+        return _bulk.batch_get(self, refs, consistent, region)
 
     def batch_save(self, objs: Iterable[Model], *, region: str | None = None) -> None:
         """Put many items (chunks of 25, unprocessed items retried). Every item is validated
         before the first request. Batch writes cannot be conditional: versioned items get
         their version incremented without a check."""
-        items: list[Item] = []
-        errors: list[FieldError] = []
-        objects = list(objs)
-        for i, obj in enumerate(objects):
-            vf = type(obj).__version_field__
-            version = (obj.__dict__.get(vf) or 0) + 1 if vf is not None else None
-            try:
-                item = obj.prepare_save(version=version)
-            except ValidationError as exc:
-                errors.extend(FieldError(f"[{i}].{e.path}", e.message) for e in exc.errors)
-                continue
-            items.append(item)
-        if errors:
-            raise ValidationError(errors)
-        requests = [{"PutRequest": {"Item": item}} for item in items]
-        key_items = [
-            {a: item[a] for a, _ in type(obj).primary_keys().templates()}
-            for obj, item in zip(objects, items, strict=True)
-        ]
-        self._batch_write(requests, key_items, region)
-        for obj in objects:
-            vf = type(obj).__version_field__
-            if vf is not None:
-                obj.__dict__[vf] = (obj.__dict__.get(vf) or 0) + 1
+        from pydynamodel import _bulk
+
+        _bulk.batch_save(self, objs, region)
 
     def batch_delete(self, refs: Iterable[KeyRef], *, region: str | None = None) -> None:
         """Delete many items by instance or ``(Model, key)`` (chunks of 25, retried)."""
-        keys = [ref_key(ref)[1] for ref in refs]
-        self._batch_write([{"DeleteRequest": {"Key": k}} for k in keys], keys, region)
+        from pydynamodel import _bulk
 
-    def _batch_write(
-        self, requests: list[dict[str, Any]], keys: list[Item], region: str | None
-    ) -> None:
-        idents = [key_ident(k) for k in keys]
-        if len(set(idents)) != len(idents):
-            raise ValidationError("a batch write contains the same key twice")
-        for chunk_start in range(0, len(requests), 25):
-            chunk = requests[chunk_start : chunk_start + 25]
-            for _ in self._with_unprocessed(
-                "batch_write_item", {self.name: chunk}, "UnprocessedItems", True, region
-            ):
-                pass
+        _bulk.batch_delete(self, refs, region)
 
     def _with_unprocessed(
         self, op: str, request: dict[str, Any], field_name: str, write: bool, region: str | None
@@ -801,10 +676,15 @@ class Table:
             )
         return secret
 
+    # The cursor module (HMAC, hashlib, base64) loads with the first paginated query.
     def _encode_cursor(self, key: Mapping[str, Wire], context: str) -> str:
+        from pydynamodel.cursor import encode_cursor
+
         return encode_cursor(key, self._secret(), context)
 
     def _decode_cursor(self, cursor: str, context: str) -> dict[str, Wire]:
+        from pydynamodel.cursor import decode_cursor
+
         return decode_cursor(cursor, self._secret(), context)
 
 

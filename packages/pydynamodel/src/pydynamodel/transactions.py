@@ -1,10 +1,13 @@
-"""Transaction operations for ``Table.transact_write`` / ``Table.transact_get``."""
+"""Transaction operations for ``Table.transact_write`` / ``Table.transact_get``.
+
+The request builders are imported where an operation is built (by the table, which has loaded
+them): code that only constructs operations, like a Lambda handler's domain module at import,
+does not compile them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydynamodel.builders import delete_params, projection_expression, put_params, update_request
 from pydynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
 from pydynamodel.model import Model
 
@@ -42,6 +45,8 @@ class Put(TransactOp):
         self._commit: Any = None
 
     def build(self, table: Table) -> dict[str, Any]:
+        from pydynamodel.builders import put_params
+
         params, self._commit = put_params(table.name, self.obj, self.condition, create=self.create)
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Put": params}
@@ -80,6 +85,8 @@ class Update(TransactOp):
         self.upsert = upsert
 
     def build(self, table: Table) -> dict[str, Any]:
+        from pydynamodel.builders import update_request
+
         params, _ = update_request(
             table.name,
             self.model,
@@ -115,6 +122,8 @@ class Delete(TransactOp):
         self.expected_version = expected_version
 
     def build(self, table: Table) -> dict[str, Any]:
+        from pydynamodel.builders import delete_params
+
         _, key, params = delete_params(
             table.name, self.target, self.key, self.condition, self.expected_version
         )
@@ -169,6 +178,8 @@ class Get:
     def build(self, table: Table) -> dict[str, Any]:
         params: dict[str, Any] = {"TableName": table.name, "Key": self.model.key_for(self.key)}
         if self.projection:
+            from pydynamodel.builders import projection_expression
+
             b = ExpressionBuilder()
             params["ProjectionExpression"] = projection_expression(self.projection, b)
             params.update(b.params())
