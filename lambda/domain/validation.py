@@ -14,13 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.limits import ID_PATTERN as _ID_PATTERN
-from contract.limits import ID_RULE
 from contract.schemas import PATTERN_RULES, REQUEST_SCHEMAS
 from domain.errors import FieldProblem, ValidationFailed
-
-ID_PATTERN = re.compile(_ID_PATTERN)
-"""Room ids (``contract.limits.ID_PATTERN``), matched whole."""
+from domain.ids import ID_PATTERN as ID_PATTERN
+from domain.ids import check_id as check_id
 
 _OBJECT_KEYWORDS = frozenset(
     {"type", "properties", "required", "additionalProperties", "minProperties"}
@@ -115,13 +112,6 @@ def _check_keywords(schema: dict[str, Any], kind: str, known: frozenset[str]) ->
     unknown = set(schema) - known
     if unknown:
         raise ValueError(f"schema keywords {sorted(unknown)} are not evaluated")
-
-
-def check_id(value: Any, path: str) -> str:
-    """Validate an identifier from a path or body; raise ``ValidationFailed`` otherwise."""
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise ValidationFailed("invalid identifier", [FieldProblem(path, f"must be {ID_RULE}")])
-    return value
 
 
 def _json_type(value: Any) -> str:

@@ -18,7 +18,7 @@ from contract import limits
 from contract.errors import FRAME_ERRORS_LISTING_ACTIONS
 from contract.websocket import ACTIONS as ACTIONS
 from domain.errors import ValidationFailed
-from domain.validation import check_id
+from domain.ids import check_id
 
 # Re-exported for the handlers and tests: the contract's WebSocket limits.
 MAX_MESSAGE_BYTES = limits.MAX_MESSAGE_BYTES

@@ -1,5 +1,6 @@
-"""Use cases of the WebSocket API frames: join, leave, send (connect and disconnect are in
-:mod:`domain.realtime.connections`).
+"""Use cases of the WebSocket API's ``send`` frame and the publish queue: store a message once
+and deliver it to the room (join and leave are in :mod:`domain.realtime.membership`, connect
+and disconnect in :mod:`domain.realtime.connections`).
 
 Each function takes the ``pydynamodel`` table (and the broadcaster where it fans out) and raises
 :class:`~domain.realtime.frames.FrameError` for anything the client did wrong, before writing.
@@ -15,13 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import errors, messages
-from domain.models import Connection, Membership, Message
+from domain.models import Membership, Message
 from domain.placement import region_for
 from domain.realtime import access
 from domain.realtime.broadcast import Delivery, Recipient
 from domain.realtime.connections import close_connections
 from domain.realtime.frames import FrameError, SendFrame, encode
-from pydynamodel import ConditionFailed, DynamodelError, NotFound
+from pydynamodel import DynamodelError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -41,37 +42,6 @@ class SendResult:
     delivery: Delivery
     removed_stale: int
     replayed: bool = False
-
-
-def join_room(table: Table, *, connection_id: str, room_id: str) -> Membership:
-    """Make the connection a member of an existing room (idempotent)."""
-    connection = _connection(table, connection_id)
-    access.require_room(table, room_id)
-    member = Membership(
-        room_id=room_id,
-        connection_id=connection_id,
-        user_id=connection.user_id,
-        region=connection.region,
-        endpoint=connection.endpoint,
-    )
-    table.save(member, region=region_for(Membership))
-    return member
-
-
-def leave_room(table: Table, *, connection_id: str, room_id: str) -> None:
-    """End the connection's membership of the room (one conditional delete)."""
-    try:
-        table.delete(
-            Membership,
-            condition=Membership.connection_id.exists(),
-            region=region_for(Membership),
-            room_id=room_id,
-            connection_id=connection_id,
-        )
-    except ConditionFailed:
-        raise FrameError(
-            "not_a_member", f"this connection has not joined room {room_id!r}", field="room_id"
-        ) from None
 
 
 def send_message(
@@ -203,10 +173,3 @@ def members(table: Table, room_id: str) -> Iterator[Membership]:
     """Every membership of a room, across DynamoDB pages, as this region's replica knows them
     (members connected elsewhere arrive by replication)."""
     return table.query_all(Membership, room_id=room_id, region=region_for(Membership))
-
-
-def _connection(table: Table, connection_id: str) -> Connection:
-    try:
-        return table.get(Connection, region=region_for(Connection), connection_id=connection_id)
-    except NotFound:
-        raise FrameError("not_connected", "this connection is not registered; reconnect") from None

@@ -15,9 +15,9 @@ from aws_lambda_powertools import Logger, Metrics
 from contract.limits import DEFAULT_REPORT_DAYS as DEFAULT_DAYS
 from contract.limits import ID_RULE
 from domain.errors import AppError
+from domain.ids import ID_PATTERN
 from domain.reports import MAX_DAYS, room_report
 from domain.runtime import get_table
-from domain.validation import ID_PATTERN
 from shared.tracing import service_tracer
 
 if TYPE_CHECKING:

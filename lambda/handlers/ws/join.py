@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from domain.realtime import frames, rooms
+from domain.realtime import frames, membership
 from handlers.ws import runtime
 from shared.tracing import service_tracer
 
@@ -24,5 +24,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def _join(frame: frames.RoomFrame, connection_id: str) -> dict[str, Any]:
-    rooms.join_room(runtime.table(), connection_id=connection_id, room_id=frame.room_id)
+    membership.join_room(runtime.table(), connection_id=connection_id, room_id=frame.room_id)
     return runtime.reply({"action": "joined", "room_id": frame.room_id})

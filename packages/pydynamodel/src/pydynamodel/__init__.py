@@ -5,6 +5,7 @@ See the package README (packages/pydynamodel/README.md) and its docs/ pages for 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 # The exceptions are small and every caller catches some: they load with the package.
@@ -107,9 +108,10 @@ if not TYPE_CHECKING:
         module_name = _LAZY.get(name)
         if module_name is None:
             raise AttributeError(f"module 'pydynamodel' has no attribute {name!r}")
-        import importlib
-
-        module = importlib.import_module(module_name)
+        # __import__ (not importlib.import_module) so that ``-X importtime`` reports the
+        # module under its own name rather than in the caller's self time.
+        __import__(module_name)
+        module = sys.modules[module_name]
         value = module if name == "fields" else getattr(module, name)
         globals()[name] = value  # later reads are plain attribute lookups
         return value
