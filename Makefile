@@ -67,8 +67,14 @@ lint: install ## ruff lint and format check
 	ruff check .
 	ruff format --check .
 
-typecheck: install ## mypy --strict over the app, stacks, construct package and Lambda code
+# pydynamodel's tests import their helpers as top-level modules (`pydynamodel_testkit`, as
+# pytest's default import mode puts their folder on sys.path), so mypy checks them in a run of
+# their own with that folder as base: in the main run they would be packages.pydynamodel.tests.*,
+# and with the folder on mypy_path their `conftest` would clash with the construct package's.
+# Their own cache directory keeps both runs incremental.
+typecheck: install ## mypy --strict over the app, stacks, packages, Lambda code and the tests
 	mypy $(TYPED)
+	MYPYPATH=packages/pydynamodel/tests mypy --cache-dir .mypy_cache/pydynamodel-tests packages/pydynamodel/tests
 
 cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml
