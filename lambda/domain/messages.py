@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pydynamodel
 from domain.errors import Conflict, NotFound
 from domain.models import Message, Room
-from domain.rooms import as_validation_failed, iso
+from domain.translate import as_validation_failed, iso
 from pydynamodel import Create, Keys, Model, Put, Update
 from pydynamodel import fields as f
 

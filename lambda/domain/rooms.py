@@ -36,6 +36,8 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.models import Membership, Message, RequestRecord, Room
+from domain.translate import as_validation_failed as as_validation_failed
+from domain.translate import iso as iso
 from pydynamodel import Create, Delete, Put, Update
 
 if TYPE_CHECKING:
@@ -70,10 +72,6 @@ def forbidden(room_id: str, action: str) -> Forbidden:
     return Forbidden(f"only the creator of room {room_id} or an admin may {action} it")
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def room_json(room: Room) -> dict[str, Any]:
     """The contract's Room JSON."""
     return {
@@ -86,16 +84,6 @@ def room_json(room: Room) -> dict[str, Any]:
         "version": room.version,
         "message_count": room.message_count or 0,
     }
-
-
-def as_validation_failed(
-    exc: pydynamodel.ValidationError, prefix: str = "body"
-) -> ValidationFailed:
-    """Translate the library's field errors into the contract's field list."""
-    fields = [
-        FieldProblem(f"{prefix}.{e.path}" if e.path else prefix, e.message) for e in exc.errors
-    ]
-    return ValidationFailed("request is invalid", fields)
 
 
 def room_from_json(data: dict[str, Any]) -> Room:
