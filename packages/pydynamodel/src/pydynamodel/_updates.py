@@ -3,13 +3,14 @@ timestamps, the version change and the index keys an update rebuilds.
 
 Apart from :mod:`pydynamodel.builders` (whose ``update_request`` and ``compile_action`` load
 this module on first use): a Lambda handler compiles the library's source on every cold
-start, and most handlers put, get, delete and query without updating.
+start, and most handlers put, get, delete and query without updating. ``Table.update``'s
+body is here too (:func:`run_update`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydynamodel.conditions import (
     Compare,
@@ -21,16 +22,25 @@ from pydynamodel.conditions import (
     compile_update,
     path_str,
 )
-from pydynamodel.errors import FieldError, ValidationError
-from pydynamodel.model import ENTITY_ATTR
+from pydynamodel.errors import (
+    ConditionFailed,
+    DynamodelError,
+    FieldError,
+    NotFound,
+    ValidationError,
+)
+from pydynamodel.model import ENTITY_ATTR, Model
 from pydynamodel.serialization import number_str
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from pydynamodel.fields import Attribute
-    from pydynamodel.model import Item, Keys, Model
+    from pydynamodel.model import Item, Keys
     from pydynamodel.serialization import Wire
+    from pydynamodel.table import Table
+
+M = TypeVar("M", bound=Model)
 
 
 def update_request(
@@ -360,3 +370,70 @@ def _number_change_problem(attr: Attribute[Any], by: Any) -> str | None:
     elif not isinstance(attr, DecimalField | Any_):
         return f"cannot add a number to a {attr.type_name} attribute"
     return number_problem(by)
+
+
+def run_update(
+    table: Table,
+    model: type[M],
+    key: Mapping[str, Any],
+    actions: Sequence[UpdateAction],
+    condition: Condition | None,
+    expected_version: int | None,
+    upsert: bool,
+    region: str | None,
+) -> M:
+    """``Table.update``: the request, retried while an index attribute it was built on moves."""
+    from pydynamodel.table import UPDATE_ATTEMPTS
+
+    for attempt in range(UPDATE_ATTEMPTS):
+        params, guards = update_request(
+            table.name,
+            model,
+            key,
+            actions,
+            condition,
+            expected_version,
+            upsert,
+            lambda key_item: table._stored(key_item, region),
+        )
+        params["ReturnValues"] = "ALL_NEW"
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            response = table._request("update_item", params, write=True, region=region)
+            break
+        except ConditionFailed as exc:
+            if attempt + 1 < UPDATE_ATTEMPTS and _guards_moved(guards, exc):
+                continue  # an index attribute changed since it was read: read it again
+            failure = _update_failed(model, key, expected_version, upsert, exc)
+            raise failure from exc.original
+    result: M = model.from_item(response["Attributes"])
+    return result
+
+
+def _update_failed(
+    model: type[Model],
+    key: Mapping[str, Any],
+    expected_version: int | None,
+    upsert: bool,
+    exc: ConditionFailed,
+) -> DynamodelError:
+    from pydynamodel.table import _conflict_or_failed, _old_item
+
+    current = _old_item(model, exc)
+    if current is None and not upsert:
+        return NotFound(model.__name__, dict(key))
+    vf = model.__version_field__
+    expected = {vf: expected_version} if vf and expected_version else {}
+    return _conflict_or_failed(model, exc, current, expected)
+
+
+def _guards_moved(guards: Mapping[str, Wire | None], exc: ConditionFailed) -> bool:
+    """Whether the failed update's stored index attributes differ from those it was built on
+    (known only when the server returned the item: ReturnValuesOnConditionCheckFailure)."""
+    if not guards:
+        return False
+    response = getattr(exc.original, "response", None) or {}
+    current = response.get("Item")
+    if not current:
+        return False
+    return any(current.get(n) != wire for n, wire in guards.items())

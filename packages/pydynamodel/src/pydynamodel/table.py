@@ -18,24 +18,19 @@ from pydynamodel.builders import (
     KeyRef,
     check_expressions,
     check_limit,
-    check_transaction,
     delete_params,
     projection_expression,
     put_params,
     query_base,
-    update_request,
 )
 from pydynamodel.builders import compile_action as _compile_action
 from pydynamodel.builders import sort_condition as _sort_condition
 from pydynamodel.conditions import Condition, ExpressionBuilder, KeyCondition, UpdateAction
 from pydynamodel.errors import (
-    CancellationReason,
     ConditionFailed,
     ConfigurationError,
-    DynamodelError,
     ItemExists,
     NotFound,
-    TransactionCancelled,
     ValidationError,
     VersionConflict,
 )
@@ -288,44 +283,9 @@ class Table:
         the template the update does not set are read from the stored item first, and the
         update is conditional on them (retried if another writer changed them meanwhile).
         """
-        for attempt in range(UPDATE_ATTEMPTS):
-            params, guards = update_request(
-                self.name,
-                model,
-                key,
-                actions,
-                condition,
-                expected_version,
-                upsert,
-                lambda key_item: self._stored(key_item, region),
-            )
-            params["ReturnValues"] = "ALL_NEW"
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-            try:
-                response = self._request("update_item", params, write=True, region=region)
-                break
-            except ConditionFailed as exc:
-                if attempt + 1 < UPDATE_ATTEMPTS and _guards_moved(guards, exc):
-                    continue  # an index attribute changed since it was read: read it again
-                failure = self._update_failed(model, key, expected_version, upsert, exc)
-                raise failure from exc.original
-        result: M = model.from_item(response["Attributes"])
-        return result
+        from pydynamodel._updates import run_update
 
-    def _update_failed(
-        self,
-        model: type[Model],
-        key: Mapping[str, Any],
-        expected_version: int | None,
-        upsert: bool,
-        exc: ConditionFailed,
-    ) -> DynamodelError:
-        current = _old_item(model, exc)
-        if current is None and not upsert:
-            return NotFound(model.__name__, dict(key))
-        vf = model.__version_field__
-        expected = {vf: expected_version} if vf and expected_version else {}
-        return _conflict_or_failed(model, exc, current, expected)
+        return run_update(self, model, key, actions, condition, expected_version, upsert, region)
 
     def delete(
         self,
@@ -628,34 +588,15 @@ class Table:
         """Write up to 100 operations (``Put``, ``Create``, ``Update``, ``Delete``,
         ``ConditionCheck``) atomically. ``TransactionCancelled.reasons`` says which item
         failed and why."""
-        if not ops or len(ops) > 100:
-            raise ValidationError("a transaction takes 1 to 100 operations")
-        built = [op.build(self) for op in ops]
-        check_transaction([op.model for op in ops], built)
-        params: dict[str, Any] = {"TransactItems": built}
-        if token:
-            params["ClientRequestToken"] = token
-        try:
-            self._request("transact_write_items", params, write=True, region=region)
-        except TransactionCancelled as exc:
-            raise _cancelled(ops, exc) from exc.original
-        for op in ops:
-            op.commit()
+        from pydynamodel.transactions import transact_write
+
+        transact_write(self, ops, token, region)
 
     def transact_get(self, gets: Sequence[Get], *, region: str | None = None) -> list[Model | None]:
         """Read up to 100 items atomically; ``None`` for missing items, in request order."""
-        if not gets or len(gets) > 100:
-            raise ValidationError("a transaction takes 1 to 100 operations")
-        params = {"TransactItems": [g.build(self) for g in gets]}
-        try:
-            response = self._request("transact_get_items", params, write=False, region=region)
-        except TransactionCancelled as exc:
-            raise _cancelled(gets, exc) from exc.original
-        out: list[Model | None] = []
-        for g, result in zip(gets, response.get("Responses", ()), strict=False):
-            raw = result.get("Item")
-            out.append(g.model.from_item(raw) if raw else None)
-        return out
+        from pydynamodel.transactions import transact_get
+
+        return transact_get(self, gets, region)
 
     def _secret(self) -> bytes:
         secret = self._cursor_secret
@@ -694,18 +635,6 @@ class Table:
 UPDATE_ATTEMPTS = 3
 """Attempts of an update whose index key is rebuilt from stored attributes that another
 writer changed in between (its condition on them failed)."""
-
-
-def _guards_moved(guards: Mapping[str, Wire | None], exc: ConditionFailed) -> bool:
-    """Whether the failed update's stored index attributes differ from those it was built on
-    (known only when the server returned the item: ReturnValuesOnConditionCheckFailure)."""
-    if not guards:
-        return False
-    response = getattr(exc.original, "response", None) or {}
-    current = response.get("Item")
-    if not current:
-        return False
-    return any(current.get(n) != wire for n, wire in guards.items())
 
 
 def _secret_bytes(secret: str | bytes | None) -> bytes | None:
@@ -748,23 +677,3 @@ def _conflict_or_failed(
             original=exc.original,
         )
     return ConditionFailed(exc.message, item=current, original=exc.original)
-
-
-def _cancelled(ops: Sequence[Any], exc: TransactionCancelled) -> TransactionCancelled:
-    response = getattr(exc.original, "response", None) or {}
-    raw_reasons = response.get("CancellationReasons") or []
-    reasons: list[CancellationReason] = []
-    for i, op in enumerate(ops):
-        raw = raw_reasons[i] if i < len(raw_reasons) else {}
-        code = raw.get("Code")
-        reasons.append(
-            CancellationReason(
-                index=i,
-                operation=type(op).__name__,
-                model=op.model.__name__,
-                key=op.key_values(),
-                code=None if code in (None, "None") else str(code),
-                message=raw.get("Message"),
-            )
-        )
-    return TransactionCancelled(reasons, original=exc.original)

@@ -1,4 +1,5 @@
-"""Transaction operations for ``Table.transact_write`` / ``Table.transact_get``.
+"""Transaction operations for ``Table.transact_write`` / ``Table.transact_get``, and those
+two methods' bodies (a handler that makes no transaction does not compile them).
 
 The request builders are imported where an operation is built (by the table, which has loaded
 them): code that only constructs operations, like a Lambda handler's domain module at import,
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydynamodel.conditions import Condition, ExpressionBuilder, UpdateAction
+from pydynamodel.errors import CancellationReason, TransactionCancelled, ValidationError
 from pydynamodel.model import Model
 
 if TYPE_CHECKING:
@@ -187,3 +189,60 @@ class Get:
 
     def key_values(self) -> dict[str, Any]:
         return self.key
+
+
+def transact_write(
+    table: Table, ops: Sequence[TransactOp], token: str | None, region: str | None
+) -> None:
+    """``Table.transact_write``."""
+    from pydynamodel.builders import check_transaction
+
+    if not ops or len(ops) > 100:
+        raise ValidationError("a transaction takes 1 to 100 operations")
+    built = [op.build(table) for op in ops]
+    check_transaction([op.model for op in ops], built)
+    params: dict[str, Any] = {"TransactItems": built}
+    if token:
+        params["ClientRequestToken"] = token
+    try:
+        table._request("transact_write_items", params, write=True, region=region)
+    except TransactionCancelled as exc:
+        raise _cancelled(ops, exc) from exc.original
+    for op in ops:
+        op.commit()
+
+
+def transact_get(table: Table, gets: Sequence[Get], region: str | None) -> list[Model | None]:
+    """``Table.transact_get``."""
+    if not gets or len(gets) > 100:
+        raise ValidationError("a transaction takes 1 to 100 operations")
+    params = {"TransactItems": [g.build(table) for g in gets]}
+    try:
+        response = table._request("transact_get_items", params, write=False, region=region)
+    except TransactionCancelled as exc:
+        raise _cancelled(gets, exc) from exc.original
+    out: list[Model | None] = []
+    for g, result in zip(gets, response.get("Responses", ()), strict=False):
+        raw = result.get("Item")
+        out.append(g.model.from_item(raw) if raw else None)
+    return out
+
+
+def _cancelled(ops: Sequence[Any], exc: TransactionCancelled) -> TransactionCancelled:
+    response = getattr(exc.original, "response", None) or {}
+    raw_reasons = response.get("CancellationReasons") or []
+    reasons: list[CancellationReason] = []
+    for i, op in enumerate(ops):
+        raw = raw_reasons[i] if i < len(raw_reasons) else {}
+        code = raw.get("Code")
+        reasons.append(
+            CancellationReason(
+                index=i,
+                operation=type(op).__name__,
+                model=op.model.__name__,
+                key=op.key_values(),
+                code=None if code in (None, "None") else str(code),
+                message=raw.get("Message"),
+            )
+        )
+    return TransactionCancelled(reasons, original=exc.original)
