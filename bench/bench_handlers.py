@@ -21,12 +21,16 @@
    a bare function returning the same response dict; the budget is 1 ms median overhead.
 
 ``BENCH_QUICK=1`` runs few iterations (to check the harness on a loaded machine).
+``BENCH_ASSET=source`` replaces each function's asset with the source tree staged as the synth
+stages it (``lambda_assets.stage_source``): handlers and environments still come from the
+assembly. For checking an edit before the next synth only; the budget is met on the asset.
 Run: ``.venv/bin/python bench/bench_handlers.py`` (exit 1 when a budget is missed).
 """
 
 from __future__ import annotations
 
 import compileall
+import dataclasses
 import json
 import os
 import statistics
@@ -39,12 +43,13 @@ from pathlib import Path
 from typing import Any
 
 from budget import report
-from lambda_assets import LambdaFunction, copy_asset, layer_path, python_functions
+from lambda_assets import LambdaFunction, copy_asset, layer_path, python_functions, stage_source
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_DIR = ROOT / "lambda"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CDK_OUT = Path(os.environ.get("BENCH_CDK_OUT", str(ROOT / "cdk.out")))
+FROM_SOURCE = os.environ.get("BENCH_ASSET") == "source"
 IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3" if QUICK else "11"))
 IMPORT_BUDGET = 1.3
 WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "500" if QUICK else "5000"))
@@ -142,6 +147,12 @@ def cold_imports() -> bool:
     functions = python_functions(CDK_OUT)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
+        if FROM_SOURCE:
+            staged = stage_source(tmp_path / "source-tree")
+            functions = [dataclasses.replace(fn, asset_dir=staged) for fn in functions]
+            functions = sorted(
+                {fn.handler: fn for fn in functions}.values(), key=lambda fn: fn.handler
+            )
         layer, missing = layer_path(tmp_path / "layer")
         assets = sorted({fn.asset_dir for fn in functions})
         source = {
@@ -164,7 +175,10 @@ def cold_imports() -> bool:
             if any(runner.task.rglob("__pycache__")):
                 raise SystemExit(f"bytecode was written into the copy of {asset.name}")
     print(f"cold start: import as Lambda pays it, {IMPORT_RUNS} rounds of fresh interpreters")
-    print(f"  assembly {CDK_OUT}; asset(s) {', '.join(a.name[:18] for a in assets)}")
+    if FROM_SOURCE:
+        print(f"  assembly {CDK_OUT}; asset: the SOURCE TREE (BENCH_ASSET=source), not the synth's")
+    else:
+        print(f"  assembly {CDK_OUT}; asset(s) {', '.join(a.name[:18] for a in assets)}")
     absent = ", ".join(missing) or "none"
     print(f"  layer path: Powertools[all] + boto3 closure; not installed here: {absent}")
     runtimes = ", ".join(sorted({fn.runtime for fn in functions}))

@@ -4,6 +4,10 @@
   ``cdk.out`` (nested stage assemblies included): its handler, its environment and the folder
   its code asset was staged into (``aws:asset:path`` metadata), so the benchmark runs on the
   asset exactly as synthesized, not on the source tree.
+- :func:`stage_source` stages the source tree the way ``stacks/lambda_code.py`` builds the
+  asset (``lambda/`` plus each library's import directory, no bytecode, no Markdown), for a
+  quick measurement of an edit before the next synth (``BENCH_ASSET=source``); the budget's
+  figures come from the synthesized asset.
 - :func:`layer_path` builds a directory of symlinks to the installed distributions the
   runtime and the Powertools layer provide (Powertools with its ``all`` extra, as the
   AWS-managed layer is built; boto3 and botocore as the runtime ships them), and nothing else
@@ -28,6 +32,12 @@ LAYER_DISTRIBUTIONS: tuple[tuple[str, frozenset[str]], ...] = (
     ("aws-lambda-powertools", frozenset({"all"})),
     ("boto3", frozenset()),
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+#: What ``stacks/lambda_code.py`` stages into the asset: ``lambda/`` and these import
+#: directories beside its packages (kept equal to its ``LIBRARY_DIRS``).
+SOURCE_DIRS: tuple[Path, ...] = (ROOT / "packages" / "pydynamodel" / "src" / "pydynamodel",)
+_SOURCE_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", "*.md")
 
 #: Stands in for environment values CloudFormation resolves at deploy time (Ref, GetAtt).
 PLACEHOLDER = "bench-placeholder"
@@ -84,6 +94,17 @@ def copy_asset(asset_dir: Path, target: Path) -> Path:
     """A copy of the asset without any bytecode, as Lambda unpacks the deployment package
     (``/var/task`` is read-only: Python compiles every module on every cold start)."""
     shutil.copytree(asset_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def stage_source(target: Path, root: Path = ROOT) -> Path:
+    """The source tree staged as ``stacks/lambda_code.py`` stages the asset: ``lambda/``'s
+    packages with each library of :data:`SOURCE_DIRS` beside them, without bytecode."""
+    shutil.copytree(root / "lambda", target, ignore=_SOURCE_IGNORE)
+    for library in SOURCE_DIRS:
+        shutil.copytree(
+            root / library.relative_to(ROOT), target / library.name, ignore=_SOURCE_IGNORE
+        )
     return target
 
 

@@ -16,7 +16,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_handlers import top_packages
-from lambda_assets import PLACEHOLDER, copy_asset, layer_path, python_functions
+from lambda_assets import (
+    PLACEHOLDER,
+    SOURCE_DIRS,
+    copy_asset,
+    layer_path,
+    python_functions,
+    stage_source,
+)
 
 
 def _function(handler: str, asset: str, runtime: str = "python3.14") -> dict[str, object]:
@@ -105,3 +112,28 @@ def test_what_a_handler_adds_excludes_what_boto3_loads() -> None:
 
     # Then only modules boto3 does not load count, largest package first
     assert added == [("pydynamodel", 35.0), ("domain", 8.0)]
+
+
+def test_the_staged_source_tree_is_lambda_with_its_libraries_beside_and_no_bytecode(
+    tmp_path: Path,
+) -> None:
+    # When the source tree is staged as the synth stages the asset
+    task = stage_source(tmp_path / "task")
+
+    # Then lambda/'s packages and each library are at the top, without bytecode or docs
+    names = {p.name for p in task.iterdir()}
+    assert {"handlers", "domain", "shared"} <= names
+    assert {library.name for library in SOURCE_DIRS} <= names
+    assert not list(task.rglob("__pycache__"))
+    assert not list(task.rglob("*.md"))
+
+
+def test_the_staged_libraries_are_those_the_stack_stages() -> None:
+    # Given the stack module's list of library import directories (read, not imported: it
+    # would start the CDK's jsii kernel)
+    source = (Path(__file__).resolve().parents[1] / "stacks" / "lambda_code.py").read_text()
+
+    # Then each library staged here is staged there under the same path
+    for library in SOURCE_DIRS:
+        parts = library.relative_to(Path(__file__).resolve().parents[1]).parts
+        assert ", ".join(f'"{part}"' for part in parts) in source.replace(" / ", ", ")
