@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 from construct_testkit import OTHER_REGION, inline_code, new_stack, template_of
@@ -104,3 +108,39 @@ def test_table_props_set_what_the_construct_does_not_name() -> None:
         "AWS::DynamoDB::GlobalTable",
         {"Replicas": [Match.object_like({"TableClass": "STANDARD_INFREQUENT_ACCESS"})]},
     )
+
+
+def test_an_existing_encryption_key_encrypts_the_table_and_no_key_is_created() -> None:
+    # Given a key made elsewhere, passed by the one existing_x name
+    stack = new_stack()
+    key = kms.Key(stack, "Shared")
+    table = SingleTable(stack, "Table", existing_encryption_key=key)
+    template = template_of(stack)
+    # Then the table is encrypted with it, it is the construct's key, and no other key exists
+    assert table.encryption_key is key
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "Replicas": [
+                Match.object_like(
+                    {
+                        "SSESpecification": {
+                            "KMSMasterKeyId": {
+                                "Fn::GetAtt": [Match.string_like_regexp("^Shared"), "Arn"]
+                            }
+                        }
+                    }
+                )
+            ]
+        },
+    )
+
+
+def test_the_pre_0_4_encryption_key_keyword_is_gone() -> None:
+    # Given the keyword 0.3 took the existing key by
+    stack = new_stack()
+    old_props: dict[str, Any] = {"encryption_key": kms.Key(stack, "Shared")}
+    # Then Python refuses it as an unknown keyword argument
+    with pytest.raises(TypeError, match="unexpected keyword argument 'encryption_key'"):
+        SingleTable(stack, "Table", **old_props)

@@ -246,7 +246,7 @@ def test_single_table_customer_key_in_a_region_agnostic_stack_is_refused_naming_
         (
             {"aws_managed_key": True, "replica_key_arns": {"us-east-1": "k"}},
             "SingleTable: aws_managed_key=True encrypts with the AWS managed key; "
-            "encryption_key and replica_key_arns name customer-managed keys",
+            "existing_encryption_key and replica_key_arns name customer-managed keys",
         ),
         ({"global_index_count": 21}, "SingleTable: global_index_count=21 must be 0..20"),
         (
@@ -266,5 +266,7 @@ def test_single_table_refuses_an_existing_table_with_settings_of_a_new_one() -> 
     existing = cdk.aws_dynamodb.TableV2.from_table_name(stack, "Existing", "t")
     with refused("SingleTable: pass either existing_table or table_props, not both"):
         SingleTable(stack, "A", existing_table=existing, table_props={"table_class": None})
-    with refused("SingleTable: pass either existing_table or encryption_key, not both"):
-        SingleTable(stack, "B", existing_table=existing, encryption_key=kms.Key(stack, "K"))
+    with refused("SingleTable: pass either existing_table or existing_encryption_key, not both"):
+        SingleTable(
+            stack, "B", existing_table=existing, existing_encryption_key=kms.Key(stack, "K")
+        )

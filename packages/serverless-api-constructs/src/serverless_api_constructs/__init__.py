@@ -31,6 +31,9 @@ from .websocket import (
     WebSocketApiMonitoring,
 )
 
+#: The distribution's version (``pyproject.toml``; the CHANGELOG's newest entry).
+__version__ = "0.4.0"
+
 __all__ = [
     "ApiMonitoring",
     "ApiUserPool",

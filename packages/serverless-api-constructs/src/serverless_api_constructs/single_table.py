@@ -32,8 +32,9 @@ class SingleTable(Construct):
     - ``ttl_attribute="expires_at"`` (epoch seconds);
     - point-in-time recovery on, deletion protection on, ``removal_policy=RETAIN``;
     - encryption: a new customer-managed KMS key (``.encryption_key``) with yearly rotation
-      (RETAIN), unless ``encryption_key`` is passed; each replica region then needs its own key
-      ARN in ``replica_key_arns`` because a KMS key never leaves its region.
+      (RETAIN), unless ``existing_encryption_key`` is passed (a key made elsewhere, then also
+      ``.encryption_key``); each replica region needs its own key ARN in
+      ``replica_key_arns`` because a KMS key never leaves its region.
       ``aws_managed_key=True`` encrypts with the AWS managed key (``aws/dynamodb``) instead:
       no key to pay for or grant, and the only encryption a region-agnostic stack can render.
 
@@ -42,8 +43,8 @@ class SingleTable(Construct):
     the prop; ``aws_managed_key=True`` without replicas synthesizes anywhere.
 
     Pass ``existing_table`` to wrap a table created elsewhere instead (then none of the table
-    settings apply, and passing ``table_props`` or ``encryption_key`` as well is an error).
-    ``table_props`` are extra ``TableV2`` keyword arguments merged over the defaults, for
+    settings apply, and passing ``table_props`` or ``existing_encryption_key`` as well is an
+    error). ``table_props`` are extra ``TableV2`` keyword arguments merged over the defaults, for
     settings this construct does not name (``table_class``, ``contributor_insights``,
     ``tags`` ...); the ones it names are refused there (:mod:`serverless_api_constructs.props`).
     """
@@ -55,7 +56,7 @@ class SingleTable(Construct):
         *,
         existing_table: dynamodb.ITableV2 | None = None,
         table_props: Mapping[str, Any] | None = None,
-        encryption_key: kms.IKey | None = None,
+        existing_encryption_key: kms.IKey | None = None,
         replica_regions: Sequence[str] = (),
         replica_key_arns: Mapping[str, str] | None = None,
         global_index_count: int = defaults.GLOBAL_INDEX_COUNT,
@@ -67,11 +68,17 @@ class SingleTable(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         refuse_both(_OWNER, "existing_table", existing_table, "table_props", table_props)
-        refuse_both(_OWNER, "existing_table", existing_table, "encryption_key", encryption_key)
-        if aws_managed_key and (encryption_key is not None or replica_key_arns):
+        refuse_both(
+            _OWNER,
+            "existing_table",
+            existing_table,
+            "existing_encryption_key",
+            existing_encryption_key,
+        )
+        if aws_managed_key and (existing_encryption_key is not None or replica_key_arns):
             raise ValueError(
                 "SingleTable: aws_managed_key=True encrypts with the AWS managed key; "
-                "encryption_key and replica_key_arns name customer-managed keys"
+                "existing_encryption_key and replica_key_arns name customer-managed keys"
             )
         if global_index_count < 0 or global_index_count > 20:
             raise ValueError(f"SingleTable: global_index_count={global_index_count} must be 0..20")
@@ -117,7 +124,7 @@ class SingleTable(Construct):
         self.encryption_key = None
         encryption = dynamodb.TableEncryptionV2.aws_managed_key()
         if not aws_managed_key:
-            self.encryption_key = encryption_key or kms.Key(
+            self.encryption_key = existing_encryption_key or kms.Key(
                 self,
                 "Key",
                 description=(
