@@ -41,6 +41,33 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tests")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
 
+
+def share_botocore_data_loader() -> None:
+    """Let every botocore session of this process read the service models through one loader
+    per data path, as the clients of one session do.
+
+    The handlers and pydynamodel build each client on a fresh session (thread safety in
+    Lambda, where a container builds a handful), so every table and handler the tests set up
+    would parse DynamoDB's and the endpoints' JSON models again: about 0.1 s of CPU per
+    client, for every table and handler container a test builds. The models are read-only data files; requests,
+    configuration, credentials and event hooks stay per session as before."""
+    import botocore.session
+
+    original = botocore.session.create_loader
+    if original.__module__ == __name__:  # shared already
+        return
+    loaders: dict[str | None, Any] = {}
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = original(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = create_loader
+
+
+share_botocore_data_loader()
+
 # Fuzz tests explore new random inputs on every developer run; CI (CI=true) replays a fixed
 # sequence, so a red build always points at a change, and any counterexample a developer's run
 # finds is reproducible from hypothesis' local example database.

@@ -47,6 +47,16 @@ def nap(event, context):
     time.sleep(event["seconds"])
     return {"pid": os.getpid(), "n": event.get("n")}
 
+def hold(event, context):
+    # Runs until the test opens its gate (a file), so the test, not a clock, decides how
+    # long each invocation keeps the worker busy.
+    gate = event["gate"]
+    open(gate + ".started", "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "n": event.get("n")}
+
 def imports(event, context):
     found = {}
     for name in event["modules"]:
@@ -231,27 +241,53 @@ def test_concurrent_invocations_beyond_the_cap_wait_for_a_worker(
     assert (cold, most) == (2, 2)
 
 
+async def _started(gate: Path) -> None:
+    """Until the ``hold`` invocation behind ``gate`` runs (bounded, so a broken worker fails
+    the test instead of hanging it)."""
+    marker = gate.with_name(gate.name + ".started")
+    for _ in range(6000):
+        if marker.exists():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the invocation behind {gate.name} never started")
+
+
 def test_an_invocation_waiting_longer_than_the_timeout_is_throttled(
     tmp_path: Path, code: Path
 ) -> None:
-    # Given a function with one execution environment, a 3 s timeout and calls of 2 s
-    fn = spec(code, "pkg.app.nap", timeout_s=3)
+    # Given a function with one execution environment and a 10 s timeout (far longer than
+    # a worker's cold start, however loaded the machine), whose calls run until released
+    fn = spec(code, "pkg.app.hold", timeout_s=10)
+    gates = [tmp_path / f"gate-{n}" for n in range(3)]
 
     async def calls(service: LambdaService) -> list[InvokeResult]:
-        # When three invocations arrive at once: the third waits for the first two
-        return list(
-            await asyncio.gather(*(service.invoke(fn, {"seconds": 2, "n": n}) for n in range(3)))
-        )
+        # When three invocations arrive at once (the first takes the one worker, the other
+        # two wait in order) and the first is released as soon as it runs
+        pending = [
+            asyncio.create_task(service.invoke(fn, {"gate": str(g), "n": n}))
+            for n, g in enumerate(gates)
+        ]
+        await _started(gates[0])
+        gates[0].touch()
+        first = await pending[0]
+        # while the second keeps the worker until the third has waited out the timeout
+        third = await pending[2]
+        gates[1].touch()
+        second = await pending[1]
+        return [first, second, third]
 
     first, second, third = run(tmp_path, calls, max_concurrency=1)
-    # Then the first is answered, and the third, still waiting after 3 s, is refused as
-    # Lambda refuses an invocation beyond the function's concurrency (it never ran)
+    # Then the first and second are answered by the one worker, and the third, still
+    # waiting when the timeout elapsed, is refused as Lambda refuses an invocation beyond
+    # the function's concurrency (it never ran)
     assert payload(first)["n"] == 0
+    assert payload(second)["n"] == 1
+    assert not second.throttled
     assert third.throttled
     assert third.error is not None
     assert third.error["errorType"] == "TooManyRequestsException"
     assert third.error["Reason"] == "ConcurrentInvocationLimitExceeded"
-    assert not second.throttled
+    assert not gates[2].with_name("gate-2.started").exists()
 
 
 def test_reserved_concurrency_lowers_the_cap_and_zero_refuses_every_invocation(
