@@ -618,8 +618,14 @@ class DateTime(Attribute[DtT]):
         return f'{{"S": _UTC_ISO % ({fields}) if {fast} else _dt_to_iso({var})}}'
 
     def load_code(self, var: str) -> str | None:
-        # fromisoformat gives the UTC singleton for "+00:00", so astimezone is a no-op then.
-        return f'_fromisoformat({var}["S"]).astimezone(_UTC)' if self.format == "iso" else None
+        if self.format != "iso":
+            return None
+        # fromisoformat gives the UTC singleton for "+00:00" (what dump writes): that value is
+        # returned as it is, without the astimezone call (which would cost more than the parse
+        # and give an equal datetime); any other offset, or none, is converted as load does.
+        t = f"{var}_t"
+        parsed = f'({t} := _fromisoformat({var}["S"]))'
+        return f"({t} if {parsed}.tzinfo is _UTC else {t}.astimezone(_UTC))"
 
 
 def _utcnow() -> datetime:

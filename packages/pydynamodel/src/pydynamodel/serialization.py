@@ -300,12 +300,16 @@ def load_any(wire: Mapping[str, Any]) -> Any:
 
 def load_map(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """A plain dict from an ``M`` payload (``load_any`` on each value)."""
+    # One get per tag of the common scalars (no value of them is None on the wire; a
+    # ``{"S": None}`` still ends in load_any, which gives None as before).
     out: dict[str, Any] = {}
     for k, w in value.items():
-        if "S" in w:
-            out[k] = w["S"]
-        elif "N" in w:
-            n = w["N"]
+        s = w.get("S")
+        if s is not None:
+            out[k] = s
+            continue
+        n = w.get("N")
+        if n is not None:
             out[k] = Decimal(n) if ("." in n or "e" in n or "E" in n) else int(n)
         elif "M" in w:
             out[k] = load_map(w["M"])
@@ -323,10 +327,12 @@ def load_list(value: Iterable[Mapping[str, Any]]) -> list[Any]:
     out: list[Any] = []
     append = out.append
     for w in value:
-        if "S" in w:
-            append(w["S"])
-        elif "N" in w:
-            n = w["N"]
+        s = w.get("S")
+        if s is not None:
+            append(s)
+            continue
+        n = w.get("N")
+        if n is not None:
             append(Decimal(n) if ("." in n or "e" in n or "E" in n) else int(n))
         elif "M" in w:
             append(load_map(w["M"]))
