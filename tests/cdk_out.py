@@ -6,6 +6,7 @@ the stacks are mid-edit); E2E_CDK_OUT=path takes another one (e.g. a clean check
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -30,6 +31,19 @@ def ensure_synthesized() -> None:
     once."""
     if _reuse_as_is():
         return
+    synthesize_checkout()
+
+
+@functools.cache
+def synthesize_checkout() -> Path:
+    """The checkout's own cdk.out as ``cdk synth`` (cdk-nag on) writes it from the current
+    sources and cdk.json, whatever E2E_REUSE_CDK_OUT and E2E_CDK_OUT say: ``make synth-cached``
+    under the lock, once per test process (the inputs do not change during a run)."""
+    _synth_cached()
+    return ROOT / "cdk.out"
+
+
+def _synth_cached() -> None:
     lock = ROOT / ".cache" / "e2e-synth.lock"
     lock.parent.mkdir(exist_ok=True)
     with lock.open("w") as handle:
