@@ -22,6 +22,19 @@ script runs unchanged (``runpy`` as ``__main__``); the probe only wraps from out
 The bench runs the probe with ``APP_SYNTH_PARTS=1``: the breakdown is of one process doing
 every stage, the work the parallel parts share.
 
+``BENCH_PROBE_ATTRIBUTE=N`` also attributes each construction round trip (the phase the app's
+code drives) and records the N largest shares of each view under ``attribution``: by the
+innermost construct class of this repository being constructed (``__init__`` frames), by the
+innermost function (and line) of this repository on the Python stack, by request (``create``
+of a class, ``get``/``set``/``invoke`` of a property or method), and by line and request.
+The walk of the Python stack per round trip slows the run, so its timings are not comparable
+with an unattributed one; the counts are. Run without the CLI (no ``CDK_OUTDIR``;
+``CDK_CONTEXT_JSON`` from cdk.json) it is the quickest way to see what a change of the
+constructs saves::
+
+    CDK_CONTEXT_JSON="$(jq -c .context cdk.json)" APP_SYNTH_PARTS=1 BENCH_PROBE_ATTRIBUTE=25 \
+      BENCH_PROBE_OUT=/tmp/probe.json .venv/bin/python -O bench/synth_probe.py app.py
+
 Timestamps are wall-clock (``time.time``) so the parent can relate them to the CLI's start;
 they go as JSON to the file named by ``BENCH_PROBE_OUT``.
 """
@@ -35,8 +48,12 @@ import os
 import runpy
 import sys
 import time
+from collections import Counter
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 FIRST_LINE = time.time()
 TRIVIAL_TRIPS = 200
@@ -54,12 +71,77 @@ def _process_start() -> float:
     return boot + start_ticks / ticks
 
 
+class _Attribution:
+    """Who asked for each round trip: construct class, function and request (see above)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root) + os.sep
+        self.active = False
+        self.by_class: Counter[str] = Counter()
+        self.by_function: Counter[str] = Counter()
+        self.by_line: Counter[str] = Counter()
+        self.by_line_request: Counter[str] = Counter()
+        self.by_request: Counter[str] = Counter()
+        self._own = {__file__, str(Path(__file__).resolve())}
+
+    def _ours(self, filename: str) -> bool:
+        return (
+            filename.startswith(self.root)
+            and filename not in self._own
+            and f"{os.sep}.venv{os.sep}" not in filename
+            and f"{os.sep}node_modules{os.sep}" not in filename
+        )
+
+    def record(self, request: Any) -> None:
+        from constructs import Construct
+
+        function = line = construct = None
+        frame: FrameType | None = sys._getframe(2)
+        while frame is not None and construct is None:
+            code = frame.f_code
+            if self._ours(code.co_filename):
+                if function is None:
+                    where = os.path.relpath(code.co_filename, self.root)
+                    function = f"{where}:{code.co_qualname}"
+                    line = f"{where}:{frame.f_lineno}"
+                if code.co_name == "__init__":
+                    instance = frame.f_locals.get("self")
+                    if isinstance(instance, Construct):
+                        kind = type(instance)
+                        construct = f"{kind.__module__}.{kind.__qualname__}"
+            frame = frame.f_back
+        self.by_class[construct or "(no construct of this repository)"] += 1
+        self.by_function[function or "(no function of this repository)"] += 1
+        self.by_line[line or "(no line of this repository)"] += 1
+        self.by_request[_describe(request)] += 1
+        self.by_line_request[f"{line} {_describe(request)}"] += 1
+
+    def top(self, count: int) -> dict[str, list[tuple[str, int]]]:
+        return {
+            "by_construct_class": self.by_class.most_common(count),
+            "by_function": self.by_function.most_common(count),
+            "by_line": self.by_line.most_common(count),
+            "by_line_and_request": self.by_line_request.most_common(count),
+            "by_request": self.by_request.most_common(count),
+        }
+
+
+def _describe(request: Any) -> str:
+    """``create aws-cdk-lib.aws_iam.Role``, ``get functionArn``, ``invoke grantInvoke`` ..."""
+    kind = type(request).__name__.removesuffix("Request").lower()
+    member = getattr(request, "property", None) or getattr(request, "method", None)
+    fqn = getattr(request, "fqn", None)
+    name = f"{fqn}.{member}" if fqn and member else fqn or member or ""
+    return f"{kind} {name}".strip()
+
+
 class _Counter:
     """Counts the requests sent to the jsii kernel and the time spent waiting on them."""
 
-    def __init__(self) -> None:
+    def __init__(self, attribution: _Attribution | None = None) -> None:
         self.trips = 0
         self.seconds = 0.0
+        self.attribution = attribution
 
     def install(self) -> None:
         from jsii._kernel.providers.process import _NodeProcess
@@ -69,6 +151,8 @@ class _Counter:
 
         def counted(self: Any, request: Any, response_type: Any) -> Any:
             counter.trips += 1
+            if counter.attribution is not None and counter.attribution.active:
+                counter.attribution.record(request)
             start = time.perf_counter()
             try:
                 return send(self, request, response_type)
@@ -149,7 +233,9 @@ def main() -> None:
     script = Path(sys.argv[1]).resolve()
     out = Path(os.environ["BENCH_PROBE_OUT"])
     record: dict[str, Any] = {"process_start": _process_start(), "first_line": FIRST_LINE}
-    counter = _Counter()
+    attribute = int(os.environ.get("BENCH_PROBE_ATTRIBUTE", "0"))
+    attribution = _Attribution(script.parent) if attribute else None
+    counter = _Counter(attribution)
     counter.install()
     sys.path.insert(0, str(script.parent))
     sys.argv = [str(script)]
@@ -158,6 +244,8 @@ def main() -> None:
     record["imports_end"] = time.time()
     record["imports_trips"] = counter.trips
     _time_nag_packs(record)
+    if attribution is not None:
+        attribution.active = True
 
     import aws_cdk as cdk
 
@@ -166,6 +254,9 @@ def main() -> None:
     def timed_synth(self: Any, *args: Any, **kwargs: Any) -> Any:
         record["synth_start"] = time.time()
         record["construction_trips"] = counter.trips - record["imports_trips"]
+        if attribution is not None:
+            attribution.active = False
+            record["attribution"] = attribution.top(attribute)
         trips_before = counter.trips
         try:
             return synth(self, *args, **kwargs)

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match
 from construct_testkit import RETENTION, inline_code, new_stack, refused, template_of
+from constructs import Construct
 
 from serverless_api_constructs import ServiceFunction
 
@@ -29,7 +30,7 @@ def powertools(runtime_and_architecture: str) -> dict[str, Any]:
     }
 
 
-def _function(stack: cdk.Stack, construct_id: str = "Fn", **kwargs: Any) -> ServiceFunction:
+def _function(stack: Construct, construct_id: str = "Fn", **kwargs: Any) -> ServiceFunction:
     settings: dict[str, Any] = {
         "code": inline_code(),
         "handler": "index.handler",
@@ -131,6 +132,26 @@ def test_functions_of_one_stack_share_one_layer_reference_per_runtime() -> None:
     _function(stack, "B")
     assert stack.node.try_find_child("PowertoolsLayer") is not None
     assert len([c for c in stack.node.children if "PowertoolsLayer" in c.node.id]) == 1
+
+
+def test_the_layer_reference_is_one_per_stack_runtime_and_architecture() -> None:
+    # Given functions in a stack and in a construct of it (the default runtime passed by name
+    # or not, and one on x86), and a function in a second stack of the same app
+    stack = new_stack()
+    inner = Construct(stack, "Inner")
+    _function(stack, "A")
+    _function(inner, "B", runtime=lambda_.Runtime.PYTHON_3_14)
+    _function(inner, "C", architecture=lambda_.Architecture.X86_64)
+    second = new_stack(stack_id="Second")
+    _function(second, "D")
+    # Then each stack references the default layer once, and the x86 one has its own id
+    layers = sorted(c.node.id for c in stack.node.children if "PowertoolsLayer" in c.node.id)
+    assert layers == ["PowertoolsLayer", "PowertoolsLayer-python3.14-x86_64"]
+    assert second.node.try_find_child("PowertoolsLayer") is not None
+    functions = template_of(stack).find_resources("AWS::Lambda::Function")
+    assert sorted(str(f["Properties"]["Layers"]) for f in functions.values()) == sorted(
+        str([powertools(name)]) for name in ("python314-arm64",) * 2 + ("python314-x86_64",)
+    )
 
 
 def test_only_its_log_group_and_traces_are_granted_and_a_dlq_is_optional() -> None:

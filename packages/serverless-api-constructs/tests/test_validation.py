@@ -3,7 +3,7 @@ created, and the message names the construct, the prop and the value."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 import pytest
@@ -18,6 +18,10 @@ from serverless_api_constructs.rest import (
     SecureRestApi,
     retention_days,
 )
+from serverless_api_constructs.validation import unresolved
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 REST_REQUIRED: dict[str, Any] = {
     "description": "d",
@@ -270,3 +274,29 @@ def test_single_table_refuses_an_existing_table_with_settings_of_a_new_one() -> 
         SingleTable(
             stack, "B", existing_table=existing, existing_encryption_key=kms.Key(stack, "K")
         )
+
+
+#: Values plain or holding a token, by name (made in the test: tokens need a kernel).
+TOKEN_CASES: dict[str, Callable[[], object]] = {
+    "plain string": lambda: "plain",
+    "dollar brace without a token": lambda: "has ${ but no token",
+    "empty string": lambda: "",
+    "zero": lambda: 0,
+    "negative float": lambda: -1.5,
+    "large float": lambda: 2.0**959,
+    "bool": lambda: True,
+    "literal region": lambda: new_stack().region,
+    "string token": lambda: cdk.Aws.REGION,
+    "token inside a string": lambda: f"prefix-{cdk.Aws.ACCOUNT_ID}",
+    "number token": lambda: cdk.Token.as_number(cdk.Aws.ACCOUNT_ID),
+    "list token": lambda: cdk.Token.as_list(cdk.Aws.NOTIFICATION_ARNS),
+    "intrinsic": lambda: cdk.Fn.ref("Something"),
+}
+
+
+@pytest.mark.parametrize("case", TOKEN_CASES)
+def test_the_local_token_check_answers_as_the_cdk_does(case: str) -> None:
+    # Given a value, plain or holding a token
+    value = TOKEN_CASES[case]()
+    # Then the check that skips the kernel for plain values agrees with Token.is_unresolved
+    assert unresolved(value) == cdk.Token.is_unresolved(value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
-from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -14,6 +16,7 @@ from constructs import Construct
 from . import defaults
 from .log_groups import log_group
 from .props import merge_props
+from .validation import unresolved
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -77,14 +80,15 @@ class ServiceFunction(Construct):
         function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(
+        milliseconds = _validate(
             runtime=runtime,
             powertools_layer=powertools_layer,
             memory_size=memory_size,
             timeout=timeout,
             log_level=log_level,
         )
-        stack = Stack.of(self)
+        # A stack as scope (the usual case) is its own Stack.of, without asking the kernel.
+        stack = scope if isinstance(scope, Stack) else Stack.of(self)
         self.log_group = log_group(
             self,
             "Logs",
@@ -97,7 +101,7 @@ class ServiceFunction(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            assumed_by=_lambda_principal(),
             description=f"Execution role: {description}",
         )
         # An inline grant on this one log group instead of AWSLambdaBasicExecutionRole, whose
@@ -110,7 +114,8 @@ class ServiceFunction(Construct):
         )
         all_layers = [_powertools_layer(stack, runtime, architecture)] if powertools_layer else []
         all_layers.extend(layers)
-        timeout = timeout or Duration.seconds(defaults.LAMBDA_TIMEOUT_SECONDS)
+        seconds = _timeout_seconds(timeout, milliseconds)
+        timeout = timeout or _default_timeout()
         props = merge_props(
             "ServiceFunction",
             "function_props",
@@ -136,27 +141,41 @@ class ServiceFunction(Construct):
                     "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
                     "POWERTOOLS_LOG_LEVEL": log_level,
                     **(environment or {}),
-                    # Lambda timeouts are whole seconds (the CDK refuses a fraction).
-                    "FUNCTION_TIMEOUT_SECONDS": str(int(timeout.to_seconds())),
+                    "FUNCTION_TIMEOUT_SECONDS": str(seconds),
                 },
             },
             function_props,
             reserved=_RESERVED_FUNCTION_PROPS,
         )
         self.function = lambda_.Function(self, "Resource", **props)
+        policy, cfn_function = self._own_l1s()
         _acknowledge(
-            self.role.node.find_child("DefaultPolicy").node.default_child,
+            policy,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "
             "every other statement of this role names its resources.",
         )
         if dead_letter_queue is None:
             _acknowledge(
-                self.function.node.default_child,
+                cfn_function,
                 "Serverless-LambdaDLQ",
                 "Invoked synchronously (API Gateway integration or authorizer): the caller gets "
                 "the error, and a DLQ only ever receives failed asynchronous invocations.",
             )
+
+    def _own_l1s(self) -> tuple[IConstruct | None, IConstruct | None]:
+        """The role's default policy and the function's ``CfnFunction``, from one listing of
+        this construct's tree (two round trips) instead of walking to each (six)."""
+        found = self.node.find_all()
+        policies = [c for c in found if isinstance(c, iam.CfnPolicy)]
+        functions = [c for c in found if isinstance(c, lambda_.CfnFunction)]
+        if len(policies) != 1 or len(functions) != 1:  # pragma: no cover - function_props
+            # added resources of those types: walk to the ones this construct made.
+            return (
+                self.role.node.find_child("DefaultPolicy").node.default_child,
+                self.function.node.default_child,
+            )
+        return policies[0], functions[0]
 
 
 #: ``function_props`` keys refused: this construct's keyword arguments and what it owns.
@@ -194,8 +213,14 @@ def _validate(
     memory_size: int,
     timeout: Duration | None,
     log_level: str,
-) -> None:
-    if powertools_layer and runtime.family != lambda_.RuntimeFamily.PYTHON:
+) -> float | None:
+    """Refuse what Lambda or Powertools would; answer the timeout in milliseconds."""
+    # The default runtime is a Python one: its family is not asked for.
+    if (
+        powertools_layer
+        and runtime is not defaults.LAMBDA_RUNTIME
+        and runtime.family != lambda_.RuntimeFamily.PYTHON
+    ):
         raise ValueError(
             f"ServiceFunction: powertools_layer=True needs a Python runtime, got "
             f"runtime={runtime.name}; pass powertools_layer=False"
@@ -203,8 +228,9 @@ def _validate(
     low, high = _MEMORY_MB
     if not low <= memory_size <= high:
         raise ValueError(f"ServiceFunction: memory_size={memory_size} must be {low}..{high} MB")
-    if timeout is not None and not Token.is_unresolved(timeout.to_milliseconds()):
-        seconds = timeout.to_milliseconds() / 1000
+    milliseconds = None if timeout is None else timeout.to_milliseconds()
+    if milliseconds is not None and not unresolved(milliseconds):
+        seconds = milliseconds / 1000
         low, high = _TIMEOUT_SECONDS
         if not low <= seconds <= high or seconds != int(seconds):
             raise ValueError(
@@ -212,6 +238,7 @@ def _validate(
             )
     if log_level not in _LOG_LEVELS:
         raise ValueError(f"ServiceFunction: log_level={log_level!r} must be one of {_LOG_LEVELS}")
+    return milliseconds
 
 
 def _powertools_layer(
@@ -220,21 +247,57 @@ def _powertools_layer(
     """The AWS-managed Powertools layer for ``runtime`` and ``architecture``, referenced once
     per stack and shared by its functions (this package's default keeps its historical id)."""
     construct_id = _POWERTOOLS_ID
-    if (runtime.name, architecture.name) != (
-        defaults.LAMBDA_RUNTIME.name,
-        defaults.LAMBDA_ARCHITECTURE.name,
-    ):
-        construct_id = f"{_POWERTOOLS_ID}-{runtime.name}-{architecture.name}"
-    existing = stack.node.try_find_child(construct_id)
-    if existing is not None:
-        return existing  # type: ignore[return-value]
-    arn = defaults.powertools_layer_arn(
-        stack.region, stack.partition, runtime=runtime, architecture=architecture
-    )
-    return lambda_.LayerVersion.from_layer_version_arn(stack, construct_id, arn)
+    if (runtime, architecture) != (defaults.LAMBDA_RUNTIME, defaults.LAMBDA_ARCHITECTURE):
+        names = (_name(runtime), _name(architecture))
+        if names != (_name(defaults.LAMBDA_RUNTIME), _name(defaults.LAMBDA_ARCHITECTURE)):
+            construct_id = f"{_POWERTOOLS_ID}-{names[0]}-{names[1]}"
+    # Remembered per stack on this side: each function of a stack would otherwise ask the
+    # kernel for the stack's child (and the layer's ARN parts) again.
+    known = _LAYERS.setdefault(stack, {})
+    if construct_id not in known:
+        existing = stack.node.try_find_child(construct_id)
+        if existing is None:
+            arn = defaults.powertools_layer_arn(
+                stack.region, stack.partition, runtime=runtime, architecture=architecture
+            )
+            existing = lambda_.LayerVersion.from_layer_version_arn(stack, construct_id, arn)
+        known[construct_id] = existing  # type: ignore[assignment]
+    return known[construct_id]
 
 
 _POWERTOOLS_ID = "PowertoolsLayer"
+_LAYERS: WeakKeyDictionary[Stack, dict[str, lambda_.ILayerVersion]] = WeakKeyDictionary()
+#: Names of runtimes and architectures (jsii objects: each ``.name`` is a round trip),
+#: with the objects themselves so that their ids stay theirs.
+_NAMES: dict[int, tuple[object, str]] = {}
+
+
+def _name(value: lambda_.Runtime | lambda_.Architecture) -> str:
+    entry = _NAMES.get(id(value))
+    if entry is None:
+        entry = _NAMES[id(value)] = (value, value.name)
+    return entry[1]
+
+
+@functools.cache
+def _lambda_principal() -> iam.ServicePrincipal:
+    """One principal object for every execution role: it holds no scope (each role renders
+    it in its own stack), and a new one per function is a round trip."""
+    return iam.ServicePrincipal("lambda.amazonaws.com")
+
+
+@functools.cache
+def _default_timeout() -> Duration:
+    return Duration.seconds(defaults.LAMBDA_TIMEOUT_SECONDS)
+
+
+def _timeout_seconds(timeout: Duration | None, milliseconds: float | None) -> int:
+    """The timeout in whole seconds (a resolved one is validated to be whole seconds)."""
+    if timeout is None:
+        return defaults.LAMBDA_TIMEOUT_SECONDS
+    if milliseconds is not None and not unresolved(milliseconds):
+        return int(milliseconds // 1000)
+    return int(timeout.to_seconds())
 
 
 def _acknowledge(construct: IConstruct | None, rule: str, reason: str) -> None:

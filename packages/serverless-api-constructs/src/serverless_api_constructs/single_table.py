@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import defaults
 from .props import merge_props, refuse_both
+from .validation import unresolved
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -97,7 +98,7 @@ class SingleTable(Construct):
             return
 
         region = Stack.of(self).region
-        if Token.is_unresolved(region):
+        if unresolved(region):
             if self.replica_regions:
                 raise ValueError(
                     f"SingleTable: replica_regions={list(self.replica_regions)} need the "

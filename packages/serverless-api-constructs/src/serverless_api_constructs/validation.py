@@ -28,8 +28,24 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&*+.^_`|~-]+")
 
 
+#: A number token is a double of magnitude 2**960 or more (the CDK's marker bits, 0xFBFF...):
+#: a smaller number is a value; a string without a token marker is one too.
+_SMALLEST_NUMBER_TOKEN = 2.0**960
+_TOKEN_MARKERS = ("${Token[", "#{Token[")
+
+
+def unresolved(value: object) -> bool:
+    """``Token.is_unresolved(value)``, asking the jsii kernel only about a value that may hold
+    a token: a plain string or number would cost a round trip to learn it does not."""
+    if isinstance(value, str):
+        return any(marker in value for marker in _TOKEN_MARKERS) and Token.is_unresolved(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return abs(value) >= _SMALLEST_NUMBER_TOKEN and Token.is_unresolved(value)
+    return Token.is_unresolved(value)
+
+
 def stage_name(owner: str, prop: str, value: str) -> None:
-    if Token.is_unresolved(value):
+    if unresolved(value):
         return
     if not _STAGE_NAME.fullmatch(value):
         raise ValueError(
@@ -41,7 +57,7 @@ def stage_name(owner: str, prop: str, value: str) -> None:
 def number_in(
     owner: str, prop: str, value: float, low: float, high: float | None = None, unit: str = ""
 ) -> None:
-    if Token.is_unresolved(value):
+    if unresolved(value):
         return
     if value < low or (high is not None and value > high):
         bounds = f"at least {_number(low)}" if high is None else f"{_number(low)}..{_number(high)}"
@@ -57,7 +73,7 @@ def waf_rate_limit(owner: str, prop: str, value: int) -> None:
 def cidrs(owner: str, prop: str, values: Iterable[str]) -> None:
     """IPv4/IPv6 addresses or CIDR blocks, as IAM's ``aws:SourceIp`` takes them."""
     for value in values:
-        if Token.is_unresolved(value):
+        if unresolved(value):
             continue
         try:
             ipaddress.ip_network(value, strict=False)
@@ -80,7 +96,7 @@ def header_names(
         )
     seen: set[str] = set()
     for value in values:
-        if Token.is_unresolved(value):
+        if unresolved(value):
             continue
         if not _HEADER_NAME.fullmatch(value):
             raise ValueError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
     from aws_cdk import aws_sqs as sqs
 
+#: Every AWS service API is called with POST (``AwsIntegration``'s default).
+_HTTP_METHOD = "POST"
 _FORM_CONTENT_TYPE = {
     "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
 }
@@ -38,14 +41,24 @@ class _RoleOnBind(apigateway.AwsIntegration):
     _description = ""
 
     def __init__(
-        self, *, role: iam.IRole | None, options: dict[str, Any], **integration: Any
+        self,
+        *,
+        role: iam.IRole | None,
+        options: dict[str, Any],
+        service: str,
+        api_type: str,
+        api_value: str,
     ) -> None:
         self._role = role
         self._options = options
+        self._uri_arn = {"account": service, "resource": api_type, "resource_name": api_value}
         if role is not None:
             self._grant(role)
+        api: dict[str, Any] = {api_type: api_value}  # action="Query" or path="..."
         super().__init__(
-            **integration,
+            service=service,
+            **api,
+            integration_http_method=_HTTP_METHOD,
             options=apigateway.IntegrationOptions(credentials_role=role, **options),
         )
 
@@ -55,9 +68,9 @@ class _RoleOnBind(apigateway.AwsIntegration):
         return self._role
 
     def bind(self, method: apigateway.Method) -> apigateway.IntegrationConfig:
-        config = super().bind(method)
-        if self._role is not None and config.options is not None:
-            return config
+        # The configuration AwsIntegration.bind would return, built here: its answer comes
+        # back from the jsii kernel as a struct by reference, which Python reads field by
+        # field (about 30 round trips a bind); the URI is the ARN its lazy value formats.
         if self._role is None:
             role = iam.Role(
                 method,
@@ -68,10 +81,11 @@ class _RoleOnBind(apigateway.AwsIntegration):
             self._grant(role)
             self._role = role
         return apigateway.IntegrationConfig(
-            type=config.type,
-            uri=config.uri,
-            integration_http_method=config.integration_http_method,
-            deployment_token=config.deployment_token,
+            type=apigateway.IntegrationType.AWS,
+            uri=Stack.of(method).format_arn(
+                service="apigateway", arn_format=ArnFormat.SLASH_RESOURCE_NAME, **self._uri_arn
+            ),
+            integration_http_method=_HTTP_METHOD,
             options=apigateway.IntegrationOptions(credentials_role=self._role, **self._options),
         )
 
@@ -106,8 +120,8 @@ class DynamoDbQuery(_RoleOnBind):
         super().__init__(
             role=role,
             service="dynamodb",
-            action="Query",
-            integration_http_method="POST",
+            api_type="action",
+            api_value="Query",
             options={
                 "passthrough_behavior": apigateway.PassthroughBehavior.NEVER,
                 "request_templates": {"application/json": request_template},
@@ -144,8 +158,8 @@ class SqsSendMessage(_RoleOnBind):
         super().__init__(
             role=role,
             service="sqs",
-            path=f"{queue.env.account}/{queue.queue_name}",
-            integration_http_method="POST",
+            api_type="path",
+            api_value=f"{queue.env.account}/{queue.queue_name}",
             options={
                 "passthrough_behavior": apigateway.PassthroughBehavior.NEVER,
                 "request_parameters": dict(_FORM_CONTENT_TYPE),
