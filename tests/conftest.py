@@ -47,10 +47,10 @@ def share_botocore_data_loader() -> None:
     per data path, as the clients of one session do.
 
     The handlers and pydynamodel build each client on a fresh session (thread safety in
-    Lambda, where a container builds a handful), so every table and handler the tests set up
-    would parse DynamoDB's and the endpoints' JSON models again: about 0.1 s of CPU per
-    client, for every table and handler container a test builds. The models are read-only data files; requests,
-    configuration, credentials and event hooks stay per session as before."""
+    Lambda, where a container builds a handful), so every table and handler container a test
+    builds would parse DynamoDB's and the endpoints' JSON models again: about 0.1 s of CPU
+    per client. The models are read-only data files; requests, configuration, credentials
+    and event hooks stay per session as before."""
     import botocore.session
 
     original = botocore.session.create_loader
