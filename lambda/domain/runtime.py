@@ -12,13 +12,14 @@ the number of regions a read may fail over to.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from domain.settings import get_settings
-from shared.budget import ClientBudget, client_budget
 
-if TYPE_CHECKING:
-    from pydynamodel import Table
+# Imported with the handler although the Table is built on first use: every request needs
+# the table module (and its request builders and transport), so loading it on the first
+# call would only move its compile time from the init phase into the first invocation.
+from pydynamodel import Table
+from shared.budget import ClientBudget, client_budget
 
 _table: Table | None = None
 _lock = threading.Lock()
@@ -39,7 +40,6 @@ def get_table() -> Table:
         with _lock:
             if _table is None:
                 from domain.auth.keys import cursor_key
-                from pydynamodel import Table
 
                 budget = table_budget()
                 _table = Table.from_env(

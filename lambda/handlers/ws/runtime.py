@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from pydynamodel import ServiceUnavailable, Throttled
+# The table loads with the handler, not on the first frame: every frame needs it, so
+# deferring it would only move its compile time into the first invocation.
+from pydynamodel import ServiceUnavailable, Table, Throttled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
     from domain.realtime.broadcast import Broadcaster, Delivery
     from domain.realtime.frames import FrameError
-    from pydynamodel import Table
 
 logger = Logger(child=True)
 Frame = TypeVar("Frame")
@@ -52,12 +53,8 @@ ANSWER_RESERVE_S = 2.0
 def table() -> Table:
     """The single table. The WebSocket API hands no cursor to clients and pages with
     ``query_all``, so it needs no cursor secret. Its clients get the function's time budget
-    (``domain.runtime.table_budget``), so a hanging region ends in an error frame in time.
-
-    The table module (with its request builders and transport) loads here, on the first
-    frame, as the REST handlers' ``domain.runtime.get_table`` loads it."""
+    (``domain.runtime.table_budget``), so a hanging region ends in an error frame in time."""
     from domain.runtime import table_budget
-    from pydynamodel import Table
 
     budget = table_budget()
     return Table.from_env(
