@@ -3,9 +3,19 @@ monitoring of an API, and the table's regional views."""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
+import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match
 from construct_testkit import (
     OTHER_REGION,
@@ -15,6 +25,7 @@ from construct_testkit import (
     refused,
     template_of,
 )
+from constructs import Construct
 
 from serverless_api_constructs import SingleTable
 from serverless_api_constructs.rest import (
@@ -23,6 +34,9 @@ from serverless_api_constructs.rest import (
     PrivateHttpBackend,
     RegionalWebAcl,
 )
+
+#: construct id, metric, threshold, evaluation periods, datapoints to alarm
+AlarmSource = tuple[str, cloudwatch.IMetric, float, int, int]
 
 SQLI = CountedRule(
     group="AWSManagedRulesCommonRuleSet",
@@ -125,7 +139,94 @@ def test_monitoring_alarms_on_5xx_rate_latency_functions_tables_and_queues() -> 
     )
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     assert monitoring.topic_key is not None
-    assert all(alarm.alarm_arn for alarm in monitoring.alarms)
+    # Every alarm is listed: the one-metric ones as L1 alarms, the table's (metric math) as L2
+    assert len(monitoring.alarms) == 5
+    assert [type(a).__name__ for a in monitoring.alarms].count("CfnAlarm") == 4
+
+
+def _l2_alarms(stack: cdk.Stack, topic: sns.ITopic, sources: list[AlarmSource]) -> None:
+    """The alarms ApiMonitoring makes, as cloudwatch.Alarm on the CDK's own metrics, at the
+    paths ApiMonitoring uses (the reference for the L1 alarms it renders itself)."""
+    holder = Construct(stack, "Monitoring")
+    action = cw_actions.SnsAction(topic)
+    for construct_id, metric, threshold, periods, datapoints in sources:
+        alarm = cloudwatch.Alarm(
+            holder,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            datapoints_to_alarm=datapoints,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=construct_id,
+        )
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+
+
+def _alarms_of(stack: cdk.Stack, ids: list[str]) -> dict[str, Any]:
+    alarms: dict[str, Any] = dict(template_of(stack).find_resources("AWS::CloudWatch::Alarm"))
+    found = {k: v for k, v in alarms.items() if any(k.startswith(f"Monitoring{i}") for i in ids)}
+    for alarm in found.values():  # the descriptions are the constructs' own prose
+        alarm["Properties"].pop("AlarmDescription")
+    return found
+
+
+def test_the_one_metric_alarms_render_as_cloudwatch_alarm_would_render_them() -> None:
+    # Given the monitoring of an API, a function and a queue with its dead-letter queue
+    def build(stack: cdk.Stack) -> tuple[apigateway.RestApi, lambda_.Function, sqs.Queue]:
+        api = apigateway.RestApi(stack, "Api", rest_api_name="orders")
+        api.root.add_method("GET", apigateway.MockIntegration())
+        return api, plain_function(stack), sqs.Queue(stack, "Dlq")
+
+    ours = new_stack()
+    api, fn, dlq = build(ours)
+    monitoring = ApiMonitoring(ours, "Monitoring", dashboard_title="t", alarm_email="o@x.io")
+    monitoring.monitor_rest_api(api)
+    monitoring.monitor_functions([("Fn", fn)])
+    monitoring.monitor_queue(sqs.Queue(ours, "Q"), dead_letter_queue=dlq)
+    # And the same alarms made with cloudwatch.Alarm and the CDK's metrics
+    reference = new_stack(stack_id="Reference")
+    api, fn, dlq = build(reference)
+    period = cdk.Duration.minutes(5)
+    stage = api.deployment_stage
+    topic = sns.Topic(reference, "Topic")
+    _l2_alarms(
+        reference,
+        topic,
+        [
+            (
+                "ServerErrorRate",
+                stage.metric_server_error(period=period, statistic="Average"),
+                0.01,
+                3,
+                2,
+            ),
+            ("P99Latency", stage.metric_latency(period=period, statistic="p99"), 2500, 3, 2),
+            ("FnErrors", fn.metric_errors(period=period, statistic="Sum"), 0, 3, 2),
+            ("FnThrottles", fn.metric_throttles(period=period, statistic="Sum"), 0, 3, 2),
+            (
+                "DeadLetters",
+                dlq.metric_approximate_number_of_messages_visible(
+                    period=period, statistic="Maximum"
+                ),
+                10,
+                1,
+                1,
+            ),
+        ],
+    )
+    ids = ["ServerErrorRate", "P99Latency", "FnErrors", "FnThrottles", "DeadLetters"]
+    ours_alarms, reference_alarms = _alarms_of(ours, ids), _alarms_of(reference, ids)
+    # Then each is the same resource under the same logical id (the topic aside)
+    assert sorted(ours_alarms) == sorted(reference_alarms)
+    assert len(ours_alarms) == len(ids)
+    rendered = json.dumps(ours_alarms, sort_keys=True).replace("MonitoringTopic", "Topic")
+    expected = json.dumps(reference_alarms, sort_keys=True)
+    assert re.sub(r"Topic[0-9A-F]{8}", "Topic", rendered) == re.sub(
+        r"Topic[0-9A-F]{8}", "Topic", expected
+    )
 
 
 def test_the_table_is_seen_through_its_replica_from_another_region() -> None:

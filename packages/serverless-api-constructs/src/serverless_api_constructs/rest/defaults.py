@@ -61,6 +61,7 @@ P99_LATENCY_MS = 2500
 #: for the next look at the queue; more than this many means processing is broken.
 DEAD_LETTER_ALARM_MESSAGES = 10
 ALARM_PERIOD = Duration.minutes(5)
+ALARM_PERIOD_SECONDS = 5 * 60  # the same, for alarms rendered without asking the kernel
 
 # --- PrivateHttpBackend --------------------------------------------------------------------
 HTTP_PORT = 80

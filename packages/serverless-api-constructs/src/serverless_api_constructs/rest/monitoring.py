@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
@@ -9,23 +10,36 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from .. import defaults
 from ..props import merge_props, refuse_both
-from .defaults import ALARM_PERIOD, DEAD_LETTER_ALARM_MESSAGES, P99_LATENCY_MS, SERVER_ERROR_RATE
+from .defaults import (
+    ALARM_PERIOD,
+    ALARM_PERIOD_SECONDS,
+    DEAD_LETTER_ALARM_MESSAGES,
+    P99_LATENCY_MS,
+    SERVER_ERROR_RATE,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from aws_cdk import aws_apigateway as apigateway
     from aws_cdk import aws_dynamodb as dynamodb
-    from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
 
 _OWNER = "ApiMonitoring"
+_API_GATEWAY = "AWS/ApiGateway"
+#: CloudFormation's values of ComparisonOperator.GREATER_THAN_THRESHOLD and
+#: TreatMissingData.NOT_BREACHING (a jsii enum's Python value is the member's name).
+_GREATER_THAN_THRESHOLD = "GreaterThanThreshold"
+_NOT_BREACHING = "notBreaching"
+#: CloudWatch's percentile statistics (``p99``, ``p99.9``), which alarms take as extended.
+_PERCENTILE = re.compile(r"p\d+(\.\d+)?")
 # Thresholds and period: see defaults.py (thresholds are overridable per call).
 PERIOD = ALARM_PERIOD
 WIDTH = 8
@@ -50,7 +64,12 @@ class ApiMonitoring(Construct):
     - ``add_alarm(alarm)``: sends any other alarm (a WebSocket API's) to the same topic.
 
     Every ``monitor_*`` call adds one dashboard row; alarms treat missing data as not breaching
-    (an idle API is healthy).
+    (an idle API is healthy). ``.alarms`` lists every alarm sent to the topic: the ones on one
+    metric (API, functions, dead letters) are the ``cloudwatch.CfnAlarm`` a
+    ``cloudwatch.Alarm`` would render, at the same construct path (``<id>/Resource``, so the
+    same logical id), because the L2 alarm, its metric and its two actions cost four round
+    trips to the jsii kernel where these cost two; the table alarm (metric math) and those
+    passed to ``add_alarm`` are ``cloudwatch.Alarm``.
     """
 
     def __init__(
@@ -85,7 +104,8 @@ class ApiMonitoring(Construct):
                 )
             )
         self.alarm_action = cw_actions.SnsAction(self.topic)
-        self.alarms: list[cloudwatch.Alarm] = []
+        self._topic_arn = self.topic.topic_arn
+        self.alarms: list[cloudwatch.Alarm | cloudwatch.CfnAlarm] = []
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
@@ -175,6 +195,46 @@ class ApiMonitoring(Construct):
             )
         )
 
+    def _metric_alarm(
+        self,
+        construct_id: str,
+        *,
+        namespace: str,
+        metric_name: str,
+        dimensions: Mapping[str, str],
+        statistic: str,
+        threshold: float,
+        description: str,
+        evaluation_periods: int = 3,
+        datapoints_to_alarm: int = 2,
+    ) -> cloudwatch.CfnAlarm:
+        """What :meth:`_alarm` makes of a plain metric, rendered here (see the class doc)."""
+        holder = Construct(self, construct_id)
+        percentile = _PERCENTILE.fullmatch(statistic) is not None
+        alarm = cloudwatch.CfnAlarm(
+            holder,
+            "Resource",
+            alarm_description=description,
+            comparison_operator=_GREATER_THAN_THRESHOLD,
+            threshold=threshold,
+            datapoints_to_alarm=datapoints_to_alarm,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=_NOT_BREACHING,
+            alarm_actions=[self._topic_arn],
+            ok_actions=[self._topic_arn],
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions=[
+                cloudwatch.CfnAlarm.DimensionProperty(name=name, value=value)
+                for name, value in dimensions.items()
+            ],
+            period=ALARM_PERIOD_SECONDS,
+            statistic=None if percentile else statistic,
+            extended_statistic=statistic if percentile else None,
+        )
+        self.alarms.append(alarm)
+        return alarm
+
     def monitor_rest_api(
         self,
         api: apigateway.RestApi,
@@ -209,17 +269,24 @@ class ApiMonitoring(Construct):
             cloudwatch.GraphWidget(title="Latency (ms)", left=latency, width=WIDTH),
             cloudwatch.GraphWidget(title="Integration latency (ms)", left=integration, width=WIDTH),
         )
-        self._alarm(
+        # The dimensions of the stage's own metrics (Stage.metric).
+        dimensions = {"ApiName": api.rest_api_name, "Stage": stage.stage_name}
+        self._metric_alarm(
             "ServerErrorRate",
             # Average of 5XXError is the share of requests that failed on the server side.
-            stage.metric_server_error(period=PERIOD, statistic="Average"),
+            namespace=_API_GATEWAY,
+            metric_name="5XXError",
+            dimensions=dimensions,
+            statistic="Average",
             threshold=server_error_rate,
             description=f"More than {server_error_rate:.0%} of REST requests fail with 5xx",
         )
-        self._alarm(
+        self._metric_alarm(
             "P99Latency",
-            # Unlabelled: a labelled metric would turn the alarm into metric math.
-            stage.metric_latency(period=PERIOD, statistic="p99"),
+            namespace=_API_GATEWAY,
+            metric_name="Latency",
+            dimensions=dimensions,
+            statistic="p99",
             threshold=p99_latency_ms,
             description=f"REST p99 latency above {p99_latency_ms:.0f} ms",
         )
@@ -247,18 +314,36 @@ class ApiMonitoring(Construct):
             ),
         )
         for label, fn in functions:
-            self._alarm(
-                f"{label}Errors",
-                fn.metric_errors(period=PERIOD, statistic="Sum"),
-                threshold=0,
-                description=f"Lambda {label} reports errors",
-            )
-            self._alarm(
-                f"{label}Throttles",
-                fn.metric_throttles(period=PERIOD, statistic="Sum"),
-                threshold=0,
-                description=f"Lambda {label} is throttled",
-            )
+            if not isinstance(fn, lambda_.Function):
+                # An alias or version adds its own dimension: its metrics say which.
+                self._alarm(
+                    f"{label}Errors",
+                    fn.metric_errors(period=PERIOD, statistic="Sum"),
+                    threshold=0,
+                    description=f"Lambda {label} reports errors",
+                )
+                self._alarm(
+                    f"{label}Throttles",
+                    fn.metric_throttles(period=PERIOD, statistic="Sum"),
+                    threshold=0,
+                    description=f"Lambda {label} is throttled",
+                )
+                continue
+            # A function's metrics have the one dimension FunctionName (FunctionBase.metric).
+            dimensions = {"FunctionName": fn.function_name}
+            for metric_name, description in (
+                ("Errors", f"Lambda {label} reports errors"),
+                ("Throttles", f"Lambda {label} is throttled"),
+            ):
+                self._metric_alarm(
+                    f"{label}{metric_name}",
+                    namespace="AWS/Lambda",
+                    metric_name=metric_name,
+                    dimensions=dimensions,
+                    statistic="Sum",
+                    threshold=0,
+                    description=description,
+                )
 
     def monitor_table(self, table: dynamodb.ITableV2, *, alarm: bool = True) -> None:
         """Dashboard widget and (unless ``alarm=False``) an alarm on read/write throttle events
@@ -322,11 +407,13 @@ class ApiMonitoring(Construct):
             ),
             cloudwatch.GraphWidget(title="Dead-letter queue depth", left=[dlq_depth], width=WIDTH),
         )
-        self._alarm(
+        self._metric_alarm(
             "DeadLetters",
-            dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=PERIOD, statistic="Maximum"
-            ),
+            # The queue's own metrics have the one dimension QueueName (QueueBase.metric).
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letter_queue.queue_name},
+            statistic="Maximum",
             threshold=dead_letter_threshold,
             description=f"More than {dead_letter_threshold} messages failed processing and "
             "wait in the dead-letter queue (runbook: docs/operations.md, Dead letters)",

@@ -70,6 +70,8 @@ class ServiceWebSocketApi(Construct):
         stage_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._api_id: str | None = None
+        self._stack: Stack | None = None
         validation.stage_name(_OWNER, "stage_name", stage_name)
         validation.number_in(_OWNER, "throttle_rate_limit", throttle_rate_limit, 0)
         validation.number_in(_OWNER, "throttle_burst_limit", throttle_burst_limit, 0)
@@ -144,7 +146,10 @@ class ServiceWebSocketApi(Construct):
 
     @property
     def api_id(self) -> str:
-        return self.api.api_id
+        # Read once: every route, grant and ARN asks for it, each time a kernel round trip.
+        if self._api_id is None:
+            self._api_id = self.api.api_id
+        return self._api_id
 
     @property
     def management_endpoint(self) -> str:
@@ -158,7 +163,9 @@ class ServiceWebSocketApi(Construct):
 
     def stage_arn(self, path: str = "*") -> str:
         """``execute-api`` ARN of ``path`` under this API's stage."""
-        return Stack.of(self).format_arn(
+        if self._stack is None:
+            self._stack = Stack.of(self)
+        return self._stack.format_arn(
             service="execute-api", resource=self.api_id, resource_name=f"{self.stage_name}/{path}"
         )
 

@@ -30,22 +30,25 @@ class _TwoWayRoute(Construct):
     def _build(
         self, api: apigwv2.IWebSocketApi, route_key: str, integration_props: Mapping[str, Any]
     ) -> None:
+        # Read once for the four resources of the route (each read is a kernel round trip).
+        self._api_id = api_id = api.api_id
         self.integration = apigwv2.CfnIntegration(
-            self, "Integration", api_id=api.api_id, **integration_props
+            self, "Integration", api_id=api_id, **integration_props
         )
+        self._integration_ref = self.integration.ref
         self.route = apigwv2.CfnRoute(
             self,
             "Resource",
-            api_id=api.api_id,
+            api_id=api_id,
             route_key=route_key,
             authorization_type="NONE",
-            target=f"integrations/{self.integration.ref}",
+            target=f"integrations/{self._integration_ref}",
             route_response_selection_expression=defaults.ROUTE_RESPONSE_SELECTION_EXPRESSION,
         )
         self.route_response = apigwv2.CfnRouteResponse(
             self,
             "Response",
-            api_id=api.api_id,
+            api_id=api_id,
             route_id=self.route.ref,
             route_response_key=defaults.DEFAULT_KEY,
         )
@@ -56,8 +59,8 @@ class _TwoWayRoute(Construct):
         return apigwv2.CfnIntegrationResponse(
             self,
             construct_id,
-            api_id=api.api_id,
-            integration_id=self.integration.ref,
+            api_id=self._api_id,
+            integration_id=self._integration_ref,
             integration_response_key=key,
             template_selection_expression=defaults.TEMPLATE_SELECTION_EXPRESSION,
             response_templates={defaults.DEFAULT_KEY: template},
