@@ -16,6 +16,12 @@ the time goes.
    The timed runs of ours split the stages among parallel processes when the machine has
    idle cores (``stacks/synth_parts.py``); how many is printed.
 
+3. Attribution (``--attribute N``, information): one more probed run of ours whose
+   construction round trips are attributed (``BENCH_PROBE_ATTRIBUTE``, see ``synth_probe.py``):
+   the N largest shares by construct class of this repository, by function, and the shares of
+   ``stacks/`` and of the construct package. Its timings are not printed (the attribution
+   slows it).
+
 ``--keep-out DIR`` keeps the cloud assembly of the last unprobed run of ours (the cold start
 benchmark reads it). ``BENCH_QUICK=1``: 2 pairs and no warm-up run.
 """
@@ -63,7 +69,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def synth_seconds(app_dir: Path, outdir: Path, *, app: str | None = None) -> float:
+def synth_seconds(
+    app_dir: Path, outdir: Path, *, app: str | None = None, attribute: int = 0
+) -> float:
     cdk = ROOT / "node_modules" / ".bin" / "cdk"
     command = [str(cdk), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
     env = _env()
@@ -71,6 +79,8 @@ def synth_seconds(app_dir: Path, outdir: Path, *, app: str | None = None) -> flo
         command += ["--app", app]
         env["BENCH_PROBE_OUT"] = str(outdir.with_suffix(".probe.json"))
         env["APP_SYNTH_PARTS"] = "1"
+        if attribute:
+            env["BENCH_PROBE_ATTRIBUTE"] = str(attribute)
     start = time.perf_counter()
     result = subprocess.run(
         command, cwd=app_dir, env=env, check=False,
@@ -89,15 +99,20 @@ def make_empty_app(where: Path) -> Path:
     return app
 
 
-def probe(app_dir: Path, script: Path, outdir: Path, *, optimize: bool) -> dict[str, float]:
-    """One probed CLI run: the phases in seconds (see ``synth_probe.py``)."""
+def probe(
+    app_dir: Path, script: Path, outdir: Path, *, optimize: bool, attribute: int = 0
+) -> dict[str, Any]:
+    """One probed CLI run: the phases in seconds (see ``synth_probe.py``); with
+    ``attribute``, only the attribution of its construction round trips."""
     exit_file = outdir.with_suffix(".exit")
     flag = " -O" if optimize else ""
     app = f"{PYTHON}{flag} {PROBE} {script} && date +%s.%N > {exit_file}"
     launch = time.time()
-    synth_seconds(app_dir, outdir, app=app)
+    synth_seconds(app_dir, outdir, app=app, attribute=attribute)
     end = time.time()
     r: dict[str, Any] = json.loads(outdir.with_suffix(".probe.json").read_text())
+    if attribute:
+        return {"construction_trips": r["construction_trips"], **r["attribution"]}
     exited = float(exit_file.read_text())
     diagnostics = r["diagnostics_s"]
     phases = {
@@ -112,6 +127,14 @@ def probe(app_dir: Path, script: Path, outdir: Path, *, optimize: bool) -> dict[
     }
     phases["total (diagnostics excluded)"] = (end - launch) - diagnostics
     phases["  of synthesis: cdk-nag validation"] = r.get("nag_s", 0.0)
+    (py_0, kernel_0), (py_1, kernel_1), (py_2, kernel_2) = (
+        r["imports_end_cpu"],
+        r["synth_start_cpu"],
+        r["synth_end_cpu"],
+    )
+    phases["  construction CPU: Python"] = py_1 - py_0
+    phases["  construction CPU: jsii kernel (Node)"] = kernel_1 - kernel_0
+    phases["  synthesis CPU: Python + kernel"] = (py_2 - py_1) + (kernel_2 - kernel_1)
     counts = {
         "jsii round trips: imports": r["imports_trips"],
         "jsii round trips: construction": r["construction_trips"],
@@ -140,6 +163,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2 if QUICK else 5, help="alternating pairs")
     parser.add_argument("--keep-out", type=Path, help="keep the last cloud assembly of ours here")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the probed runs")
+    parser.add_argument(
+        "--attribute",
+        type=int,
+        default=0,
+        metavar="N",
+        help="one more probed run of ours: its N largest round-trip shares",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +190,10 @@ def main() -> int:
             # As each app's cdk.json runs it: ours with -O, the baseline without.
             ours_phases = probe(ROOT, ROOT / "app.py", tmp_path / "probe-ours", optimize=True)
             empty_phases = probe(empty, empty / "app.py", tmp_path / "probe-e", optimize=False)
+        if args.attribute:
+            shares = probe(
+                ROOT, ROOT / "app.py", tmp_path / "probe-a", optimize=True, attribute=args.attribute
+            )
 
     m_ours, m_base = statistics.median(ours), statistics.median(base)
     load = os.getloadavg()[0]
@@ -170,8 +204,22 @@ def main() -> int:
     print(f"synth: ratio of medians {m_ours / m_base:.2f}x")
     if not args.no_breakdown:
         print_breakdown(ours_phases, empty_phases)
+    if args.attribute:
+        print_attribution(shares)
     met = report("synth whole app / empty CDK app (CLI, median paired ratio)", paired, BUDGET, "x")
     return 0 if met else 1
+
+
+def print_attribution(shares: dict[str, Any]) -> None:
+    """The largest shares of the construction round trips (see ``synth_probe.py``)."""
+    total = shares["construction_trips"]
+    print(f"synth construction round trips: {total} (one probed run, attributed)")
+    for folder, trips in shares["by_folder"]:
+        print(f"  {trips:>6}  asked for by code in {folder}")
+    for title, key in (("construct class", "by_construct_class"), ("function", "by_function")):
+        print(f"  by innermost {title} of this repository:")
+        for name, trips in shares[key]:
+            print(f"  {trips:>6}  {name}")
 
 
 def parts_now() -> int:

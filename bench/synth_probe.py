@@ -12,6 +12,9 @@ script runs unchanged (``runpy`` as ``__main__``); the probe only wraps from out
   pass-through plugin wrapping each pack: one extra callback per pack);
 - after synth: what the script does once synth returns (here: the OpenAPI documents), up to
   its exit (``app.py`` run by the CLI ends with the exit handlers and ``os._exit``);
+- CPU seconds (user + system) of this process and of the Node kernel at the end of imports,
+  the start and the end of synthesis (``*_cpu``: Python, kernel), for comparisons on a loaded
+  machine, where wall-clock phases mostly measure the other load;
 - jsii round trips per phase (every request the Python side sends to the kernel), the number
   of constructs, and the cost of one trivial round trip (measured right after synth, while the
   kernel runs, and subtracted from "after synth");
@@ -26,7 +29,8 @@ every stage, the work the parallel parts share.
 code drives) and records the N largest shares of each view under ``attribution``: by the
 innermost construct class of this repository being constructed (``__init__`` frames), by the
 innermost function (and line) of this repository on the Python stack, by request (``create``
-of a class, ``get``/``set``/``invoke`` of a property or method), and by line and request.
+of a class, ``get``/``set``/``invoke`` of a property or method), by line and request, and
+(all of them) by the folder of that function (``stacks``, ``packages/<name>``).
 The walk of the Python stack per round trip slows the run, so its timings are not comparable
 with an unattributed one; the counts are. Run without the CLI (no ``CDK_OUTDIR``;
 ``CDK_CONTEXT_JSON`` from cdk.json) it is the quickest way to see what a change of the
@@ -117,7 +121,13 @@ class _Attribution:
         self.by_line_request[f"{line} {_describe(request)}"] += 1
 
     def top(self, count: int) -> dict[str, list[tuple[str, int]]]:
+        # Every trip by the folder its function is in (stacks/, packages/<package>, ...).
+        by_folder: Counter[str] = Counter()
+        for function, trips in self.by_function.items():
+            parts = function.split(":")[0].split("/")
+            by_folder["/".join(parts[:2]) if parts[0] == "packages" else parts[0]] += trips
         return {
+            "by_folder": by_folder.most_common(),
             "by_construct_class": self.by_class.most_common(count),
             "by_function": self.by_function.most_common(count),
             "by_line": self.by_line.most_common(count),
@@ -142,6 +152,18 @@ class _Counter:
         self.trips = 0
         self.seconds = 0.0
         self.attribution = attribution
+        self.kernel_pid: int | None = None
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time (user + system) so far of this process and of the jsii kernel's Node
+        process: unlike wall-clock time, hardly changed by other load on the machine."""
+        kernel = 0.0
+        if self.kernel_pid is not None:
+            # The jsii runtime's launcher and the Node process it starts (the kernel itself).
+            for pid in (self.kernel_pid, *_children(self.kernel_pid)):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                kernel += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return time.process_time(), kernel
 
     def install(self) -> None:
         from jsii._kernel.providers.process import _NodeProcess
@@ -151,6 +173,8 @@ class _Counter:
 
         def counted(self: Any, request: Any, response_type: Any) -> Any:
             counter.trips += 1
+            if counter.kernel_pid is None:
+                counter.kernel_pid = self._process.pid
             if counter.attribution is not None and counter.attribution.active:
                 counter.attribution.record(request)
             start = time.perf_counter()
@@ -160,6 +184,19 @@ class _Counter:
                 counter.seconds += time.perf_counter() - start
 
         _NodeProcess.send = counted  # type: ignore[method-assign]
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (their parent id in ``/proc/<child>/stat``)."""
+    found: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _run_imports(script: Path) -> None:
@@ -242,6 +279,7 @@ def main() -> None:
 
     _run_imports(script)
     record["imports_end"] = time.time()
+    record["imports_end_cpu"] = counter.cpu_seconds()
     record["imports_trips"] = counter.trips
     _time_nag_packs(record)
     if attribution is not None:
@@ -253,6 +291,7 @@ def main() -> None:
 
     def timed_synth(self: Any, *args: Any, **kwargs: Any) -> Any:
         record["synth_start"] = time.time()
+        record["synth_start_cpu"] = counter.cpu_seconds()
         record["construction_trips"] = counter.trips - record["imports_trips"]
         if attribution is not None:
             attribution.active = False
@@ -262,6 +301,7 @@ def main() -> None:
             return synth(self, *args, **kwargs)
         finally:
             record["synth_end"] = time.time()
+            record["synth_end_cpu"] = counter.cpu_seconds()
             record["synth_trips"] = counter.trips - trips_before
             _diagnostics(self, record)
             record["diagnostics_trips"] = counter.trips - trips_before - record["synth_trips"]
