@@ -5,6 +5,7 @@ temporary directory, no part's directory)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from stacks.app_builder import build_app, write_openapi
 from stacks.config import load_stages
 from stacks.synth_parts import PARTS_VARIABLE, plan_parts
 from tests.infra.fixed_stages import ROOT, fixed_stages, synth_context
+from tests.infra.synth_cache import cached_synth
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,13 +33,30 @@ if TYPE_CHECKING:
 KERNEL_DIR = re.compile(rb"\.\.\./[^\"]*/jsii-kernel-[A-Za-z0-9]{6}/")
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by relative path, with its bytes (kernel directory masked)."""
+def files_of(root: Path) -> dict[str, str]:
+    """Every file under ``root`` by relative path, with the SHA-256 of its bytes (kernel
+    directory masked)."""
     return {
-        str(p.relative_to(root)): KERNEL_DIR.sub(b".../jsii-kernel-XXXXXX/", p.read_bytes())
+        str(p.relative_to(root)): hashlib.sha256(
+            KERNEL_DIR.sub(b".../jsii-kernel-XXXXXX/", p.read_bytes())
+        ).hexdigest()
         for p in root.rglob("*")
         if p.is_file()
     }
+
+
+def in_process_files(context: dict[str, object], out: Path) -> dict[str, str]:
+    """:func:`files_of` what one in-process synth of ``context`` writes into ``out``: the
+    reference the CLI's output is held to. Like the infrastructure tests' templates, it is
+    read from the synth cache when exactly these inputs were synthesized in process before
+    (tests/infra/synth_cache.py); the CLI run under test always runs."""
+
+    def synthesize() -> dict[str, str]:
+        app = cdk.App(context=context, outdir=str(out), builtin_cloud_formation_validation=False)
+        write_openapi(build_app(app), app.synth())
+        return files_of(out)
+
+    return cached_synth({**context, "tests:reference": "files of an in-process synth"}, synthesize)
 
 
 def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_files(
@@ -59,7 +78,8 @@ def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_fil
     }
 
     # When app.py runs as cdk.json runs it (-O; the stages in two processes), while the same
-    # app is synthesized in one process here (the two run side by side)
+    # app is synthesized in one process here (the two run side by side; the reference comes
+    # from the synth cache when these inputs were synthesized in process before)
     with subprocess.Popen(
         [sys.executable, "-O", "app.py"],
         cwd=ROOT,
@@ -68,10 +88,7 @@ def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_fil
         stderr=subprocess.PIPE,
         text=True,
     ) as cli:
-        app = cdk.App(
-            context=context, outdir=str(in_process_out), builtin_cloud_formation_validation=False
-        )
-        write_openapi(build_app(app), app.synth())
+        expected = in_process_files(context, in_process_out)
         stdout, stderr = cli.communicate(timeout=600)
 
     # Then it succeeds, and leaves nothing in its temporary directory (staged Lambda asset and
@@ -81,7 +98,6 @@ def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_fil
     # ... and every file it wrote (templates, manifests, tree, assets, OpenAPI documents) is
     # byte-identical to the in-process synth's
     written = files_of(cli_out)
-    expected = files_of(in_process_out)
     assert sorted(written) == sorted(expected)
     assert [name for name in expected if written[name] != expected[name]] == []
     assert any(name.startswith("openapi/") for name in written), stdout
