@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from contract.errors import FRAME_ERROR_CODES
-from contract.schemas import FRAME_SCHEMAS
 from contract.table import GSI1, TableAccess
 
 #: The query-string parameter that carries the token on ``$connect`` (the authorizer's
@@ -59,6 +58,10 @@ class WebSocketRoute:
 
     @property
     def frame_schema(self) -> dict[str, object] | None:
+        # Only the stacks read the schemas: the frame handlers import this module for its
+        # actions and would otherwise compile every schema on each cold start.
+        from contract.schemas import FRAME_SCHEMAS
+
         return FRAME_SCHEMAS.get(self.key)
 
 

@@ -48,9 +48,9 @@ print(json.dumps(sorted(m for m in sys.modules if m in {watched!r})))
 """
 
 
-def loaded_by_import(module: str) -> set[str]:
-    """Which of :data:`FRAME_ROUTE_MODULES` ``import module`` loads in a fresh interpreter."""
-    code = _PROBE.format(module=module, watched=set(FRAME_ROUTE_MODULES))
+def loaded_by_import(module: str, watched: frozenset[str] = FRAME_ROUTE_MODULES) -> set[str]:
+    """Which of ``watched`` ``import module`` loads in a fresh interpreter."""
+    code = _PROBE.format(module=module, watched=set(watched))
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": PYTHONPATH,
@@ -79,3 +79,43 @@ def test_the_probe_sees_the_modules_a_frame_route_loads() -> None:
     loaded = loaded_by_import("handlers.ws.send")
     # Then the probe reports every one of them (so an empty answer above means something)
     assert loaded == FRAME_ROUTE_MODULES
+
+
+#: What joining or leaving a room does not need: the message use cases, the broadcaster, the
+#: room use cases of the REST API and the REST request validators.
+NOT_FOR_MEMBERSHIP = frozenset(
+    {
+        "domain.messages",
+        "domain.rooms",
+        "domain.realtime.broadcast",
+        "domain.realtime.rooms",
+        "domain.validation",
+    }
+)
+
+
+@pytest.mark.parametrize("handler", ["handlers.ws.join", "handlers.ws.leave"])
+def test_membership_handlers_load_no_message_or_room_use_cases(handler: str) -> None:
+    # When the join or leave handler module is imported, as on a cold start
+    loaded = loaded_by_import(handler, NOT_FOR_MEMBERSHIP)
+    # Then neither the message nor the room use cases, broadcaster or validators were loaded
+    assert loaded == set()
+
+
+def test_the_send_handler_does_not_load_the_rest_room_use_cases() -> None:
+    # When the send handler module is imported
+    loaded = loaded_by_import("handlers.ws.send", frozenset({"domain.rooms", "domain.messages"}))
+    # Then it loads the message use cases it calls and not the REST API's room use cases
+    assert loaded == {"domain.messages"}
+
+
+@pytest.mark.parametrize(
+    "handler",
+    ["handlers.ws.join", "handlers.ws.leave", "handlers.ws.send", "handlers.ws.publish_consumer"],
+)
+def test_frame_handlers_do_not_compile_the_frame_json_schemas(handler: str) -> None:
+    # Given that only the stacks read the frames' JSON schemas (to document and route them)
+    # When a frame handler module is imported
+    loaded = loaded_by_import(handler, frozenset({"contract.schemas", "contract.websocket"}))
+    # Then it reads the WebSocket contract's actions without compiling the schemas module
+    assert loaded == {"contract.websocket"}
