@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contract import limits
-from contract.table import GSI1
+from contract.table import GSI1, MESSAGE_SORT, ROOM_PARTITION
 from pydynamodel import Keys, Model, new_ulid
 from pydynamodel import fields as f
 
@@ -37,7 +37,7 @@ ENDPOINT_LENGTH = f.length(8, 300)
 class Room(Model, entity="Room"):
     """A chat room. ``message_count`` is an atomic counter (``Room.message_count.add(1)``)."""
 
-    keys = Keys(pk="ROOM#{room_id}", sk="META")
+    keys = Keys(pk=ROOM_PARTITION, sk="META")
     gsi1 = Keys(pk="ROOMS", sk="{created_at}", index=GSI1)
 
     room_id: f.Str = f.Str(required=True, default_factory=new_ulid)
@@ -56,8 +56,8 @@ class Room(Model, entity="Room"):
 class Message(Model, entity="Message"):
     """A chat message; ``message_id`` is a ULID so messages sort by time within a room."""
 
-    keys = Keys(pk="ROOM#{room_id}", sk="MSG#{message_id}")
-    gsi1 = Keys(pk="USER#{user_id}", sk="MSG#{message_id}", index=GSI1)
+    keys = Keys(pk=ROOM_PARTITION, sk=MESSAGE_SORT)
+    gsi1 = Keys(pk="USER#{user_id}", sk=MESSAGE_SORT, index=GSI1)
 
     room_id: f.Str = f.Str(required=True)
     message_id: f.Str = f.Str(required=True, default_factory=new_ulid)
@@ -90,8 +90,8 @@ class Membership(Model, entity="Membership"):
     (GSI1). It copies the connection's ``endpoint``, so a fan-out reads one room partition
     and knows where to post each member's frame."""
 
-    keys = Keys(pk="ROOM#{room_id}", sk="CONN#{connection_id}")
-    gsi1 = Keys(pk="CONN#{connection_id}", sk="ROOM#{room_id}", index=GSI1)
+    keys = Keys(pk=ROOM_PARTITION, sk="CONN#{connection_id}")
+    gsi1 = Keys(pk="CONN#{connection_id}", sk=ROOM_PARTITION, index=GSI1)
 
     room_id: f.Str = f.Str(required=True)
     connection_id: f.Str = f.Str(required=True)
