@@ -123,8 +123,9 @@ class SingleTable(Construct):
             )
 
         self.encryption_key = None
-        encryption = dynamodb.TableEncryptionV2.aws_managed_key()
-        if not aws_managed_key:
+        if aws_managed_key:
+            encryption = dynamodb.TableEncryptionV2.aws_managed_key()
+        else:
             self.encryption_key = existing_encryption_key or kms.Key(
                 self,
                 "Key",

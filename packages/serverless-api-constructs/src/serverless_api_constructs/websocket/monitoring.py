@@ -46,15 +46,20 @@ class WebSocketApiMonitoring(Construct):
         super().__init__(scope, construct_id)
         self.monitoring = monitoring
         dims = {"ApiId": api_id, "Stage": stage_name}
+        # Metrics are values: one object per metric serves alarm, math and graph alike (each
+        # new one is a round trip to the jsii kernel).
+        metrics: dict[tuple[str, str], cloudwatch.Metric] = {}
 
         def metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/ApiGateway",
-                metric_name=name,
-                dimensions_map=dims,
-                statistic=statistic,
-                period=_PERIOD,
-            )
+            if (name, statistic) not in metrics:
+                metrics[name, statistic] = cloudwatch.Metric(
+                    namespace="AWS/ApiGateway",
+                    metric_name=name,
+                    dimensions_map=dims,
+                    statistic=statistic,
+                    period=_PERIOD,
+                )
+            return metrics[name, statistic]
 
         self.alarms: list[cloudwatch.Alarm] = []
         self.add_alarm(
