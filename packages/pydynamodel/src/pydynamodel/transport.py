@@ -28,6 +28,29 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb import DynamoDBClient as BaseClient
 
+_shared_loader: Any = None
+_loader_lock = threading.Lock()
+
+
+def _new_session() -> Any:
+    """A fresh botocore session (one per client: sessions are not thread-safe) that reads the
+    service models through the loader of the process's first session.
+
+    Each new session would parse DynamoDB's JSON model again, about 0.1 s of CPU per client
+    (a Lambda's first request pays it per replica region and table). The model files are
+    read-only data; credentials, configuration and event hooks stay per session."""
+    import botocore.session
+
+    global _shared_loader
+    session = botocore.session.get_session()
+    with _loader_lock:
+        if _shared_loader is None:
+            _shared_loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _shared_loader)
+    return session
+
+
 THROTTLE_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -201,15 +224,16 @@ class Transport:
         return client
 
     def _make_client(self, region: str) -> BaseClient:
-        import boto3.session
         from botocore.config import Config
 
         config = self._config or Config(**self._config_args)
         endpoint = self.endpoint_url
         if isinstance(endpoint, Mapping):
             endpoint = endpoint.get(region)
-        session = boto3.session.Session()
-        return session.client("dynamodb", region_name=region, endpoint_url=endpoint, config=config)
+        client: BaseClient = _new_session().create_client(
+            "dynamodb", region_name=region, endpoint_url=endpoint, config=config
+        )
+        return client
 
     def request(
         self, op: str, params: dict[str, Any], *, write: bool, region: str | None = None
