@@ -11,6 +11,7 @@ import pytest
 
 from domain.models import Room
 from pydynamodel import ConfigurationError, ServiceUnavailable, Table, Throttled
+from pydynamodel.transport import BREAKER_SECONDS
 from tests.conftest import free_port
 from tests.dynamodel.conftest import REGION
 from tests.dynamodel.proxy import DelayProxy
@@ -125,6 +126,26 @@ def test_from_env_reads_name_regions_and_endpoint(monkeypatch: pytest.MonkeyPatc
     )
     monkeypatch.delenv("TABLE_REGIONS")
     assert Table.from_env().regions == [os.environ["AWS_REGION"]]
+
+
+def test_from_env_reads_the_breaker_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a table configured from the environment with a 2.5 s breaker window
+    monkeypatch.setenv("TABLE_NAME", "t1")
+    monkeypatch.setenv("DYNAMODEL_BREAKER_SECONDS", "2.5")
+    # Then its breaker skips a failed region for 2.5 s; without the variable, the default
+    assert Table.from_env().breaker.seconds == 2.5
+    monkeypatch.delenv("DYNAMODEL_BREAKER_SECONDS")
+    assert Table.from_env().breaker.seconds == BREAKER_SECONDS
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_a_bad_breaker_window_in_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TABLE_NAME", "t1")
+    monkeypatch.setenv("DYNAMODEL_BREAKER_SECONDS", value)
+    with pytest.raises(ConfigurationError, match=f"DYNAMODEL_BREAKER_SECONDS={value!r}"):
+        Table.from_env()
 
 
 # ---------------------------------------------------------------------- the region breaker

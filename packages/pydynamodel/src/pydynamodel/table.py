@@ -40,6 +40,7 @@ from pydynamodel.transport import (
     THROTTLE_CODES,
     RegionBreaker,
     Transport,
+    env_breaker_seconds,
     env_endpoint,
     env_regions,
     map_client_error,
@@ -157,12 +158,14 @@ class Table:
     @classmethod
     def from_env(cls, **overrides: Any) -> Table:
         """``TABLE_NAME``, ``TABLE_REGIONS`` (comma list, home first; default ``AWS_REGION``),
-        ``DYNAMODB_ENDPOINT_URL`` (one URL, or ``region=url,region=url``) and
-        ``DYNAMODEL_CURSOR_SECRET``."""
+        ``DYNAMODB_ENDPOINT_URL`` (one URL, or ``region=url,region=url``),
+        ``DYNAMODEL_BREAKER_SECONDS`` (default 30) and ``DYNAMODEL_CURSOR_SECRET``."""
         name = overrides.pop("name", None) or os.environ.get("TABLE_NAME")
         if not name:
             raise ConfigurationError("TABLE_NAME is not set")
         overrides.setdefault("regions", env_regions())
+        if "breaker_seconds" not in overrides:
+            overrides["breaker_seconds"] = env_breaker_seconds()
         if "endpoint_url" not in overrides:
             overrides["endpoint_url"] = env_endpoint()
         return cls(name, **overrides)

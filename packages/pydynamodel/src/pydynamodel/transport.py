@@ -171,6 +171,23 @@ def env_endpoint() -> str | dict[str, str] | None:
     return mapping
 
 
+def env_breaker_seconds() -> float:
+    """``DYNAMODEL_BREAKER_SECONDS`` (a finite number of seconds, 0 or more), else the
+    default :data:`BREAKER_SECONDS`."""
+    raw = os.environ.get("DYNAMODEL_BREAKER_SECONDS", "").strip()
+    if not raw:
+        return BREAKER_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not (0 <= seconds < float("inf")):
+        raise ConfigurationError(
+            f"DYNAMODEL_BREAKER_SECONDS={raw!r} must be a finite number of seconds, 0 or more"
+        )
+    return seconds
+
+
 def env_regions() -> list[str]:
     raw = os.environ.get("TABLE_REGIONS", "")
     regions = [r.strip() for r in raw.split(",") if r.strip()]
