@@ -29,6 +29,19 @@ def _positive(text: str) -> int:
     return value
 
 
+def _assignment(text: str) -> str:
+    from cdk_local_gateway.lambdas.environment import check_environment
+
+    name, equals, value = text.partition("=")
+    if not equals:
+        raise argparse.ArgumentTypeError(f"not NAME=VALUE: {text!r}")
+    try:
+        check_environment({name: value})
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def serve_config(args: argparse.Namespace) -> RuntimeConfig:
     """The runtime configuration of ``serve``'s arguments (``--region`` repeated: every one
     of them at once, against one local AWS)."""
@@ -50,6 +63,7 @@ def serve_config(args: argparse.Namespace) -> RuntimeConfig:
         region_outages=args.region_outages,
         iam=args.iam == "on",
         max_concurrency=args.max_concurrency,
+        environment=dict(e.split("=", 1) for e in args.env),
     )
 
 
@@ -269,6 +283,14 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PREFIX=URL",
         help="send HTTP integrations whose URI starts with PREFIX to URL instead",
+    )
+    serve.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        type=_assignment,
+        metavar="NAME=VALUE",
+        help="set NAME in every function's environment over the template's value",
     )
     serve.set_defaults(run=_serve)
 

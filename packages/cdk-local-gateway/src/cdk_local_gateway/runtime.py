@@ -19,6 +19,7 @@ from cdk_local_gateway.aws.region_faults import RegionFaults
 from cdk_local_gateway.aws.replication import GlobalTableReplicator
 from cdk_local_gateway.event_sources import EventSources, SqsPoller, read_sqs_mappings
 from cdk_local_gateway.intrinsics import Resolver
+from cdk_local_gateway.lambdas.environment import check_environment
 from cdk_local_gateway.lambdas.functions import function_spec
 from cdk_local_gateway.lambdas.layers import build_layer_folder
 from cdk_local_gateway.lambdas.workers import DEFAULT_MAX_CONCURRENCY, LambdaService
@@ -68,6 +69,20 @@ class RuntimeConfig:
     iam: bool = True
     # Worker processes per function at most (fewer when the template reserves fewer).
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    # Set in every served function's environment over the template's values (like
+    # `sam local invoke --env-vars`): a setting a local run needs differently, such as a
+    # shorter retry window. Names Lambda reserves are refused: the runtime sets those.
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_environment(self.environment)
+
+
+def with_environment(spec: FunctionSpec, environment: Mapping[str, str]) -> FunctionSpec:
+    """``spec`` with ``environment`` set over its template's environment."""
+    if not environment:
+        return spec
+    return replace(spec, environment={**spec.environment, **environment})
 
 
 def served_regions(config: RuntimeConfig, stage_stacks: list[Stack]) -> list[str]:
@@ -332,7 +347,7 @@ class LocalRuntime:
         for stack in stacks:
             for logical_id in stack.of_type("AWS::Lambda::Function"):
                 spec = function_spec(resolver, stack, logical_id)
-                functions[spec.arn] = spec
+                functions[spec.arn] = with_environment(spec, self.config.environment)
         return functions
 
     def _user_pools(self, resolver: Resolver, stacks: list[Stack]) -> dict[str, UserPool]:
