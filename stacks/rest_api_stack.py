@@ -89,10 +89,13 @@ _DEPLOYED_IDS = {
 
 
 def _keep_deployed_ids(ingest: SecureQueue) -> None:
+    # Shared path prefixes are walked once: every node/find_child is a jsii round trip.
+    found: dict[tuple[str, ...], IConstruct] = {(): ingest}
     for path, logical_id in _DEPLOYED_IDS.items():
-        construct: IConstruct = ingest
-        for child in path:
-            construct = construct.node.find_child(child)
+        for depth in range(1, len(path) + 1):
+            if path[:depth] not in found:
+                found[path[:depth]] = found[path[: depth - 1]].node.find_child(path[depth - 1])
+        construct = found[path]
         if not isinstance(construct, cdk.CfnResource):
             raise RuntimeError(f"IngestQueue/{'/'.join(path)}: not a CloudFormation resource")
         construct.override_logical_id(logical_id)
@@ -264,6 +267,8 @@ class RestApiStack(cdk.Stack):
             max_body_bytes=MAX_BODY_BYTES,
         )
         self.api = self.rest.api
+        # Resources by path, the root read once: each kernel lookup is a round trip.
+        self._resources: dict[str, apigateway.IResource] = {"": self.api.root}
 
     def _models(self) -> None:
         """The request body models the routes validate against (the contract's
@@ -297,7 +302,7 @@ class RestApiStack(cdk.Stack):
 
     def _add_route(self, route: Route) -> apigateway.Method:
         """One method of :data:`ROUTES`: its integration, authorization and validation."""
-        resource = self.api.root.resource_for_path(route.path)
+        resource = self._resource(route.path)
         integration, method_responses = self._integration(route)
         authorization: dict[str, Any] = {}
         if route.auth is Auth.COGNITO:
@@ -333,6 +338,12 @@ class RestApiStack(cdk.Stack):
             method_responses=method_responses or None,
             **authorization,
         )
+
+    def _resource(self, path: str) -> apigateway.IResource:
+        # Looked up on first use, in route order, so the construct tree is built as before.
+        if path not in self._resources:
+            self._resources[path] = self._resources[""].resource_for_path(path)
+        return self._resources[path]
 
     def _function_of(self, route: Route) -> lambda_.IFunction:
         # Checked explicitly, not asserted: the app runs under `python -O`.

@@ -20,6 +20,7 @@ single-region stage all of this collapses to one table ARN and one key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aws_cdk import aws_iam as iam
@@ -53,9 +54,19 @@ class StageTable:
             if region not in self.replicas or region not in self.keys:
                 raise ValueError(f"no replica or key of the table in {region}")
 
-    @property
+    # Each read of a jsii attribute is a round trip to the CDK's kernel; the ARNs are read
+    # once per stage table instead of once per grant (the same tokens either way).
+    @cached_property
     def table_name(self) -> str:
         return self.replicas[self.primary_region].table_name
+
+    @cached_property
+    def _table_arns(self) -> dict[str, str]:
+        return {r: self.replicas[r].table_arn for r in self.regions}
+
+    @cached_property
+    def _key_arns(self) -> dict[str, str]:
+        return {r: self.keys[r].key_arn for r in self.regions}
 
     def environment(self) -> dict[str, str]:
         """``TABLE_NAME`` and ``TABLE_REGIONS``: the primary first (writes go there), then
@@ -79,7 +90,7 @@ class StageTable:
 
     def grant(self, grantee: iam.IGrantable, access: TableAccess, *, region: str) -> None:
         """Grant ``grantee``, a function in ``region``, the table access it declares."""
-        tables = {r: self.replicas[r].table_arn for r in self.regions}
+        tables = self._table_arns
         touched: list[str] = []
         if access.reads:
             self._allow(grantee, access.reads, list(tables.values()))
@@ -103,13 +114,13 @@ class StageTable:
             writes.extend(self.regions)
         regions_touched = list(dict.fromkeys([*touched, *writes]))
         if regions_touched:
-            keys = [self.keys[r].key_arn for r in regions_touched]
+            keys = [self._key_arns[r] for r in regions_touched]
             self._allow(grantee, KEY_READ_ACTIONS, keys)
         if writes:
             self._allow(
                 grantee,
                 KEY_WRITE_ACTIONS,
-                [self.keys[r].key_arn for r in dict.fromkeys(writes)],
+                [self._key_arns[r] for r in dict.fromkeys(writes)],
             )
 
     @staticmethod
