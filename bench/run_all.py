@@ -62,7 +62,8 @@ def run_benchmark(
     command = [sys.executable, str(script)]
     env = {**os.environ, RESULTS_VARIABLE: str(results), "BENCH_SOURCE": bench.script}
     if bench.script == "bench_synth.py":
-        command += ["--keep-out", str(cdk_out)]
+        # The attributed run answers issue 13's "where does construction go" per construct.
+        command += ["--keep-out", str(cdk_out), "--attribute", "15"]
     elif cdk_out.is_dir():
         env["BENCH_CDK_OUT"] = str(cdk_out)
     print(f"== {bench.script}", flush=True)
