@@ -19,6 +19,11 @@ from pydynamodel import fields as f
 if TYPE_CHECKING:
     from pydynamodel import Table
 
+# Every message write is a transaction with an update of the room's counter: whichever
+# handler imports this module makes one on (nearly) every invocation, so it loads those
+# parts of the library in Lambda's init phase, not in the first request.
+pydynamodel.preload("transactions", "updates", "fields")
+
 RECEIPT_TTL = timedelta(hours=24)
 """How long a sender's idempotency key is remembered: far longer than any client retry or SQS
 redelivery (3 receives x 180 s visibility), short enough that receipts cost little storage."""

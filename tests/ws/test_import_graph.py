@@ -119,3 +119,21 @@ def test_frame_handlers_do_not_compile_the_frame_json_schemas(handler: str) -> N
     loaded = loaded_by_import(handler, frozenset({"contract.schemas", "contract.websocket"}))
     # Then it reads the WebSocket contract's actions without compiling the schemas module
     assert loaded == {"contract.websocket"}
+
+
+#: What every message write uses: a transaction holding an update of the room's counter.
+MESSAGE_WRITE_MODULES = frozenset(
+    {"pydynamodel.transactions", "pydynamodel._updates", "pydynamodel._extra_fields"}
+)
+
+
+@pytest.mark.parametrize(
+    "handler",
+    ["handlers.ws.send", "handlers.ws.publish_consumer", "handlers.rest.ingest_consumer"],
+)
+def test_message_writing_handlers_load_what_every_write_needs_at_import(handler: str) -> None:
+    # Given a handler whose every invocation writes a message
+    # When its module is imported, as in Lambda's init phase
+    loaded = loaded_by_import(handler, MESSAGE_WRITE_MODULES)
+    # Then the write's transaction and update code is loaded now, not in the first request
+    assert loaded == MESSAGE_WRITE_MODULES

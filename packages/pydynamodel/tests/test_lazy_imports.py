@@ -116,3 +116,36 @@ def test_an_unknown_name_of_fields_is_still_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="NoSuchField"):
         fields.NoSuchField  # type: ignore[attr-defined]  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("part", "modules"),
+    [
+        ("table", {"pydynamodel.table", "pydynamodel.transport", "pydynamodel.builders"}),
+        ("updates", {"pydynamodel._updates"}),
+        ("transactions", {"pydynamodel.transactions", "pydynamodel.builders"}),
+        ("bulk", {"pydynamodel._bulk"}),
+        ("cursor", {"pydynamodel.cursor"}),
+        ("fields", {"pydynamodel._extra_fields"}),
+        ("async", {"pydynamodel.aio"}),
+    ],
+)
+def test_preload_loads_a_part_at_once(part: str, modules: set[str]) -> None:
+    # Given a handler whose every invocation uses a part (a message write is a transaction
+    # with an update), so its module level loads it in Lambda's init phase
+    loaded = _loaded(f"import pydynamodel\npydynamodel.preload({part!r})")
+    # Then the part's modules are loaded before any call
+    assert modules <= loaded
+
+
+def test_preload_of_an_unknown_part_names_it_and_the_known_ones() -> None:
+    script = "import pydynamodel\npydynamodel.preload('everything')"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "preload: unknown part 'everything' (parts: async, bulk, cursor" in result.stderr

@@ -72,6 +72,7 @@ __all__ = [
     "VersionConflict",
     "fields",
     "new_ulid",
+    "preload",
     "ulid_floor",
 ]
 
@@ -99,6 +100,38 @@ _LAZY = {
     "new_ulid": "pydynamodel.ulid",
     "ulid_floor": "pydynamodel.ulid",
 }
+
+
+#: The parts :func:`preload` knows, each the modules it loads.
+_PARTS = {
+    "async": ("pydynamodel.aio",),
+    "bulk": ("pydynamodel._bulk",),
+    "cursor": ("pydynamodel.cursor",),
+    "fields": ("pydynamodel._extra_fields",),
+    "table": ("pydynamodel.table", "pydynamodel.builders"),
+    "transactions": ("pydynamodel.transactions", "pydynamodel.builders"),
+    "updates": ("pydynamodel._updates",),
+}
+
+
+def preload(*parts: str) -> None:
+    """Load ``parts`` of the library now instead of on first use.
+
+    The package loads each part with the first call that needs it, so a Lambda handler
+    compiles only what it uses. A handler whose every invocation uses a part calls this at
+    module level, so Lambda's init phase pays for it instead of the first request:
+    ``"table"`` (the table, request builders and transport), ``"updates"`` (update
+    expressions), ``"transactions"``, ``"bulk"`` (scan, count, batches), ``"cursor"``
+    (paginated queries), ``"fields"`` (the container and rarer attribute types),
+    ``"async"`` (``AsyncTable``).
+    """
+    for part in parts:
+        modules = _PARTS.get(part)
+        if modules is None:
+            known = ", ".join(sorted(_PARTS))
+            raise ValueError(f"preload: unknown part {part!r} (parts: {known})")
+        for module_name in modules:
+            __import__(module_name)
 
 
 if not TYPE_CHECKING:
