@@ -71,10 +71,12 @@ lint: install ## ruff lint and format check
 # pytest's default import mode puts their folder on sys.path), so mypy checks them in a run of
 # their own with that folder as base: in the main run they would be packages.pydynamodel.tests.*,
 # and with the folder on mypy_path their `conftest` would clash with the construct package's.
-# Their own cache directory keeps both runs incremental.
+# Their own cache directory keeps both runs incremental. The local gateway's tests likewise
+# (`gateway_testkit` from their folder, `ws_harness` and `ws_template` from websocket/).
 typecheck: install ## mypy --strict over the app, stacks, packages, Lambda code and the tests
 	mypy $(TYPED)
 	MYPYPATH=packages/pydynamodel/tests mypy --cache-dir .mypy_cache/pydynamodel-tests packages/pydynamodel/tests
+	MYPYPATH=packages/cdk-local-gateway/tests:packages/cdk-local-gateway/tests/websocket mypy --cache-dir .mypy_cache/cdk-local-gateway-tests packages/cdk-local-gateway/tests
 
 cfn-lint: synth ## cfn-lint over every template in cdk.out
 	cfn-lint --config-file .cfnlintrc.yaml

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from cdk_local_gateway.tokens import (
     TokenRejected,
@@ -11,13 +13,30 @@ from cdk_local_gateway.tokens import (
     verify_cognito,
 )
 
+if TYPE_CHECKING:
+    from joserfc.jwk import RSAKey
+
 KEY = new_signing_key()
-POOL = {"region": "eu-west-1", "pool_id": "eu-west-1_abc", "client_id": "client-1"}
 
 
-def token(**changes: object) -> str:
-    args: dict[str, object] = {**POOL, "username": "alice", **changes}
-    return cognito_id_token(KEY, **args)  # type: ignore[arg-type]
+def token(
+    key: RSAKey = KEY,
+    *,
+    pool_id: str = "eu-west-1_abc",
+    client_id: str = "client-1",
+    lifetime_s: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Alice's ID token for the pool and client `verify` trusts, unless a change says otherwise."""
+    return cognito_id_token(
+        key,
+        region="eu-west-1",
+        pool_id=pool_id,
+        client_id=client_id,
+        username="alice",
+        lifetime_s=lifetime_s,
+        extra=extra,
+    )
 
 
 def verify(value: str) -> dict[str, object]:
@@ -40,7 +59,7 @@ def test_an_id_token_of_the_pool_and_client_is_accepted_with_its_claims() -> Non
         (token(client_id="client-2"), "audience"),
         (token(lifetime_s=-10), "expired"),
         (token(extra={"token_use": "refresh"}), "token_use"),
-        (cognito_id_token(new_signing_key(), username="alice", **POOL), "signature"),  # type: ignore[arg-type]
+        (token(new_signing_key()), "signature"),
         ("not.a.jwt", "signature"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from cdk_local_gateway.apigw import (
     DEFAULT_RESPONSES,
@@ -17,9 +19,14 @@ from cdk_local_gateway.apigw import (
 from cdk_local_gateway.apigw.selection import mock_status_code
 from cdk_local_gateway.apigw.validation import body_validation_errors
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
-def r(template: str, **kwargs: object) -> str:
-    return render(template, TemplateInput(**kwargs)).text  # type: ignore[arg-type]
+
+def r(
+    template: str, *, body: str = "", params: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    return render(template, TemplateInput(body=body, params=params or {})).text
 
 
 def test_matches_is_whole_string_not_prefix() -> None:
@@ -78,8 +85,16 @@ LAMBDA_RESPONSES = [
 ]
 
 
+def selected_status(
+    responses: Sequence[Mapping[str, Any]], *, status_code: str | None = None
+) -> str:
+    chosen = select_integration_response(responses, status_code=status_code)
+    assert chosen is not None, "no integration response was selected"
+    return str(chosen["StatusCode"])
+
+
 def test_success_selects_the_default_response() -> None:
-    assert select_integration_response(LAMBDA_RESPONSES)["StatusCode"] == "200"  # type: ignore[index]
+    assert selected_status(LAMBDA_RESPONSES) == "200"
 
 
 def test_selection_pattern_matches_the_whole_error_message() -> None:
@@ -104,8 +119,8 @@ def test_dot_does_not_cross_lines_as_in_java() -> None:
 
 def test_http_integrations_select_on_the_status_code() -> None:
     responses = [{"StatusCode": "200"}, {"StatusCode": "404", "SelectionPattern": "4\\d{2}"}]
-    assert select_integration_response(responses, status_code="404")["StatusCode"] == "404"  # type: ignore[index]
-    assert select_integration_response(responses, status_code="500")["StatusCode"] == "200"  # type: ignore[index]
+    assert selected_status(responses, status_code="404") == "404"
+    assert selected_status(responses, status_code="500") == "200"
 
 
 def test_passthrough_behaviours() -> None:
