@@ -19,13 +19,25 @@ from cdk_local_gateway.aws.process import ACCESS_KEY_ID, free_port
 from cdk_local_gateway.websocket import Limits
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from ws_harness import Served, serve
+from ws_harness import Served, SharedRuntime, serve
 from ws_template import STAGE
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from websockets.asyncio.client import ClientConnection
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, local_aws: str) -> Iterator[SharedRuntime]:
+    """One served stack for the tests that only connect and exchange frames: none of them
+    reads the recorded events, counts cold starts or changes the stack's limits or state."""
+    runtime = SharedRuntime(tmp_path_factory.mktemp("ws-shared"), local_aws)
+    try:
+        yield runtime
+    finally:
+        runtime.stop()
 
 
 async def _frame(socket: ClientConnection) -> dict[str, Any]:
@@ -58,7 +70,7 @@ def test_connect_without_token_is_refused_401_without_calling_the_authorizer(
     assert invocations == 0
 
 
-def test_connect_with_a_denied_token_is_refused_403(tmp_path: Path, local_aws: str) -> None:
+def test_connect_with_a_denied_token_is_refused_403(shared: SharedRuntime) -> None:
     async def scenario(served: Served) -> list[int]:
         statuses = []
         for token in ("bad", "boom"):
@@ -69,7 +81,7 @@ def test_connect_with_a_denied_token_is_refused_403(tmp_path: Path, local_aws: s
         return statuses
 
     # Then a Deny policy gives 403, an authorizer raising "Unauthorized" 401
-    assert serve(tmp_path, local_aws, scenario) == [403, 401]
+    assert shared.run(scenario) == [403, 401]
 
 
 def test_connect_event_and_authorizer_context_on_every_route(
@@ -125,7 +137,7 @@ def test_connect_event_and_authorizer_context_on_every_route(
     assert echoed["hasHeaders"] is False
 
 
-def test_non_json_frames_and_unknown_actions_go_to_default(tmp_path: Path, local_aws: str) -> None:
+def test_non_json_frames_and_unknown_actions_go_to_default(shared: SharedRuntime) -> None:
     async def scenario(served: Served) -> list[dict[str, Any]]:
         async with connect(served.url(served.chat, "token=good")) as socket:
             answers = []
@@ -134,12 +146,12 @@ def test_non_json_frames_and_unknown_actions_go_to_default(tmp_path: Path, local
                 answers.append(await _frame(socket))
             return answers
 
-    answers = serve(tmp_path, local_aws, scenario)
+    answers = shared.run(scenario)
     assert [a["routeKey"] for a in answers] == ["$default"] * 3
     assert answers[0]["body"] == "hello, not JSON"
 
 
-def test_mock_ping_pong_and_forbidden_without_default_route(tmp_path: Path, local_aws: str) -> None:
+def test_mock_ping_pong_and_forbidden_without_default_route(shared: SharedRuntime) -> None:
     async def scenario(served: Served) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         # Given the API with no $connect and no $default route
         async with connect(served.url(served.bare)) as socket:
@@ -152,7 +164,7 @@ def test_mock_ping_pong_and_forbidden_without_default_route(tmp_path: Path, loca
             again = await _frame(socket)
             return pong, forbidden, again
 
-    pong, forbidden, again = serve(tmp_path, local_aws, scenario)
+    pong, forbidden, again = shared.run(scenario)
     # Then the MOCK integration's response template reaches the client via the route response
     assert pong["action"] == "pong"
     assert pong["routeKey"] == "ping"
@@ -260,7 +272,7 @@ def test_disconnect_on_client_close(tmp_path: Path, local_aws: str) -> None:
     assert "body" not in event
 
 
-def test_frame_and_message_size_limits(tmp_path: Path, local_aws: str) -> None:
+def test_frame_and_message_size_limits(shared: SharedRuntime) -> None:
     padding = "x" * (40 * 1024)
 
     async def scenario(served: Served) -> tuple[str, int, int, int]:
@@ -284,7 +296,7 @@ def test_frame_and_message_size_limits(tmp_path: Path, local_aws: str) -> None:
             binary = await _closed(socket)
         return routed, one_frame, too_big, binary
 
-    assert serve(tmp_path, local_aws, scenario) == ("pong", 1009, 1009, 1003)
+    assert shared.run(scenario) == ("pong", 1009, 1009, 1003)
 
 
 def test_idle_and_maximum_duration_close_and_fire_disconnect(
@@ -373,7 +385,7 @@ def test_http_proxy_route(tmp_path: Path, local_aws: str) -> None:
     assert answer == {"found": True}
 
 
-def test_connect_integration_refusing_and_function_errors(tmp_path: Path, local_aws: str) -> None:
+def test_connect_integration_refusing_and_function_errors(shared: SharedRuntime) -> None:
     async def scenario(served: Served) -> tuple[int, dict[str, Any], dict[str, Any]]:
         # When the $connect function answers 400
         with pytest.raises(InvalidStatus) as refused:
@@ -388,7 +400,7 @@ def test_connect_integration_refusing_and_function_errors(tmp_path: Path, local_
             echoed = await _frame(socket)
         return refused.value.response.status_code, failed, echoed
 
-    status, failed, echoed = serve(tmp_path, local_aws, scenario)
+    status, failed, echoed = shared.run(scenario)
     # Then the handshake is refused with the function's status
     assert status == 400
     # And the failing route answers API Gateway's error frame

@@ -4,7 +4,9 @@ Lambda workers, and ``mount_websocket_apis`` (the runtime's entry point)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from gateway_testkit import write_assembly
 from ws_template import HANDLERS, STAGE, websocket_template
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
     from pathlib import Path
 
 REGION = "eu-west-1"
@@ -107,6 +109,66 @@ def serve(
     http_overrides: dict[str, str] | None = None,
 ) -> Any:
     """Run ``scenario`` against the synthetic stack served locally; tear everything down."""
+
+    async def main() -> Any:
+        async with served_stack(
+            tmp_path,
+            aws_endpoint,
+            limits=limits,
+            upstream=upstream,
+            tls=tls,
+            extra_credentials=extra_credentials,
+            http_overrides=http_overrides,
+        ) as served:
+            return await scenario(served)
+
+    return asyncio.run(main())
+
+
+class SharedRuntime:
+    """One served stack for several tests whose scenarios only read from it.
+
+    Its event loop runs in a thread of its own, so the stack outlives each test's scenario
+    (every scenario runs on that loop, as it would inside ``serve``).
+    """
+
+    def __init__(self, tmp_path: Path, aws_endpoint: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._stack = served_stack(tmp_path, aws_endpoint)
+        self._served = self._call(self._stack.__aenter__())
+
+    def _call(self, work: Awaitable[Any]) -> Any:
+        async def wrapped() -> Any:
+            return await work
+
+        return asyncio.run_coroutine_threadsafe(wrapped(), self._loop).result()
+
+    def run(self, scenario: Callable[[Served], Awaitable[Any]]) -> Any:
+        return self._call(scenario(self._served))
+
+    def stop(self) -> None:
+        try:
+            self._call(self._stack.__aexit__(None, None, None))
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+
+@contextlib.asynccontextmanager
+async def served_stack(
+    tmp_path: Path,
+    aws_endpoint: str,
+    *,
+    limits: Limits | None = None,
+    upstream: str | None = None,
+    tls: bool = False,
+    extra_credentials: dict[str, str] | None = None,
+    http_overrides: dict[str, str] | None = None,
+) -> AsyncIterator[Served]:
+    """The synthetic stack provisioned and served until the block ends."""
     stack_name = f"Ws{uuid.uuid4().hex[:8]}"  # one shared local AWS: fresh queue names
     root = tmp_path / stack_name
     certificates = local_tls(root / "tls") if tls else None
@@ -121,52 +183,49 @@ def serve(
         assets={stack_name: {"app.py": HANDLERS}},
     )
 
-    async def main() -> Any:
-        assembly = read_assembly(root / "cdk.out")
-        resolver = Resolver(assembly, default_region=REGION)
-        Provisioner(resolver, aws_endpoint).provision(assembly.stacks)
-        (stack,) = assembly.stacks
-        functions = {}
-        for logical_id in stack.of_type("AWS::Lambda::Function"):
-            spec = function_spec(resolver, stack, logical_id)
-            functions[spec.arn] = spec
-        layer = root / "layer"
-        build_layer_folder(layer, [])
-        lambdas = LambdaService(
-            aws_endpoint=aws_endpoint,
-            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
-            layer_folder=layer,
-        )
-        await lambdas.start()
-        logs: list[str] = []
-        apis = await mount_websocket_apis(
-            assembly.stacks,
-            resolver=resolver,
+    assembly = read_assembly(root / "cdk.out")
+    resolver = Resolver(assembly, default_region=REGION)
+    Provisioner(resolver, aws_endpoint).provision(assembly.stacks)
+    (stack,) = assembly.stacks
+    functions = {}
+    for logical_id in stack.of_type("AWS::Lambda::Function"):
+        spec = function_spec(resolver, stack, logical_id)
+        functions[spec.arn] = spec
+    layer = root / "layer"
+    build_layer_folder(layer, [])
+    lambdas = LambdaService(
+        aws_endpoint=aws_endpoint,
+        credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+        layer_folder=layer,
+    )
+    await lambdas.start()
+    logs: list[str] = []
+    apis = await mount_websocket_apis(
+        assembly.stacks,
+        resolver=resolver,
+        lambdas=lambdas,
+        functions=functions,
+        aws_endpoint=aws_endpoint,
+        credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+        limits=limits,
+        log=logs.append,
+        ssl_context=certificates.server_context() if certificates else None,
+        extra_credentials=extra_credentials,
+        http_overrides=http_overrides,
+    )
+    try:
+        by_name = {a.api.name: a for a in apis}
+        served = Served(
+            chat=by_name["chat"],
+            bare=by_name["bare"],
             lambdas=lambdas,
-            functions=functions,
+            queue_url=resolver.ref(stack, "Queue"),
             aws_endpoint=aws_endpoint,
-            credentials=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
-            limits=limits,
-            log=logs.append,
-            ssl_context=certificates.server_context() if certificates else None,
-            extra_credentials=extra_credentials,
-            http_overrides=http_overrides,
+            logs=logs,
+            tls=certificates,
         )
-        try:
-            by_name = {a.api.name: a for a in apis}
-            served = Served(
-                chat=by_name["chat"],
-                bare=by_name["bare"],
-                lambdas=lambdas,
-                queue_url=resolver.ref(stack, "Queue"),
-                aws_endpoint=aws_endpoint,
-                logs=logs,
-                tls=certificates,
-            )
-            return await scenario(served)
-        finally:
-            for api in apis:
-                await api.stop()
-            await lambdas.stop()
-
-    return asyncio.run(main())
+        yield served
+    finally:
+        for api in apis:
+            await api.stop()
+        await lambdas.stop()
