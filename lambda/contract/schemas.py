@@ -37,7 +37,8 @@ ROOM_ID: Schema = {
 }
 MESSAGE_BODY: Schema = {**_text(limits.MESSAGE_BODY_LENGTH), "pattern": limits.NOT_BLANK_PATTERN}
 _ROOM_FIELDS: dict[str, Schema] = {
-    "name": _text(limits.ROOM_NAME_LENGTH),
+    # A name of only blank characters would list as an empty name.
+    "name": {**_text(limits.ROOM_NAME_LENGTH), "pattern": limits.NOT_BLANK_PATTERN},
     "description": _text(limits.ROOM_DESCRIPTION_LENGTH),
 }
 

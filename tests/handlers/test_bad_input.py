@@ -93,6 +93,20 @@ def test_missing_required_field_is_named(invoke: Callable[..., HttpResult]) -> N
     assert result.body["error"]["fields"] == [{"path": "body.name", "message": "is required"}]
 
 
+@pytest.mark.parametrize("name", ["   ", "\t\n", "\u3000"])
+def test_a_room_name_of_only_blank_characters_is_refused(
+    name: str, invoke: Callable[..., HttpResult]
+) -> None:
+    # Given a room name made only of blank characters (it would list as an empty name)
+    # When it is posted
+    result = invoke(rooms.handler, create_event({"name": name}))
+
+    # Then it is refused, naming the field
+    assert result.status == 400
+    assert result.body["error"]["code"] == "ValidationFailed"
+    assert paths(result) == ["body.name"]
+
+
 def test_base64_body_is_decoded(invoke: Callable[..., HttpResult]) -> None:
     # Given a valid body sent base64-encoded (binary media types)
     event = create_event(base64.b64encode(b'{"name": "b64"}').decode())

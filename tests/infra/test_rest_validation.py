@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -74,11 +75,19 @@ def test_create_room_model_bounds_name_and_description(stacks: StackTemplates) -
         for m in models
         if m["Properties"]["Schema"]["title"] == "CreateRoom"
     )
-    assert schema["properties"] == {
-        "name": {"type": "string", "minLength": 1, "maxLength": 100},
-        "description": {"type": "string", "minLength": 0, "maxLength": 1000},
+    name = dict(schema["properties"]["name"])
+    not_blank = re.compile(name.pop("pattern"))
+    assert name == {"type": "string", "minLength": 1, "maxLength": 100}
+    assert schema["properties"]["description"] == {
+        "type": "string",
+        "minLength": 0,
+        "maxLength": 1000,
     }
     assert schema["required"] == ["name"]
+    # A name must hold a character that is not blank (API Gateway's pattern search)
+    assert not_blank.search("general")
+    assert not_blank.search("  a ")
+    assert not not_blank.search(" \t\u3000")
 
 
 GATEWAY_RESPONSES = {
