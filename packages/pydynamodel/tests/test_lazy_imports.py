@@ -93,6 +93,10 @@ def test_every_public_name_of_the_package_and_of_fields_resolves_to_its_definiti
         assert getattr(fields, name) is not None, name
     # And the container types read through fields are the classes that define them
     assert fields.List is _extra_fields.List
+    # fields names the deferred types without importing them: its list must be the module's
+    for name in _extra_fields.__all__:
+        assert getattr(fields, name) is getattr(_extra_fields, name), name
+    assert set(_extra_fields.__all__) <= set(fields.__all__)
     assert pydynamodel.fields is fields
     assert pydynamodel.Table is sys.modules["pydynamodel.table"].Table
     assert set(pydynamodel.__all__) <= set(dir(pydynamodel))
