@@ -51,18 +51,15 @@ def main() -> None:
 def synth(*, only: Collection[str] | None = None, outdir: Path | None = None) -> None:
     """Build and synthesize the app (the stages named in ``only``, by default all) into
     ``outdir`` (by default where the CLI asks), with its OpenAPI documents."""
-    import aws_cdk as cdk
-
     from stacks.app_builder import build_app, write_openapi
+    from stacks.cdk_app import new_app, synthesize
 
-    app = cdk.App(
-        builtin_cloud_formation_validation=False, outdir=None if outdir is None else str(outdir)
-    )
+    app = new_app(outdir=outdir)
     try:
         build_app(app, only=only)
     except ConfigError as error:
         _refuse(error)
-    write_openapi(app, app.synth())
+    write_openapi(app, synthesize(app))
 
 
 def _configs(stages: object) -> tuple[StageConfig, ...]:
