@@ -2,19 +2,24 @@
 
 1. Cold start (issue 13, budget <= 1.3x): every Python function of the synthesized cloud
    assembly (``BENCH_CDK_OUT``, default ``cdk.out``) is imported the way Lambda does on a cold
-   start. Its handler and environment come from the template, its code from the staged asset
-   folder (``aws:asset:path``), copied without bytecode (Lambda's ``/var/task`` is read-only,
-   so every module of the asset is compiled on every cold start); beside it only what the
-   runtime and the Powertools layer provide (``lambda_assets.layer_path``), not the
-   virtualenv. Each import runs in a fresh ``python -S -B`` (no site-packages, no bytecode
-   written), timed from before the import to after it. The baseline, ``import boto3``, runs
-   the same way over the same asset right before every handler import (a quick alternating
-   pair, so load that comes and goes hits both alike); the ratio is the median of the
-   per-pair ratios (handler ms / boto3 ms), and each handler's ratio is reported through
-   ``budget.report`` (``make bench``'s summary). Also printed per handler: the same import with
-   the asset compiled to bytecode by this interpreter (what shipping bytecode would save) and
-   what the import adds to ``import boto3``: one ``-X importtime`` run each, self times of the
-   modules boto3 does not load, summed per top-level package.
+   start, by the interpreter of the functions' runtime (``stacks/lambda_bytecode.py`` finds
+   it, as the synth does; this interpreter when the machine has none, and the output says
+   so). Its handler and environment come from the template, its code from the staged asset
+   folder (``aws:asset:path``), copied as Lambda unpacks it: with the bytecode the asset ships
+   for the runtime and nothing else (``/var/task`` is read-only, so whatever the asset lacks
+   is compiled on every cold start; the check below proves the bytecode is what loads);
+   beside it only what the runtime and the Powertools layer provide, at the versions
+   installed here (``lambda_assets.layer_path``, or ``runtime_layer`` for another
+   interpreter), not the virtualenv. Each import runs in a fresh ``python -S -B`` (no
+   site-packages, no bytecode written), timed from before the import to after it. The
+   baseline, ``import boto3``, runs the same way over the same asset right before every
+   handler import (a quick alternating pair, so load that comes and goes hits both alike);
+   the ratio is the median of the per-pair ratios (handler ms / boto3 ms), and each handler's
+   ratio is reported through ``budget.report`` (``make bench``'s summary). Also printed per
+   handler: the same import from source only (what the asset's bytecode saves), how many of
+   the asset's modules it loaded came from bytecode, and what the import adds to ``import
+   boto3``: one ``-X importtime`` run each, self times of the modules boto3 does not load,
+   summed per top-level package.
 2. Warm overhead: the GET /rooms/{room_id} handler (resolver, Logger, Tracer, Metrics,
    validation, JSON) is invoked thousands of times with an in-memory table installed through
    ``domain.runtime.install_table``, so no DynamoDB round trip is measured. The baseline is
@@ -29,7 +34,6 @@ Run: ``.venv/bin/python bench/bench_handlers.py`` (exit 1 when a budget is misse
 
 from __future__ import annotations
 
-import compileall
 import dataclasses
 import json
 import os
@@ -43,7 +47,16 @@ from pathlib import Path
 from typing import Any
 
 from budget import report
-from lambda_assets import LambdaFunction, copy_asset, layer_path, python_functions, stage_source
+from lambda_assets import (
+    LambdaFunction,
+    copy_asset,
+    layer_path,
+    python_functions,
+    runtime_layer,
+    stage_source,
+)
+
+from stacks.lambda_bytecode import CACHE_TAG, RUNTIME_NAME, find_interpreter
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_DIR = ROOT / "lambda"
@@ -59,7 +72,7 @@ TOP_PACKAGES = 4
 LAMBDA_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench-handlers",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.14",
+    "AWS_EXECUTION_ENV": f"AWS_Lambda_{RUNTIME_NAME}",
     "AWS_REGION": "eu-west-1",
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "bench",
@@ -77,21 +90,33 @@ import {module}
 print((time.perf_counter() - start) * 1000)
 """
 
+#: Run in the child after an import: how many of the task root's modules loaded, and how many
+#: of them from bytecode (unchecked-hash ``.pyc`` of this interpreter's tag exist beside them:
+#: the import system then uses them without reading the source).
+_FROM_BYTECODE = """\
+import os, sys
+sys.path[:0] = [{task!r}, {layer!r}]
+import {module}
+mods = [m for m in list(sys.modules.values())
+        if (getattr(m, "__file__", None) or "").startswith({task!r})]
+print(len(mods), sum(1 for m in mods if os.path.exists(getattr(m, "__cached__", None) or "")))
+"""
+
 
 class ColdImport:
     """Runs one module's import in a fresh interpreter over a task root and a layer path."""
 
-    def __init__(self, task: Path, layer: Path) -> None:
-        self.task, self.layer = task, layer
+    def __init__(self, task: Path, layer: Path, python: str) -> None:
+        self.task, self.layer, self.python = task, layer, python
 
     def _run(
-        self, module: str, env: dict[str, str], *flags: str
+        self, module: str, env: dict[str, str], *flags: str, script: str = _TIMER
     ) -> subprocess.CompletedProcess[str]:
-        code = _TIMER.format(task=str(self.task), layer=str(self.layer), module=module)
+        code = script.format(task=str(self.task), layer=str(self.layer), module=module)
         full_env = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENV, **env}
         full_env["LAMBDA_TASK_ROOT"] = str(self.task)
         result = subprocess.run(
-            [sys.executable, "-S", "-B", *flags, "-c", code],
+            [self.python, "-S", "-B", *flags, "-c", code],
             env=full_env, cwd=self.task, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if result.returncode:
@@ -100,6 +125,11 @@ class ColdImport:
 
     def ms(self, module: str, env: dict[str, str]) -> float:
         return float(self._run(module, env).stdout.strip().splitlines()[-1])
+
+    def from_bytecode(self, module: str, env: dict[str, str]) -> tuple[int, int]:
+        """(modules of the task root loaded, of which from bytecode) by importing ``module``."""
+        loaded, compiled = self._run(module, env, script=_FROM_BYTECODE).stdout.split()[-2:]
+        return int(loaded), int(compiled)
 
     def self_times(self, module: str, env: dict[str, str]) -> dict[str, float]:
         """Self import time (ms) of every module the import loads (``-X importtime``)."""
@@ -125,26 +155,40 @@ def top_packages(times: dict[str, float], baseline: set[str]) -> list[tuple[str,
 
 def _pair_ratios(
     functions: list[LambdaFunction],
+    shipped: dict[Path, ColdImport],
     source: dict[Path, ColdImport],
-    compiled: dict[Path, ColdImport],
 ) -> tuple[list[float], dict[LambdaFunction, list[tuple[float, float, float]]]]:
-    """``IMPORT_RUNS`` rounds; in each, every function's import from source and from bytecode
-    runs right after an ``import boto3`` over the same asset: (ms, ratio, ratio with .pyc)."""
+    """``IMPORT_RUNS`` rounds; in each, every function's import of the asset as shipped and
+    from source only runs right after an ``import boto3`` over the same asset: (ms, ratio,
+    ratio from source only)."""
     base: list[float] = []
     samples: dict[LambdaFunction, list[tuple[float, float, float]]] = {fn: [] for fn in functions}
     for _ in range(IMPORT_RUNS):
         for fn in functions:
             # A quick alternating pair: load that comes and goes hits both imports alike.
-            boto3_ms = source[fn.asset_dir].ms("boto3", {})
-            ms = source[fn.asset_dir].ms(fn.module, fn.environment)
-            pyc = compiled[fn.asset_dir].ms(fn.module, fn.environment)
+            boto3_ms = shipped[fn.asset_dir].ms("boto3", {})
+            ms = shipped[fn.asset_dir].ms(fn.module, fn.environment)
+            from_source = source[fn.asset_dir].ms(fn.module, fn.environment)
             base.append(boto3_ms)
-            samples[fn].append((ms, ms / boto3_ms, pyc / boto3_ms))
+            samples[fn].append((ms, ms / boto3_ms, from_source / boto3_ms))
     return base, samples
+
+
+def _interpreter(functions: list[LambdaFunction]) -> tuple[str, str]:
+    """The interpreter to measure with, and how it was chosen."""
+    runtimes = sorted({fn.runtime for fn in functions})
+    if runtimes != [RUNTIME_NAME]:
+        return sys.executable, f"functions run {', '.join(runtimes)}, not {RUNTIME_NAME}"
+    found = find_interpreter()
+    if found is None:
+        return sys.executable, f"no {RUNTIME_NAME} interpreter on this machine"
+    return found, f"the runtime's own interpreter, {found}"
 
 
 def cold_imports() -> bool:
     functions = python_functions(CDK_OUT)
+    python, chosen = _interpreter(functions)
+    here = sys.executable == python
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         if FROM_SOURCE:
@@ -153,18 +197,28 @@ def cold_imports() -> bool:
             functions = sorted(
                 {fn.handler: fn for fn in functions}.values(), key=lambda fn: fn.handler
             )
-        layer, missing = layer_path(tmp_path / "layer")
+        layer, missing = layer_path(tmp_path / "layer") if here else runtime_layer(python)
         assets = sorted({fn.asset_dir for fn in functions})
-        source = {
-            a: ColdImport(copy_asset(a, tmp_path / f"src-{i}"), layer) for i, a in enumerate(assets)
+        shipped = {
+            a: ColdImport(copy_asset(a, tmp_path / f"asset-{i}"), layer, python)
+            for i, a in enumerate(assets)
         }
-        compiled = {}
-        for i, asset in enumerate(assets):
-            task = copy_asset(asset, tmp_path / f"pyc-{i}")
-            compileall.compile_dir(task, quiet=1)
-            compiled[asset] = ColdImport(task, layer)
-        base, samples = _pair_ratios(functions, source, compiled)
-        boto3_modules = set(source[assets[0]].self_times("boto3", {}))
+        source = {
+            a: ColdImport(copy_asset(a, tmp_path / f"src-{i}", bytecode=False), layer, python)
+            for i, a in enumerate(assets)
+        }
+        loaded = {
+            fn: shipped[fn.asset_dir].from_bytecode(fn.module, fn.environment) for fn in functions
+        }
+        for fn, (total, compiled) in loaded.items():
+            ships = any(shipped[fn.asset_dir].task.rglob(f"*.{CACHE_TAG}.pyc"))
+            if ships and not here and compiled != total:
+                raise SystemExit(
+                    f"{fn.handler}: {total - compiled} of the asset's {total} modules it loads "
+                    "have no bytecode in the asset"
+                )
+        base, samples = _pair_ratios(functions, shipped, source)
+        boto3_modules = set(shipped[assets[0]].self_times("boto3", {}))
         tops = {
             fn: top_packages(
                 source[fn.asset_dir].self_times(fn.module, fn.environment), boto3_modules
@@ -182,22 +236,25 @@ def cold_imports() -> bool:
     absent = ", ".join(missing) or "none"
     print(f"  layer path: Powertools[all] + boto3 closure; not installed here: {absent}")
     runtimes = ", ".join(sorted({fn.runtime for fn in functions}))
-    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    print(f"  functions' runtime {runtimes}; measured and .pyc compiled with {here}")
+    print(f"  functions' runtime {runtimes}; measured with {chosen}")
     print(f"  load average {os.getloadavg()[0]:.1f}; ratio = median of per-pair ratios")
-    header = f"{'handler':<40}{'ms':>7}{'ratio':>7}  {'with .pyc':>9}  verdict"
+    header = f"{'handler':<40}{'ms':>7}{'ratio':>7}  {'source only':>11}  {'bytecode':>9}  verdict"
     print(f"  {header}  what it adds to boto3 (self ms per package)")
     print(f"  {'import boto3 (baseline)':<40}{statistics.median(base):7.1f}{1:7.2f}x")
     ok = True
     for fn in functions:
         median = statistics.median(ms for ms, _, _ in samples[fn])
         ratio = statistics.median(r for _, r, _ in samples[fn])
-        pyc = statistics.median(p for _, _, p in samples[fn])
+        from_source = statistics.median(p for _, _, p in samples[fn])
+        total, compiled = loaded[fn]
         met = ratio <= IMPORT_BUDGET
         ok &= met
         verdict = "ok     " if met else "MISSED "
         top = ", ".join(f"{name} {ms:.0f}" for name, ms in tops[fn][:TOP_PACKAGES])
-        print(f"  {fn.handler:<40}{median:7.1f}{ratio:6.2f}x  {pyc:8.2f}x  {verdict}  {top}")
+        print(
+            f"  {fn.handler:<40}{median:7.1f}{ratio:6.2f}x  {from_source:10.2f}x"
+            f"  {compiled:>4}/{total:<4}  {verdict}  {top}"
+        )
     for fn in functions:
         ratio = statistics.median(r for _, r, _ in samples[fn])
         report(f"cold import {fn.module} / import boto3", ratio, IMPORT_BUDGET, "x")

@@ -4,22 +4,29 @@
   ``cdk.out`` (nested stage assemblies included): its handler, its environment and the folder
   its code asset was staged into (``aws:asset:path`` metadata), so the benchmark runs on the
   asset exactly as synthesized, not on the source tree.
+- :func:`copy_asset` copies an asset as Lambda unpacks it: with the bytecode it ships for the
+  functions' runtime (``stacks/lambda_bytecode.py``), or, for comparison, source only.
 - :func:`stage_source` stages the source tree the way ``stacks/lambda_code.py`` builds the
-  asset (``lambda/`` plus each library's import directory, no bytecode, no Markdown), for a
-  quick measurement of an edit before the next synth (``BENCH_ASSET=source``); the budget's
-  figures come from the synthesized asset.
+  asset (``lambda/`` plus each library's import directory, no Markdown, with the runtime's
+  bytecode when this machine has its interpreter), for a quick measurement of an edit before
+  the next synth (``BENCH_ASSET=source``); the budget's figures come from the synthesized
+  asset.
 - :func:`layer_path` builds a directory of symlinks to the installed distributions the
   runtime and the Powertools layer provide (Powertools with its ``all`` extra, as the
   AWS-managed layer is built; boto3 and botocore as the runtime ships them), and nothing else
   of the virtualenv, so an import that only works thanks to a dev dependency fails here as it
-  would on Lambda.
+  would on Lambda. :func:`runtime_layer` is the same distributions at the same versions
+  installed for another interpreter (the functions' runtime's), cached by their versions.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata as metadata
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -34,6 +41,13 @@ LAYER_DISTRIBUTIONS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # stacks.lambda_bytecode: standard library only, no CDK
+
+from stacks.lambda_bytecode import CACHE_TAG, add_bytecode  # noqa: E402
+
+#: Where :func:`runtime_layer` keeps the layer it installed for each interpreter and versions.
+LAYER_CACHE = ROOT / ".cache" / "lambda-layer"
 #: What ``stacks/lambda_code.py`` stages into the asset: ``lambda/`` and these import
 #: directories beside its packages (kept equal to its ``LIBRARY_DIRS``).
 SOURCE_DIRS: tuple[Path, ...] = (ROOT / "packages" / "pydynamodel" / "src" / "pydynamodel",)
@@ -90,21 +104,35 @@ def python_functions(cdk_out: Path) -> list[LambdaFunction]:
     return sorted(found.values(), key=lambda fn: fn.handler)
 
 
-def copy_asset(asset_dir: Path, target: Path) -> Path:
-    """A copy of the asset without any bytecode, as Lambda unpacks the deployment package
-    (``/var/task`` is read-only: Python compiles every module on every cold start)."""
-    shutil.copytree(asset_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def copy_asset(asset_dir: Path, target: Path, *, bytecode: bool = True) -> Path:
+    """A copy of the asset as Lambda unpacks the deployment package: with the bytecode it
+    ships for the functions' runtime (``*.cpython-3XX.pyc`` of that version only: the
+    assembly's asset folder may also hold bytecode a local run wrote for another
+    interpreter, which is not in the deployed zip's hash), or with ``bytecode=False`` none
+    (``/var/task`` is read-only: Python then compiles every module on every cold start)."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        if not bytecode:
+            return {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
+        if Path(folder).name == "__pycache__":
+            return {name for name in names if not name.endswith(f".{CACHE_TAG}.pyc")}
+        return {name for name in names if name.endswith(".pyc")}
+
+    shutil.copytree(asset_dir, target, ignore=ignore)
     return target
 
 
-def stage_source(target: Path, root: Path = ROOT) -> Path:
+def stage_source(target: Path, root: Path = ROOT, *, bytecode: bool = True) -> Path:
     """The source tree staged as ``stacks/lambda_code.py`` stages the asset: ``lambda/``'s
-    packages with each library of :data:`SOURCE_DIRS` beside them, without bytecode."""
+    packages with each library of :data:`SOURCE_DIRS` beside them, and the runtime's bytecode
+    of them (when this machine has its interpreter; ``bytecode=False``: none)."""
     shutil.copytree(root / "lambda", target, ignore=_SOURCE_IGNORE)
     for library in SOURCE_DIRS:
         shutil.copytree(
             root / library.relative_to(ROOT), target / library.name, ignore=_SOURCE_IGNORE
         )
+    if bytecode:
+        add_bytecode(target)
     return target
 
 
@@ -127,6 +155,34 @@ def layer_path(target: Path) -> tuple[Path, list[str]]:
                 source = Path(str(dist.locate_file(file)))
                 if source.exists():
                     (target / "__pycache__" / parts[1]).symlink_to(source)
+    return target, sorted(set(missing))
+
+
+def runtime_layer(interpreter: str, cache: Path = LAYER_CACHE) -> tuple[Path, list[str]]:
+    """:func:`layer_path`'s distributions, at the versions installed here, installed for
+    ``interpreter`` (``pip install --no-deps --target``, compiled to its bytecode as pip
+    does); kept in ``cache`` under a key of the interpreter's version and the pins. Returns
+    the directory and the requirements not installed here (not in the layer either)."""
+    missing: list[str] = []
+    pins = sorted(f"{dist.metadata['Name']}=={dist.version}" for dist in _closure(missing))
+    version = subprocess.run(
+        [interpreter, "-c", "import sys; print(sys.version)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    key = hashlib.sha256("\n".join([version, *pins]).encode()).hexdigest()[:16]
+    target = cache / key
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = cache / f".{key}.partial"
+        shutil.rmtree(scratch, ignore_errors=True)
+        subprocess.run(
+            [
+                interpreter, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--no-deps", "--target", str(scratch), *pins,
+            ],
+            check=True,
+        )  # fmt: skip
+        scratch.rename(target)
     return target, sorted(set(missing))
 
 

@@ -1,6 +1,7 @@
 """Specification of what the cold start benchmark measures: the functions as synthesized, the
-asset without bytecode, a path with only the runtime's and the layer's distributions, and
-what a handler's import adds to ``import boto3``.
+asset with the runtime's bytecode only (or none, for comparison), a path with only the
+runtime's and the layer's distributions, and what a handler's import adds to ``import
+boto3``.
 
 Run: ``.venv/bin/pytest -q -p no:randomly -n 0 bench/test_lambda_assets.py``
 """
@@ -17,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_handlers import top_packages
 from lambda_assets import (
+    CACHE_TAG,
     PLACEHOLDER,
     SOURCE_DIRS,
     copy_asset,
@@ -82,9 +84,26 @@ def test_an_assembly_without_templates_is_refused(tmp_path: Path) -> None:
         python_functions(tmp_path)
 
 
-def test_the_asset_copy_has_no_bytecode(cdk_out: Path, tmp_path: Path) -> None:
-    # When the asset is copied as the task root
+def test_the_asset_copy_keeps_the_runtimes_bytecode_only(cdk_out: Path, tmp_path: Path) -> None:
+    # Given the asset with the runtime's bytecode besides another interpreter's
+    pycache = cdk_out / "asset.abc" / "handlers" / "__pycache__"
+    (pycache / f"a.{CACHE_TAG}.pyc").write_bytes(b"runtime")
+
+    # When the asset is copied as the task root, as Lambda unpacks it
     task = copy_asset(cdk_out / "asset.abc", tmp_path / "task")
+
+    # Then its sources and the runtime's bytecode are there, and no other bytecode is
+    assert (task / "handlers" / "a.py").read_text() == "X = 1\n"
+    assert [p.name for p in task.rglob("*.pyc")] == [f"a.{CACHE_TAG}.pyc"]
+
+
+def test_the_source_only_copy_has_no_bytecode(cdk_out: Path, tmp_path: Path) -> None:
+    # Given the asset with the runtime's bytecode
+    pycache = cdk_out / "asset.abc" / "handlers" / "__pycache__"
+    (pycache / f"a.{CACHE_TAG}.pyc").write_bytes(b"runtime")
+
+    # When it is copied source only
+    task = copy_asset(cdk_out / "asset.abc", tmp_path / "task", bytecode=False)
 
     # Then its sources are there and no bytecode is
     assert (task / "handlers" / "a.py").read_text() == "X = 1\n"
@@ -117,8 +136,8 @@ def test_what_a_handler_adds_excludes_what_boto3_loads() -> None:
 def test_the_staged_source_tree_is_lambda_with_its_libraries_beside_and_no_bytecode(
     tmp_path: Path,
 ) -> None:
-    # When the source tree is staged as the synth stages the asset
-    task = stage_source(tmp_path / "task")
+    # When the source tree is staged as the synth stages the asset (its bytecode left out)
+    task = stage_source(tmp_path / "task", bytecode=False)
 
     # Then lambda/'s packages and each library are at the top, without bytecode or docs
     names = {p.name for p in task.iterdir()}

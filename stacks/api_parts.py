@@ -16,7 +16,7 @@ from serverless_api_constructs import ServiceFunction
 from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
 from .guardrails import acknowledge
-from .lambda_code import lambda_code
+from .lambda_code import LAMBDA_RUNTIME, acknowledge_runtime, lambda_code
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -52,13 +52,16 @@ def metrics_namespace(config: StageConfig) -> str:
 @dataclass(frozen=True)
 class FunctionFactory:
     """How every function of an API stack is built: the one code asset of the stack, the
-    stage's log retention and metrics namespace, and the API's Powertools service name."""
+    stage's log retention and metrics namespace, and the API's Powertools service name. The
+    runtime is the one the code asset's bytecode is compiled for (:data:`runtime`)."""
 
     scope: Construct
     code: lambda_.Code
     log_retention: logs.RetentionDays
     service: str
     metrics_namespace: str
+    #: The Python runtime of every function (``stacks/lambda_bytecode.py``).
+    runtime: lambda_.Runtime = LAMBDA_RUNTIME
 
     @classmethod
     def for_stack(cls, scope: Construct, config: StageConfig, *, service: str) -> FunctionFactory:
@@ -83,10 +86,11 @@ class FunctionFactory:
         """A function of this stack; ``settings`` are further ServiceFunction settings
         (``timeout``, ``memory_size`` ...). Table access is granted by the caller from its
         declared :class:`~stacks.table_access.TableAccess`, after the function exists."""
-        return ServiceFunction(
+        function = ServiceFunction(
             self.scope,
             construct_id,
             code=self.code,
+            runtime=self.runtime,
             handler=handler,
             log_retention=self.log_retention,
             description=description,
@@ -95,6 +99,8 @@ class FunctionFactory:
             environment=environment,
             **settings,
         )
+        acknowledge_runtime(function.function)
+        return function
 
 
 def consume_queue(
