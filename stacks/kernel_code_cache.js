@@ -92,7 +92,9 @@ function writeEntries() {
   }
 }
 
-if (directory) {
+// With source maps on, Node's own compile also records each module's source map (stack traces
+// then point into the original sources): left to Node.
+if (directory && !process.sourceMapsEnabled) {
   Module.prototype._compile = compile;
   process.on('exit', writeEntries);
 }

@@ -41,10 +41,11 @@ def project(tmp_path: Path, module: str = MODULE) -> Path:
     return tmp_path
 
 
-def run_node(where: Path, cache: Path | None) -> str:
+def run_node(where: Path, cache: Path | None, *node_options: str) -> str:
     """What ``main.js`` prints, run by the pinned Node; with the preload when ``cache``."""
     own = ("NODE_OPTIONS", kernel_code_cache.CACHE_VARIABLE)
     env = {k: v for k, v in os.environ.items() if k not in own}
+    env["NODE_OPTIONS"] = " ".join(node_options)
     if cache is not None:
         env[kernel_code_cache.CACHE_VARIABLE] = str(cache)
         kernel_code_cache.enable(env)
@@ -129,6 +130,18 @@ def test_a_module_the_cache_cannot_compile_goes_to_nodes_loader(tmp_path: Path) 
     assert failed.returncode != 0
     assert "SyntaxError" in failed.stderr
     assert "index.js:1" in failed.stderr
+
+
+def test_with_source_maps_on_modules_are_left_to_node(tmp_path: Path) -> None:
+    # Given Node run with source maps (stack traces then point into the original sources)
+    where, cache = project(tmp_path / "app"), tmp_path / "cache"
+
+    # When the module is loaded with the preload
+    output = run_node(where, cache, "--enable-source-maps")
+
+    # Then Node compiled it (nothing is cached), with the same result
+    assert output == run_node(where, None, "--enable-source-maps")
+    assert not cache.exists()
 
 
 def test_the_preload_is_added_once_to_the_options_node_already_has() -> None:
