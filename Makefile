@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE :=
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-TYPED := app.py conftest.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests bench tools
+TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverless-api-constructs/tests packages/cdk-local-gateway/src packages/pydynamodel/src lambda tests bench tools
 PYTEST_WORKERS ?= 2
 
 .PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token diagram openapi-page
@@ -91,7 +91,7 @@ cfn-lint-cached: synth-cached
 # A package's suite that passed on exactly its current inputs is not run again
 # (tools/suite_cache.py); a plain `pytest` runs everything.
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
-	SUITE_CACHE=1 pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
+	SUITE_CACHE=1 pytest -q -p tools.suite_cache -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
 
 # The property tests at FUZZ_DEPTH times their stated example counts (40 times what `make test`
 # runs, which is a quarter of each: tests/fuzz.py), on fresh random inputs: run on demand,
