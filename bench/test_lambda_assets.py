@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from stacks.lambda_bytecode import CACHE_TAG
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_handlers import top_packages
 from lambda_assets import (
-    CACHE_TAG,
     PLACEHOLDER,
     SOURCE_DIRS,
     copy_asset,
