@@ -1,6 +1,6 @@
-"""Identifier checks for paths and frames, apart from :mod:`domain.validation` (which builds a
-validator of every REST request schema at import): the WebSocket frame parser and the report
-handler need only these, and each module they load is compiled on every cold start."""
+"""Identifier checks for paths and frames, apart from :mod:`domain.validation` (the REST
+request validators): the WebSocket frame parser and the report handler need only these, and
+each module a handler loads costs its cold start."""
 
 from __future__ import annotations
 

@@ -403,8 +403,3 @@ def _delete_collection(table: Table, room_id: str) -> None:
         ),
     )
     table.batch_delete(leftovers)
-
-
-def count_rooms(table: Table) -> int:
-    """Rooms in GSI1's ``ROOMS`` partition (one ``Select=COUNT`` query per 1 MB page)."""
-    return table.count(Room, index=GSI1)

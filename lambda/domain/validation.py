@@ -3,143 +3,79 @@ dictionaries API Gateway validates with, so a body that slips past the gateway (
 the function another way, like a queued partner message) is rejected by the same rules, with
 field paths like ``body.name``.
 
-The Lambda runtime has no JSON Schema library, and the schemas use a small subset (see
-``contract.schemas``): :class:`Schema` evaluates exactly that subset and refuses a schema
-that uses anything else, so a rule added to the contract cannot be silently skipped here.
+Each request model's validator (:class:`domain.body_schema.Schema`) is built on the first
+use of that model, once per container: a cold invocation serves one route, which validates
+at most one model, and the routes without a body (most of them) load no validator code at
+all. A handler whose every invocation validates a model builds it at import
+(:meth:`RequestValidator.load`), so its first request does not pay for it.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from contract.schemas import PATTERN_RULES, REQUEST_SCHEMAS
-from domain.errors import FieldProblem, ValidationFailed
+from contract.schemas import REQUEST_SCHEMAS
 from domain.ids import ID_PATTERN as ID_PATTERN
 from domain.ids import check_id as check_id
 
-_OBJECT_KEYWORDS = frozenset(
-    {"type", "properties", "required", "additionalProperties", "minProperties"}
-)
-_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern"})
+if TYPE_CHECKING:
+    from domain.body_schema import Schema
 
 
-@dataclass(frozen=True)
-class Text:
-    """A string property: length range (in characters) and an optional pattern (searched, as
-    JSON Schema does; the contract's patterns are anchored), with its rule in words."""
+@cache
+def validator(model: str) -> Schema:
+    """The validator of the contract's request model ``model``, built on its first use;
+    ``ValueError`` if its schema uses a keyword the evaluator does not evaluate."""
+    from domain.body_schema import Schema
 
-    min_len: int = 0
-    max_len: int | None = None
-    pattern: re.Pattern[str] | None = None
-    rule: str | None = None
-
-    @classmethod
-    def from_schema(cls, schema: dict[str, Any]) -> Text:
-        _check_keywords(schema, "string", _STRING_KEYWORDS)
-        pattern = schema.get("pattern")
-        return cls(
-            min_len=int(schema.get("minLength", 0)),
-            max_len=schema.get("maxLength"),
-            pattern=re.compile(pattern) if pattern is not None else None,
-            rule=PATTERN_RULES.get(pattern) if pattern is not None else None,
-        )
-
-    def check(self, value: Any, path: str, out: list[FieldProblem]) -> None:
-        if not isinstance(value, str):
-            out.append(FieldProblem(path, f"must be a string, got {_json_type(value)}"))
-        elif len(value) < self.min_len or (self.max_len is not None and len(value) > self.max_len):
-            bounds = f"{self.min_len}..{'' if self.max_len is None else self.max_len}"
-            out.append(FieldProblem(path, f"length must be {bounds}, got {len(value)}"))
-        elif self.pattern is not None and not self.pattern.search(value):
-            out.append(FieldProblem(path, f"must be {self.rule or self.pattern.pattern}"))
+    return Schema.from_schema(REQUEST_SCHEMAS[model])
 
 
-@dataclass(frozen=True)
-class Schema:
-    """An object schema: known properties, the required ones, at least ``min_properties``;
-    unknown properties are rejected (the contract's objects all say
-    ``additionalProperties: false``)."""
+class RequestValidator:
+    """The validator of one request model, by name; the model's :func:`validator` is built on
+    the first :meth:`validate` (or :meth:`load`)."""
 
-    properties: dict[str, Text]
-    required: frozenset[str] = field(default_factory=frozenset)
-    min_properties: int = 0
+    __slots__ = ("model",)
 
-    @classmethod
-    def from_schema(cls, schema: dict[str, Any]) -> Schema:
-        """The validator of a contract request schema; ``ValueError`` if it uses a keyword
-        this subset does not evaluate."""
-        _check_keywords(schema, "object", _OBJECT_KEYWORDS)
-        if schema.get("additionalProperties", True) is not False:
-            raise ValueError("request schemas must refuse unknown properties")
-        return cls(
-            properties={name: Text.from_schema(s) for name, s in schema["properties"].items()},
-            required=frozenset(schema.get("required", ())),
-            min_properties=int(schema.get("minProperties", 0)),
-        )
+    def __init__(self, model: str) -> None:
+        if model not in REQUEST_SCHEMAS:  # a typo fails the import, as it always did
+            raise KeyError(f"no request schema {model!r} in the contract")
+        self.model = model
+
+    def load(self) -> Schema:
+        """Build the validator now (the init phase of a handler that validates every time)."""
+        return validator(self.model)
 
     def validate(self, data: Any, prefix: str = "body") -> dict[str, Any]:
         """Return ``data`` (a dict) or raise ``ValidationFailed`` listing every problem."""
-        if not isinstance(data, dict):
-            raise ValidationFailed(
-                "request body must be a JSON object",
-                [FieldProblem(prefix, f"must be an object, got {_json_type(data)}")],
-            )
-        problems: list[FieldProblem] = []
-        for name, rule in self.properties.items():
-            if name in data:
-                rule.check(data[name], f"{prefix}.{name}", problems)
-            elif name in self.required:
-                problems.append(FieldProblem(f"{prefix}.{name}", "is required"))
-        for name in data:
-            if name not in self.properties:
-                problems.append(FieldProblem(f"{prefix}.{_clip(name)}", "unknown field"))
-        if len(data) < self.min_properties:
-            problems.append(
-                FieldProblem(
-                    prefix, f"needs at least {self.min_properties} of: {', '.join(self.properties)}"
-                )
-            )
-        if problems:
-            raise ValidationFailed("request body is invalid", problems)
-        return data
+        return validator(self.model).validate(data, prefix)
+
+    def __repr__(self) -> str:
+        return f"RequestValidator({self.model!r})"
 
 
-def _check_keywords(schema: dict[str, Any], kind: str, known: frozenset[str]) -> None:
-    if schema.get("type") != kind:
-        raise ValueError(f"expected a schema of type {kind}, got {schema.get('type')!r}")
-    unknown = set(schema) - known
-    if unknown:
-        raise ValueError(f"schema keywords {sorted(unknown)} are not evaluated")
+class _Validators(Mapping[str, "Schema"]):
+    """Every request model's validator, by model name, each built on first access."""
 
+    def __getitem__(self, model: str) -> Schema:
+        if model not in REQUEST_SCHEMAS:
+            raise KeyError(model)
+        return validator(model)
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    def __iter__(self) -> Iterator[str]:
+        return iter(REQUEST_SCHEMAS)
 
-
-def _clip(name: str) -> str:
-    # Unknown keys are echoed back; bound their length so errors stay small.
-    return name if len(name) <= 64 else name[:61] + "..."
+    def __len__(self) -> int:
+        return len(REQUEST_SCHEMAS)
 
 
 #: One validator per request model of the contract, by model name.
-REQUEST_VALIDATORS: dict[str, Schema] = {
-    name: Schema.from_schema(schema) for name, schema in REQUEST_SCHEMAS.items()
-}
-CREATE_ROOM = REQUEST_VALIDATORS["CreateRoom"]
-UPDATE_ROOM = REQUEST_VALIDATORS["UpdateRoom"]
-CREATE_MESSAGE = REQUEST_VALIDATORS["CreateMessage"]
+REQUEST_VALIDATORS: Mapping[str, Schema] = _Validators()
+CREATE_ROOM = RequestValidator("CreateRoom")
+UPDATE_ROOM = RequestValidator("UpdateRoom")
+CREATE_MESSAGE = RequestValidator("CreateMessage")
 #: A partner's message on POST /ingest, as the API's ``Ingest`` model admits it: the author is
 #: never in the body (it is the partner's API key identity, see handlers.rest.ingest_consumer).
-PARTNER_MESSAGE = REQUEST_VALIDATORS["Ingest"]
+PARTNER_MESSAGE = RequestValidator("Ingest")

@@ -137,3 +137,55 @@ def test_message_writing_handlers_load_what_every_write_needs_at_import(handler:
     loaded = loaded_by_import(handler, MESSAGE_WRITE_MODULES)
     # Then the write's transaction and update code is loaded now, not in the first request
     assert loaded == MESSAGE_WRITE_MODULES
+
+
+#: What only some routes of the REST rooms function use: the request body validators (the
+#: POST and PATCH routes) and the message use cases with the library parts a message write
+#: needs (POST /rooms/{room_id}/messages). Each is loaded by the route that needs it.
+ROUTE_ONLY_MODULES = frozenset(
+    {"domain.body_schema", "domain.messages", "pydynamodel._extra_fields", "pydynamodel._updates"}
+)
+
+
+def test_the_rooms_handler_loads_what_only_some_routes_use_on_first_use() -> None:
+    # When the REST rooms handler module is imported, as on a cold start
+    loaded = loaded_by_import("handlers.rest.rooms", ROUTE_ONLY_MODULES)
+    # Then neither the body validators nor the message use cases were loaded: a cold
+    # invocation serves one route and loads them only if that route uses them
+    assert loaded == set()
+
+
+def test_the_admin_handler_loads_no_room_use_cases() -> None:
+    # When the admin handler module (GET /admin/stats: a count query) is imported
+    loaded = loaded_by_import(
+        "handlers.rest.admin", frozenset({"domain.rooms", "pydynamodel.transactions"})
+    )
+    # Then it loads neither the room use cases nor the transaction code they write with
+    assert loaded == set()
+
+
+_BUILT_VALIDATORS = """import json
+import {module}
+from domain.validation import PARTNER_MESSAGE, validator
+built = validator.cache_info()
+PARTNER_MESSAGE.load()
+print(json.dumps([built.currsize, built.misses, validator.cache_info().misses]))
+"""
+
+
+def test_the_ingest_consumer_builds_the_validator_every_record_uses_at_import() -> None:
+    # Given a handler whose every record is validated as the contract's Ingest model
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": PYTHONPATH,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **DUMMY_ENV,
+    }
+    # When its module is imported, as in Lambda's init phase, and the validator used after
+    code = _BUILT_VALIDATORS.format(module="handlers.rest.ingest_consumer")
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Then that one validator was built at import and is reused, not built again
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [1, 1, 1]

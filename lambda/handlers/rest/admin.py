@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
-from domain.rooms import count_rooms
 from domain.runtime import get_table
+from domain.stats import count_rooms
 from handlers.rest.api import build_resolver
 from shared.tracing import service_tracer
 

@@ -25,7 +25,7 @@ from domain.settings import env_list
 from shared.http import error_json, parse_json, raw_body
 
 if TYPE_CHECKING:
-    from domain.validation import Schema
+    from domain.validation import RequestValidator
 
 logger = Logger()
 
@@ -88,8 +88,8 @@ def build_resolver() -> APIGatewayRestResolver:
     return app
 
 
-def json_body(app: APIGatewayRestResolver, schema: Schema) -> dict[str, Any]:
-    """Size-check, decode and validate the request body against ``schema``."""
+def json_body(app: APIGatewayRestResolver, schema: RequestValidator) -> dict[str, Any]:
+    """Size-check, decode and validate the request body against ``schema``'s model."""
     event = app.current_event
     data = raw_body(event.get("body"), bool(event.get("isBase64Encoded")))
     return schema.validate(parse_json(data))

@@ -46,6 +46,10 @@ PARTNER_PREFIX = "partner:"
 #: Idempotency keys of ingested records (never equal to a REST or WebSocket client's key).
 SQS_KEY_PREFIX = "sqs:"
 
+# Every record is validated as the Ingest model: its validator is built in the init phase,
+# not in the first invocation (the REST routes build theirs on first use, domain.validation).
+PARTNER_MESSAGE.load()
+
 # A batch where every record failed is reported like any other (all items listed) rather
 # than raised: SQS retries the same records either way, without a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
