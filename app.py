@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from stacks import kernel_code_cache
+from stacks import kernel_code_cache, kernel_host
 from stacks.config import ConfigError, StageConfig, load_stages
 from stacks.synth_parts import (
     PART_STAGES_VARIABLE,
@@ -37,6 +37,7 @@ CLI_OUTDIR_VARIABLE = "CDK_OUTDIR"
 def main() -> None:
     # Before the CDK is imported: importing it starts the jsii kernel, in the parts too.
     kernel_code_cache.enable(os.environ)
+    kernel_host.enable(os.environ)
     outdir = os.environ.get(CLI_OUTDIR_VARIABLE)
     part = os.environ.get(PART_STAGES_VARIABLE)
     if outdir and part is None:
