@@ -11,7 +11,8 @@ module you need (``contract.limits``, ``contract.rest`` ...); this package impor
 | ``limits``   | body bytes, identifier rule, text lengths, page sizes, WebSocket sizes |
 | ``errors``   | error codes and HTTP statuses (REST), error codes of frames (WebSocket) |
 | ``schemas``  | JSON schemas of request bodies, frames and responses                  |
-| ``table``    | index names, TTL attribute, :class:`TableAccess`                      |
+| ``table``    | index names, TTL attribute, key templates, read actions               |
+| ``access``   | :class:`TableAccess`: what a function calls on the table              |
 | ``rest``     | the REST route table and the functions behind it                      |
 | ``websocket``| the WebSocket action table and the functions behind it                |
 """

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from contract import limits
+from contract.access import TableAccess
 from contract.cors import CORS_ALLOW_HEADERS as CORS_ALLOW_HEADERS
 from contract.cors import CORS_EXPOSE_HEADERS as CORS_EXPOSE_HEADERS
 from contract.errors import ERROR_DESCRIPTIONS, ERROR_STATUSES
 from contract.schemas import REQUEST_SCHEMAS, RESPONSE_SCHEMAS
-from contract.table import GSI1, TableAccess
+from contract.table import GSI1
 
 
 class Auth(StrEnum):

@@ -4,12 +4,16 @@ The data stack creates the indexes and the TTL attribute with the construct pack
 defaults; the models (``domain.models``) name the same index, and each function's
 :class:`TableAccess` (declared next to its route in ``contract.rest`` / ``contract.websocket``)
 is what the stacks grant (``stacks.table_access``) and tests/iam checks against the calls the
-handler tests record.
+handler tests record. :class:`TableAccess` is defined in ``contract.access`` and named here
+on first use: the handlers read only the names and key templates of this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contract.access import TableAccess as TableAccess
 
 #: Overloaded index queried by the functions: rooms newest first, a user's messages and
 #: connections, a connection's memberships.
@@ -38,37 +42,11 @@ READ_ACTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class TableAccess:
-    """What one function's code path calls on the stage's table.
+def __getattr__(name: str) -> Any:
+    # PEP 562: ``contract.table.TableAccess`` without defining the class in every function
+    # that reads an index name (it is declared per function by contract.rest / .websocket).
+    if name == "TableAccess":
+        from contract.access import TableAccess
 
-    ``actions``: on the base table; read actions in every region, write actions on the primary
-    replica. ``indexes``: queried (``dynamodb:Query``) in every region. ``connection_writes``:
-    write actions on a connection's own items, made in the function's own region.
-    ``stale_connection_deletes``: deletes of a stale connection's items, made in whichever
-    region holds that connection."""
-
-    actions: tuple[str, ...] = ()
-    indexes: tuple[str, ...] = ()
-    connection_writes: tuple[str, ...] = ()
-    stale_connection_deletes: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("connection_writes", "stale_connection_deletes"):
-            misplaced = READ_ACTIONS & set(getattr(self, name))
-            if misplaced:
-                raise ValueError(f"{name} lists read actions {sorted(misplaced)}")
-
-    @property
-    def reads(self) -> tuple[str, ...]:
-        return tuple(a for a in self.actions if a in READ_ACTIONS)
-
-    @property
-    def shared_writes(self) -> tuple[str, ...]:
-        return tuple(a for a in self.actions if a not in READ_ACTIONS)
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.actions or self.indexes or self.connection_writes or self.stale_connection_deletes
-        )
+        return TableAccess
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

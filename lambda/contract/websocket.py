@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from contract.access import TableAccess
 from contract.errors import FRAME_ERROR_CODES
-from contract.table import GSI1, TableAccess
+from contract.table import GSI1
 
 #: The query-string parameter that carries the token on ``$connect`` (the authorizer's
 #: identity source): ``wss://.../prod?token=<jwt>``.

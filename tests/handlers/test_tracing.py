@@ -93,6 +93,7 @@ UNUSED_POWERTOOLS = (
     "aws_lambda_powertools.event_handler.bedrock_agent",
     "aws_lambda_powertools.event_handler.vpc_lattice",
     "aws_lambda_powertools.event_handler.lambda_function_url",
+    "aws_lambda_powertools.event_handler.openapi.merge",
     "aws_lambda_powertools.utilities.data_classes.s3_event",
     "aws_lambda_powertools.utilities.data_classes.kafka_event",
     "aws_lambda_powertools.utilities.data_classes.appsync_resolver_event",
@@ -227,3 +228,39 @@ def test_the_reexports_of_an_init_are_read_without_running_it() -> None:
     assert reexports(source, "p") == ({"X": ("p.a", "X"), "Z": ("p.b", "Y")}, ["X", "Z"])
     assert reexports("from .a import *\n", "p") is None
     assert reexports("import os\n", "p") is None
+
+
+_EVERY_EXPORT = """
+import importlib, json, sys
+from pathlib import Path
+import handlers.rest
+from shared.lazy_package import reexports
+wrong = []
+for package in handlers.rest.REEXPORTING_PACKAGES:
+    module = sys.modules[package]
+    init = Path(importlib.util.find_spec(package).origin).read_text(encoding="utf-8")
+    names, _ = reexports(init, package)
+    for name, (source, original) in names.items():
+        got = getattr(module, name)
+        real = importlib.import_module(source)
+        if source != package and got is not getattr(real, original):
+            wrong.append(name)
+print(json.dumps(wrong))
+"""
+
+
+def test_every_name_a_deferred_powertools_package_exports_is_the_object_its_module_defines() -> (
+    None
+):
+    # Given the REST handlers' package, which defers Powertools' re-exporting __init__s
+    # When every name those __init__s export is looked up on the deferred packages
+    result = subprocess.run(
+        [sys.executable, "-c", _EVERY_EXPORT],
+        env=_lambda_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT / "lambda",
+    )
+    # Then each is the very object the submodule defining it holds
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -11,9 +11,13 @@ from shared.lazy_package import defer_init
 
 REEXPORTING_PACKAGES = (
     "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.event_handler.openapi",
     "aws_lambda_powertools.utilities.data_classes",
 )
-"""Powertools packages whose ``__init__`` only re-exports names of their submodules."""
+"""Powertools packages whose ``__init__`` only re-exports names of their submodules (a parent
+before its subpackage). ``event_handler.openapi``'s imports the OpenAPI document merger, which
+only a script generating the document uses; the resolver imports the modules it needs
+(``openapi.config``, ``openapi.types`` ...) by their own names."""
 
 for _package in REEXPORTING_PACKAGES:
     defer_init(_package)
