@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shared.lazy_package import defer_init, reexports
+import shared.lazy_package
+from handlers.rest import REEXPORTING_PACKAGES
+from handlers.rest.powertools_inits import READINGS
+from shared.lazy_package import defer_init, read_ahead, reexports
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
@@ -264,3 +267,52 @@ def test_every_name_a_deferred_powertools_package_exports_is_the_object_its_modu
     )
     # Then each is the very object the submodule defining it holds
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("package", REEXPORTING_PACKAGES)
+def test_the_recorded_reading_of_each_deferred_powertools_init_is_the_installed_ones(
+    package: str,
+) -> None:
+    # Given the Powertools installed at the layer's version
+    # When its __init__ is read now
+    reading = read_ahead(package)
+    # Then it is the reading recorded for the cold start (after an upgrade: record this one)
+    assert reading is not None
+    assert READINGS.get(package) == reading, f"record in powertools_inits.py: {reading!r}"
+
+
+def _unreadable(source: str, package: str) -> None:
+    raise AssertionError("the __init__ was parsed")
+
+
+def test_a_recorded_reading_of_the_same_source_spares_the_parse(
+    package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the package's __init__ read ahead, and parsing made to fail
+    reading = read_ahead(package)
+    assert reading is not None
+    monkeypatch.setattr(shared.lazy_package, "reexports", _unreadable)
+
+    # When the package is deferred with that reading and its names are used
+    defer_init(package, reading)
+    module = sys.modules[package]
+
+    # Then they resolve as a parse would have resolved them, without one
+    assert module.Renamed is sys.modules[f"{package}.heavy"].Heavy
+    assert module.Light is sys.modules[f"{package}.light"].Light
+    assert module.__all__ == ["Light", "Renamed"]
+
+
+def test_a_reading_of_another_source_is_not_used(package: str) -> None:
+    # Given a reading recorded for another version of the __init__ (another digest), which
+    # maps the renamed export to the wrong class
+    reading = read_ahead(package)
+    assert reading is not None
+    _digest, names, all_names = reading
+    stale = ("0" * 64, {**names, "Renamed": (f"{package}.light", "Light")}, all_names)
+
+    # When the package is deferred with it
+    defer_init(package, stale)
+
+    # Then the installed __init__ is parsed and its own mapping is used
+    assert sys.modules[package].Renamed is sys.modules[f"{package}.heavy"].Heavy

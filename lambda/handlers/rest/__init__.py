@@ -7,6 +7,7 @@ cold start). The WebSocket handlers and the authorizer use neither package."""
 
 from __future__ import annotations
 
+from handlers.rest.powertools_inits import READINGS
 from shared.lazy_package import defer_init
 
 REEXPORTING_PACKAGES = (
@@ -20,4 +21,4 @@ only a script generating the document uses; the resolver imports the modules it 
 (``openapi.config``, ``openapi.types`` ...) by their own names."""
 
 for _package in REEXPORTING_PACKAGES:
-    defer_init(_package)
+    defer_init(_package, READINGS.get(_package))
