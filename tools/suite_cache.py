@@ -132,8 +132,12 @@ def _suite_of(path: Path) -> Suite | None:
 
 def _is_input(suite: Suite, path: Path) -> bool:
     relative = path.relative_to(ROOT)
-    if not _NOT_INPUTS.isdisjoint(relative.parts):
-        return True  # not an input at all: an environment or a cache
+    if not _NOT_INPUTS.isdisjoint(relative.parts) or any(
+        part.endswith((".egg-info", ".dist-info")) for part in relative.parts
+    ):
+        # Not an input at all: an environment or a cache. Installed packages' metadata is in
+        # the key through the distributions and versions.
+        return True
     return any(relative.is_relative_to(name) for name in suite.inputs)
 
 

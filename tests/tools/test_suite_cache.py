@@ -61,6 +61,7 @@ def test_reads_are_judged_against_the_declared_inputs() -> None:
     assert _is_input(suite, ROOT / "docs" / "dynamodel-guide.md")
     # an environment or a cache is no input, and never reported
     assert _is_input(suite, ROOT / ".venv" / "lib" / "site.py")
+    assert _is_input(suite, ROOT / "packages" / "cdk-local-gateway" / "src" / "x.egg-info" / "PKG")
     # the app's code and another package's are not this suite's inputs
     assert not _is_input(suite, ROOT / "lambda" / "domain" / "models.py")
     assert not _is_input(suite, ROOT / "packages" / "cdk-local-gateway" / "pyproject.toml")
