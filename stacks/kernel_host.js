@@ -78,4 +78,12 @@ for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
   Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
 }
 
+// jsii's kernel links its packages' directories into its node_modules when symlinks are
+// preserved, and copies every file of them otherwise; it reads the flag from process.execArgv,
+// where the launcher puts it, while here it comes in NODE_OPTIONS.
+const nodeOptions = (process.env.NODE_OPTIONS || '').split(/\s+/);
+if (nodeOptions.includes('--preserve-symlinks') && !process.execArgv.includes('--preserve-symlinks')) {
+  process.execArgv.push('--preserve-symlinks');
+}
+
 require(process.env.APP_JSII_PROGRAM);

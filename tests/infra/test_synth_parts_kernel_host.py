@@ -39,17 +39,24 @@ for (;;) {
   while ((end = pending.indexOf('\n')) >= 0) {
     const request = JSON.parse(pending.slice(0, end));
     pending = pending.slice(end + 1);
-    fs.writeSync(3, JSON.stringify({ ok: request.n * 2, big: 'x'.repeat(200000) }) + '\n');
+    const preserved = process.execArgv.includes('--preserve-symlinks');
+    const answer = { ok: request.n * 2, preserved, big: 'x'.repeat(200000) };
+    fs.writeSync(3, JSON.stringify(answer) + '\n');
   }
 }
 """
 
 
 def test_the_api_goes_over_the_pipes_and_everything_printed_over_stderr(tmp_path: Path) -> None:
-    # Given the host running a program that talks on fd 3 and prints through every channel
+    # Given the host running a program that talks on fd 3 and prints through every channel,
+    # with symlinks preserved as app.py asks (NODE_OPTIONS)
     program = tmp_path / "program.js"
     program.write_text(PROGRAM)
-    env = {**os.environ, kernel_host.PROGRAM_VARIABLE: str(program)}
+    env = {
+        **os.environ,
+        kernel_host.PROGRAM_VARIABLE: str(program),
+        "NODE_OPTIONS": "--preserve-symlinks",
+    }
 
     # When two requests are written to its stdin
     result = subprocess.run(
@@ -67,6 +74,9 @@ def test_the_api_goes_over_the_pipes_and_everything_printed_over_stderr(tmp_path
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["ok"] for a in answers] == [2, 42]
+    # ... and the program sees the flag where jsii's kernel looks for it (process.execArgv: it
+    # links its packages' directories when set, and copies every file of them when not)
+    assert all(a["preserved"] for a in answers)
     printed = [json.loads(line) for line in result.stderr.splitlines()]
     decoded = [(k, base64.b64decode(v).decode()) for p in printed for k, v in p.items()]
     assert decoded == [
