@@ -116,7 +116,9 @@ class Decimal(Attribute[DecT]):
         return _Decimal(wire["N"])
 
     def dump_code(self, var: str) -> str:
-        return f'{{"N": _number_str({var})}}'
+        # A finite Decimal (the usual value) is its own str; anything else: number_str.
+        finite = f"{var}.__class__ is _Decimal and {var}.is_finite()"
+        return f'{{"N": str({var}) if {finite} else _number_str({var})}}'
 
     def load_code(self, var: str) -> str:
         return f'_Decimal({var}["N"])'

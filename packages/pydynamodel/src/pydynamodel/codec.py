@@ -16,6 +16,8 @@ item is loaded again by ``_slow_load``, which tolerates ``NULL`` and names the f
 
 from __future__ import annotations
 
+import sys
+from keyword import iskeyword
 from typing import TYPE_CHECKING, Any
 
 from pydynamodel.errors import FieldError, ValidationError
@@ -98,16 +100,17 @@ def _field_lines(
     return dump, load
 
 
-def _dump_lines(fields: Mapping[str, Attribute[Any]]) -> list[str]:
+def _dump_lines(fields: Mapping[str, Attribute[Any]], tail: list[str], sparse: str) -> list[str]:
     """Statements building ``item`` from the instance dict ``d``.
 
-    An instance with every attribute set (the common case) is written with one dict display;
-    one with an attribute unset, ``None`` or an empty set takes ``dump_sparse``.
+    An instance with every attribute set (the common case) is written with one dict display
+    (ending with the ``tail`` entries: entity and keys); one with an attribute unset, ``None``
+    or an empty set calls ``sparse``.
     """
     entries = [
         f"{name!r}: " + (f"_d{i}(None)" if attr.always_dump else _dump_expr(i, attr, f"v{i}"))
         for i, (name, attr) in enumerate(fields.items())
-    ]
+    ] + tail
     read = [
         (i, name, attr) for i, (name, attr) in enumerate(fields.items()) if not attr.always_dump
     ]
@@ -116,43 +119,96 @@ def _dump_lines(fields: Mapping[str, Attribute[Any]]) -> list[str]:
     absent = " or ".join(f"not v{i}" if attr.is_set else f"v{i} is None" for i, _, attr in read)
     lines = ["    try:"]
     lines += [f"        v{i} = d[{name!r}]" for i, name, _ in read]
-    lines += ["    except KeyError:", "        item = dump_sparse(obj)", "    else:"]
-    lines += [f"        if {absent}:", "            item = dump_sparse(obj)", "        else:"]
+    lines += ["    except KeyError:", f"        item = {sparse}", "    else:"]
+    lines += [f"        if {absent}:", f"            item = {sparse}", "        else:"]
     lines += ["            item = {", *(f"                {e}," for e in entries), "            }"]
     return lines
 
 
-def _load_lines(fields: Mapping[str, Attribute[Any]], ns: dict[str, Any]) -> list[str]:
-    """The start of ``load``: the attribute values as a dict ``d``.
+def _stores_attributes(cls: type[Model]) -> bool:
+    """Whether a loaded instance may be built by assigning its attributes one by one.
 
-    An item holding every attribute (the common case) is read with one dict display, without
-    a lookup and a test per attribute; an item without some takes ``load_sparse``.
+    ``obj.name = value`` keeps the values in the instance itself (no dict allocated, then
+    materialized empty and replaced, as ``obj.__dict__ = d`` costs); it is only the same as
+    writing the instance dict when no ``__setattr__`` and no data descriptor stands in the way
+    and every name is an identifier (else: one dict display).
     """
+    if cls.__setattr__ is not object.__setattr__:
+        return False
+    for name in cls.__fields__:
+        if not name.isidentifier() or iskeyword(name):
+            return False
+        found = next(vars(k)[name] for k in cls.__mro__ if name in vars(k))
+        if not isinstance(found, Attribute) or hasattr(type(found), "__set__"):
+            return False
+        if hasattr(type(found), "__delete__"):
+            return False
+    return True
+
+
+#: Where a comprehension is a function call (before 3.12), a short typed list loads faster in
+#: a loop of the loader's own; a comprehension is faster from about this many elements on.
+SHORT_LIST = 16 if sys.version_info < (3, 12) else 0
+
+
+def _store_lines(name: str, attr: Attribute[Any], expr: str, var: str) -> list[str]:
+    """``obj.<name> = expr``; for a typed list whose element is inlined, short lists are
+    loaded in a loop (``SHORT_LIST``)."""
+    store = [f"        obj.{name} = {expr}"]
+    of: Attribute[Any] | None = getattr(attr, "of", None)
+    if not SHORT_LIST or attr.dynamo_type != "L" or of is None or attr.get_transform:
+        return store
+    element = _inlined(of, "load") and of.load_code("e")
+    if not element or of.load_many_code("x") is not None or not _inlined(attr, "load"):
+        return store
+    return [
+        f'        x = {var}["L"]',
+        f"        if len(x) >= {SHORT_LIST}:",
+        f"            obj.{name} = [{element} for e in x]",
+        "        else:",
+        "            t = []",
+        "            for e in x:",
+        f"                t.append({element})",
+        f"            obj.{name} = t",
+    ]
+
+
+def _load_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
+    """The start of ``load``: the instance ``obj`` with its attribute values.
+
+    An item holding every attribute (the common case) is read without a lookup and a test per
+    attribute; an item without some takes ``load_sparse``.
+    """
+    fields = cls.__fields__
     if not fields:
-        return ["    d = {}"]
+        return ["    obj = _new(_cls)"]
+    sparse = ["        obj = _new(_cls)", "        obj.__dict__ = load_sparse(item)"]
     lines = ["    try:"]
     lines += [f"        v{i} = item[{name!r}]" for i, name in enumerate(fields)]
-    lines += ["    except KeyError:", "        d = load_sparse(item)", "    else:", "        d = {"]
-    lines += [
-        f"            {name!r}: {_load_expr(i, attr, f'v{i}', ns)},"
-        for i, (name, attr) in enumerate(fields.items())
+    lines += ["    except KeyError:", *sparse, "    else:", "        obj = _new(_cls)"]
+    exprs = [
+        (name, _load_expr(i, attr, f"v{i}", ns)) for i, (name, attr) in enumerate(fields.items())
     ]
-    lines.append("        }")
+    if _stores_attributes(cls):
+        for i, ((name, expr), attr) in enumerate(zip(exprs, fields.values(), strict=True)):
+            lines += _store_lines(name, attr, expr, f"v{i}")
+    else:
+        lines += [
+            "        obj.__dict__ = {",
+            *(f"            {n!r}: {e}," for n, e in exprs),
+            "        }",
+        ]
     return lines
 
 
-def _key_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
-    """Statements writing the key attributes rendered from their templates (an index key only
-    when every attribute its templates use has a value: a sparse index)."""
+def _key_exprs(
+    cls: type[Model], ns: dict[str, Any], value: Callable[[str], str]
+) -> list[tuple[Keys, str, str]]:
+    """(key set, item attribute, wire expression) of every key attribute, rendered from its
+    template; ``value(name)`` is the expression of attribute ``name``'s value."""
     fields = cls.__fields__
-    lines: list[str] = []
+    out: list[tuple[Keys, str, str]] = []
     for j, keys in enumerate(key_sets(cls)):
-        indent = "    "
-        if keys.fields:
-            lines.append(
-                "    if " + " and ".join(f"d.get({n!r}) is not None" for n in keys.fields) + ":"
-            )
-            indent = "        "
         for k, (attr_name, template) in enumerate(keys.templates()):
             pieces: list[str] = []
             for lit, fname in template.parts:
@@ -162,13 +218,59 @@ def _key_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
                     continue
                 fattr = fields[fname]
                 if fattr.dump_code("x") == '{"S": x}':  # a string attribute: its own value
-                    pieces.append(f"d[{fname!r}]")
+                    pieces.append(value(fname))
                 else:
                     ns[f"_ks_{j}_{k}_{fname}"] = fattr.key_str
-                    pieces.append(f"_ks_{j}_{k}_{fname}(d[{fname!r}])")
-            expr = " + ".join(pieces) or "''"
-            lines.append(f'{indent}item[{attr_name!r}] = {{"S": {expr}}}')
+                    pieces.append(f"_ks_{j}_{k}_{fname}({value(fname)})")
+            out.append((keys, attr_name, '{"S": ' + (" + ".join(pieces) or "''") + "}"))
+    return out
+
+
+def _key_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
+    """Statements writing the entity and the key attributes (an index key only when every
+    attribute its templates use has a value: a sparse index)."""
+    lines = [f"    item[{ENTITY_ATTR!r}] = _entity"] if cls.__entity__ is not None else []
+    current: Keys | None = None
+    indent = "    "
+    for keys, attr_name, expr in _key_exprs(cls, ns, lambda n: f"d[{n!r}]"):
+        if keys is not current:
+            current, indent = keys, "    "
+            if keys.fields:
+                present = " and ".join(f"d.get({n!r}) is not None" for n in keys.fields)
+                lines.append(f"    if {present}:")
+                indent = "        "
+        lines.append(f"{indent}item[{attr_name!r}] = {expr}")
     return lines
+
+
+def _dump_item_lines(cls: type[Model], ns: dict[str, Any]) -> list[str]:
+    """``dump`` (and ``dump_rest``, its path for an instance without every attribute): the
+    attributes, the entity and the keys. With every attribute set, every key's attributes
+    have values, so entity and keys are entries of the one dict display."""
+    fields = cls.__fields__
+    if cls.__entity__ is not None:
+        ns["_entity"] = {"S": cls.__entity__}
+    keyed = _key_lines(cls, ns)
+    index = {name: i for i, name in enumerate(fields)}
+    used = {n for k in key_sets(cls) for n in k.fields}
+    dump = ["def dump(obj):", "    d = obj.__dict__"]
+    if any(fields[n].always_dump for n in used):  # a key of a NULL attribute: never in the display
+        dump += [*_dump_lines(fields, [], "dump_sparse(obj)"), *keyed]
+        rest: list[str] = []
+    elif keyed:
+        tail = [f"{ENTITY_ATTR!r}: _entity"] if cls.__entity__ is not None else []
+        exprs = _key_exprs(cls, ns, lambda n: f"v{index[n]}")
+        tail += [f"{attr!r}: {expr}" for _, attr, expr in exprs]
+        dump += _dump_lines(fields, tail, "dump_rest(obj)")
+        rest = ["def dump_rest(obj):", "    d = obj.__dict__", "    item = dump_sparse(obj)"]
+        rest += [*keyed, "    return item"]
+    else:
+        dump += _dump_lines(fields, [], "dump_sparse(obj)")
+        rest = []
+    if cls.__extra__ == "keep":
+        dump.append("    for k, v in d.get('extra', {}).items():")
+        dump.append("        item.setdefault(k, _dump_any(v))")
+    return [*rest, *dump, "    return item"]
 
 
 def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]]:
@@ -183,16 +285,16 @@ def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]
         sparse_load += load
     sparse_dump.append("    return item")
     sparse_load.append("    return d")
-    body = ["    d = obj.__dict__", *_dump_lines(cls.__fields__)]
+    body = ["    d = obj.__dict__", *_dump_lines(cls.__fields__, [], "dump_sparse(obj)")]
     dump_lines = ["def dump_fields(obj):", *body, "    return item"]
-    load_body = [*_load_lines(cls.__fields__, ns), "    obj = _new(_cls)", "    obj.__dict__ = d"]
+    load_body = _load_lines(cls, ns)
     if cls.__extra__ == "keep":
         ns["_known"] = frozenset(cls.__fields__) | frozenset(key_attrs(cls)) | {ENTITY_ATTR}
         load_body.append(
             "    extra = {k: _load_any(v) for k, v in item.items() if k not in _known}"
         )
         load_body.append("    if extra:")
-        load_body.append("        d['extra'] = extra")
+        load_body.append("        obj.__dict__['extra'] = extra")
     if after_load:
         load_body.append("    obj.after_load()")
     load_body.append("    return obj")
@@ -214,16 +316,7 @@ def generate(cls: type[Model], *, after_load: bool) -> tuple[str, dict[str, Any]
     ]
     load_lines += ["    " + line for line in load_body[:-1]]
     load_lines += ["        out.append(obj)", "    return out"]
-    # ``dump`` repeats the body of ``dump_fields`` (one call per item less).
-    full = ["def dump(obj):", *body]
-    if cls.__entity__ is not None:
-        ns["_entity"] = {"S": cls.__entity__}
-        full.append(f"    item[{ENTITY_ATTR!r}] = _entity")
-    full += _key_lines(cls, ns)
-    if cls.__extra__ == "keep":
-        full.append("    for k, v in d.get('extra', {}).items():")
-        full.append("        item.setdefault(k, _dump_any(v))")
-    full.append("    return item")
+    full = _dump_item_lines(cls, ns)
     return "\n".join(sparse_dump + sparse_load + dump_lines + load_lines + full), ns
 
 

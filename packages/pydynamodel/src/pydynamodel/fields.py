@@ -610,12 +610,17 @@ class DateTime(Attribute[DtT]):
     def dump_code(self, var: str) -> str | None:
         if self.format != "iso":
             return None
-        # A plain datetime in UTC (the usual case) is formatted here, as isoformat would:
-        # printf-style formatting of its fields is faster than isoformat(timespec=...).
-        parts = ("year", "month", "day", "hour", "minute", "second", "microsecond")
-        fields = ", ".join(f"{var}.{a}" for a in parts)
+        # A plain datetime in UTC (the usual case) is written here as isoformat would, from
+        # the two-digit strings of its fields (_P2): about half the cost of printf-style
+        # formatting of the seven fields, which costs as much as isoformat(timespec=...).
+        y, u = f"{var}_y", f"{var}_u"
+        date = f"{{_P2[({y} := {var}.year) // 100]}}{{_P2[{y} % 100]}}"
+        date += f"-{{_P2[{var}.month]}}-{{_P2[{var}.day]}}"
+        time = f"{{_P2[{var}.hour]}}:{{_P2[{var}.minute]}}:{{_P2[{var}.second]}}"
+        micro = f"{{_P2[({u} := {var}.microsecond) // 10000]}}{{_P2[{u} // 100 % 100]}}"
+        micro += f"{{_P2[{u} % 100]}}"
         fast = f"{var}.__class__ is _datetime and {var}.tzinfo is _UTC"
-        return f'{{"S": _UTC_ISO % ({fields}) if {fast} else _dt_to_iso({var})}}'
+        return f'{{"S": f"{date}T{time}.{micro}+00:00" if {fast} else _dt_to_iso({var})}}'
 
     def load_code(self, var: str) -> str | None:
         if self.format != "iso":
@@ -675,7 +680,7 @@ CODEGEN_GLOBALS: dict[str, Any] = {
     "_fromisoformat": datetime.fromisoformat,
     "_UTC": UTC,
     "_datetime": datetime,
-    "_UTC_ISO": "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00",
+    "_P2": tuple(f"{i:02}" for i in range(100)),
     "_number_str": number_str,
     "_dump_plain_map": dump_plain_map,
     "_dump_map": dump_map,

@@ -144,6 +144,19 @@ def _check_names(
             )
 
 
+_ENTRY_POINTS = ("to_item", "from_item")
+
+
+def _codec_owned(cls: type[Any], name: str) -> bool:
+    """Whether ``cls.<name>`` is ``Model``'s own or a generated function (which the class's
+    codec replaces), not an override of the user's."""
+    found = next(vars(k)[name] for k in cls.__mro__ if name in vars(k))
+    if found is Model.__dict__[name]:
+        return True
+    code = getattr(getattr(found, "__func__", found), "__code__", None)
+    return code is not None and code.co_filename.startswith("<pydynamodel codec ")
+
+
 @dataclass_transform(kw_only_default=True)
 class Model:
     """Base class of entity models.
@@ -197,6 +210,9 @@ class Model:
             delattr(cls, "_codec")
         type.__setattr__(cls, "_dump_item", Model._dump_item)
         type.__setattr__(cls, "_load_item", Model.__dict__["_load_item"])
+        for name in _ENTRY_POINTS:
+            if _codec_owned(cls, name):
+                type.__setattr__(cls, name, Model.__dict__[name])
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -378,6 +394,12 @@ class Model:
             type.__setattr__(cls, "_codec", codec)
             type.__setattr__(cls, "_dump_item", codec.dump)
             type.__setattr__(cls, "_load_item", staticmethod(codec.load))
+            # ``to_item``/``from_item`` become the generated functions themselves (one Python
+            # call per item less), unless the class overrides them.
+            generated = {"to_item": codec.dump, "from_item": staticmethod(codec.load)}
+            for name in _ENTRY_POINTS:
+                if _codec_owned(cls, name):
+                    type.__setattr__(cls, name, generated[name])
         return codec
 
     # ------------------------------------------------------------------ keys
