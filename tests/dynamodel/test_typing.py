@@ -3,15 +3,26 @@
 mypy runs once (module fixture) over typing_check.py and one snippet file per bad case, with
 its incremental cache in .cache/mypy-typing (mypy rechecks whatever changed by content, so a
 warm run re-analyses only the snippets instead of boto3's stubs and the library).
+
+The cache is mypy's file store, not its default SQLite one: switching a SQLite cache to WAL
+needs a lock that any other holder of the database (another mypy over the same folder, a
+connection left open) keeps for longer than sqlite3's 5 s wait, which failed a CI run with
+"database is locked" before mypy had checked anything.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from mypy import api
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPING_CHECK = ROOT / "tests/dynamodel/typing_check.py"
@@ -45,6 +56,25 @@ BAD_SNIPPETS = {
 }
 
 
+CACHE = ROOT / ".cache" / "mypy-typing"
+
+
+def run_mypy(cache: Path, *files: Path) -> str:
+    """mypy --strict (the project's settings) over ``files``, its incremental cache in
+    ``cache``; what it printed."""
+    stdout, stderr, _ = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(cache),
+            "--no-sqlite-cache",
+            *map(str, files),
+        ]
+    )
+    return stdout + stderr
+
+
 @pytest.fixture(scope="module")
 def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("typing")
@@ -52,18 +82,24 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> str:
     for name, (body, _) in BAD_SNIPPETS.items():
         path = folder / f"{name}.py"
         path.write_text(PRELUDE + textwrap.dedent(body) + "\n")
-        files.append(str(path))
-    stdout, stderr, _ = api.run(
-        [
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".cache" / "mypy-typing"),
-            str(TYPING_CHECK),
-            *files,
-        ]
-    )
-    return stdout + stderr
+        files.append(path)
+    return run_mypy(CACHE, TYPING_CHECK, *files)
+
+
+@pytest.fixture
+def locked_sqlite_cache(tmp_path: Path) -> Iterator[Path]:
+    """A cache folder whose SQLite databases another connection holds mid-write."""
+    # mypy keeps its cache for this Python in <cache dir>/<major>.<minor>.
+    folder = tmp_path / "cache" / "{}.{}".format(*sys.version_info[:2])
+    folder.mkdir(parents=True)
+    holders = []
+    for name in ["cache.db", *(f"cache.{i}.db" for i in range(16))]:
+        holder = sqlite3.connect(folder / name, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        holders.append(holder)
+    yield tmp_path / "cache"
+    for holder in holders:
+        holder.close()
 
 
 def test_the_typing_check_file_is_clean(mypy_output: str) -> None:
@@ -75,3 +111,15 @@ def test_wrong_types_and_names_are_type_errors(mypy_output: str, name: str) -> N
     expected = BAD_SNIPPETS[name][1]
     lines = [line for line in mypy_output.splitlines() if f"{name}.py" in line]
     assert any("error" in line and expected in line for line in lines), mypy_output
+
+
+def test_the_check_does_not_depend_on_a_sqlite_cache_lock(
+    locked_sqlite_cache: Path, tmp_path: Path
+) -> None:
+    # Given a cache folder whose SQLite databases another connection holds mid-write
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(PRELUDE + "Room(nmae='x')\n")
+    # When the typing check runs with that cache folder
+    output = run_mypy(locked_sqlite_cache, snippet)
+    # Then mypy checks the code (the lock is not its cache's)
+    assert 'Unexpected keyword argument "nmae"' in output, output
