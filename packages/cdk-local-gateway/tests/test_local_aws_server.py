@@ -57,3 +57,84 @@ def test_a_launched_local_aws_serves_once_ready() -> None:
     # And once stopped, it is gone
     assert aws.process is not None
     assert aws.process.poll() is not None
+
+
+@pytest.fixture
+def memoized_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto import backends
+    from moto.core import responses
+
+    # Restored after the test: the patch is the server process's, not the test session's.
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    names = responses.method_names_from_class  # type: ignore[attr-defined]
+    monkeypatch.setattr(responses, "method_names_from_class", names)
+    server.memoize_moto_lookups()
+
+
+def _signed_put(app: object, key: str) -> int:
+    import json
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from werkzeug.test import Client
+
+    body = json.dumps({"TableName": "memo", "Item": {"pk": {"S": key}}})
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1/",
+        data=body,
+        headers={
+            "X-Amz-Target": "DynamoDB_20120810.PutItem",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+    )
+    SigV4Auth(Credentials("AKIDLOCAL", "secret"), "dynamodb", "eu-west-1").add_auth(request)
+    response = Client(app).post("/", data=body, headers=dict(request.headers.items()))  # type: ignore[arg-type]
+    return response.status_code
+
+
+def test_moto_lists_its_service_folders_once_not_on_every_request(
+    memoized_lookups: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    # Given the server's app that has served a request, and a count of folder listings
+    assert set(backends.list_of_moto_modules()) >= {"dynamodb", "sqs", "sts", "iam"}
+    app = DomainDispatcherApplication(create_backend_app)
+    client("dynamodb", "http://127.0.0.1:1", "eu-west-1")  # botocore's data loaded first
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb_backends["123456789012"]["eu-west-1"].create_table(
+        "memo",
+        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        throughput=None,
+        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+        global_indexes=None,
+        indexes=None,
+        streams=None,
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    # (a first request imports what moto loads lazily; Python's importer lists folders then)
+    assert _signed_put(app, "warm-up") == 200
+    listings: list[str] = []
+    real_listdir = os.listdir
+
+    def counted_listdir(path: str = ".") -> list[str]:
+        listings.append(str(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", counted_listdir)
+    # When two more requests are served
+    statuses = [_signed_put(app, "a"), _signed_put(app, "b")]
+    # Then both succeed and moto's package folder was not listed for either
+    assert statuses == [200, 200]
+    moto_folder = os.path.dirname(backends.__file__)
+    assert [path for path in listings if path == moto_folder] == []

@@ -63,6 +63,28 @@ def lazy_iam_partitions() -> None:
     models.get_account_id_from = get_account_id_from
 
 
+def memoize_moto_lookups() -> None:
+    """Answer two of moto's per-request lookups from memory.
+
+    For every request moto's dispatcher asks twice whether the host is a service name by
+    listing its own package folder (a directory read and ~200 ``stat`` calls), and the
+    response class of the service collects its method names with ``inspect.getmembers``.
+    Neither answer changes while the server runs (moto's folder is installed code; its
+    response classes are not changed after import), and the two cost about a third of a
+    DynamoDB request's time on loopback, which every test and ``make local`` call pays.
+    """
+    import functools
+
+    from moto import backends
+    from moto.core import responses
+
+    modules = tuple(backends.list_of_moto_modules())
+    # Both are looked up as module attributes at call time, so replacing them takes effect.
+    backends.list_of_moto_modules = lambda: modules
+    lookup = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
+    responses.method_names_from_class = lookup  # type: ignore[attr-defined]
+
+
 def main(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -74,6 +96,7 @@ def main(host: str, port: int) -> None:
     from cdk_local_gateway.iam.enforcer import IamEnforcer
 
     lazy_iam_partitions()
+    memoize_moto_lookups()
     # The IAM check outside the lock: a denied DynamoDB call does not wait for others.
     app = IamEnforcer(SerializeDynamoDB(DomainDispatcherApplication(create_backend_app)))
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
