@@ -117,9 +117,10 @@ def test_the_check_does_not_depend_on_a_sqlite_cache_lock(
     locked_sqlite_cache: Path, tmp_path: Path
 ) -> None:
     # Given a cache folder whose SQLite databases another connection holds mid-write
+    # (a snippet that imports nothing: a fresh cache would otherwise analyse boto3's stubs)
     snippet = tmp_path / "snippet.py"
-    snippet.write_text(PRELUDE + "Room(nmae='x')\n")
+    snippet.write_text('count: int = "many"\n')
     # When the typing check runs with that cache folder
     output = run_mypy(locked_sqlite_cache, snippet)
     # Then mypy checks the code (the lock is not its cache's)
-    assert 'Unexpected keyword argument "nmae"' in output, output
+    assert "Incompatible types in assignment" in output, output
