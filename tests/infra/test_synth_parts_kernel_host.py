@@ -93,9 +93,11 @@ def test_the_cdk_runs_on_jsiis_kernel_through_the_host(tmp_path: Path) -> None:
     env["PATH"] = f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}"
     kernel_host.enable(env, tmp_path / "host")
     out = str(tmp_path / "out")
+    # CloudFormation's built-in validator off, as app.py's app has it: loading its schemas
+    # would be most of this process's time, and what is asked here is the kernel's channel.
     script = (
         "import aws_cdk as cdk, json\n"
-        f"app = cdk.App(outdir={out!r})\n"
+        f"app = cdk.App(outdir={out!r}, builtin_cloud_formation_validation=False)\n"
         "stack = cdk.Stack(app, 'S')\n"
         "cdk.CfnOutput(stack, 'O', value=cdk.Fn.join('-', ['a', stack.region]))\n"
         "print(json.dumps(app.synth().get_stack_by_name('S').template['Outputs']))\n"

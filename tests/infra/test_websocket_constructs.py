@@ -1,5 +1,12 @@
 """The reusable WebSocket constructs on their own, each in a small throwaway stack (these
-tests are about the constructs' defaults and guards, not about the app)."""
+tests are about the constructs' defaults and guards, not about the app).
+
+The stacks' app has CloudFormation's built-in validator off, as the app's own has
+(stacks/cdk_app.py): it checks templates against CloudFormation's schemas, not these tests'
+questions, and its first use in a process costs seconds (loading the schemas). The same
+constructs are synthesized with the validator on by the construct package's own suite
+(packages/serverless-api-constructs/tests), and the app's templates are checked by cfn-lint.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +31,9 @@ from serverless_api_constructs.rest import ApiMonitoring
 
 def new_stack() -> cdk.Stack:
     return cdk.Stack(
-        cdk.App(), "Test", env=cdk.Environment(account="123456789012", region="eu-west-1")
+        cdk.App(builtin_cloud_formation_validation=False),
+        "Test",
+        env=cdk.Environment(account="123456789012", region="eu-west-1"),
     )
 
 
