@@ -8,8 +8,9 @@ infrastructure change you meant; read the diff in review like any other code.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -17,6 +18,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from stacks.lambda_code import asset_dir
 from tests.infra.conftest import synth, synth_assembly
 from tests.infra.fixed_stages import synth_context
+from tests.infra.synth_cache import cached_synth
 from tests.infra.templates import ASSET_PLACEHOLDER, StackTemplates, scrub
 
 if TYPE_CHECKING:
@@ -80,18 +82,41 @@ def test_scrub_replaces_asset_hashes_only() -> None:
     }
 
 
+#: The Lambda source file the asset-hash test adds (its name and content are part of the key
+#: under which that synth is cached).
+PROBE = ("_snapshot_probe.py", '"""Written by test_snapshots."""\n')
+
+
+def synth_with_probe(tmp_path: Path) -> StackTemplates:
+    """The app's templates synthesized with :data:`PROBE` added to its Lambda code asset.
+
+    The probe goes into this process's staged copy of lambda/, never into the checkout, where
+    another worker may be synthesizing. Like every other synth of these tests, the result is
+    kept on disk under a hash of every synth input, here with the probe and this file in the
+    key (tests/infra/synth_cache.py): the first run with these inputs synthesizes, and a run
+    with exactly the same inputs reads what that synth wrote."""
+    name, content = PROBE
+
+    def synthesize() -> dict[str, Any]:
+        asset_dir.cache_clear()  # the asset folder is staged once per process: stage it anew
+        try:
+            (asset_dir() / name).write_text(content)
+            edited = StackTemplates.from_assembly(synth_assembly(tmp_path, synth_context()))
+        finally:
+            asset_dir.cache_clear()
+        return dict(edited.items())
+
+    # This file is in the key too: how the probe is added is part of what was synthesized.
+    this_file = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    key = {**synth_context(), "tests:lambda source file added": {name: content, "by": this_file}}
+    return StackTemplates(cached_synth(key, synthesize))
+
+
 def test_editing_lambda_source_changes_asset_hashes_but_no_snapshot(
     stacks: StackTemplates, tmp_path: Path
 ) -> None:
-    # Given the app synthesized once more (not from the synth cache) with one more Lambda
-    # source file in its code asset: added to this process's staged copy of lambda/, never
-    # to the checkout, where another worker may be synthesizing
-    asset_dir.cache_clear()  # the asset folder is staged once per process: stage it anew
-    try:
-        (asset_dir() / "_snapshot_probe.py").write_text('"""Written by test_snapshots."""\n')
-        edited = StackTemplates.from_assembly(synth_assembly(tmp_path, synth_context()))
-    finally:
-        asset_dir.cache_clear()
+    # Given the app synthesized once more with one more Lambda source file in its code asset
+    edited = synth_with_probe(tmp_path)
 
     # Then the raw templates differ (the code asset hash moved) ...
     changed = [path for path in stacks if stacks[path] != edited[path]]
