@@ -16,7 +16,7 @@ from serverless_api_constructs import ServiceFunction
 from serverless_api_constructs.rest import ApiMonitoring, retention_days
 
 from .guardrails import acknowledge
-from .lambda_code import LAMBDA_RUNTIME, acknowledge_runtime, lambda_code
+from .lambda_code import LAMBDA_RUNTIME, RUNTIME_ACKNOWLEDGEMENTS, lambda_code
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -97,9 +97,9 @@ class FunctionFactory:
             service=self.service,
             metrics_namespace=self.metrics_namespace,
             environment=environment,
+            resource_acknowledgements=RUNTIME_ACKNOWLEDGEMENTS,
             **settings,
         )
-        acknowledge_runtime(function.function)
         return function
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
 
-from .guardrails import acknowledge
 from .lambda_bytecode import RUNTIME_NAME, RUNTIME_VERSION, add_bytecode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,10 +64,10 @@ def lambda_code() -> lambda_.Code:
     return lambda_.Code.from_asset(str(asset_dir()), exclude=_EXCLUDE)
 
 
-def acknowledge_runtime(function: lambda_.IFunction) -> None:
-    """Acknowledge, on ``function``'s resource, that it runs :data:`LAMBDA_RUNTIME` rather
-    than the newest Python runtime (:data:`RUNTIME_REASON`)."""
-    resource = function.node.default_child
-    if resource is None:  # pragma: no cover - a lambda_.Function always has its resource
-        raise RuntimeError(f"{function.node.path}: no resource to acknowledge the runtime on")
-    acknowledge(resource, ["AwsSolutions-L1", "Serverless-LambdaLatestVersion"], RUNTIME_REASON)
+#: The acknowledgements of :data:`LAMBDA_RUNTIME` on a function's resource
+#: (``ServiceFunction(resource_acknowledgements=...)``: recorded in the call that records the
+#: function's own, with no round trip to find the resource).
+RUNTIME_ACKNOWLEDGEMENTS = {
+    "AwsSolutions-L1": RUNTIME_REASON,
+    "Serverless-LambdaLatestVersion": RUNTIME_REASON,
+}

@@ -57,7 +57,7 @@ from .api_parts import (
     queue_visibility_timeout,
 )
 from .guardrails import acknowledge
-from .lambda_code import acknowledge_runtime
+from .lambda_code import RUNTIME_ACKNOWLEDGEMENTS
 from .rest import waf
 from .rest.templates import load_template
 
@@ -164,10 +164,12 @@ class RestApiStack(cdk.Stack):
             service=SERVICE,
             metrics_namespace=self.make_function.metrics_namespace,
             existing_secret=self.token_secret,
-            function_props={"runtime": self.make_function.runtime},
+            function_props={
+                "runtime": self.make_function.runtime,
+                "resource_acknowledgements": RUNTIME_ACKNOWLEDGEMENTS,
+            },
         )
         self.authorizer_function: lambda_.IFunction = self.token_authorizer.function
-        acknowledge_runtime(self.authorizer_function)
 
     def _route_authorizers(self, identity: StageIdentity) -> None:
         """The API's authorizers: Cognito on the stage's one user pool (in the primary region,

@@ -232,3 +232,55 @@ def test_bad_settings_are_refused_naming_the_setting_and_the_value(
 ) -> None:
     with refused(message):
         _function(new_stack(), **kwargs)
+
+
+def _acknowledged(construct: Any) -> list[dict[str, str]]:
+    """The acknowledgements recorded on ``construct``, in order."""
+    return [
+        entry.data
+        for entry in construct.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    ]
+
+
+def test_resource_acknowledgements_are_recorded_on_its_function_resource_after_its_own() -> None:
+    # Given a function for synchronous callers, with two rules acknowledged on its resource
+    stack = new_stack()
+    reason = "Runs an older runtime on purpose, for the reasons its owner names here."
+    fn = _function(
+        stack,
+        resource_acknowledgements={"AwsSolutions-L1": reason, "Serverless-X": reason},
+    )
+    # Then .resource is the function's CfnFunction
+    default_child = fn.function.node.default_child
+    assert isinstance(fn.resource, lambda_.CfnFunction)
+    assert default_child is not None
+    assert fn.resource.node.path == default_child.node.path
+    # And it carries its own DLQ acknowledgement, then the given ones, in order
+    recorded = _acknowledged(fn.resource)
+    assert [next(iter(data)) for data in recorded] == [
+        "Annotation::Serverless-LambdaDLQ",
+        "Annotation::AwsSolutions-L1",
+        "Annotation::Serverless-X",
+    ]
+    assert recorded[1] == {"Annotation::AwsSolutions-L1": reason}
+
+
+def test_resource_acknowledgements_without_its_own_dlq_acknowledgement() -> None:
+    # Given a function with a dead-letter queue (no DLQ acknowledgement of its own)
+    stack = new_stack()
+    reason = "Runs an older runtime on purpose, for the reasons its owner names here."
+    fn = _function(
+        stack, dead_letter_queue=sqs.Queue(stack, "Dlq"), resource_acknowledgements={"R-1": reason}
+    )
+    # Then the given acknowledgement alone is on its resource
+    assert _acknowledged(fn.resource) == [{"Annotation::R-1": reason}]
+
+
+@pytest.mark.parametrize("acknowledgements", [{"": "a reason"}, {"AwsSolutions-L1": "  "}])
+def test_a_resource_acknowledgement_needs_a_rule_and_a_reason(
+    acknowledgements: dict[str, str],
+) -> None:
+    # When an acknowledgement names no rule or gives no reason, Then it is refused
+    with pytest.raises(ValueError, match="resource_acknowledgements"):
+        _function(new_stack(), resource_acknowledgements=acknowledgements)

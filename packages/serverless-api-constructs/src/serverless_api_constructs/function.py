@@ -49,7 +49,11 @@ class ServiceFunction(Construct):
     - ``function_props``: any other ``lambda_.Function`` keyword argument (``vpc``,
       ``ephemeral_storage_size``, ``snap_start`` ...), merged over the defaults above; the
       keyword arguments of this construct and ``role``/``log_group`` (its own) are refused
-      there (see :mod:`serverless_api_constructs.props`).
+      there (see :mod:`serverless_api_constructs.props`);
+    - ``resource_acknowledgements``: cdk-nag rules (rule id -> the reason it does not apply)
+      acknowledged on the function's ``CfnFunction`` (``.resource``), after this construct's
+      own (``Serverless-LambdaDLQ`` without a ``dead_letter_queue``), all in one call to the
+      jsii kernel instead of two per acknowledgement plus two to find the resource.
 
     One ``code`` asset can be shared by all functions of an app (pass the same ``lambda_.Code``).
     """
@@ -78,8 +82,10 @@ class ServiceFunction(Construct):
         powertools_layer: bool = True,
         log_level: str = "INFO",
         function_props: Mapping[str, Any] | None = None,
+        resource_acknowledgements: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        given = _resource_acknowledgements(resource_acknowledgements)
         milliseconds = _validate(
             runtime=runtime,
             powertools_layer=powertools_layer,
@@ -155,13 +161,13 @@ class ServiceFunction(Construct):
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "
             "every other statement of this role names its resources.",
         )
-        if dead_letter_queue is None:
-            _acknowledge(
-                cfn_function,
-                "Serverless-LambdaDLQ",
-                "Invoked synchronously (API Gateway integration or authorizer): the caller gets "
-                "the error, and a DLQ only ever receives failed asynchronous invocations.",
-            )
+        if cfn_function is None:  # pragma: no cover - a lambda_.Function always has one
+            raise RuntimeError(f"{self.node.path}: no CfnFunction")
+        #: The function's CloudFormation resource (where its cdk-nag findings are reported).
+        self.resource: IConstruct = cfn_function
+        own = [] if dead_letter_queue is not None else [_SYNCHRONOUS_ACKNOWLEDGEMENT]
+        if own or given:
+            Validations.of(cfn_function).acknowledge(*own, *given)
 
     def _own_l1s(self) -> tuple[IConstruct | None, IConstruct | None]:
         """The role's default policy and the function's ``CfnFunction``, from one listing of
@@ -298,6 +304,27 @@ def _timeout_seconds(timeout: Duration | None, milliseconds: float | None) -> in
     if milliseconds is not None and not unresolved(milliseconds):
         return int(milliseconds // 1000)
     return int(timeout.to_seconds())
+
+
+#: Why a function without a dead-letter queue needs none (cdk-nag's Serverless-LambdaDLQ).
+_SYNCHRONOUS_ACKNOWLEDGEMENT = Acknowledgment(
+    id="Serverless-LambdaDLQ",
+    reason="Invoked synchronously (API Gateway integration or authorizer): the caller gets "
+    "the error, and a DLQ only ever receives failed asynchronous invocations.",
+)
+
+
+def _resource_acknowledgements(given: Mapping[str, str] | None) -> list[Acknowledgment]:
+    """``resource_acknowledgements`` as the kernel's objects; each needs a rule and a reason."""
+    acknowledgements = []
+    for rule, reason in (given or {}).items():
+        if not rule.strip() or not reason.strip():
+            raise ValueError(
+                f"ServiceFunction: resource_acknowledgements needs a rule id and a reason, "
+                f"got {rule!r}: {reason!r}"
+            )
+        acknowledgements.append(Acknowledgment(id=rule, reason=reason))
+    return acknowledgements
 
 
 def _acknowledge(construct: IConstruct | None, rule: str, reason: str) -> None:
