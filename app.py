@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from stacks import kernel_code_cache, kernel_host
+from stacks import kernel_code_cache, kernel_host, preimport
 from stacks.config import ConfigError, StageConfig, load_stages
 from stacks.synth_parts import (
     PART_STAGES_VARIABLE,
@@ -47,6 +47,7 @@ def main() -> None:
         parts = plan_parts(configs, worker_count(os.environ))
         if len(parts) > 1:
             _synth_in_parts(Path(outdir), parts, [config.construct_id for config in configs])
+    preimport.start(os.environ)
     synth(only=part.split(",") if part else None)
     if outdir:
         exit_without_teardown()
@@ -93,6 +94,7 @@ def _synth_in_parts(outdir: Path, parts: Sequence[tuple[str, ...]], stage_ids: l
         for names, d in zip(parts[1:], part_dirs[1:], strict=True)
     ]
     try:
+        preimport.start(os.environ)
         synth(only=parts[0], outdir=part_dirs[0])
         failed = next((code for code in (c.wait() for c in children) if code), 0)
         if failed:
