@@ -8,6 +8,7 @@
 // line per chunk, {"stdout": base64} or {"stderr": base64}), so stdout carries the API only.
 const fs = require('fs');
 const { Writable } = require('stream');
+const prewarm = require('./kernel_prewarm.js');
 
 const API_FD = 3;
 const readSync = fs.readSync;
@@ -50,6 +51,22 @@ fs.readSync = function readApi(fd, ...args) {
   if (fd !== API_FD) {
     return readSync.call(this, fd, ...args);
   }
+  // Idle until the next request: load what the kernel will need (kernel_prewarm.js).
+  const polling = prewarm.pollingFd();
+  if (polling !== undefined) {
+    for (;;) {
+      try {
+        return readSync.call(this, polling, ...args);
+      } catch (error) {
+        if (error.code !== 'EAGAIN') {
+          throw error;
+        }
+      }
+      if (!prewarm.step()) {
+        break;
+      }
+    }
+  }
   return retried(() => readSync.call(this, 0, ...args));
 };
 
@@ -86,4 +103,5 @@ if (nodeOptions.includes('--preserve-symlinks') && !process.execArgv.includes('-
   process.execArgv.push('--preserve-symlinks');
 }
 
+process.on('exit', prewarm.record);
 require(process.env.APP_JSII_PROGRAM);

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 HOST_VARIABLE = "APP_KERNEL_HOST"
 #: The kernel program the host runs (set by :func:`enable`).
 PROGRAM_VARIABLE = "APP_JSII_PROGRAM"
+#: The list of modules the host loads while the kernel idles (``kernel_prewarm.js``): set by
+#: :func:`enable` unless given; ``off`` loads none ahead.
+PREWARM_VARIABLE = "APP_KERNEL_PREWARM"
 HOST = Path(__file__).resolve().with_name("kernel_host.js")
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[1] / ".cache" / "jsii-host"
 #: How the kernel program opens its API channel, which the host maps onto its pipes.
@@ -54,6 +57,7 @@ def enable(environ: MutableMapping[str, str], directory: Path = DEFAULT_DIRECTOR
         return
     environ["JSII_RUNTIME"] = str(HOST)
     environ[PROGRAM_VARIABLE] = str(program)
+    environ.setdefault(PREWARM_VARIABLE, str(directory / "prewarm.json"))
     options = environ.get("NODE_OPTIONS", "").split()
     if "--preserve-symlinks" not in options:
         # What the launcher passes the kernel: packages resolve their dependencies through
