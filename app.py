@@ -30,6 +30,8 @@ from stacks.synth_parts import (
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
+#: This app's name for the modules its jsii kernels load (``kernel_host.enable``).
+KERNEL_APP = "app"
 #: Set by the CDK CLI for the app it runs: where the cloud assembly goes.
 CLI_OUTDIR_VARIABLE = "CDK_OUTDIR"
 
@@ -37,7 +39,7 @@ CLI_OUTDIR_VARIABLE = "CDK_OUTDIR"
 def main() -> None:
     # Before the CDK is imported: importing it starts the jsii kernel, in the parts too.
     kernel_code_cache.enable(os.environ)
-    kernel_host.enable(os.environ)
+    kernel_host.enable(os.environ, app=KERNEL_APP)
     outdir = os.environ.get(CLI_OUTDIR_VARIABLE)
     part = os.environ.get(PART_STAGES_VARIABLE)
     if outdir and part is None:

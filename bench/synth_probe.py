@@ -208,7 +208,7 @@ def _app_kernel_settings(script: Path) -> None:
     from stacks import kernel_code_cache, kernel_host
 
     kernel_code_cache.enable(os.environ)
-    kernel_host.enable(os.environ)
+    kernel_host.enable(os.environ, app="app")
 
 
 def _run_imports(script: Path) -> None:

@@ -46,10 +46,15 @@ _PROGRAM_FILES = {
 }
 
 
-def enable(environ: MutableMapping[str, str], directory: Path = DEFAULT_DIRECTORY) -> None:
+def enable(
+    environ: MutableMapping[str, str], directory: Path = DEFAULT_DIRECTORY, *, app: str = "any"
+) -> None:
     """Have every jsii kernel started with ``environ`` run in the process jsii starts, unless
     ``APP_KERNEL_HOST=off``, ``JSII_RUNTIME`` is already chosen, or the installed kernel does
-    not talk on fd 3."""
+    not talk on fd 3. The modules its kernel loads are listed for the next kernel of the same
+    ``app`` to load while idle (``directory/prewarm-<app>.json``, unless
+    ``APP_KERNEL_PREWARM`` names another file or is ``off``): each app its own list, since
+    each loads other modules."""
     if environ.get(HOST_VARIABLE) == "off" or "JSII_RUNTIME" in environ:
         return
     program = install_program(_embedded_files(), directory)
@@ -57,7 +62,7 @@ def enable(environ: MutableMapping[str, str], directory: Path = DEFAULT_DIRECTOR
         return
     environ["JSII_RUNTIME"] = str(HOST)
     environ[PROGRAM_VARIABLE] = str(program)
-    environ.setdefault(PREWARM_VARIABLE, str(directory / "prewarm.json"))
+    environ.setdefault(PREWARM_VARIABLE, str(directory / f"prewarm-{app}.json"))
     options = environ.get("NODE_OPTIONS", "").split()
     if "--preserve-symlinks" not in options:
         # What the launcher passes the kernel: packages resolve their dependencies through

@@ -8,17 +8,18 @@
 //
 // The modules are the same files the kernel would require later, by the same paths (the
 // kernel's node_modules under /tmp/jsii-kernel-XXXXXX, symlinks preserved), in the order they
-// were first loaded; a package the kernel has not loaded yet (its directory is made by its
-// `load` request) is waited for. Loading a module early runs its top-level code earlier:
-// aws-cdk-lib's modules define classes and require one another lazily. The list is written
-// at exit to APP_KERNEL_PREWARM (atomically: parallel synth parts write the same list); `off`
+// were first loaded; a module of a package the kernel has not loaded yet (its directory is
+// made by its `load` request) waits for it, without holding up the others. Loading a
+// module early runs its top-level code earlier: aws-cdk-lib's modules define classes and
+// require one another lazily. The list is written at exit to APP_KERNEL_PREWARM (one file
+// per app, see kernel_host.py; atomically: parallel synth parts write the same list); `off`
 // loads nothing ahead and records nothing.
 const fs = require('fs');
 
 const ROOT = /^(.*[/\\]jsii-kernel-[^/\\]+[/\\]node_modules[/\\])(.+)$/;
 const file = process.env.APP_KERNEL_PREWARM === 'off' ? undefined : process.env.APP_KERNEL_PREWARM;
-let queue;
-let next = 0;
+let pending;
+const present = new Set();
 let root;
 let polling;
 
@@ -49,26 +50,38 @@ function packageOf(relative) {
   return parts.slice(0, relative.startsWith('@') ? 2 : 1).join('/');
 }
 
-// Loads the next module of the list; false when there is nothing to load now (the list is
-// done, or the next module's package is not loaded by the kernel yet).
+// Loads the first module of the list that is not loaded yet and whose package the kernel has
+// loaded; false when there is none now. A package's directory, once there, stays.
 function step() {
-  if (queue === undefined) {
-    queue = file ? read() : [];
+  if (pending === undefined) {
+    pending = file ? read() : [];
   }
   const base = kernelRoot();
-  while (base !== undefined && next < queue.length) {
-    const relative = queue[next];
-    const filename = base + relative;
-    if (require.cache[filename] !== undefined) {
-      next += 1;
+  if (base === undefined) {
+    return false;
+  }
+  const absent = new Set();
+  for (let index = 0; index < pending.length; index += 1) {
+    const relative = pending[index];
+    if (require.cache[base + relative] !== undefined) {
+      pending.splice(index, 1);
+      index -= 1;
       continue;
     }
-    if (!fs.existsSync(base + packageOf(relative))) {
-      return false;
+    const name = packageOf(relative);
+    if (absent.has(name)) {
+      continue;
     }
-    next += 1;
+    if (!present.has(name)) {
+      if (!fs.existsSync(base + name)) {
+        absent.add(name);
+        continue;
+      }
+      present.add(name);
+    }
+    pending.splice(index, 1);
     try {
-      require(filename);
+      require(base + relative);
     } catch {
       // Gone or failing now: the kernel's own require meets it where it always did.
     }
@@ -80,7 +93,7 @@ function step() {
 // A second description of the API pipe (stdin) that does not block, to see whether a request
 // is waiting; undefined when the list is done or the pipe cannot be opened so.
 function pollingFd() {
-  if (!file || (queue !== undefined && next >= queue.length)) {
+  if (!file || (pending !== undefined && pending.length === 0)) {
     return undefined;
   }
   if (polling === undefined) {
