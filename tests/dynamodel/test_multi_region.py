@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.config import Config
 
 from domain.models import Room
 from pydynamodel import ConfigurationError, ServiceUnavailable, Table, Throttled
@@ -19,7 +20,7 @@ from tests.handlers.faults import ManualClock
 from tests.ws.hanging_endpoint import HangingEndpoint
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Collection, Iterator
 
 DEAD_REGION = "us-west-2"
 FAST = {"connect_timeout": 0.5, "read_timeout": 2.0, "max_attempts": 1}
@@ -154,11 +155,13 @@ def test_a_bad_breaker_window_in_the_environment_names_the_variable(
 # ``breaker_seconds`` (30 s by default) by the Table that saw it. No test waits: the window is
 # measured on an injected clock, and what reaches a region is counted where it arrives.
 
-HANG = {"connect_timeout": 0.5, "read_timeout": 1.0, "max_attempts": 1}
-"""A hung region costs one read timeout per request that reaches it (long enough for a healthy
-server on a loaded machine: it shares the setting)."""
-SICK = {**HANG, "read_timeout": 5.0}
+SICK = {"connect_timeout": 0.5, "read_timeout": 5.0, "max_attempts": 1}
 """For regions that answer (with errors): no request should ever wait out this timeout."""
+HEALTHY_READ_TIMEOUT = 5.0
+"""A healthy region's client, next to a hung one: no loopback answer comes near it."""
+HUNG_READ_TIMEOUT = 0.1
+"""A hung region's client: the region never answers, so it times out whatever the value, and
+a request that reaches it costs this much."""
 
 
 @pytest.fixture
@@ -175,8 +178,43 @@ def two_regions(
         regions=[DEAD_REGION, REGION],
         endpoint_url={DEAD_REGION: home_url, REGION: peer_url},
         clock=clock,
-        **{**HANG, **kw},
+        **{**SICK, **kw},
     )
+
+
+def two_regions_hung(
+    make_table: Callable[..., Table],
+    home_url: str,
+    peer_url: str,
+    clock: ManualClock,
+    *,
+    hung: Collection[str],
+) -> Table:
+    """``two_regions`` where the clients of the ``hung`` regions give up after
+    HUNG_READ_TIMEOUT and the others wait HEALTHY_READ_TIMEOUT.
+
+    A Table has one botocore Config for all its regions, and botocore copies a Config into each
+    client when it creates it: the hung regions' clients are created first, then the Config is
+    given the healthy timeout for the rest (what each client got is checked)."""
+    config: Any = Config(  # botocore's stubs declare none of a Config's attributes
+        connect_timeout=0.5,
+        read_timeout=HUNG_READ_TIMEOUT,
+        retries={"mode": "standard", "total_max_attempts": 1},
+    )
+    table = make_table(
+        regions=[DEAD_REGION, REGION],
+        endpoint_url={DEAD_REGION: home_url, REGION: peer_url},
+        clock=clock,
+        config=config,
+    )
+    for region in hung:
+        table.client(region)
+    config.read_timeout = HEALTHY_READ_TIMEOUT
+    for region in table.regions:
+        made: Any = table.client(region).meta.config
+        expected = HUNG_READ_TIMEOUT if region in hung else HEALTHY_READ_TIMEOUT
+        assert (made.read_timeout, made.retries["total_max_attempts"]) == (expected, 1), region
+    return table
 
 
 def test_a_read_skips_a_hung_region_for_the_breaker_window(
@@ -185,7 +223,7 @@ def test_a_read_skips_a_hung_region_for_the_breaker_window(
     # Given a home region that hangs and a healthy second region
     seed(make_table)
     clock = ManualClock()
-    table = two_regions(make_table, hung.url, server_url, clock)
+    table = two_regions_hung(make_table, hung.url, server_url, clock, hung=[DEAD_REGION])
     # When a first read times out in the home region, then fails over
     assert table.get(Room, room_id="r1").name == "lobby"
     assert hung.accepted == 1
@@ -205,7 +243,7 @@ def test_after_the_window_one_read_tries_the_region_again(
     # Given a hung home region skipped since a first read
     seed(make_table)
     clock = ManualClock()
-    table = two_regions(make_table, hung.url, server_url, clock)
+    table = two_regions_hung(make_table, hung.url, server_url, clock, hung=[DEAD_REGION])
     table.get(Room, room_id="r1")
     # When the window has passed
     clock.advance(30.0)
@@ -223,7 +261,7 @@ def test_writes_fail_fast_while_the_home_region_is_skipped(
 ) -> None:
     # Given a hung home region: the first write waits out its timeout
     clock = ManualClock()
-    table = two_regions(make_table, hung.url, server_url, clock)
+    table = two_regions_hung(make_table, hung.url, server_url, clock, hung=[DEAD_REGION])
     with pytest.raises(ServiceUnavailable):
         table.create(Room(room_id="r2", name="x", created_by="u"))
     assert hung.accepted == 1
@@ -249,7 +287,7 @@ def test_a_read_that_trips_the_home_region_makes_writes_fail_fast(
     # Given a read that failed over from the hung home region
     seed(make_table)
     clock = ManualClock()
-    table = two_regions(make_table, hung.url, server_url, clock)
+    table = two_regions_hung(make_table, hung.url, server_url, clock, hung=[DEAD_REGION])
     table.get(Room, room_id="r1")
     # When a write comes within the window
     with pytest.raises(ServiceUnavailable, match="skipped"):
@@ -287,7 +325,7 @@ def test_throttling_does_not_skip_a_region(
     # Given a home region that throttles (it is up, just busy)
     seed(make_table)
     with DelayProxy(server_url, fail_status=400, fail_code="ThrottlingException") as busy:
-        table = two_regions(make_table, busy.url, server_url, ManualClock(), **SICK)
+        table = two_regions(make_table, busy.url, server_url, ManualClock())
         # When two reads come
         table.get(Room, room_id="r1")
         table.get(Room, room_id="r1")
@@ -301,7 +339,7 @@ def test_a_read_with_every_region_skipped_fails_fast(
 ) -> None:
     # Given both regions hung, tripped by one read
     clock = ManualClock()
-    table = two_regions(make_table, hung.url, hung.url, clock)
+    table = two_regions_hung(make_table, hung.url, hung.url, clock, hung=[DEAD_REGION, REGION])
     with pytest.raises(ServiceUnavailable):
         table.get(Room, room_id="r1")
     assert hung.accepted == 2
@@ -321,7 +359,7 @@ def test_only_one_call_probes_a_region_when_its_window_ends(
     seed(make_table)
     clock = ManualClock()
     with DelayProxy(server_url, fail_status=503, fail_code="ServiceUnavailable") as sick:
-        table = two_regions(make_table, sick.url, server_url, clock, **SICK)
+        table = two_regions(make_table, sick.url, server_url, clock)
         table.get(Room, room_id="r1")
         # When the window ends and 16 threads read at once
         clock.advance(30.0)
@@ -337,9 +375,7 @@ def test_a_zero_window_disables_the_breaker(
 ) -> None:
     seed(make_table)
     with DelayProxy(server_url, fail_status=500) as sick:
-        table = two_regions(
-            make_table, sick.url, server_url, ManualClock(), breaker_seconds=0, **SICK
-        )
+        table = two_regions(make_table, sick.url, server_url, ManualClock(), breaker_seconds=0)
         table.get(Room, room_id="r1")
         table.get(Room, room_id="r1")
         assert sick.requests == 2
