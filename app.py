@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, NoReturn
 from stacks import kernel_code_cache, kernel_host, preimport
 from stacks.config import ConfigError, StageConfig, load_stages
 from stacks.synth_parts import (
+    LIGHTER_NICENESS,
+    NICE_VARIABLE,
     PART_STAGES_VARIABLE,
     cli_context,
     join_parts,
+    lighter_parts,
     plan_parts,
     remove_stale_parts,
     worker_count,
@@ -42,13 +45,20 @@ def main() -> None:
     kernel_host.enable(os.environ, app=KERNEL_APP)
     outdir = os.environ.get(CLI_OUTDIR_VARIABLE)
     part = os.environ.get(PART_STAGES_VARIABLE)
+    if part is not None and os.environ.get(NICE_VARIABLE):
+        os.nice(int(os.environ[NICE_VARIABLE]))
     if outdir and part is None:
         remove_stale_parts(Path(outdir))
     if outdir and part is None and worker_count(os.environ) > 1:
         configs = _configs(cli_context(os.environ).get("stages"))
         parts = plan_parts(configs, worker_count(os.environ))
         if len(parts) > 1:
-            _synth_in_parts(Path(outdir), parts, [config.construct_id for config in configs])
+            _synth_in_parts(
+                Path(outdir),
+                parts,
+                [config.construct_id for config in configs],
+                lighter=lighter_parts(configs, parts),
+            )
     preimport.start(os.environ)
     synth(only=part.split(",") if part else None)
     if outdir:
@@ -82,19 +92,33 @@ def _refuse(error: ConfigError) -> NoReturn:
     raise SystemExit(2) from None
 
 
-def _synth_in_parts(outdir: Path, parts: Sequence[tuple[str, ...]], stage_ids: list[str]) -> None:
+def _synth_in_parts(
+    outdir: Path,
+    parts: Sequence[tuple[str, ...]],
+    stage_ids: list[str],
+    *,
+    lighter: Collection[int] = (),
+) -> None:
     """Synthesize ``parts[0]`` here and every other part in a process of its own, side by side,
     into ``outdir/.part-<n>``; then join them into ``outdir`` and exit (a failed part fails
-    the synth with its exit status, its own output already printed)."""
+    the synth with its exit status, its own output already printed). The processes of the
+    ``lighter`` parts lower their priority (``stacks.synth_parts.lighter_parts``)."""
     part_dirs = [outdir / f".part-{i}" for i in range(len(parts))]
     command = [sys.executable, *(["-O"] if sys.flags.optimize else []), str(Path(__file__))]
     children = [
         subprocess.Popen(
             command,
-            env={**os.environ, PART_STAGES_VARIABLE: ",".join(names), CLI_OUTDIR_VARIABLE: str(d)},
+            env={
+                **os.environ,
+                PART_STAGES_VARIABLE: ",".join(names),
+                CLI_OUTDIR_VARIABLE: str(d),
+                NICE_VARIABLE: str(LIGHTER_NICENESS if i in lighter else ""),
+            },
         )
-        for names, d in zip(parts[1:], part_dirs[1:], strict=True)
+        for i, (names, d) in enumerate(zip(parts[1:], part_dirs[1:], strict=True), start=1)
     ]
+    if 0 in lighter:
+        os.nice(LIGHTER_NICENESS)
     try:
         preimport.start(os.environ)
         synth(only=parts[0], outdir=part_dirs[0])

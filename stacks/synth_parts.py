@@ -36,6 +36,10 @@ PART_STAGES_VARIABLE = "APP_SYNTH_STAGES"
 #: How many processes share the stages (default: the cores this process may run on); ``1``
 #: synthesizes every stage in one process (the benchmark's breakdown, debugging).
 PARTS_VARIABLE = "APP_SYNTH_PARTS"
+#: Set for a part's process whose part is lighter than the largest: how much it lowers its
+#: priority (:func:`lighter_parts`).
+NICE_VARIABLE = "APP_SYNTH_NICE"
+LIGHTER_NICENESS = 5
 #: How CDK writes each JSON file of an assembly's root (``JSON.stringify``'s arguments).
 _INDENTED = {"manifest.json", "validation-report.json"}
 _MERGED = {"manifest.json", "tree.json"}
@@ -53,6 +57,17 @@ def plan_parts(configs: Sequence[StageConfig], workers: int) -> list[tuple[str, 
     order = {config.name: i for i, config in enumerate(configs)}
     planned = [tuple(sorted((c.name for c in part), key=order.__getitem__)) for part in parts]
     return sorted(planned, key=lambda names: order[names[0]])
+
+
+def lighter_parts(configs: Sequence[StageConfig], parts: Sequence[Sequence[str]]) -> set[int]:
+    """The indexes of the parts with fewer regions than the largest part.
+
+    The synth ends when its largest part does; the others finish earlier anyway. Each part is
+    a Python process and a Node process that often run at once, so the parts compete for the
+    cores; at a lower priority the lighter parts yield them to the largest one."""
+    regions = {config.name: len(config.regions) for config in configs}
+    weights = [sum(regions[name] for name in part) for part in parts]
+    return {i for i, weight in enumerate(weights) if weight < max(weights, default=0)}
 
 
 def worker_count(environ: Mapping[str, str]) -> int:
