@@ -27,7 +27,7 @@ FRAME_ROUTE_MODULES = frozenset(
     }
 )
 
-
+#: The one handler whose request validators are asked about (built at import, then reused).
 INGEST_CONSUMER = "handlers.rest.ingest_consumer"
 
 
