@@ -34,19 +34,29 @@ ROOM_WRITE = "ROOM#"
 """Every write of a room, its messages or its collection names the room's partition."""
 
 
-@pytest.fixture
-def lossy(aws_env: dict[str, str]) -> Iterator[LossyProxy]:
-    """The handlers' table behind a LossyProxy for one test (a fresh table object, as in a
-    new container; the next test gets the direct endpoint back)."""
+@pytest.fixture(scope="module")
+def lossy_proxy(aws_env: dict[str, str]) -> Iterator[LossyProxy]:
+    """One proxy for the module: stopping a proxy waits out its server's poll interval (up
+    to 0.5 s), once here rather than after every test."""
     with LossyProxy(aws_env["DYNAMODB_ENDPOINT_URL"]) as proxy:
-        os.environ["DYNAMODB_ENDPOINT_URL"] = proxy.url
+        yield proxy
+
+
+@pytest.fixture
+def lossy(aws_env: dict[str, str], lossy_proxy: LossyProxy) -> Iterator[LossyProxy]:
+    """The handlers' table behind the LossyProxy for one test, which starts with no loss and
+    nothing recorded (a fresh table object, as in a new container; the next test gets the
+    direct endpoint back)."""
+    lossy_proxy.reset()
+    os.environ["DYNAMODB_ENDPOINT_URL"] = lossy_proxy.url
+    install_table(None)
+    get_table().breaker.clock = ManualClock()
+    try:
+        yield lossy_proxy
+    finally:
+        lossy_proxy.reset()
+        os.environ["DYNAMODB_ENDPOINT_URL"] = aws_env["DYNAMODB_ENDPOINT_URL"]
         install_table(None)
-        get_table().breaker.clock = ManualClock()
-        try:
-            yield proxy
-        finally:
-            os.environ["DYNAMODB_ENDPOINT_URL"] = aws_env["DYNAMODB_ENDPOINT_URL"]
-            install_table(None)
 
 
 def recover(proxy: LossyProxy) -> None:

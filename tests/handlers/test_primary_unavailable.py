@@ -30,20 +30,32 @@ if TYPE_CHECKING:
 PRIMARY = "us-east-1"
 
 
-@pytest.fixture
-def primary(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[LossyProxy]:
-    """The primary region's endpoint, for one test in a fresh container of this region."""
+@pytest.fixture(scope="module")
+def primary_endpoint(aws_env: dict[str, str]) -> Iterator[LossyProxy]:
+    """One proxy for the module: stopping a proxy waits out its server's poll interval (up
+    to 0.5 s), once here rather than after every test."""
     with LossyProxy(aws_env["DYNAMODB_ENDPOINT_URL"], as_region=REGION) as proxy:
-        monkeypatch.setenv("AWS_REGION", REGION)
-        monkeypatch.setenv("TABLE_REGIONS", f"{PRIMARY},{REGION}")
-        monkeypatch.setenv(
-            "DYNAMODB_ENDPOINT_URL",
-            f"{PRIMARY}={proxy.url},{REGION}={aws_env['DYNAMODB_ENDPOINT_URL']}",
-        )
-        reset_container_caches()
-        get_table().breaker.clock = ManualClock()
         yield proxy
-        reset_container_caches()  # the next test builds its table from its own environment
+
+
+@pytest.fixture
+def primary(
+    aws_env: dict[str, str], primary_endpoint: LossyProxy, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LossyProxy]:
+    """The primary region's endpoint, answering and with nothing recorded, for one test in a
+    fresh container of this region."""
+    primary_endpoint.reset()
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("TABLE_REGIONS", f"{PRIMARY},{REGION}")
+    monkeypatch.setenv(
+        "DYNAMODB_ENDPOINT_URL",
+        f"{PRIMARY}={primary_endpoint.url},{REGION}={aws_env['DYNAMODB_ENDPOINT_URL']}",
+    )
+    reset_container_caches()
+    get_table().breaker.clock = ManualClock()
+    yield primary_endpoint
+    primary_endpoint.reset()  # requests it still holds fail at once
+    reset_container_caches()  # the next test builds its table from its own environment
 
 
 def recover(proxy: LossyProxy) -> None:
