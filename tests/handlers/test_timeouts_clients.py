@@ -9,8 +9,6 @@ No test measures time: they check the configured values and the outcome.
 from __future__ import annotations
 
 import ast
-import socket
-import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,6 +26,7 @@ from tests.conftest import ROOT
 from tests.handlers.conftest import reset_container_caches, rest_event
 from tests.handlers.test_authorizer import app_token, bearer
 from tests.handlers.test_security_secrets import cursor_secret  # noqa: F401 (a fixture)
+from tests.ws.hanging_endpoint import HangingEndpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -144,29 +143,8 @@ def test_the_table_and_secrets_clients_carry_the_budget(monkeypatch: pytest.Monk
 @pytest.fixture
 def hanging_endpoint() -> Iterator[str]:
     """A local TCP server that accepts connections and never answers a byte."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            held.append(conn)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(timeout=5)
-    for conn in held:
-        conn.close()
-    server.close()
+    with HangingEndpoint(stage="") as endpoint:
+        yield endpoint.url
 
 
 @pytest.fixture

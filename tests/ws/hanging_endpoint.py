@@ -32,7 +32,17 @@ class HangingEndpoint:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # On Linux, close() alone does not wake a thread blocked in accept(): that accept would
+        # keep the port listening and take one more connection. shutdown() wakes it at once.
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:  # a platform that cannot shut a listening socket down: do not wait
+            woken = False
+        else:
+            woken = True
         self._server.close()
+        if woken and self._thread.is_alive():
+            self._thread.join(timeout=5)
         with self._lock:
             for conn in self._held:
                 conn.close()
