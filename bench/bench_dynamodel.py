@@ -12,10 +12,13 @@ Shapes: ``flat`` (the 10-attribute item this bench always had), ``nested`` (a do
 boto3 gets the same plain dicts) and ``lists`` (large lists of strings and numbers, a string set
 and a number set). ``untyped`` (the nested document as one untyped ``f.Map()`` against a raw
 ``MapAttribute``) is printed for information. Before timing, each shape is checked to be the
-same data in the same wire format in every library, both directions (``Shape.check``). Each
-figure is the median of alternating repeats (every library timed once per repeat, so load drift
-hits all alike) of the CPU time the process spends (``time.process_time``: on a shared machine
-the time spent waiting for a core is not the library's).
+same data in the same wire format in every library, both directions (``Shape.check``). What
+each library deserializes is its wire as botocore delivers it: parsed from the response's JSON
+text (``received``), so every library reads objects made by the same parser, laid out alike in
+memory. Each figure is the median of alternating repeats (every library timed once per repeat,
+so load drift hits all alike; the order reversed every other repeat, so no library always runs
+right after the same one) of the CPU time the process spends (``time.process_time``: on a shared
+machine the time spent waiting for a core is not the library's).
 
 And: ``import boto3, pydynamodel`` minus ``import boto3`` <= 20 ms (median of alternating fresh
 processes, bytecode cached as for any installed package; the no-bytecode figure is printed for
@@ -24,6 +27,7 @@ information). ``BENCH_QUICK=1``: fewer items and repeats.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -303,6 +307,15 @@ def _each(convert: Callable[[Any], object], items: list[Any]) -> Callable[[], No
     return run
 
 
+def received(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items as a DynamoDB client receives them: botocore parses the response body with
+    ``json.loads``, so the items a deserializer reads are fresh objects from the JSON parser
+    (keys not interned, objects allocated in the parser's order), whichever library wrote them.
+    Every library's deserialize timer reads its items through this, so none reads objects laid
+    out by its own serializer."""
+    return [json.loads(json.dumps(wire)) for wire in wires]
+
+
 def _canonical(wire: Any) -> Any:
     """A wire value with set members in a fixed order (sets have none) for comparison."""
     if isinstance(wire, dict):
@@ -351,6 +364,10 @@ class Shape:
         ser = TypeSerializer()
         self.boto_wire = [self.boto3_serialize(ser, v) for v in self.values]
         self.pynamo_wire = [p.serialize() for p in self.pynamo_items]
+        # What each deserialize timer reads: the same wire, as received from DynamoDB.
+        self.wire_in = received(self.wire)
+        self.boto_wire_in = received(self.boto_wire)
+        self.pynamo_wire_in = received(self.pynamo_wire)
 
     def boto3_serialize(self, ser: TypeSerializer, values: dict[str, Any]) -> dict[str, Any]:
         """What a boto3 user does to write the item: convert what TypeSerializer has no type
@@ -379,6 +396,14 @@ class Shape:
             loaded = _plain(self.model.from_item(ours))
             assert loaded == self.boto3_deserialize(deser, boto), f"{self.name}: loads differ"
             assert loaded == _plain(build_ours(self.model, values)), f"{self.name}: not the item"
+        for written, arrived in (
+            (self.wire, self.wire_in),
+            (self.boto_wire, self.boto_wire_in),
+            (self.pynamo_wire, self.pynamo_wire_in),
+        ):
+            assert written == arrived, f"{self.name}: the JSON round trip changed an item"
+        for item, item_in in zip(self.wire, self.wire_in, strict=True):
+            assert _plain(self.model.from_item(item_in)) == _plain(self.model.from_item(item))
 
     def timers(self) -> dict[tuple[str, str], Callable[[], None]]:
         ser, deser = TypeSerializer(), TypeDeserializer()
@@ -391,11 +416,11 @@ class Shape:
 
         return {
             ("pydynamodel", "serialize"): _each(self.model.to_item, self.models),
-            ("pydynamodel", "deserialize"): _each(self.model.from_item, self.wire),
+            ("pydynamodel", "deserialize"): _each(self.model.from_item, self.wire_in),
             ("boto3", "serialize"): _each(boto_ser, self.values),
-            ("boto3", "deserialize"): _each(boto_de, self.boto_wire),
+            ("boto3", "deserialize"): _each(boto_de, self.boto_wire_in),
             ("pynamodb", "serialize"): _each(self.pynamo.serialize, self.pynamo_items),
-            ("pynamodb", "deserialize"): _each(self.pynamo.from_raw_data, self.pynamo_wire),
+            ("pynamodb", "deserialize"): _each(self.pynamo.from_raw_data, self.pynamo_wire_in),
         }
 
 
@@ -437,13 +462,16 @@ def shapes() -> list[Shape]:
 
 
 def measure(shape: Shape) -> dict[tuple[str, str], list[float]]:
-    """CPU seconds of every timer in each of ``REPEAT`` rounds (every timer once a round)."""
+    """CPU seconds of every timer in each of ``REPEAT`` rounds (every timer once a round, in
+    reverse order every other round: what runs just before a timer, and what it left in the
+    caches, is not always the same library's work)."""
     timers = shape.timers()
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in timers}
     for fn in timers.values():  # warm-up: codecs compiled, caches filled, not timed
         fn()
-    for _ in range(REPEAT):
-        for key, fn in timers.items():
+    order = list(timers.items())
+    for round_ in range(REPEAT):
+        for key, fn in order if round_ % 2 == 0 else order[::-1]:
             start = time.process_time()
             fn()
             samples[key].append(time.process_time() - start)
