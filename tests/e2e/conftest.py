@@ -27,11 +27,15 @@ from cdk_local_gateway.runtime import RuntimeConfig
 
 from tests.cdk_out import CDK_OUT, ensure_synthesized
 
+from .xdist_groups import loadgroup_ids
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 STAGE, REGION = "Dev", "eu-west-1"
 UPSTREAM = "https://httpbin.org"
+#: The xdist group of every end-to-end test that the Dev runtime serves.
+DEV_GROUP = "e2e-dev"
 
 
 class Upstream:
@@ -130,16 +134,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     # One local runtime of the Dev stage serves every end-to-end test (its start and its
     # functions' cold imports are the suite's main cost): with `--dist loadgroup` they all run
     # on one worker. A module with its own stage (test_two_regions) has its own group.
+    # Marked before every other implementation (xdist's reads the marks); the wrapper then
+    # makes sure xdist's scheduler sees the groups (see loadgroup_ids).
     here = Path(__file__).parent
-    for item in items:
-        if here not in Path(str(item.path)).parents:
-            continue
+    ours = [item for item in items if here in Path(str(item.path)).parents]
+    for item in ours:
         if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group("e2e-dev"))
+            item.add_marker(pytest.mark.xdist_group(DEV_GROUP))
+    result = yield
+    if getattr(config.option, "loadgroup", False):
+        loadgroup_ids(ours)
+    return result
 
 
 @pytest.fixture(autouse=True)
