@@ -201,8 +201,11 @@ def _children(pid: int) -> list[int]:
 
 def _app_kernel_settings(script: Path) -> None:
     """What this repository's ``app.py`` sets up in ``main()`` before the CDK starts (the
-    jsii kernel's compiled-code cache and host), which the probe, running the imports and
-    the synth itself, would otherwise skip; any other app runs as it is."""
+    jsii kernel's compiled-code cache and host, with the app's list of modules the host
+    loads while the kernel idles), which the probe, running the imports and the synth
+    itself, would otherwise skip; any other app runs as it is. ``app.py``'s background import
+    thread (``stacks/preimport.py``) finds nothing left to import here: the probe runs every
+    import first, so its "imports" phase is the modules' import without that overlap."""
     if script != Path(__file__).resolve().parents[1] / "app.py":
         return
     from stacks import kernel_code_cache, kernel_host
