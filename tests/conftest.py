@@ -77,11 +77,22 @@ if os.environ.get("CI") == "true" and not os.environ.get("FUZZ_DEPTH"):
     settings.load_profile("ci")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     # `make test` distributes tests with `--dist loadgroup`: keep the tests of a module that
     # share a module- or class-scoped fixture (a synthesized app, a running local runtime) on
-    # one worker, so the fixture is built once, not once per worker.
+    # one worker, so the fixture is built once, not once per worker. Marked before the other
+    # implementations run (xdist's reads the marks); once they all have (the packages'
+    # conftests mark theirs too), every marked test gets the id xdist's scheduler groups by.
     group_by_shared_fixture(items, ROOT / "tests", skip=(ROOT / "tests" / "e2e",))
+    result = yield
+    if getattr(config.option, "loadgroup", False):
+        from tests.xdist_groups import loadgroup_ids
+
+        loadgroup_ids(items)
+    return result
 
 
 def group_by_shared_fixture(

@@ -5,9 +5,10 @@ its incremental cache in .cache/mypy-typing (mypy rechecks whatever changed by c
 warm run re-analyses only the snippets instead of boto3's stubs and the library).
 
 The cache is mypy's file store, not its default SQLite one: switching a SQLite cache to WAL
-needs a lock that any other holder of the database (another mypy over the same folder, a
-connection left open) keeps for longer than sqlite3's 5 s wait, which failed a CI run with
-"database is locked" before mypy had checked anything.
+needs a lock that any other holder of the database keeps for longer than sqlite3's 5 s wait.
+A CI run failed so ("database is locked" before mypy had checked anything) when this module's
+tests were split over two xdist workers, each running the fixture's mypy over one cold cache
+(tests/tools/test_xdist_groups.py now proves they share a worker).
 """
 
 from __future__ import annotations
