@@ -43,7 +43,10 @@ class ManagementEndpoint:
         self._server.daemon_threads = True
         # Let a 1,000-connection broadcast queue up without refused connections.
         self._server.request_queue_size = 1024
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever's next poll (0.5 s by default) on every stop.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
