@@ -3,7 +3,9 @@
 Synthesizing the whole app costs seconds of jsii round trips, and every pytest-xdist worker and
 a few property tests would each pay it. A synth's templates are a pure function of its inputs,
 so they are stored under ``.cache/synth-tests/<key>.json`` and a later synth with the same key
-reads them back instead.
+reads them back instead. Other pure functions of the same inputs are kept the same way (the
+synth with a probe file added to the asset, cdk-dia's description of the assembly): their
+callers add what else they read to the key through ``context``.
 
 The key hashes, so that any change of an input misses the cache (a cache must never hide a
 failure; a synth that fails is never stored):
@@ -52,8 +54,10 @@ INPUT_PATHS = (
     "tests/infra/synth_cache.py",
 )
 _SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
-#: Entries kept on disk (older ones are removed when a new one is written).
-KEEP = 24
+#: Entries kept on disk (older ones are removed when a new one is written): a state of the
+#: inputs writes about five (the session synth, the changed-asset synth, test_synth_exit's
+#: reference, the probe synth, the diagram).
+KEEP = 40
 
 Templates = dict[str, Any]
 
