@@ -27,8 +27,6 @@ from cdk_local_gateway.runtime import RuntimeConfig
 
 from tests.cdk_out import CDK_OUT, ensure_synthesized
 
-from .xdist_groups import loadgroup_ids
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -134,24 +132,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list[pytest.Item]
-) -> Iterator[None]:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # One local runtime of the Dev stage serves every end-to-end test (its start and its
     # functions' cold imports are the suite's main cost): with `--dist loadgroup` they all run
-    # on one worker. A module with its own stage (test_two_regions) has its own group.
-    # Marked before every other implementation (xdist's reads the marks); the wrapper then
-    # makes sure xdist's scheduler sees the groups (see loadgroup_ids).
+    # on one worker. A module with its own stage (test_two_regions) has its own group. Marked
+    # before xdist's hook reads the marks; the root conftest then gives every marked test the
+    # id xdist's scheduler groups by (tests/xdist_groups.py).
     here = Path(__file__).parent
-    ours = [item for item in items if here in Path(str(item.path)).parents]
-    for item in ours:
-        if item.get_closest_marker("xdist_group") is None:
+    for item in items:
+        if here in Path(str(item.path)).parents and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(DEV_GROUP))
-    result = yield
-    if getattr(config.option, "loadgroup", False):
-        loadgroup_ids(ours)
-    return result
 
 
 @pytest.fixture(autouse=True)

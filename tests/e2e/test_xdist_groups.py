@@ -1,5 +1,5 @@
 """The end-to-end tests share their runtime under ``make test``'s ``--dist loadgroup`` only if
-xdist's scheduler sees their group: it reads it from the node id (see xdist_groups)."""
+xdist's scheduler sees their group: it reads it from the node id (see tests/xdist_groups.py)."""
 
 from __future__ import annotations
 
