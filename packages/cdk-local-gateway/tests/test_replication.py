@@ -189,6 +189,22 @@ def test_the_background_thread_replicates_within_a_bounded_wait(
         replicator.stop()
 
 
+def test_a_caller_waiting_for_replication_wakes_a_sleeping_replicator(
+    local_aws: str, table: ReplicatedTable
+) -> None:
+    # Given a started replicator that sleeps a minute between rounds
+    replicator = GlobalTableReplicator(local_aws, [table], interval_s=60, idle_interval_s=60)
+    replicator.start()
+    try:
+        # When an item is written in us-east-1 while it sleeps, and a caller waits for it
+        _put(local_aws, "us-east-1", table, "a", "v")
+        # Then the wait ends (well inside the sleep) with the item in eu-west-1
+        assert replicator.wait_until_idle(timeout_s=20)
+        assert _get(local_aws, "eu-west-1", table, "a") == "v"
+    finally:
+        replicator.stop()
+
+
 def test_paused_replication_leaves_the_other_replica_stale_until_resumed(
     local_aws: str, table: ReplicatedTable
 ) -> None:

@@ -135,6 +135,10 @@ class GlobalTableReplicator:
         self._last_idle_round = 0
         self._resumed = threading.Event()
         self._resumed.set()
+        # Set to cut the sleep between rounds short (a caller waits for replication, or stop).
+        self._wake = threading.Event()
+        # Callers in wait_until_idle: while there are any, rounds follow without a sleep.
+        self._waiting = 0
 
     # -- one round at a time (tests drive these directly) ------------------------------------
     def read_new_records_of(self, region: str) -> int:
@@ -217,6 +221,7 @@ class GlobalTableReplicator:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
@@ -238,7 +243,13 @@ class GlobalTableReplicator:
         write made before the call is then in every replica. False on timeout."""
         with self._rounds:
             after = self._started_rounds
-            return self._rounds.wait_for(lambda: self._last_idle_round > after, timeout_s)
+            # The caller is told as soon as replication is done, not after an idle sleep.
+            self._waiting += 1
+            self._wake.set()
+            try:
+                return self._rounds.wait_for(lambda: self._last_idle_round > after, timeout_s)
+            finally:
+                self._waiting -= 1
 
     def _run(self) -> None:
         interval = self.interval_s
@@ -270,7 +281,9 @@ class GlobalTableReplicator:
                 interval = min(interval * 2, self.idle_interval_s)
             else:
                 interval = self.interval_s
-            self._stop.wait(interval)
+            if not self._waiting:
+                self._wake.wait(interval)
+                self._wake.clear()
 
     # -- internals ----------------------------------------------------------------------------
     def _client(self, service: str, region: str) -> Any:
