@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
@@ -228,3 +228,43 @@ def test_a_binary_attribute_is_base64_in_the_event() -> None:
     (record,) = sqs_event([message], "arn:aws:sqs:eu-west-1:123456789012:q")["Records"]
     assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
     assert record["awsRegion"] == "eu-west-1"
+
+
+def test_gathering_a_batch_never_waits_past_the_batching_window() -> None:
+    import asyncio
+
+    from cdk_local_gateway.event_sources import SqsMapping, SqsPoller
+
+    # Given a mapping with a 1.5 s batching window, and a queue that has one message now
+    # and none after it (each empty receive waits as long as it asks, as a long poll does)
+    calls: list[tuple[float, float]] = []
+    first_answer: list[float] = []
+
+    class ScriptedQueue(SqsPoller):
+        async def _receive(self, limit: int, wait_s: int = 1) -> list[dict[str, Any]]:
+            loop = asyncio.get_running_loop()
+            calls.append((loop.time(), wait_s))
+            if not first_answer:
+                first_answer.append(loop.time())
+                return [{"MessageId": "m-1"}]
+            await asyncio.sleep(wait_s)
+            return []
+
+    mapping = SqsMapping(
+        stack="S",
+        logical_id="Mapping",
+        queue_arn="arn:aws:sqs:eu-west-1:123456789012:work",
+        queue_url="http://127.0.0.1/123456789012/work",
+        function=cast("Any", None),
+        batch_size=10,
+        window_s=1.5,
+    )
+    poller = ScriptedQueue(
+        mapping, cast("Any", None), aws_endpoint="http://127.0.0.1", credentials=("k", "s")
+    )
+    # When the poller gathers a batch
+    batch = asyncio.run(poller._batch())
+    # Then it holds the message, and no receive after it was asked to wait past the window
+    assert [m["MessageId"] for m in batch] == ["m-1"]
+    deadline = first_answer[0] + mapping.window_s
+    assert all(start + wait <= deadline for start, wait in calls[1:]), (deadline, calls)

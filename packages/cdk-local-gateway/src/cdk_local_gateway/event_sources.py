@@ -216,13 +216,13 @@ class SqsPoller:
                 self.log(f"event source {self.mapping.display}: {error}")
                 await asyncio.sleep(BACKOFF_S)
 
-    async def _receive(self, limit: int) -> list[dict[str, Any]]:
+    async def _receive(self, limit: int, wait_s: int = WAIT_S) -> list[dict[str, Any]]:
         sqs = await self._sqs()
         answer = await asyncio.to_thread(
             sqs.receive_message,
             QueueUrl=self.mapping.queue_url,
             MaxNumberOfMessages=max(1, min(RECEIVE_MAX, limit)),
-            WaitTimeSeconds=WAIT_S,
+            WaitTimeSeconds=wait_s,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
@@ -236,8 +236,17 @@ class SqsPoller:
             return batch
         loop = asyncio.get_running_loop()
         deadline = loop.time() + mapping.window_s
-        while len(batch) < mapping.batch_size and loop.time() < deadline and not self._stopping:
-            batch += await self._receive(mapping.batch_size - len(batch))
+        while len(batch) < mapping.batch_size and not self._stopping:
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            # A long poll ends by the window's end (SQS waits whole seconds): Lambda invokes
+            # when the window closes, not a receive's wait later.
+            wait_s = min(WAIT_S, int(left))
+            received = await self._receive(mapping.batch_size - len(batch), wait_s)
+            batch += received
+            if not received and wait_s == 0:
+                await asyncio.sleep(min(0.1, max(0.0, deadline - loop.time())))
         return batch
 
     async def _deliver(self, batch: list[dict[str, Any]]) -> None:
