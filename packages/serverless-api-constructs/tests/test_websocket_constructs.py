@@ -64,6 +64,26 @@ def test_the_api_routes_on_the_action_and_its_stage_is_throttled_measured_and_lo
     )
 
 
+def test_stage_props_the_construct_does_not_name_reach_a_stage_cloudformation_accepts() -> None:
+    # Given stage variables passed through stage_props
+    stack = new_stack()
+    ServiceWebSocketApi(
+        stack,
+        "Ws",
+        stage_name="live",
+        throttle_rate_limit=5,
+        throttle_burst_limit=10,
+        log_retention=RETENTION,
+        stage_props={"stage_variables": {"flavour": "blue"}},
+    )
+    # When the stack is synthesized with CloudFormation's schema validation on (the default)
+    template = template_of(stack)
+    # Then the stage carries them
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage", {"StageVariables": {"flavour": "blue"}}
+    )
+
+
 def test_message_routes_answer_through_a_route_response_and_connect_does_not() -> None:
     stack = new_stack()
     ws = _api(stack)
