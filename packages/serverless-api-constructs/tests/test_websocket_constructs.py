@@ -3,6 +3,8 @@ Lambda, the queue behind a route, and the WebSocket alarms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk.assertions import Match
 from construct_testkit import (
@@ -24,7 +26,7 @@ from serverless_api_constructs import (
 from serverless_api_constructs.rest import ApiMonitoring
 
 
-def _api(stack: cdk.Stack) -> ServiceWebSocketApi:
+def _api(stack: cdk.Stack, **props: Any) -> ServiceWebSocketApi:
     return ServiceWebSocketApi(
         stack,
         "Ws",
@@ -32,6 +34,7 @@ def _api(stack: cdk.Stack) -> ServiceWebSocketApi:
         throttle_rate_limit=5,
         throttle_burst_limit=10,
         log_retention=RETENTION,
+        **props,
     )
 
 
@@ -67,15 +70,7 @@ def test_the_api_routes_on_the_action_and_its_stage_is_throttled_measured_and_lo
 def test_stage_props_the_construct_does_not_name_reach_a_stage_cloudformation_accepts() -> None:
     # Given stage variables passed through stage_props
     stack = new_stack()
-    ServiceWebSocketApi(
-        stack,
-        "Ws",
-        stage_name="live",
-        throttle_rate_limit=5,
-        throttle_burst_limit=10,
-        log_retention=RETENTION,
-        stage_props={"stage_variables": {"flavour": "blue"}},
-    )
+    _api(stack, stage_props={"stage_variables": {"flavour": "blue"}})
     # When the stack is synthesized with CloudFormation's schema validation on (the default)
     template = template_of(stack)
     # Then the stage carries them
