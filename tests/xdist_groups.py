@@ -11,7 +11,7 @@ the same way; a test already carrying its group (an xdist that works) is left as
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pytest
@@ -39,3 +39,11 @@ def loadgroup_ids(items: list[pytest.Item]) -> None:
             item._id = NodeId.parse(suffixed)
         else:  # a pytest before structured ids: xdist's own assignment
             item._nodeid = suffixed  # type: ignore[attr-defined]
+
+
+def scheduled_scope(nodeid: str) -> str:
+    """The unit xdist's loadgroup scheduler puts ``nodeid`` in (its own parsing): the group
+    after ``@``, else the id itself."""
+    from xdist.scheduler.loadgroup import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    return str(LoadGroupScheduling._split_scope(cast("Any", None), nodeid))

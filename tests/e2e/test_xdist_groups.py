@@ -3,19 +3,14 @@ xdist's scheduler sees their group: it reads it from the node id (see tests/xdis
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from xdist.scheduler.loadgroup import LoadGroupScheduling  # type: ignore[import-untyped]
+from tests.xdist_groups import scheduled_scope
 
 from .conftest import DEV_GROUP
 
 if TYPE_CHECKING:
     import pytest
-
-
-def _scope(nodeid: str) -> str:
-    # xdist's own parsing of a node id into the unit it schedules on one worker.
-    return str(LoadGroupScheduling._split_scope(cast("Any", None), nodeid))
 
 
 def test_a_dev_test_is_scheduled_in_the_dev_runtimes_group(request: pytest.FixtureRequest) -> None:
@@ -25,8 +20,8 @@ def test_a_dev_test_is_scheduled_in_the_dev_runtimes_group(request: pytest.Fixtu
     if loadgroup:
         # Then under --dist loadgroup (a worker of `make test`) xdist schedules this test with
         # every other test of the Dev runtime, so the runtime starts once per run
-        assert _scope(nodeid) == DEV_GROUP, nodeid
+        assert scheduled_scope(nodeid) == DEV_GROUP, nodeid
     else:
         # Else its id is pytest's own (no group suffix)
         assert "@" not in nodeid, nodeid
-        assert _scope(nodeid) == nodeid
+        assert scheduled_scope(nodeid) == nodeid

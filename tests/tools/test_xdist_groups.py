@@ -8,17 +8,11 @@ the id groups nothing. That let two workers run the typing check's module fixtur
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import pytest
-from xdist.scheduler.loadgroup import LoadGroupScheduling  # type: ignore[import-untyped]
+
+from tests.xdist_groups import scheduled_scope
 
 MODULE = "tests/tools/test_xdist_groups.py"
-
-
-def _scope(nodeid: str) -> str:
-    # xdist's own parsing of a node id into the unit it schedules on one worker.
-    return str(LoadGroupScheduling._split_scope(cast("Any", None), nodeid))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +28,7 @@ def test_a_test_with_a_module_fixture_is_scheduled_in_its_modules_group(
     nodeid = request.node.nodeid
     if getattr(request.config.option, "loadgroup", False):
         # Then under --dist loadgroup xdist schedules it with its module's other tests
-        assert _scope(nodeid) == MODULE, nodeid
+        assert scheduled_scope(nodeid) == MODULE, nodeid
     else:
         # Else its id is pytest's own
-        assert _scope(nodeid) == nodeid, nodeid
+        assert scheduled_scope(nodeid) == nodeid, nodeid
