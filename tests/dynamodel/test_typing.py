@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from mypy import api
+from mypy.defaults import SQLITE_NUM_SHARDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -94,7 +95,7 @@ def locked_sqlite_cache(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "cache" / "{}.{}".format(*sys.version_info[:2])
     folder.mkdir(parents=True)
     holders = []
-    for name in ["cache.db", *(f"cache.{i}.db" for i in range(16))]:
+    for name in ["cache.db", *(f"cache.{i}.db" for i in range(SQLITE_NUM_SHARDS))]:
         holder = sqlite3.connect(folder / name, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
         holders.append(holder)
