@@ -9,6 +9,8 @@
 const fs = require('fs');
 const { Writable } = require('stream');
 const prewarm = require('./kernel_prewarm.js');
+// Sets the hook the installed program's digestFile calls (kernel_host.py).
+require('./kernel_digests.js');
 
 const API_FD = 3;
 const readSync = fs.readSync;
