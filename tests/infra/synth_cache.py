@@ -5,7 +5,10 @@ a few property tests would each pay it. A synth's templates are a pure function 
 so they are stored under ``.cache/synth-tests/<key>.json`` and a later synth with the same key
 reads them back instead. Other pure functions of the same inputs are kept the same way (the
 synth with a probe file added to the asset, cdk-dia's description of the assembly): their
-callers add what else they read to the key through ``context``.
+callers add what else they read to the key through ``context``. So are the outcomes of the
+app and of a fixture app run through the CDK CLI (:func:`run_inputs` adds the files and
+environment variables such a run reads); their checks pass ``store_if``, so that only an
+outcome the test accepts is kept.
 
 The key hashes, so that any change of an input misses the cache (a cache must never hide a
 failure; a synth that fails is never stored):
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Collection, Iterable, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".cache" / "synth-tests"
@@ -55,11 +58,29 @@ INPUT_PATHS = (
 )
 _SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 #: Entries kept on disk (older ones are removed when a new one is written): a state of the
-#: inputs writes about five (the session synth, the changed-asset synth, test_synth_exit's
-#: reference, the probe synth, the diagram).
+#: inputs writes about eight (the session synth, the changed-asset synth, test_synth_exit's
+#: reference and CLI run, the probe synth, the diagram, the nag fixture's two CLI runs).
 KEEP = 40
 
 Templates = dict[str, Any]
+
+#: The environment variables a run of the app through the CLI reads, by prefix: the app's own
+#: switches (kernel host, parts, preimport), the CDK CLI's, jsii's, Node's, the Lambda bytecode
+#: build's (and pyenv's, where it finds the runtime's interpreter), Python's, AWS's and the nag
+#: fixture's. PATH picks node, cdk and that interpreter.
+RUN_VARIABLE_PREFIXES = (
+    "APP_",
+    "AWS_",
+    "CDK_",
+    "JSII_",
+    "LAMBDA_",
+    "NAG_",
+    "NODE_",
+    "PYENV_",
+    "PYTHON",
+)
+#: Files the CDK CLI reads besides the app: the context it keeps, the user's settings.
+CLI_SETTINGS = (Path("cdk.context.json"), Path.home() / ".cdk.json")
 
 
 def input_files(root: Path = ROOT, paths: Iterable[str] = INPUT_PATHS) -> list[Path]:
@@ -99,13 +120,44 @@ def cache_key(context: dict[str, Any], root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+def run_inputs(
+    environ: Mapping[str, str],
+    files: Iterable[Path],
+    *,
+    root: Path = ROOT,
+    ignore: Collection[str] = (),
+) -> dict[str, Any]:
+    """What a subprocess run of the app (or of a fixture app) reads beyond a synth's inputs,
+    as a ``cached_synth`` context: the content of ``files`` and of the CLI's settings files
+    (``None`` when absent), and the variables of ``environ`` named by
+    :data:`RUN_VARIABLE_PREFIXES` or ``PATH``, without those in ``ignore`` (the ones a test
+    sets to a fresh value per run, such as its output directory)."""
+    read = [*files, *(root / path for path in CLI_SETTINGS)]
+    return {
+        "run:files": {
+            str(path): hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            for path in read
+        },
+        "run:environment": {
+            name: value
+            for name, value in sorted(environ.items())
+            if name not in ignore and (name == "PATH" or name.startswith(RUN_VARIABLE_PREFIXES))
+        },
+    }
+
+
 def cached_synth(
-    context: dict[str, Any], synthesize: Callable[[], Templates], cache_dir: Path = CACHE_DIR
+    context: dict[str, Any],
+    synthesize: Callable[[], Templates],
+    cache_dir: Path = CACHE_DIR,
+    *,
+    store_if: Callable[[Templates], bool] | None = None,
 ) -> Templates:
     """``synthesize()``'s result for ``context``, from the cache when its key is there.
 
     ``synthesize`` returns JSON-serializable data; it runs at most once per key at a time
-    across processes."""
+    across processes. A result ``store_if`` refuses is returned but not stored: the next call
+    runs again."""
     if os.environ.get("SYNTH_CACHE") == "0":
         return synthesize()
     key = cache_key(context)
@@ -119,7 +171,7 @@ def cached_synth(
             return cached
         result = synthesize()
         # An input edited while the synth ran: its result belongs to neither key.
-        if cache_key(context) == key:
+        if cache_key(context) == key and (store_if is None or store_if(result)):
             partial = entry.with_suffix(f".{os.getpid()}.tmp")
             partial.write_text(json.dumps(result))
             partial.replace(entry)

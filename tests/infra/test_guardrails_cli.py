@@ -7,7 +7,11 @@ whose stacks are all in stages, and exits 0 with findings. These tests run the C
 such an app, not an in-process synth.
 
 The two CLI runs (findings unacknowledged, acknowledged) are started side by side once per
-module, each into a directory of its own; each test reads the outcome of its own run.
+module, each into a directory of its own; each test reads the outcome of its own run. An
+outcome is a function of the synth inputs, the fixture app, this module and the environment
+the CLI reads, so it is kept in the synth cache under a key of all of them
+(tests/infra/synth_cache.py), and only when it is the outcome its test expects: an edit to
+any of them runs the CLI again, and a failure is never replayed.
 """
 
 from __future__ import annotations
@@ -15,26 +19,43 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.infra.synth_cache import cached_synth, run_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "nag_finding_app.py"
 
 
+#: The rule each run's test looks for in the output of the unacknowledged run.
+RULE = "AwsSolutions-SQS3"
+
+
 @dataclass(frozen=True)
 class CliSynth:
     """A finished ``cdk synth`` of the fixture app: its exit status and output, and the
-    directory it was asked to write the cloud assembly into."""
+    templates it wrote into the assembly of the ``Test`` stage."""
 
     returncode: int
     output: str
-    out: Path
+    templates: list[str]
 
 
-def start_cli_synth(out: Path, *, acknowledge: bool) -> subprocess.Popen[str]:
+def expected(acknowledge: bool, outcome: dict[str, Any]) -> bool:
+    """Whether ``outcome`` is what the test of that run expects (only such an outcome is
+    cached): the unacknowledged run fails naming the rule, the acknowledged one writes
+    templates."""
+    if acknowledge:
+        return bool(outcome["returncode"] == 0 and outcome["templates"])
+    return bool(outcome["returncode"] != 0 and RULE in outcome["output"])
+
+
+def cli_synth(out: Path, *, acknowledge: bool) -> CliSynth:
     env = {
         **os.environ,
         "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -42,14 +63,27 @@ def start_cli_synth(out: Path, *, acknowledge: bool) -> subprocess.Popen[str]:
         "CDK_DISABLE_CLI_TELEMETRY": "1",
         "NAG_FIXTURE_ACKNOWLEDGE": "1" if acknowledge else "0",
     }
-    return subprocess.Popen(
-        [
-            "cdk", "synth", "--quiet", "--no-notices",
-            "--app", f"{sys.executable} -O {FIXTURE}",
-            "--output", str(out),
-        ],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+
+    def run() -> dict[str, Any]:
+        with subprocess.Popen(
+            [
+                "cdk", "synth", "--quiet", "--no-notices",
+                "--app", f"{sys.executable} -O {FIXTURE}",
+                "--output", str(out),
+            ],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ) as process:  # fmt: skip
+            output, _ = process.communicate(timeout=600)
+        templates = sorted(p.name for p in (out / "assembly-Test").glob("*.template.json"))
+        return {"returncode": process.returncode, "output": output, "templates": templates}
+
+    key = {
+        **run_inputs(env, [FIXTURE, Path(__file__)]),
+        "tests:run": "cdk synth of the nag fixture app",
+        "tests:acknowledge": acknowledge,
+    }
+    outcome = cached_synth(key, run, store_if=lambda o: expected(acknowledge, o))
+    return CliSynth(outcome["returncode"], outcome["output"], outcome["templates"])
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +91,9 @@ def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, CliSynth]
     """The fixture app synthesized by the CLI with its findings unacknowledged (``False``)
     and acknowledged (``True``), the two runs side by side."""
     outs = {ack: tmp_path_factory.mktemp(f"acknowledge-{ack}") / "cdk.out" for ack in (False, True)}
-    running = {ack: start_cli_synth(out, acknowledge=ack) for ack, out in outs.items()}
-    done: dict[bool, CliSynth] = {}
-    for ack, process in running.items():
-        with process:
-            output, _ = process.communicate(timeout=600)
-        done[ack] = CliSynth(process.returncode, output, outs[ack])
-    return done
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        running = {ack: pool.submit(cli_synth, out, acknowledge=ack) for ack, out in outs.items()}
+        return {ack: future.result() for ack, future in running.items()}
 
 
 @pytest.mark.xdist_group("cdk-cli")
@@ -76,7 +106,7 @@ def test_an_unacknowledged_finding_fails_cdk_synth_through_the_cli(
 
     # Then the synth fails, naming the rule
     assert done.returncode != 0, done.output
-    assert "AwsSolutions-SQS3" in done.output
+    assert RULE in done.output
 
 
 @pytest.mark.xdist_group("cdk-cli")
@@ -89,4 +119,21 @@ def test_acknowledged_findings_pass_cdk_synth_through_the_cli(
 
     # Then the synth succeeds
     assert done.returncode == 0, done.output[-3000:]
-    assert list((done.out / "assembly-Test").glob("*.template.json"))
+    assert done.templates
+
+
+def test_only_the_outcome_each_test_expects_is_kept() -> None:
+    # Given the outcomes the two runs are expected to have
+    failed = {
+        "returncode": 1,
+        "output": f"[Error at /Test/Queues/Plain/Resource] {RULE}",
+        "templates": [],
+    }
+    passed = {"returncode": 0, "output": "", "templates": ["TestQueues.template.json"]}
+    # When either run ends otherwise / Then its outcome is not one to keep
+    assert expected(False, failed)
+    assert expected(True, passed)
+    assert not expected(False, passed)
+    assert not expected(False, {**failed, "output": "Error: cannot find module"})
+    assert not expected(True, failed)
+    assert not expected(True, {**passed, "templates": []})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.infra.synth_cache import cache_key, cached_synth
+from tests.infra.synth_cache import cache_key, cached_synth, run_inputs
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -92,3 +92,58 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     cached_synth({"probe": 4}, synthesize, tmp_path)
     cached_synth({"probe": 4}, synthesize, tmp_path)
     assert len(calls) == 2
+
+
+def test_a_result_its_check_refuses_is_returned_but_never_stored(tmp_path: Path) -> None:
+    # Given a run whose outcome is not what its test expects (a CLI run that failed, say)
+    calls: list[int] = []
+
+    def run() -> dict[str, Any]:
+        calls.append(1)
+        return {"returncode": 1}
+
+    def passed(outcome: dict[str, Any]) -> bool:
+        return bool(outcome["returncode"] == 0)
+
+    # When it is asked for twice with a check of what may be stored
+    first = cached_synth({"probe": 5}, run, tmp_path, store_if=passed)
+    second = cached_synth({"probe": 5}, run, tmp_path, store_if=passed)
+    # Then the test gets the outcome each time, and each time from a run of its own
+    assert first == second == {"returncode": 1}
+    assert len(calls) == 2
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_a_runs_key_changes_with_its_files_and_the_variables_the_run_reads(
+    tmp_path: Path,
+) -> None:
+    # Given a run's own files (its test, a fixture app) and its environment
+    root = _checkout(tmp_path)
+    fixture = root / "fixture_app.py"
+    fixture.write_text("APP = 1\n")
+    environ = {"PATH": "/bin", "APP_SYNTH_PARTS": "2", "CDK_OUTDIR": "/tmp/x", "TERM": "xterm"}
+
+    def key(env: dict[str, str]) -> str:
+        return cache_key(run_inputs(env, [fixture], root=root, ignore={"CDK_OUTDIR"}), root)
+
+    before = key(environ)
+    # When a variable the run does not read changes, or one its test sets per run
+    # Then the key stays
+    assert key({**environ, "TERM": "dumb", "PYTEST_CURRENT_TEST": "x"}) == before
+    assert key({**environ, "CDK_OUTDIR": "/tmp/y"}) == before
+    # When the fixture, PATH, the app's, the CLI's, jsii's, Node's or AWS's variables change
+    # Then the key changes each time
+    keys = {before}
+    for changed in (
+        {"PATH": "/usr/bin"},
+        {"APP_KERNEL_HOST": "off"},
+        {"CDK_DEFAULT_REGION": "eu-west-1"},
+        {"JSII_RUNTIME": "x"},
+        {"NODE_OPTIONS": "--jitless"},
+        {"AWS_REGION": "us-east-1"},
+        {"PYTHONHASHSEED": "0"},
+    ):
+        keys.add(key({**environ, **changed}))
+    fixture.write_text("APP = 2\n")
+    keys.add(key(environ))
+    assert len(keys) == 9

@@ -11,7 +11,8 @@ import os
 import re
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -21,11 +22,7 @@ from stacks.app_builder import build_app, write_openapi
 from stacks.config import load_stages
 from stacks.synth_parts import PARTS_VARIABLE, plan_parts
 from tests.infra.fixed_stages import ROOT, fixed_stages, synth_context
-from tests.infra.synth_cache import cached_synth
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
+from tests.infra.synth_cache import cached_synth, run_inputs
 
 #: The jsii kernel's random working directory (under the temporary directory), which CDK
 #: writes into the creation stack traces of ``*.metadata.json`` (a VPC records them even under
@@ -59,12 +56,17 @@ def in_process_files(context: dict[str, object], out: Path) -> dict[str, str]:
     return cached_synth({**context, "tests:reference": "files of an in-process synth"}, synthesize)
 
 
-def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_files(
-    tmp_path: Path,
-) -> None:
-    # Given the tests' context, handed to app.py as the CLI hands it (CDK_CONTEXT_JSON,
-    # CDK_OUTDIR), with a temporary directory of its own
-    context = {**synth_context(), "aws:cdk:version-reporting": False}
+def run_app_as_the_cli_does(context: dict[str, object], tmp_path: Path) -> dict[str, Any]:
+    """Run app.py as the CLI runs it on ``context`` (CDK_CONTEXT_JSON, CDK_OUTDIR, ``-O``,
+    the stages in two processes) with a temporary directory of its own, while the same app is
+    synthesized in one process here (the two side by side; the reference comes from the synth
+    cache when these inputs were synthesized in process before).
+
+    Its outcome (exit status, output, what it left in its temporary directory, every file it
+    wrote) is a function of the synth inputs, app.py's environment and this test: it is kept
+    in the synth cache under a key of all three, and only when it is the outcome this test
+    accepts (:func:`accepted`), so an edit to any input runs the app again and a failure is
+    never replayed."""
     cli_out, own_tmp, in_process_out = tmp_path / "cli", tmp_path / "tmp", tmp_path / "in-process"
     own_tmp.mkdir()
     env = {
@@ -77,31 +79,85 @@ def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_fil
         "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
-    # When app.py runs as cdk.json runs it (-O; the stages in two processes), while the same
-    # app is synthesized in one process here (the two run side by side; the reference comes
-    # from the synth cache when these inputs were synthesized in process before)
-    with subprocess.Popen(
-        [sys.executable, "-O", "app.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as cli:
-        expected = in_process_files(context, in_process_out)
-        stdout, stderr = cli.communicate(timeout=600)
+    def run() -> dict[str, Any]:
+        with subprocess.Popen(
+            [sys.executable, "-O", "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as cli:
+            expected = in_process_files(context, in_process_out)
+            stdout, stderr = cli.communicate(timeout=600)
+        return {
+            "returncode": cli.returncode,
+            "stdout": stdout[-3000:],
+            "stderr": stderr[-3000:],
+            "left_in_tmp": sorted(p.name for p in own_tmp.iterdir()),
+            "written": files_of(cli_out) if cli_out.is_dir() else {},
+            "expected": expected,
+        }
+
+    # The run's own inputs: this test, and the variables it passes on (the output and
+    # temporary directories are fresh per run; the context is in the key already).
+    inputs = run_inputs(env, [Path(__file__)], ignore={"CDK_OUTDIR", "CDK_CONTEXT_JSON", "TMPDIR"})
+    key = {**context, **inputs, "tests:run": "app.py as the CLI runs it"}
+    return cached_synth(key, run, store_if=accepted)
+
+
+def accepted(outcome: dict[str, Any]) -> bool:
+    """Whether ``outcome`` passes every check of the test below (only such an outcome is
+    cached)."""
+    written, expected = outcome["written"], outcome["expected"]
+    return bool(
+        outcome["returncode"] == 0
+        and outcome["left_in_tmp"] == []
+        and written == expected
+        and any(name.startswith("openapi/") for name in written)
+        and not any(name.startswith(".part-") for name in written)
+    )
+
+
+def test_app_run_by_the_cli_writes_the_same_assembly_and_leaves_no_temporary_files(
+    tmp_path: Path,
+) -> None:
+    # Given the tests' context, handed to app.py as the CLI hands it, with a temporary
+    # directory of its own
+    context = {**synth_context(), "aws:cdk:version-reporting": False}
+
+    # When app.py runs as cdk.json runs it (-O; the stages in two processes), next to an
+    # in-process synth of the same app
+    outcome = run_app_as_the_cli_does(context, tmp_path)
 
     # Then it succeeds, and leaves nothing in its temporary directory (staged Lambda asset and
     # jsii runtime scripts removed by its exit handlers)
-    assert cli.returncode == 0, stderr[-3000:]
-    assert list(own_tmp.iterdir()) == []
+    assert outcome["returncode"] == 0, outcome["stderr"]
+    assert outcome["left_in_tmp"] == []
     # ... and every file it wrote (templates, manifests, tree, assets, OpenAPI documents) is
     # byte-identical to the in-process synth's
-    written = files_of(cli_out)
+    written, expected = outcome["written"], outcome["expected"]
     assert sorted(written) == sorted(expected)
     assert [name for name in expected if written[name] != expected[name]] == []
-    assert any(name.startswith("openapi/") for name in written), stdout
+    assert any(name.startswith("openapi/") for name in written), outcome["stdout"]
     assert not any(name.startswith(".part-") for name in written)
+
+
+def test_only_an_outcome_the_test_accepts_is_kept() -> None:
+    # Given the outcome of a run that passed every check
+    files = {"manifest.json": "a", "openapi/Dev.json": "b"}
+    good = {"returncode": 0, "left_in_tmp": [], "written": files, "expected": dict(files)}
+    # When any one check fails / Then the outcome is not one to keep
+    assert accepted(good)
+    assert not accepted({**good, "returncode": 1})
+    assert not accepted({**good, "left_in_tmp": ["jsii-runtime.123"]})
+    assert not accepted({**good, "written": {**files, "manifest.json": "c"}})
+    assert not accepted(
+        {**good, "written": {"manifest.json": "a"}, "expected": {"manifest.json": "a"}}
+    )
+    assert not accepted(
+        {**good, "written": {**files, ".part-0/x": "d"}, "expected": {**files, ".part-0/x": "d"}}
+    )
 
 
 def stages_with_regions(*regions: int) -> dict[str, object]:
