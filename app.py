@@ -2,8 +2,9 @@
 """CDK entry point: one ``cdk.Stage`` per stage defined in the ``stages`` context of cdk.json.
 
 Run by the CDK CLI on a machine with more than one core, the stages are synthesized by
-parallel processes and their assemblies joined (:mod:`stacks.synth_parts`); the CDK is imported
-only once those processes are started.
+parallel processes and their assemblies joined (:mod:`stacks.synth_parts`): forks of this one
+once it has imported the CDK, each with a jsii kernel of its own (:mod:`stacks.kernel_fork`),
+or, where that is not possible, fresh processes started before the CDK is imported.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from stacks import kernel_code_cache, kernel_host, preimport
+from stacks import kernel_code_cache, kernel_fork, kernel_host, preimport
 from stacks.config import ConfigError, StageConfig, load_stages
 from stacks.synth_parts import (
     LIGHTER_NICENESS,
@@ -102,25 +104,24 @@ def _synth_in_parts(
     """Synthesize ``parts[0]`` here and every other part in a process of its own, side by side,
     into ``outdir/.part-<n>``; then join them into ``outdir`` and exit (a failed part fails
     the synth with its exit status, its own output already printed). The processes of the
-    ``lighter`` parts lower their priority (``stacks.synth_parts.lighter_parts``)."""
+    ``lighter`` parts lower their priority (``stacks.synth_parts.lighter_parts``).
+
+    The other parts are forks of this process once it has imported the CDK (they skip those
+    imports, about a second of CPU each), or fresh processes started right away when this
+    process cannot fork them (``stacks.kernel_fork``)."""
     part_dirs = [outdir / f".part-{i}" for i in range(len(parts))]
-    command = [sys.executable, *(["-O"] if sys.flags.optimize else []), str(Path(__file__))]
-    children = [
-        subprocess.Popen(
-            command,
-            env={
-                **os.environ,
-                PART_STAGES_VARIABLE: ",".join(names),
-                CLI_OUTDIR_VARIABLE: str(d),
-                NICE_VARIABLE: str(LIGHTER_NICENESS if i in lighter else ""),
-            },
-        )
-        for i, (names, d) in enumerate(zip(parts[1:], part_dirs[1:], strict=True), start=1)
-    ]
-    if 0 in lighter:
-        os.nice(LIGHTER_NICENESS)
+    others = list(enumerate(zip(parts[1:], part_dirs[1:], strict=True), start=1))
+    loads = kernel_fork.recorder(os.environ)
+    children: list[_Part] = []
+    if loads is None:
+        children = [_Part(process=_start(names, d, i in lighter)) for i, (names, d) in others]
     try:
-        preimport.start(os.environ)
+        thread = preimport.start(os.environ)
+        if loads is not None:
+            preimport.complete(thread)
+            children = [_fork(loads, names, d, i in lighter) for i, (names, d) in others]
+        if 0 in lighter:
+            os.nice(LIGHTER_NICENESS)
         synth(only=parts[0], outdir=part_dirs[0])
         failed = next((code for code in (c.wait() for c in children) if code), 0)
         if failed:
@@ -136,6 +137,75 @@ def _synth_in_parts(
     exit_without_teardown()
 
 
+class _Part:
+    """A synth part running in another process: a fresh one, or a fork of this one."""
+
+    def __init__(self, *, process: subprocess.Popen[bytes] | None = None, pid: int = 0) -> None:
+        self._process = process
+        self._pid = pid
+        self._code: int | None = None
+
+    def wait(self) -> int:
+        if self._process is not None:
+            return self._process.wait()
+        if self._code is None:
+            self._code = os.waitstatus_to_exitcode(os.waitpid(self._pid, 0)[1])
+        return self._code
+
+
+def _part_env(names: Sequence[str], part_dir: Path) -> dict[str, str]:
+    return {PART_STAGES_VARIABLE: ",".join(names), CLI_OUTDIR_VARIABLE: str(part_dir)}
+
+
+def _start(names: Sequence[str], part_dir: Path, lighter: bool) -> subprocess.Popen[bytes]:
+    """A fresh process running this script for one part."""
+    command = [sys.executable, *(["-O"] if sys.flags.optimize else []), str(Path(__file__))]
+    env = {
+        **os.environ,
+        **_part_env(names, part_dir),
+        NICE_VARIABLE: str(LIGHTER_NICENESS if lighter else ""),
+    }
+    return subprocess.Popen(command, env=env)
+
+
+def _fork(
+    loads: kernel_fork.LoadRecorder, names: Sequence[str], part_dir: Path, lighter: bool
+) -> _Part:
+    """A fork of this process synthesizing one part (a fresh process if it cannot fork)."""
+    pid = loads.fork()
+    if pid is None:
+        return _Part(process=_start(names, part_dir, lighter))
+    if pid:
+        return _Part(pid=pid)
+    code = 1
+    try:
+        # Before the child's kernel starts: it reads the output directory from its environment.
+        os.environ.update(_part_env(names, part_dir))
+        if lighter:
+            os.nice(LIGHTER_NICENESS)
+        loads.reload()
+        synth(only=names)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        # Never the parent's code after this: the child ends here, with its own exit handlers
+        # (its kernel's stop, its temporary folders) and without the interpreter's teardown.
+        _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """The exit handlers, then the end of the process with ``code`` (no teardown)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def exit_without_teardown() -> NoReturn:
     """End the process once the cloud assembly and the OpenAPI documents are written.
 
@@ -146,12 +216,7 @@ def exit_without_teardown() -> NoReturn:
     directories (the staged Lambda asset, the jsii runtime's scripts). Only used when the CLI
     runs the app: a process that imports this module keeps Python's normal exit.
     """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    _exit(0)
 
 
 if __name__ == "__main__":

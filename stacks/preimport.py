@@ -54,6 +54,9 @@ MODULES = (
     "aws_cdk.aws_s3",
     "aws_cdk.aws_events",
 )
+#: Also loaded by :func:`complete`: jsii assemblies the app uses beyond the CDK's (importing
+#: ``cdk_nag`` loads its assembly into the kernel; its classes are made by the stacks).
+ASSEMBLIES = ("cdk_nag",)
 
 
 def start(environ: Mapping[str, str]) -> threading.Thread | None:
@@ -73,3 +76,14 @@ def _import_all() -> None:
             importlib.import_module(name)
         except Exception:  # the main thread's own import of it reports the error
             return
+
+
+def complete(thread: threading.Thread | None) -> None:
+    """Import :data:`ASSEMBLIES` here and wait for ``thread`` (from :func:`start`) to end:
+    then every module the stacks import from the CDK is imported, and the kernel has loaded
+    every assembly the app uses (a forked synth part starts from there, see
+    ``stacks.kernel_fork``)."""
+    for name in ASSEMBLIES:
+        importlib.import_module(name)
+    if thread is not None:
+        thread.join()
