@@ -8,14 +8,14 @@
   invocation alike, while every name they export stays importable from them.
 
 Checked in a fresh interpreter with the variables Lambda sets, since Powertools only patches
-inside a Lambda environment.
+inside a Lambda environment. Its report is kept under a key of everything it depends on
+(tests/probe_cache.py), so an unchanged checkout reads it instead of starting the interpreter.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from handlers.rest import REEXPORTING_PACKAGES
 from handlers.rest.powertools_inits import READINGS
 from shared.lazy_package import defer_init, read_ahead, reexports
 from tests.conftest import ROOT
+from tests.probe_cache import probe_output
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -57,37 +58,31 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2:
 @pytest.mark.parametrize("module", TRACED_HANDLERS)
 def test_a_traced_handler_imports_no_patcher_for_libraries_it_does_not_use(module: str) -> None:
     # Given the environment Lambda gives a function, with tracing on
-    env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"}
-    env.update(
-        LAMBDA_TASK_ROOT=str(ROOT / "lambda"),
-        AWS_LAMBDA_FUNCTION_NAME="probe",
-        AWS_REGION="eu-west-1",
-        PYTHONPATH=str(ROOT / "lambda"),
-    )
+    env = _lambda_env()
     # When the handler module is imported cold
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, module, *UNUSED_LIBRARIES],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT / "lambda",
+    output = probe_output(
+        [sys.executable, "-c", _PROBE, module, *UNUSED_LIBRARIES], env, ROOT / "lambda"
     )
     # Then neither those libraries nor their X-Ray patchers were loaded
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert json.loads(output.strip().splitlines()[-1]) == []
 
 
 def _lambda_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"}
-    env.update(
-        LAMBDA_TASK_ROOT=str(ROOT / "lambda"),
-        AWS_LAMBDA_FUNCTION_NAME="probe",
-        AWS_REGION="eu-west-1",
-        AWS_DEFAULT_REGION="eu-west-1",
-        TABLE_NAME="probe",
-        PYTHONPATH=str(ROOT / "lambda"),
-    )
-    return env
+    """The variables Lambda gives a function, tracing on (no ``POWERTOOLS_TRACE_DISABLED``),
+    and of this process only PATH: the probe's whole environment is stated here."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "LAMBDA_TASK_ROOT": str(ROOT / "lambda"),
+        "AWS_LAMBDA_FUNCTION_NAME": "probe",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "dummy",
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "POWERTOOLS_SERVICE_NAME": "probe",
+        "POWERTOOLS_METRICS_NAMESPACE": "Probe",
+        "TABLE_NAME": "probe",
+        "PYTHONPATH": str(ROOT / "lambda"),
+    }
 
 
 #: Resolvers and event classes of Powertools that no handler here uses.
@@ -124,15 +119,10 @@ def test_the_rest_handler_loads_no_unused_powertools_module_on_import_or_first_c
     event = ROOT / "tests" / "events" / "rest" / "room_get.json"
 
     # When it is imported cold and invoked once
-    result = subprocess.run(
-        [sys.executable, "-c", _FIRST_INVOCATION, str(event)],
-        env=_lambda_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT / "lambda",
+    output = probe_output(
+        [sys.executable, "-c", _FIRST_INVOCATION, str(event)], _lambda_env(), ROOT / "lambda"
     )
-    status, modules = json.loads(result.stdout.strip().splitlines()[-1])
+    status, modules = json.loads(output.strip().splitlines()[-1])
 
     # Then it answered through the resolver, and no unused resolver or event class was loaded
     assert status == 400
@@ -257,16 +247,9 @@ def test_every_name_a_deferred_powertools_package_exports_is_the_object_its_modu
 ):
     # Given the REST handlers' package, which defers Powertools' re-exporting __init__s
     # When every name those __init__s export is looked up on the deferred packages
-    result = subprocess.run(
-        [sys.executable, "-c", _EVERY_EXPORT],
-        env=_lambda_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT / "lambda",
-    )
+    output = probe_output([sys.executable, "-c", _EVERY_EXPORT], _lambda_env(), ROOT / "lambda")
     # Then each is the very object the submodule defining it holds
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert json.loads(output.strip().splitlines()[-1]) == []
 
 
 @pytest.mark.parametrize("package", REEXPORTING_PACKAGES)

@@ -58,9 +58,10 @@ INPUT_PATHS = (
 )
 _SKIPPED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 #: Entries kept on disk (older ones are removed when a new one is written): a state of the
-#: inputs writes about eight (the session synth, the changed-asset synth, test_synth_exit's
-#: reference and CLI run, the probe synth, the diagram, the nag fixture's two CLI runs).
-KEEP = 40
+#: inputs writes about thirty (the session synth, the changed-asset synth, test_synth_exit's
+#: reference and CLI run, the probe synth, the diagram, the nag fixture's two CLI runs, and
+#: about twenty small import reports of tests/probe_cache.py).
+KEEP = 120
 
 Templates = dict[str, Any]
 

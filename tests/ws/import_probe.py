@@ -4,17 +4,19 @@ Each handler gets one interpreter of its own, started once however many tests as
 a handler's import must start from a clean ``sys.modules`` (handlers share modules, and this
 process has loaded them all), while everything a test asks about a handler's cold start can be
 read from the one import. The interpreter has the asset's import path, no bytecode writing and
-a dummy Lambda environment.
+a dummy Lambda environment. Its report is kept under a key of everything it depends on
+(tests/probe_cache.py), so an unchanged checkout reads it instead of starting the interpreter.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.probe_cache import probe_output
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHONPATH = os.pathsep.join(str(ROOT / p) for p in ("lambda", "packages/pydynamodel/src"))
@@ -88,15 +90,9 @@ def _run(module: str, *, validators: bool) -> ImportReport:
         "PYTHONDONTWRITEBYTECODE": "1",
         **DUMMY_ENV,
     }
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(module=module, validators=validators)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    output = probe_output(
+        [sys.executable, "-c", _PROBE.format(module=module, validators=validators)], env, ROOT
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    answer = json.loads(output.strip().splitlines()[-1])
     builds = answer.get("validator_builds")
     return ImportReport(frozenset(answer["loaded"]), None if builds is None else tuple(builds))
