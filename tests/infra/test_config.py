@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stacks.config import ConfigError, load_stages, region_id
 from tests.cdk_out import synthesize_checkout
 from tests.infra.fixed_stages import ROOT, cdk_json_context, fixed_stages
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from tests.infra.synth_cache import cached_synth, run_inputs
 
 
 def cli_context() -> dict[str, Any]:
@@ -230,23 +229,57 @@ def test_no_stages_is_refused() -> None:
         load_stages({})
 
 
-def test_synth_with_bad_config_prints_one_clear_line(tmp_path: Any) -> None:
-    # Given a context override with a region typo
-    # When app.py runs as the CLI would run it
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env={
-            "CDK_OUTDIR": str(tmp_path),
-            "CDK_CONTEXT_JSON": '{"stages": {"dev": {"primary_region": "eu-wset-1"}}}',
-            "PATH": str(ROOT / "node_modules" / ".bin"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+#: The one line app.py prints for the region typo below.
+REGION_TYPO_LINE = "stage 'dev': key 'primary_region' = 'eu-wset-1' is not an AWS region"
+
+
+def refused_clearly(outcome: dict[str, Any]) -> bool:
+    """Whether app.py refused the region typo as the test below expects (only such an outcome
+    is kept in the synth cache)."""
+    return bool(
+        outcome["returncode"] == 2
+        and REGION_TYPO_LINE in outcome["stderr"]
+        and "Traceback" not in outcome["stderr"]
     )
+
+
+def test_synth_with_bad_config_prints_one_clear_line(tmp_path: Path) -> None:
+    # Given a context override with a region typo
+    context = '{"stages": {"dev": {"primary_region": "eu-wset-1"}}}'
+    path = str(ROOT / "node_modules" / ".bin")
+
+    # When app.py runs as the CLI would run it (its outcome, a function of the synth inputs,
+    # this module and the two variables, is kept in the synth cache once it is the expected
+    # one: tests/infra/synth_cache.py)
+    def run() -> dict[str, Any]:
+        result = subprocess.run(
+            [sys.executable, "app.py"],
+            cwd=ROOT,
+            env={"CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": context, "PATH": path},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return {"returncode": result.returncode, "stderr": result.stderr}
+
+    key = {
+        **run_inputs({"CDK_CONTEXT_JSON": context, "PATH": path}, [Path(__file__)]),
+        "tests:run": "app.py with a region typo",
+    }
+    outcome = cached_synth(key, run, store_if=refused_clearly)
+
     # Then it exits non-zero with the stage, key and value, and no traceback
-    assert result.returncode == 2
-    assert "stage 'dev': key 'primary_region' = 'eu-wset-1' is not an AWS region" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert outcome["returncode"] == 2
+    assert REGION_TYPO_LINE in outcome["stderr"]
+    assert "Traceback" not in outcome["stderr"]
+
+
+def test_only_a_clear_refusal_is_kept() -> None:
+    # Given the outcome the test above expects
+    clear = {"returncode": 2, "stderr": f"{REGION_TYPO_LINE}\n"}
+    # When app.py ends any other way / Then that outcome is not one to keep
+    assert refused_clearly(clear)
+    assert not refused_clearly({**clear, "returncode": 1})
+    assert not refused_clearly({**clear, "stderr": "Traceback (most recent call last):\n"})
+    assert not refused_clearly({**clear, "stderr": f"Traceback\n{REGION_TYPO_LINE}"})
