@@ -268,3 +268,85 @@ def test_gathering_a_batch_never_waits_past_the_batching_window() -> None:
     assert [m["MessageId"] for m in batch] == ["m-1"]
     deadline = first_answer[0] + mapping.window_s
     assert all(start + wait <= deadline for start, wait in calls[1:]), (deadline, calls)
+
+
+def _poller_of(poller_class: type[Any]) -> Any:
+    from cdk_local_gateway.event_sources import SqsMapping
+
+    mapping = SqsMapping(
+        stack="S",
+        logical_id="Mapping",
+        queue_arn="arn:aws:sqs:eu-west-1:123456789012:work",
+        queue_url="http://127.0.0.1/123456789012/work",
+        function=cast("Any", None),
+        batch_size=10,
+        window_s=0,
+    )
+    return poller_class(
+        mapping, cast("Any", None), aws_endpoint="http://127.0.0.1", credentials=("k", "s")
+    )
+
+
+def test_stopping_does_not_wait_for_the_long_poll_in_progress() -> None:
+    import asyncio
+    import threading
+
+    from cdk_local_gateway.event_sources import SqsPoller
+
+    # Given a poller whose receive is blocked in a long poll (in a thread, as boto3's is)
+    # that only the end of the test releases
+    released = threading.Event()
+
+    class LongPoll(SqsPoller):
+        async def _receive(self, limit: int, wait_s: int = 1) -> list[dict[str, Any]]:
+            receiving.set()
+            await asyncio.to_thread(released.wait, PATIENCE_S)
+            return []
+
+    async def scenario() -> bool:
+        poller = _poller_of(LongPoll)
+        poller.start()
+        await receiving.wait()
+        try:
+            # When the runtime stops it
+            await asyncio.wait_for(poller.stop(), PATIENCE_S)
+            # Then it has stopped while the receive is still polling
+            return not released.is_set()
+        finally:
+            released.set()  # (the loop's end waits for the receive's thread)
+
+    receiving = asyncio.Event()
+    assert asyncio.run(scenario())
+
+
+def test_stopping_lets_the_invocation_in_flight_finish() -> None:
+    import asyncio
+
+    from cdk_local_gateway.event_sources import SqsPoller
+
+    # Given a poller that received a message and is invoking the function with it
+    delivered: list[str] = []
+
+    class OneMessage(SqsPoller):
+        async def _receive(self, limit: int, wait_s: int = 1) -> list[dict[str, Any]]:
+            return [] if delivered or invoking.is_set() else [{"MessageId": "m-1"}]
+
+        async def _deliver(self, batch: list[dict[str, Any]]) -> None:
+            invoking.set()
+            await finish.wait()
+            delivered.extend(m["MessageId"] for m in batch)
+
+    async def scenario() -> None:
+        poller = _poller_of(OneMessage)
+        poller.start()
+        await invoking.wait()
+        # When the runtime stops it while the invocation runs (which then ends)
+        stopping = asyncio.ensure_future(poller.stop())
+        await asyncio.sleep(0)
+        finish.set()
+        await asyncio.wait_for(stopping, PATIENCE_S)
+
+    invoking, finish = asyncio.Event(), asyncio.Event()
+    asyncio.run(scenario())
+    # Then the invocation finished (and its messages were handled) before the poller stopped
+    assert delivered == ["m-1"]

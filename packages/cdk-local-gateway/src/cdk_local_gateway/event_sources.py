@@ -179,6 +179,7 @@ class SqsPoller:
         self.credentials = credentials
         self._client: Any = None
         self._stopping = False
+        self._delivering = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -187,8 +188,15 @@ class SqsPoller:
     async def stop(self) -> None:
         self._stopping = True
         if self._task is not None:
-            # The current receive ends within WAIT_S; an invocation in flight completes.
-            await self._task
+            # An invocation in flight completes (its batch is deleted or left to redrive).
+            # Anything else is a receive or the wait between two: stopped at once rather than
+            # after the long poll (up to WAIT_S per runtime stop). What that abandoned receive
+            # may still take becomes visible again after the queue's visibility timeout, as
+            # when a Lambda poller is stopped.
+            if not self._delivering:
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             self._task = None
 
     async def _sqs(self) -> Any:
@@ -211,7 +219,11 @@ class SqsPoller:
             try:
                 batch = await self._batch()
                 if batch:
-                    await self._deliver(batch)
+                    self._delivering = True
+                    try:
+                        await self._deliver(batch)
+                    finally:
+                        self._delivering = False
             except Exception as error:  # a poller outlives a failed SQS call
                 self.log(f"event source {self.mapping.display}: {error}")
                 await asyncio.sleep(BACKOFF_S)
