@@ -4,9 +4,9 @@ loads, with tracing on or off), kept on disk under a key of everything the repor
 The import-graph and tracing tests each start a clean interpreter per handler (the test
 process has loaded every module already), about half a second of CPU each. The report is a
 function of the probe script and its arguments, the environment it is given, and the code it
-imports: the synth cache's inputs (tests/infra/synth_cache.py: the Lambda code,
-packages/pydynamodel/src, the stacks ...), the Python version and every installed
-distribution (Powertools, the X-Ray SDK, boto3). So it is stored under a hash of all of them,
+imports: the Lambda code and pydynamodel's source (:data:`PROBE_INPUTS`), the Python version
+and every installed distribution (Powertools, the X-Ray SDK, boto3). So it is stored in the
+synth cache's folder (tests/infra/synth_cache.py) under a hash of all of them,
 only when the interpreter exited 0, and any change of one runs the interpreter again; the
 tests still assert on a report of a clean interpreter. ``SYNTH_CACHE=0`` turns it off.
 """
@@ -17,6 +17,10 @@ import subprocess
 from typing import TYPE_CHECKING, Any
 
 from tests.infra.synth_cache import CACHE_DIR, ROOT, cached_synth
+
+#: What a probe's interpreter can import from the repository: the asset's code and the
+#: modeling library (on the probes' path, and installed from source in the virtualenv).
+PROBE_INPUTS = ("lambda", "packages/pydynamodel/src", "tests/probe_cache.py")
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -39,4 +43,4 @@ def probe_output(
 
     where = cwd.relative_to(ROOT).as_posix() if cwd.is_relative_to(ROOT) else str(cwd)
     key = {"probe:argv": list(argv), "probe:env": dict(sorted(env.items())), "probe:cwd": where}
-    return str(cached_synth(key, run, cache_dir)["stdout"])
+    return str(cached_synth(key, run, cache_dir, paths=PROBE_INPUTS)["stdout"])

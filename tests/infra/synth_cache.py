@@ -110,10 +110,13 @@ def environment_fingerprint() -> str:
     return "\n".join([sys.version, *installed])
 
 
-def cache_key(context: dict[str, Any], root: Path = ROOT) -> str:
-    """The hash of every input of a synth of ``context`` (see the module docstring)."""
+def cache_key(
+    context: dict[str, Any], root: Path = ROOT, paths: Iterable[str] = INPUT_PATHS
+) -> str:
+    """The hash of every input of a synth of ``context`` (see the module docstring); a
+    result that reads less than a synth names its own ``paths``."""
     digest = hashlib.sha256()
-    for path in input_files(root):
+    for path in input_files(root, paths):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(json.dumps(context, sort_keys=True, default=str).encode() + b"\0")
@@ -153,6 +156,7 @@ def cached_synth(
     cache_dir: Path = CACHE_DIR,
     *,
     store_if: Callable[[Templates], bool] | None = None,
+    paths: Iterable[str] = INPUT_PATHS,
 ) -> Templates:
     """``synthesize()``'s result for ``context``, from the cache when its key is there.
 
@@ -161,7 +165,8 @@ def cached_synth(
     runs again."""
     if os.environ.get("SYNTH_CACHE") == "0":
         return synthesize()
-    key = cache_key(context)
+    paths = tuple(paths)
+    key = cache_key(context, paths=paths)
     entry = cache_dir / f"{key}.json"
     cache_dir.mkdir(parents=True, exist_ok=True)
     with (cache_dir / f"{key}.lock").open("w") as lock:
@@ -172,7 +177,7 @@ def cached_synth(
             return cached
         result = synthesize()
         # An input edited while the synth ran: its result belongs to neither key.
-        if cache_key(context) == key and (store_if is None or store_if(result)):
+        if cache_key(context, paths=paths) == key and (store_if is None or store_if(result)):
             partial = entry.with_suffix(f".{os.getpid()}.tmp")
             partial.write_text(json.dumps(result))
             partial.replace(entry)

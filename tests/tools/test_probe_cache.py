@@ -66,3 +66,15 @@ def test_a_failed_probe_fails_the_caller_and_is_never_kept(tmp_path: Path) -> No
         with pytest.raises(AssertionError, match=r"handlers\.rest\.gone"):
             ask()
     assert calls.read_text() == "xx"
+
+
+def test_the_key_covers_the_lambda_code_and_pydynamodel_and_not_the_stacks() -> None:
+    from tests.infra.synth_cache import ROOT, input_files
+    from tests.probe_cache import PROBE_INPUTS
+
+    # Given the files a probe's key is made of
+    read = {path.relative_to(ROOT).parts[:2] for path in input_files(ROOT, PROBE_INPUTS)}
+    # Then they include every handler and the modeling library, and no stack or app.py
+    assert ("lambda", "handlers") in read
+    assert ("packages", "pydynamodel") in read
+    assert not {parts for parts in read if parts[0] in ("stacks", "app.py", "cdk.json")}
