@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pydynamodel import Keys, Model, codec
+from pydynamodel import Keys, Model, codec, serialization
 from pydynamodel import fields as f
 from pydynamodel.fields import _dt_to_iso
 
@@ -147,3 +147,44 @@ def test_to_item_and_from_item_are_the_generated_functions_unless_overridden() -
     assert Audited.__dict__["from_item"].__func__.__code__.co_name == "from_item"
     assert "codec" in Audited.to_item.__code__.co_filename
     assert type(Plain.from_item(Plain(n=1).to_item())) is Plain
+
+
+# Plain data as an untyped map or list holds it: every scalar type, numbers with and without a
+# fraction or exponent (signed, zero-padded, all-digit), nested maps and lists, sets.
+wire_numbers = st.one_of(
+    st.integers().map(str),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.from_regex(r"\A[0-9]{1,20}\Z"),
+    st.sampled_from(["-0", "1e3", "1E-3", "-2.50", "007"]),
+)
+wire_scalars = st.one_of(
+    st.text(max_size=5).map(lambda s: {"S": s}),
+    wire_numbers.map(lambda n: {"N": n}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.binary(max_size=3).map(lambda b: {"B": b}),
+    st.sets(st.text(max_size=3), min_size=1, max_size=3).map(lambda s: {"SS": sorted(s)}),
+    st.lists(wire_numbers, min_size=1, max_size=3).map(lambda n: {"NS": n}),
+)
+wire_values = st.recursive(
+    wire_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda v: {"L": v}),
+        st.dictionaries(st.text(max_size=4), inner, max_size=4).map(lambda v: {"M": v}),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(values=st.dictionaries(st.text(max_size=4), wire_values, max_size=6))
+def test_untyped_maps_and_lists_load_each_value_as_load_any_does(values: dict[str, Any]) -> None:
+    # Given the payload of an untyped map, and the same values as a list
+    # When load_map and load_list read them (their own tag tests, all-digit numbers as int)
+    loaded_map = serialization.load_map(values)
+    loaded_list = serialization.load_list(list(values.values()))
+    # Then each value is what load_any reads from it, of the same type
+    expected = {k: serialization.load_any(w) for k, w in values.items()}
+    assert loaded_map == expected
+    assert loaded_list == list(expected.values())
+    assert [type(v) for v in loaded_list] == [type(v) for v in expected.values()]
