@@ -138,6 +138,8 @@ def _stores_attributes(cls: type[Model]) -> bool:
     for name in cls.__fields__:
         if not name.isidentifier() or iskeyword(name):
             return False
+        if not any(name in vars(k) for k in cls.__mro__):
+            continue  # out of the class dict (``model._move_out_fields``): nothing in the way
         found = next(vars(k)[name] for k in cls.__mro__ if name in vars(k))
         if not isinstance(found, Attribute) or hasattr(type(found), "__set__"):
             return False

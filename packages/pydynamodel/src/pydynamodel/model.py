@@ -112,7 +112,9 @@ def _collect_definitions(
     keys: Keys | None = None
     indexes: dict[str, Keys] = {}
     for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
+        # A model class's own attributes are out of its dict (``_move_out_fields``).
+        moved: dict[str, Attribute[Any]] = vars(klass).get(_MOVED, {})
+        for name, value in [*moved.items(), *vars(klass).items()]:
             if isinstance(value, Attribute):
                 fields[name] = value
             elif isinstance(value, Keys) and value.index is None:
@@ -157,8 +159,52 @@ def _codec_owned(cls: type[Any], name: str) -> bool:
     return code is not None and code.co_filename.startswith("<pydynamodel codec ")
 
 
+_MOVED = "__moved_fields__"
+
+
+def _move_out_fields(cls: type[Any]) -> None:
+    """Take the class's own attributes out of its dict (kept in ``__moved_fields__``).
+
+    Why: CPython 3.11 specializes ``obj.name = value`` (and reads) to a direct store into the
+    instance only when the class has nothing under ``name``; a field descriptor there (a
+    Python class, mutable) keeps every store on the generic path, about 200 instructions each,
+    10% of loading an item. Class access (``Room.name``) is answered by ``_ModelType`` and
+    an unset value on an instance by ``Model.__getattr__``, as the descriptor answered them.
+    A name that a base class or the metaclass also has stays in the dict (class access would
+    otherwise find theirs).
+    """
+    moved: dict[str, Attribute[Any]] = {}
+    for name, value in list(vars(cls).items()):
+        if not isinstance(value, Attribute) or cls.__fields__.get(name) is not value:
+            continue
+        if any(name in vars(k) for k in cls.__mro__[1:]) or hasattr(type(cls), name):
+            continue
+        moved[name] = value
+        type.__delattr__(cls, name)
+    type.__setattr__(cls, _MOVED, moved)
+
+
+class _ModelType(type):
+    """Metaclass of ``Model``: answers class access to the attributes ``_move_out_fields``
+    took out of the class dict (``Room.name`` is the attribute itself, as before)."""
+
+    if not TYPE_CHECKING:  # type checkers see the declared class attributes instead
+
+        def __getattr__(cls, name: str) -> Any:
+            # Only reached when the class, its bases and the metaclass lack ``name``.
+            attr = cls.__fields__.get(name)
+            if attr is None:
+                raise AttributeError(
+                    f"type object {cls.__name__!r} has no attribute {name!r}", name=name, obj=cls
+                )
+            return attr
+
+        def __dir__(cls) -> list[str]:
+            return sorted({*super().__dir__(), *cls.__fields__})
+
+
 @dataclass_transform(kw_only_default=True)
-class Model:
+class Model(metaclass=_ModelType):
     """Base class of entity models.
 
     ``class Room(Model, entity="Room", extra="forbid")``: ``entity`` is stored in the
@@ -213,6 +259,23 @@ class Model:
         for name in _ENTRY_POINTS:
             if _codec_owned(cls, name):
                 type.__setattr__(cls, name, Model.__dict__[name])
+        _move_out_fields(cls)
+
+    if not TYPE_CHECKING:  # type checkers see the declared attributes, not any name
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached when neither the instance nor its class has ``name``: an attribute
+            # with no value (its descriptor, out of the class dict, gives the default).
+            cls = type(self)
+            attr = cls.__fields__.get(name)
+            if attr is None:
+                raise AttributeError(
+                    f"{cls.__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            return attr.__get__(self, cls)
+
+        def __dir__(self) -> list[str]:
+            return sorted({*super().__dir__(), *type(self).__fields__})
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
