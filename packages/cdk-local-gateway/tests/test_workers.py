@@ -1,9 +1,10 @@
-"""Lambda workers: Runtime API, cold then warm, context, errors, timeouts, isolation."""
+"""Lambda workers: Runtime API, cold then warm, context, errors, timeouts, init, isolation."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -68,6 +69,21 @@ def imports(event, context):
     return found
 """
 
+# A module whose import (Lambda's Function init) takes INIT_SECONDS and logs each run of it.
+SLOW_INIT = """
+import os, time
+
+with open(os.environ["INIT_LOG"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+time.sleep(float(os.environ["INIT_SECONDS"]))
+
+def answer(event, context):
+    return {"pid": os.getpid(), "remaining": context.get_remaining_time_in_millis()}
+
+def slow(event, context):
+    time.sleep(30)
+"""
+
 
 def spec(
     code: Path,
@@ -100,6 +116,7 @@ def code(tmp_path: Path) -> Path:
     (folder / "pkg").mkdir(parents=True)
     (folder / "pkg" / "__init__.py").write_text("")
     (folder / "pkg" / "app.py").write_text(HANDLERS)
+    (folder / "pkg" / "slow_init.py").write_text(SLOW_INIT)
     return folder
 
 
@@ -339,3 +356,101 @@ def test_the_cli_default_concurrency_is_the_runtime_default() -> None:
     from cdk_local_gateway.lambdas import workers
 
     assert cli.DEFAULT_MAX_CONCURRENCY == workers.DEFAULT_MAX_CONCURRENCY
+
+
+def slow_init(
+    code: Path, log: Path, handler: str, *, init_s: float, timeout_s: int
+) -> FunctionSpec:
+    """A function of ``pkg.slow_init`` whose import sleeps ``init_s`` seconds."""
+    fn = spec(code, f"pkg.slow_init.{handler}", timeout_s=timeout_s)
+    return replace(
+        fn, environment={**fn.environment, "INIT_SECONDS": str(init_s), "INIT_LOG": str(log)}
+    )
+
+
+def inits(log: Path) -> int:
+    """How many times the module's init ran."""
+    return len(log.read_text().split())
+
+
+def test_a_cold_start_importing_longer_than_the_timeout_answers_within_it(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function with a 1 s timeout whose module takes 1.5 s to import (well within
+    # Lambda's 10 s init phase, which the function's timeout does not cover)
+    log = tmp_path / "inits"
+    fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=1)
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, InvokeResult, int]:
+        # When it is invoked cold, then warm
+        return await service.invoke(fn, {}), await service.invoke(fn, {}), service.cold_starts
+
+    first, second, cold = run(tmp_path, calls)
+    # Then the cold invocation answers: its timeout starts once init is done, so the handler
+    # is given (almost) all of its second, and its duration leaves out the 1.5 s import
+    answer = payload(first)
+    assert 0 < answer["remaining"] <= 1000
+    assert first.duration_ms < 1500
+    # And the warm one reuses the environment, initialised once
+    assert payload(second)["pid"] == answer["pid"]
+    assert (cold, inits(log)) == (1, 1)
+
+
+def test_an_invocation_outlasting_the_timeout_after_a_slow_init_times_out(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function with a 1 s timeout, a 1.5 s import and a handler that runs 30 s
+    fn = slow_init(code, tmp_path / "inits", "slow", init_s=1.5, timeout_s=1)
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
+        result = await service.invoke(fn, {})
+        return result, len(service._pools[fn.arn])
+
+    result, pool = run(tmp_path, calls)
+    # Then the invocation times out after the function's timeout, as Lambda reports it, and
+    # its environment is discarded
+    assert result.error is not None
+    assert result.error["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    assert pool == 0
+
+
+def test_an_init_beyond_the_init_limit_is_retried_within_the_function_timeout(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given an init phase limited to 1 s (Lambda's is 10 s) and a function whose module takes
+    # 1.5 s to import, with a 10 s timeout
+    log = tmp_path / "inits"
+    fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=10)
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
+        return await service.invoke(fn, {}), service.cold_starts
+
+    result, cold = run(tmp_path, calls, init_limit_s=1.0)
+    # Then, as Lambda does, the environment is reset and its init runs again at the
+    # invocation, under the function's timeout: it completes and the handler answers
+    assert payload(result)["remaining"] > 0
+    assert (cold, inits(log)) == (2, 2)
+    # And the retried init counts in the invocation's duration
+    assert result.duration_ms >= 1500
+
+
+def test_an_init_beyond_the_init_limit_and_the_timeout_times_out(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given an init phase limited to 1 s and a function whose module takes 1.5 s to import,
+    # with a 1 s timeout
+    log = tmp_path / "inits"
+    fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=1)
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, int, int]:
+        result = await service.invoke(fn, {})
+        return result, len(service._pools[fn.arn]), service.cold_starts
+
+    result, pool, cold = run(tmp_path, calls, init_limit_s=1.0)
+    # Then the retried init outlasts the function's timeout: the invocation times out as
+    # Lambda reports it (Sandbox.Timedout) and the environment is discarded
+    assert result.error is not None
+    assert result.error["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    assert (pool, cold) == (0, 2)

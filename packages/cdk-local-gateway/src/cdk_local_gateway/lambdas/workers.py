@@ -5,6 +5,12 @@ own environment, talking to its own Runtime API listener (so the listener knows 
 A worker is started cold on the first invocation that finds no idle one and reused warm after.
 A function timeout kills the worker, as Lambda discards a timed-out environment.
 
+Lambda's Init phase (runtime start and handler import) has its own limit, 10 s for an
+on-demand environment; the function's timeout covers the invocation only, from the runtime's
+first ``next``. An init still running at its limit is retried with the invocation, in a new
+environment, under the function's timeout ("suppressed init"): the retried init counts in the
+invocation's duration, and a retry that outlasts the timeout is the invocation's timeout.
+
 Lambda runs one execution environment per concurrent request, up to the function's reserved
 concurrency (else the account's limit, 1,000 by default). Locally each environment is a
 process, so a function has at most ``max_concurrency`` workers (``ReservedConcurrentExecutions``
@@ -45,6 +51,8 @@ _PREFIX = "/2018-06-01/runtime"
 #: test suite or a demo, few enough that a burst (a thousand sockets closing, each running
 #: $disconnect) does not start hundreds of interpreters on one machine.
 DEFAULT_MAX_CONCURRENCY = 10
+#: Lambda's limit on the Init phase of an on-demand execution environment.
+INIT_LIMIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,19 @@ class InvokeResult:
 class _Invocation:
     request_id: str
     event: bytes
-    deadline_ms: int
+    timeout_s: int
     future: asyncio.Future[InvokeResult]
+    # Resolved when the runtime takes the invocation (a new environment's init is then over).
+    taken: asyncio.Future[None]
+    # When the function's timeout started (time.monotonic()); None until a new environment's
+    # runtime takes the invocation.
+    clock: float | None = None
+
+    def deadline_ms(self) -> int:
+        """Lambda-Runtime-Deadline-Ms: the timeout's end in epoch milliseconds."""
+        assert self.clock is not None
+        left = self.clock + self.timeout_s - time.monotonic()
+        return int((time.time() + left) * 1000)
 
 
 @dataclass
@@ -102,6 +121,8 @@ class _Worker:
     process: asyncio.subprocess.Process | None = None
     current: _Invocation | None = None
     busy: bool = False
+    # The runtime asked for its first invocation: its Init phase is over.
+    initialised: bool = False
 
 
 class LambdaService:
@@ -122,14 +143,19 @@ class LambdaService:
         iam_endpoint: str | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         runtime_api_keepalive_s: float = 75.0,
+        init_limit_s: float = INIT_LIMIT_S,
     ) -> None:
         """``max_concurrency``: workers per function at most (see the module's docstring).
         ``runtime_api_keepalive_s``: how long the Runtime API keeps a worker's idle
-        connection open (the worker reconnects after a longer handler run)."""
+        connection open (the worker reconnects after a longer handler run).
+        ``init_limit_s``: the Init phase's limit (Lambda's 10 s unless a test shortens it)."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if init_limit_s <= 0:
+            raise ValueError("init_limit_s must be positive")
         self.aws_endpoint = aws_endpoint
         self.max_concurrency = max_concurrency
+        self.init_limit_s = init_limit_s
         self.credentials = credentials
         self.layer_folder = layer_folder
         # Roles and sessions are set up on the local AWS itself (iam_endpoint), even when the
@@ -155,7 +181,8 @@ class LambdaService:
         # handed to the first (None: a worker is gone, start one).
         self._waiting: dict[str, list[asyncio.Future[_Worker | None]]] = {}
         self._stopping = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Invocations under way, referenced while no caller may await them any more.
+        self._tasks: set[asyncio.Task[InvokeResult]] = set()
         self._started = False
         self.cold_starts = 0
 
@@ -182,6 +209,7 @@ class LambdaService:
         if spec.unavailable:
             raise RuntimeError(spec.unavailable)
         started = time.monotonic()
+        body = json.dumps(event).encode()
         # Waiting for a worker counts against the caller's limit, not the function's timeout.
         wait_limit = float(spec.timeout_s)
         if caller_limit_s is not None:
@@ -193,64 +221,100 @@ class LambdaService:
             if caller_first and self.concurrency_of(spec) > 0 and not self._stopping:
                 return InvokeResult(caller_timed_out=True, duration_ms=waited)
             return _throttled(spec, waited)
-        if caller_limit_s is not None:
-            caller_limit_s = max(caller_limit_s - (time.monotonic() - started), 0.0)
-        request_id = str(uuid.uuid4())
+        invocation = self._queue(worker, str(uuid.uuid4()), body)
+        # The invocation runs to its end (answer, timeout) whether or not its caller waits.
+        run = asyncio.get_running_loop().create_task(self._run(worker, invocation))
+        self._tasks.add(run)
+        run.add_done_callback(self._tasks.discard)
+        if caller_limit_s is None:
+            return await asyncio.shield(run)
+        left = max(caller_limit_s - (time.monotonic() - started), 0.0)
+        try:
+            return await asyncio.wait_for(asyncio.shield(run), left)
+        except TimeoutError:
+            # The function goes on; its worker becomes idle when it answers (or is discarded
+            # at its timeout), as Lambda's does when API Gateway gives up.
+            return InvokeResult(
+                caller_timed_out=True, duration_ms=(time.monotonic() - started) * 1000
+            )
+
+    async def _run(self, worker: _Worker, invocation: _Invocation) -> InvokeResult:
+        """``invocation`` on ``worker``: its Init phase first if the worker is new, then the
+        function's timeout; releases the worker after, or discards it on a timeout."""
+        if invocation.clock is None and not await self._init_phase(invocation):
+            # Init outlasted its limit: Lambda resets the environment and retries init with
+            # this invocation, under the function's timeout.
+            retry = time.monotonic()
+            fresh = await self._reinitialise(worker)
+            if fresh is None:
+                return _timed_out(invocation.request_id, worker.spec.timeout_s, retry)
+            worker = fresh
+            invocation = self._queue(worker, invocation.request_id, invocation.event, retry)
+        clock = invocation.clock if invocation.clock is not None else time.monotonic()
+        left = max(clock + worker.spec.timeout_s - time.monotonic(), 0.0)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(invocation.future), left)
+        except TimeoutError:
+            await self._kill(worker)
+            return _timed_out(invocation.request_id, worker.spec.timeout_s, clock)
+        self._release(worker)
+        result.duration_ms = (time.monotonic() - clock) * 1000
+        return result
+
+    def _queue(
+        self, worker: _Worker, request_id: str, event: bytes, clock: float | None = None
+    ) -> _Invocation:
+        """Hand an invocation to ``worker``'s runtime (it takes it with its next ``next``).
+        ``clock``: when the function's timeout started; by default now for a warm
+        environment, and at the end of its init for a new one."""
+        if clock is None and worker.initialised:
+            clock = time.monotonic()
         loop = asyncio.get_running_loop()
         invocation = _Invocation(
             request_id,
-            json.dumps(event).encode(),
-            int(time.time() * 1000) + spec.timeout_s * 1000,
+            event,
+            worker.spec.timeout_s,
             loop.create_future(),
+            loop.create_future(),
+            clock,
         )
         worker.current = invocation
-        await worker.queue.put(invocation)
-        limit = float(spec.timeout_s)
-        caller_first = caller_limit_s is not None and caller_limit_s < limit
+        worker.queue.put_nowait(invocation)
+        return invocation
+
+    async def _init_phase(self, invocation: _Invocation) -> bool:
+        """Whether a new environment's init ends within the limit (its runtime takes
+        ``invocation``, or exits, which answers it)."""
+        await asyncio.wait(
+            (invocation.taken, invocation.future),
+            timeout=self.init_limit_s,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        return invocation.taken.done() or invocation.future.done()
+
+    async def _reinitialise(self, worker: _Worker) -> _Worker | None:
+        """A new environment in ``worker``'s place, its slot kept meanwhile (None: the
+        service is stopping)."""
+        arn = worker.spec.arn
+        pool = self._pools.setdefault(arn, [])
+        self._starting[arn] = self._starting.get(arn, 0) + 1
         try:
-            result = await asyncio.wait_for(
-                asyncio.shield(invocation.future), caller_limit_s if caller_first else limit
-            )
-        except asyncio.CancelledError:
-            # The caller went away: the function goes on, within its own timeout.
-            self._finish_alone(worker, invocation, started + limit)
-            raise
-        except TimeoutError:
-            if caller_first:
-                # The function goes on; its worker becomes idle when it answers.
-                self._finish_alone(worker, invocation, started + limit)
-                return InvokeResult(
-                    caller_timed_out=True, duration_ms=(time.monotonic() - started) * 1000
-                )
+            # Out of the pool first, so that its end hands its slot to no waiting invocation;
+            # its runtime must not take the invocation while it is being killed.
+            if worker in pool:
+                pool.remove(worker)
+            while not worker.queue.empty():
+                worker.queue.get_nowait()
+            worker.current = None
             await self._kill(worker)
-            return InvokeResult(
-                error={
-                    "errorMessage": (
-                        f"RequestId: {request_id} Error: Task timed out after {limit:.2f} seconds"
-                    ),
-                    "errorType": "Sandbox.Timedout",
-                    "requestId": request_id,
-                    "stackTrace": [],
-                },
-                duration_ms=(time.monotonic() - started) * 1000,
-            )
-        self._release(worker)
-        result.duration_ms = (time.monotonic() - started) * 1000
-        return result
-
-    def _finish_alone(self, worker: _Worker, invocation: _Invocation, deadline: float) -> None:
-        """Release ``worker`` when the invocation nobody waits for answers, or discard it at
-        the function's timeout, as Lambda does (its slot then frees for others)."""
-        invocation.future.add_done_callback(lambda _: self._release(worker))
-        loop = asyncio.get_running_loop()
-
-        def expire() -> None:
-            if not invocation.future.done() and worker.current is invocation:
-                task = loop.create_task(self._kill(worker))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-
-        loop.call_later(max(deadline - time.monotonic(), 0.0), expire)
+            if self._stopping:
+                return None
+            fresh = await self._spawn(worker.spec)
+        finally:
+            self._starting[arn] -= 1
+        pool.append(fresh)
+        fresh.busy = True
+        return fresh
 
     def concurrency_of(self, spec: FunctionSpec) -> int:
         """How many workers ``spec`` may have at once."""
@@ -431,16 +495,22 @@ class LambdaService:
 
     async def _next(self, request: web.Request) -> web.Response:
         worker = self._worker_of(request)
+        worker.initialised = True
         invocation = await worker.queue.get()
         if invocation is None:
             discarded = {"errorMessage": "execution environment discarded"}
             return web.json_response(discarded, status=410)
+        if invocation.clock is None:
+            # The end of a new environment's init: the function's timeout starts.
+            invocation.clock = time.monotonic()
+        if not invocation.taken.done():
+            invocation.taken.set_result(None)
         return web.Response(
             body=invocation.event,
             content_type="application/json",
             headers={
                 "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms()),
                 "Lambda-Runtime-Invoked-Function-Arn": worker.spec.arn,
                 "Lambda-Runtime-Trace-Id": (
                     f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
@@ -492,6 +562,23 @@ def _idle_worker(pool: list[_Worker]) -> _Worker | None:
 def _expire(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.set_result(_EXPIRED)
+
+
+def _timed_out(request_id: str, timeout_s: int, clock: float) -> InvokeResult:
+    """What Lambda answers an invocation that outlasted the function's timeout (``clock``:
+    when that timeout started)."""
+    return InvokeResult(
+        error={
+            "errorMessage": (
+                f"RequestId: {request_id} Error: "
+                f"Task timed out after {float(timeout_s):.2f} seconds"
+            ),
+            "errorType": "Sandbox.Timedout",
+            "requestId": request_id,
+            "stackTrace": [],
+        },
+        duration_ms=(time.monotonic() - clock) * 1000,
+    )
 
 
 def _throttled(spec: FunctionSpec, waited_ms: float) -> InvokeResult:
