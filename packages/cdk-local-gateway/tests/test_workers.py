@@ -454,3 +454,78 @@ def test_an_init_beyond_the_init_limit_and_the_timeout_times_out(
     assert result.error["errorType"] == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
     assert (pool, cold) == (0, 2)
+
+
+def test_an_init_retried_past_its_limit_keeps_its_concurrency_slot(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given one execution environment, an init phase limited to 1 s and a function whose
+    # module takes 1.5 s to import
+    log = tmp_path / "inits"
+    fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=10)
+
+    async def calls(service: LambdaService) -> tuple[list[InvokeResult], int, int]:
+        most = 0
+
+        async def watch() -> None:
+            nonlocal most
+            while True:
+                pool = service._pools.get(fn.arn, [])
+                most = max(most, len(pool) + service._starting.get(fn.arn, 0))
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.create_task(watch())
+        # When two invocations arrive at once (the first's init is retried)
+        results = await asyncio.gather(service.invoke(fn, {}), service.invoke(fn, {}))
+        watcher.cancel()
+        return list(results), service.cold_starts, most
+
+    (first, second), cold, most = run(tmp_path, calls, max_concurrency=1, init_limit_s=1.0)
+    # Then the retry takes the first's slot: the second waits for that environment, and no
+    # other starts
+    assert payload(first)["pid"] == payload(second)["pid"]
+    assert (cold, inits(log), most) == (2, 2, 1)
+
+
+def test_a_function_whose_caller_gave_up_runs_on_and_frees_its_worker(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function with one execution environment whose calls run until released
+    fn = spec(code, "pkg.app.hold", timeout_s=10)
+    gates = [tmp_path / "gate-0", tmp_path / "gate-1"]
+    gates[1].touch()
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, InvokeResult, int]:
+        # When its caller gives up on the first call before it is released
+        gone = await service.invoke(fn, {"gate": str(gates[0]), "n": 0}, caller_limit_s=0.2)
+        await _started(gates[0])
+        gates[0].touch()
+        # Then the call still runs to its answer, and its worker serves the next call
+        second = await service.invoke(fn, {"gate": str(gates[1]), "n": 1})
+        return gone, second, service.cold_starts
+
+    gone, second, cold = run(tmp_path, calls, max_concurrency=1)
+    assert gone.caller_timed_out
+    assert payload(second)["n"] == 1
+    assert cold == 1
+
+
+def test_a_function_whose_caller_gave_up_is_discarded_at_its_timeout(
+    tmp_path: Path, code: Path
+) -> None:
+    # Given a function with a 1 s timeout whose handler runs 30 s
+    fn = spec(code, "pkg.app.slow", timeout_s=1)
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
+        # When its caller gives up first
+        gone = await service.invoke(fn, {}, caller_limit_s=0.2)
+        # Then its environment is discarded at the function's timeout (bounded wait)
+        for _ in range(3000):
+            if not service._pools[fn.arn]:
+                break
+            await asyncio.sleep(0.01)
+        return gone, len(service._pools[fn.arn])
+
+    gone, pool = run(tmp_path, calls)
+    assert gone.caller_timed_out
+    assert pool == 0
