@@ -100,7 +100,7 @@ UNUSED_POWERTOOLS = (
 _FIRST_INVOCATION = """
 import json, sys
 from handlers.rest import rooms
-event = json.load(open(sys.argv[1]))
+event = json.loads(sys.argv[1])
 event["path"] = event["requestContext"]["path"] = "/rooms/no!such!id"
 event["pathParameters"] = {"room_id": "no!such!id"}
 
@@ -120,7 +120,7 @@ def test_the_rest_handler_loads_no_unused_powertools_module_on_import_or_first_c
 
     # When it is imported cold and invoked once
     output = probe_output(
-        [sys.executable, "-c", _FIRST_INVOCATION, str(event)], _lambda_env(), ROOT / "lambda"
+        [sys.executable, "-c", _FIRST_INVOCATION, event.read_text()], _lambda_env(), ROOT / "lambda"
     )
     status, modules = json.loads(output.strip().splitlines()[-1])
 
