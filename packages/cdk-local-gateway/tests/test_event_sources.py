@@ -233,7 +233,7 @@ def test_a_binary_attribute_is_base64_in_the_event() -> None:
 def test_gathering_a_batch_never_waits_past_the_batching_window() -> None:
     import asyncio
 
-    from cdk_local_gateway.event_sources import SqsMapping, SqsPoller
+    from cdk_local_gateway.event_sources import SqsPoller
 
     # Given a mapping with a 1.5 s batching window, and a queue that has one message now
     # and none after it (each empty receive waits as long as it asks, as a long poll does)
@@ -250,27 +250,18 @@ def test_gathering_a_batch_never_waits_past_the_batching_window() -> None:
             await asyncio.sleep(wait_s)
             return []
 
-    mapping = SqsMapping(
-        stack="S",
-        logical_id="Mapping",
-        queue_arn="arn:aws:sqs:eu-west-1:123456789012:work",
-        queue_url="http://127.0.0.1/123456789012/work",
-        function=cast("Any", None),
-        batch_size=10,
-        window_s=1.5,
-    )
-    poller = ScriptedQueue(
-        mapping, cast("Any", None), aws_endpoint="http://127.0.0.1", credentials=("k", "s")
-    )
+    poller = _poller_of(ScriptedQueue, window_s=1.5)
     # When the poller gathers a batch
     batch = asyncio.run(poller._batch())
     # Then it holds the message, and no receive after it was asked to wait past the window
     assert [m["MessageId"] for m in batch] == ["m-1"]
-    deadline = first_answer[0] + mapping.window_s
+    deadline = first_answer[0] + poller.mapping.window_s
     assert all(start + wait <= deadline for start, wait in calls[1:]), (deadline, calls)
 
 
-def _poller_of(poller_class: type[Any]) -> Any:
+def _poller_of(poller_class: type[Any], *, window_s: float = 0) -> Any:
+    """A ``poller_class`` (an ``SqsPoller`` with a scripted queue) for a mapping of one
+    queue, batches of 10 and a batching window of ``window_s``."""
     from cdk_local_gateway.event_sources import SqsMapping
 
     mapping = SqsMapping(
@@ -280,7 +271,7 @@ def _poller_of(poller_class: type[Any]) -> Any:
         queue_url="http://127.0.0.1/123456789012/work",
         function=cast("Any", None),
         batch_size=10,
-        window_s=0,
+        window_s=window_s,
     )
     return poller_class(
         mapping, cast("Any", None), aws_endpoint="http://127.0.0.1", credentials=("k", "s")
