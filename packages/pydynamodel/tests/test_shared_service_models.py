@@ -58,3 +58,62 @@ def test_three_clients_of_two_tables_parse_the_dynamodb_model_once() -> None:
     assert outcome["regions"] == ["eu-west-1", "us-east-1", "eu-west-1"]
     assert outcome["distinct_clients"] == 3
     assert outcome["reads"] == 1
+
+
+COMPARE_HANDLERS = """
+import json, re, botocore.session
+from pydynamodel import Table
+
+def handlers(client):
+    # Every event's handlers, walking botocore's handler table as its lookup walks it; the
+    # handlers bound to each client's own objects (signer, retry handler) differ only in
+    # their address.
+    found = {}
+    def walk(node, path):
+        values = node.get("values")
+        if values is not None:
+            parts = (values.first, values.middle, values.last)
+            found[".".join(path)] = [
+                [re.sub(" at 0x[0-9a-f]+", "", repr(h)) for h in part] for part in parts
+            ]
+        for chunk, child in node.get("children", {}).items():
+            walk(child, [*path, chunk])
+    walk(client.meta.events._emitter._handlers._root, [])
+    return found
+
+ours = [Table(name, regions=["eu-west-1"], endpoint_url="http://127.0.0.1:9").client()
+        for name in ("rooms", "audit")]
+plain = botocore.session.get_session().create_client(
+    "dynamodb", region_name="eu-west-1", endpoint_url="http://127.0.0.1:9")
+seen = []
+ours[0].meta.events.register("test-event.dynamodb", lambda **kw: seen.append(1))
+ours[1].meta.events.emit("test-event.dynamodb")
+print(json.dumps({"same": handlers(ours[1]) == handlers(plain),
+                  "events": len(handlers(plain)),
+                  "leaked": len(seen)}))
+"""
+
+
+def test_a_clients_event_handlers_are_those_of_a_client_of_a_new_botocore_session() -> None:
+    # Given a fresh interpreter with two tables' clients and a client of botocore's own new
+    # session, and a handler registered on the first table's client only
+    result = subprocess.run(
+        [sys.executable, "-c", COMPARE_HANDLERS],
+        env={
+            "PYTHONPATH": str(SRC),
+            "PATH": "",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    # Then the second table's client has exactly the handlers, in the same order, that
+    # botocore gives a client of a session it creates itself (its built-in ones among them),
+    # and the handler registered on the first client never runs for the second
+    assert outcome["events"] > 50
+    assert outcome["same"] is True
+    assert outcome["leaked"] == 0

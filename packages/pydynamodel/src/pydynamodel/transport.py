@@ -29,26 +29,58 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient as BaseClient
 
 _shared_loader: Any = None
+_builtin_handlers: Any = None
 _loader_lock = threading.Lock()
 
 
 def _new_session() -> Any:
     """A fresh botocore session (one per client: sessions are not thread-safe) that reads the
-    service models through the loader of the process's first session.
+    service models through the loader of the process's first session and starts from a copy
+    of botocore's built-in event handlers.
 
     Each new session would parse DynamoDB's JSON model again, about 0.1 s of CPU per client
-    (a Lambda's first request pays it per replica region and table). The model files are
-    read-only data; credentials, configuration and event hooks stay per session."""
+    (a Lambda's first request pays it per replica region and table), and register botocore's
+    ~150 built-in handlers again, checking each one's signature (about 15 ms). The model
+    files are read-only data and the built-in handlers are module-level functions, the same
+    for every session; credentials, configuration and any handler registered later stay per
+    session (the copy is of the handler table, as botocore copies it for each client)."""
+    import copy
+
     import botocore.session
 
     global _shared_loader
-    session = botocore.session.get_session()
+    with _loader_lock:
+        template = _builtin_handlers or _register_builtin_handlers()
+    session = botocore.session.Session(
+        event_hooks=copy.copy(template), include_builtin_handlers=False
+    )
     with _loader_lock:
         if _shared_loader is None:
             _shared_loader = session.get_component("data_loader")
         else:
             session.register_component("data_loader", _shared_loader)
     return session
+
+
+def _register_builtin_handlers() -> Any:
+    """botocore's built-in handlers in an emitter of their own, registered as a new session
+    registers them (``botocore.handlers.BUILTIN_HANDLERS``, with their first/last order)."""
+    from botocore import handlers
+    from botocore.hooks import EventAliaser, HierarchicalEmitter
+
+    global _builtin_handlers
+    emitter = HierarchicalEmitter()
+    # Registered through the aliaser, as a session does, so old event names are translated.
+    events = EventAliaser(emitter)
+    for spec in handlers.BUILTIN_HANDLERS:
+        if len(spec) == 2:
+            events.register(spec[0], spec[1])
+        elif spec[2] is handlers.REGISTER_FIRST:
+            events.register_first(spec[0], spec[1])
+        elif spec[2] is handlers.REGISTER_LAST:
+            events.register_last(spec[0], spec[1])
+    _builtin_handlers = emitter
+    return emitter
 
 
 THROTTLE_CODES = frozenset(
