@@ -5,30 +5,26 @@ and the pydynamodel library ship as their source and its bytecode for the functi
 version (``stacks/lambda_bytecode.py``): no Docker, no bundling step.
 
 Importing this module also makes the API contract (``lambda/contract``, imported as
-``contract``, as the Lambda runtime imports it) importable by the stacks: they build routes,
-models and grants from it. ``lambda/`` is appended to ``sys.path``, after everything else, so
-its packages never shadow an installed one.
+``contract``, as the Lambda runtime imports it) importable by the stacks
+(``stacks/contract_path.py``): they build routes, models and grants from it.
 """
 
 from __future__ import annotations
 
 import atexit
 import shutil
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
 
+from .contract_path import LAMBDA_DIR
 from .lambda_bytecode import RUNTIME_NAME, RUNTIME_VERSION, add_bytecode
 
 ROOT = Path(__file__).resolve().parents[1]
-LAMBDA_DIR = ROOT / "lambda"
 #: Import directories of the repository's packages that the Lambda code imports.
 LIBRARY_DIRS = (ROOT / "packages" / "pydynamodel" / "src" / "pydynamodel",)
-if str(LAMBDA_DIR) not in sys.path:
-    sys.path.append(str(LAMBDA_DIR))
 #: The runtime of every function: the version the asset's bytecode is compiled for.
 LAMBDA_RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_{}_{}".format(*RUNTIME_VERSION))
 #: Why the functions do not run the newest Python runtime, for cdk-nag's latest-runtime rules.

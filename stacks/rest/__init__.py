@@ -2,4 +2,4 @@
 document, the WAF's reconciliation with the API's limits and the mapping templates."""
 
 # lambda/ on sys.path: the modules of this package import the contract.
-from .. import lambda_code as _lambda_code  # noqa: F401
+from .. import contract_path as _contract_path  # noqa: F401

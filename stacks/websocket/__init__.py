@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 # lambda/ on sys.path: the contract fills the templates' placeholders.
-from .. import lambda_code as _lambda_code  # noqa: F401
+from .. import contract_path as _contract_path  # noqa: F401
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
