@@ -7,6 +7,7 @@ would against AWS.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -167,15 +168,40 @@ def moto_server() -> Iterator[str]:
 SINGLE_TABLE_INDEXES = ("GSI1", "GSI2")
 
 
+def _credentials_in_environment() -> tuple[str | None, str | None, str | None]:
+    env = os.environ
+    return (
+        env.get("AWS_ACCESS_KEY_ID"),
+        env.get("AWS_SECRET_ACCESS_KEY"),
+        env.get("AWS_SESSION_TOKEN"),
+    )
+
+
+@functools.cache
+def _table_admin(
+    endpoint_url: str, region: str, key: str | None, secret: str | None, token: str | None
+) -> Any:
+    """One client per server, region and credentials for the tables the tests create: a
+    boto3 client costs about 10 ms of CPU to build, and hundreds of tests create a table."""
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+    )
+
+
 def create_single_table(endpoint_url: str, name: str, region: str = "eu-west-1") -> None:
     """Create the deployed table's layout on the local server: string keys pk/sk, GSI1 and
     GSI2 (``<index>PK``/``<index>SK``, all attributes projected) and TTL on ``expires_at``.
 
     A table that already exists is left as it is, so a package-scoped fixture that pytest-xdist
     sets up again in the same session (and the same server) does not fail."""
-    import boto3
-
-    client: Any = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    client = _table_admin(endpoint_url, region, *_credentials_in_environment())
     attrs = ["pk", "sk", *(f"{i}{part}" for i in SINGLE_TABLE_INDEXES for part in ("PK", "SK"))]
     try:
         client.create_table(
