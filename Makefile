@@ -25,7 +25,7 @@ TYPED := app.py stacks packages/serverless-api-constructs/src packages/serverles
 # workers 110-115 s -> 97-107 s; 4 workers were slower again, each starting its own servers).
 PYTEST_WORKERS ?= 3
 
-.PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit fuzz snapshot-update bench clean local local-token diagram openapi-page
+.PHONY: help install synth synth-cached test lint typecheck cfn-lint cfn-lint-cached unit unit-cdk unit-runtime fuzz snapshot-update bench clean local local-token diagram openapi-page
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -93,8 +93,23 @@ cfn-lint-cached: synth-cached
 
 # A package's suite that passed on exactly its current inputs is not run again
 # (tools/suite_cache.py); a plain `pytest` runs everything.
+#
+# The tests that load the CDK (template assertions, synths, cdk-nag, the construct package) run
+# in one process of their own beside the xdist workers of the rest: an xdist worker imports
+# every test module it might run, and one that imports the CDK also starts a jsii kernel
+# (about 3 s of CPU), which the workers of the runtime tests never use. Any other folder of
+# tests/ runs with the runtime tests.
+CDK_TESTS := tests/infra tests/contract tests/docs packages/serverless-api-constructs/tests bench/test_lambda_assets.py bench/test_budget.py
+RUNTIME_TESTS := tests packages/cdk-local-gateway/tests packages/pydynamodel/tests
+RUNTIME_IGNORE := --ignore=tests/infra --ignore=tests/contract --ignore=tests/docs
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
-	SUITE_CACHE=1 pytest -q -p tools.suite_cache -n $(PYTEST_WORKERS) --dist loadgroup tests packages/cdk-local-gateway/tests packages/serverless-api-constructs/tests packages/pydynamodel/tests bench/test_lambda_assets.py bench/test_budget.py
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit-cdk unit-runtime
+
+unit-cdk:
+	SUITE_CACHE=1 pytest -q -p tools.suite_cache -n 0 $(CDK_TESTS)
+
+unit-runtime:
+	SUITE_CACHE=1 pytest -q -p tools.suite_cache -n $(PYTEST_WORKERS) --dist loadgroup $(RUNTIME_IGNORE) $(RUNTIME_TESTS)
 
 # The property tests at FUZZ_DEPTH times their stated example counts (40 times what `make test`
 # runs, which is a quarter of each: tests/fuzz.py), on fresh random inputs: run on demand,
