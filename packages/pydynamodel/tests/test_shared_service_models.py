@@ -13,8 +13,30 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def run_fresh(code: str) -> dict[str, Any]:
+    """The JSON object ``code`` prints last, run in a fresh interpreter that imports the
+    library from source (with placeholder credentials)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            "PYTHONPATH": str(SRC),
+            "PATH": "",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome
+
 
 COUNT_MODEL_READS = """
 import json, botocore.loaders
@@ -39,21 +61,8 @@ print(json.dumps({"reads": len(reads),
 
 def test_three_clients_of_two_tables_parse_the_dynamodb_model_once() -> None:
     # Given a fresh interpreter that counts reads of DynamoDB's service model file
-    result = subprocess.run(
-        [sys.executable, "-c", COUNT_MODEL_READS],
-        env={
-            "PYTHONPATH": str(SRC),
-            "PATH": "",
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
     # When two tables build clients for three (table, region) pairs
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = run_fresh(COUNT_MODEL_READS)
     # Then each is its own client in its own region, and the model was parsed once
     assert outcome["regions"] == ["eu-west-1", "us-east-1", "eu-west-1"]
     assert outcome["distinct_clients"] == 3
@@ -97,20 +106,7 @@ print(json.dumps({"same": handlers(ours[1]) == handlers(plain),
 def test_a_clients_event_handlers_are_those_of_a_client_of_a_new_botocore_session() -> None:
     # Given a fresh interpreter with two tables' clients and a client of botocore's own new
     # session, and a handler registered on the first table's client only
-    result = subprocess.run(
-        [sys.executable, "-c", COMPARE_HANDLERS],
-        env={
-            "PYTHONPATH": str(SRC),
-            "PATH": "",
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = run_fresh(COMPARE_HANDLERS)
     # Then the second table's client has exactly the handlers, in the same order, that
     # botocore gives a client of a session it creates itself (its built-in ones among them),
     # and the handler registered on the first client never runs for the second
