@@ -27,6 +27,7 @@ from stacks.synth_parts import (
     cli_context,
     join_parts,
     lighter_parts,
+    local_part,
     plan_parts,
     remove_stale_parts,
     worker_count,
@@ -101,16 +102,18 @@ def _synth_in_parts(
     *,
     lighter: Collection[int] = (),
 ) -> None:
-    """Synthesize ``parts[0]`` here and every other part in a process of its own, side by side,
-    into ``outdir/.part-<n>``; then join them into ``outdir`` and exit (a failed part fails
-    the synth with its exit status, its own output already printed). The processes of the
-    ``lighter`` parts lower their priority (``stacks.synth_parts.lighter_parts``).
+    """Synthesize the largest part here (``local_part``) and every other part in a process of
+    its own, side by side, into ``outdir/.part-<n>``; then join them into ``outdir`` and exit
+    (a failed part fails the synth with its exit status, its own output already printed).
+    The processes of the ``lighter`` parts lower their priority
+    (``stacks.synth_parts.lighter_parts``).
 
     The other parts are forks of this process once it has imported the CDK (they skip those
     imports, about a second of CPU each), or fresh processes started right away when this
     process cannot fork them (``stacks.kernel_fork``)."""
     part_dirs = [outdir / f".part-{i}" for i in range(len(parts))]
-    others = list(enumerate(zip(parts[1:], part_dirs[1:], strict=True), start=1))
+    here = local_part(parts, lighter)
+    others = [(i, (parts[i], part_dirs[i])) for i in range(len(parts)) if i != here]
     loads = kernel_fork.recorder(os.environ)
     children: list[_Part] = []
     if loads is None:
@@ -120,9 +123,7 @@ def _synth_in_parts(
         if loads is not None:
             preimport.complete(thread)
             children = [_fork(loads, names, d, i in lighter) for i, (names, d) in others]
-        if 0 in lighter:
-            os.nice(LIGHTER_NICENESS)
-        synth(only=parts[0], outdir=part_dirs[0])
+        synth(only=parts[here], outdir=part_dirs[here])
         failed = next((code for code in (c.wait() for c in children) if code), 0)
         if failed:
             raise SystemExit(failed)

@@ -20,7 +20,7 @@ import pytest
 from stacks import synth_parts
 from stacks.app_builder import build_app, write_openapi
 from stacks.config import load_stages
-from stacks.synth_parts import PARTS_VARIABLE, plan_parts
+from stacks.synth_parts import PARTS_VARIABLE, lighter_parts, local_part, plan_parts
 from tests.infra.fixed_stages import ROOT, fixed_stages, synth_context
 from tests.infra.synth_cache import cached_synth, run_inputs
 
@@ -180,6 +180,23 @@ def test_stages_are_shared_among_the_cores_by_their_regions() -> None:
     assert plan_parts(fixed, 1) == [("dev", "prod")]
     assert plan_parts(uneven, 2) == [("s0",), ("s1", "s2", "s3")]
     assert plan_parts(uneven, 3) == [("s0",), ("s1", "s3"), ("s2",)]
+
+
+def test_the_apps_own_process_synthesizes_the_largest_part() -> None:
+    # Given the fixed stages planned for 2 cores (dev: one region, prod: two), and stages of
+    # 3, 1, 1, 1 regions planned for 3
+    fixed = load_stages(fixed_stages())
+    fixed_parts = plan_parts(fixed, 2)
+    uneven = load_stages(stages_with_regions(1, 3, 1, 1))
+    uneven_parts = plan_parts(uneven, 3)
+
+    # When the part the app's process keeps for itself is chosen (the others are forks that
+    # first start a jsii kernel of their own)
+    # Then it is the first of the parts with the most regions
+    assert fixed_parts[local_part(fixed_parts, lighter_parts(fixed, fixed_parts))] == ("prod",)
+    uneven_lighter = lighter_parts(uneven, uneven_parts)
+    assert uneven_parts[local_part(uneven_parts, uneven_lighter)] == ("s1",)
+    assert local_part([("a",), ("b",)], set()) == 0
 
 
 def test_parts_run_on_idle_cores_only(monkeypatch: pytest.MonkeyPatch) -> None:
