@@ -101,7 +101,7 @@ cfn-lint-cached: synth-cached
 # tests/ runs with the runtime tests.
 CDK_TESTS := tests/infra tests/contract tests/docs packages/serverless-api-constructs/tests bench/test_lambda_assets.py bench/test_budget.py
 RUNTIME_TESTS := tests packages/cdk-local-gateway/tests packages/pydynamodel/tests
-RUNTIME_IGNORE := --ignore=tests/infra --ignore=tests/contract --ignore=tests/docs
+RUNTIME_IGNORE := $(addprefix --ignore=,$(filter tests/%,$(CDK_TESTS)))
 unit: install ## pytest (template assertions, snapshots, handler tests, the local gateway's own and end-to-end suites)
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit-cdk unit-runtime
 

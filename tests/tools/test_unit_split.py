@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from functools import cache
@@ -45,11 +44,19 @@ TEST_FOLDERS = (
 
 
 def make_variable(name: str) -> list[str]:
-    """The words of a ``NAME := ...`` line of the Makefile."""
-    text = (ROOT / "Makefile").read_text()
-    match = re.search(rf"^{name} := (.*)$", text, re.MULTILINE)
-    assert match, f"Makefile has no {name} := line"
-    return match.group(1).split()
+    """The words of the Makefile's variable ``name``, as make expands it."""
+    rule = f"print-{name}: ; @echo $({name})"
+    result = subprocess.run(
+        ["make", "-s", "--no-print-directory", "--eval", rule, f"print-{name}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    assert words, f"the Makefile's {name} is empty"
+    return words
 
 
 @cache
