@@ -48,9 +48,11 @@ def _new_session() -> Any:
 
     import botocore.session
 
-    global _shared_loader
+    global _shared_loader, _builtin_handlers
     with _loader_lock:
-        template = _builtin_handlers or _register_builtin_handlers()
+        if _builtin_handlers is None:
+            _builtin_handlers = _builtin_handler_table()
+        template = _builtin_handlers
     session = botocore.session.Session(
         event_hooks=copy.copy(template), include_builtin_handlers=False
     )
@@ -62,13 +64,12 @@ def _new_session() -> Any:
     return session
 
 
-def _register_builtin_handlers() -> Any:
+def _builtin_handler_table() -> Any:
     """botocore's built-in handlers in an emitter of their own, registered as a new session
     registers them (``botocore.handlers.BUILTIN_HANDLERS``, with their first/last order)."""
     from botocore import handlers
     from botocore.hooks import EventAliaser, HierarchicalEmitter
 
-    global _builtin_handlers
     emitter = HierarchicalEmitter()
     # Registered through the aliaser, as a session does, so old event names are translated.
     events = EventAliaser(emitter)
@@ -79,7 +80,6 @@ def _register_builtin_handlers() -> Any:
             events.register_first(spec[0], spec[1])
         elif spec[2] is handlers.REGISTER_LAST:
             events.register_last(spec[0], spec[1])
-    _builtin_handlers = emitter
     return emitter
 
 
