@@ -144,6 +144,25 @@ def payload(result: InvokeResult) -> Any:
     return json.loads(result.payload)
 
 
+def invoke_once(tmp_path: Path, fn: FunctionSpec, **options: Any) -> tuple[InvokeResult, int, int]:
+    """One invocation of ``fn`` on a new service (``options`` go to ``LambdaService``): its
+    result, then the function's workers and the service's cold starts after it."""
+
+    async def calls(service: LambdaService) -> tuple[InvokeResult, int, int]:
+        result = await service.invoke(fn, {})
+        return result, len(service._pools[fn.arn]), service.cold_starts
+
+    outcome: tuple[InvokeResult, int, int] = run(tmp_path, calls, **options)
+    return outcome
+
+
+def assert_timed_out(result: InvokeResult, timeout_s: int) -> None:
+    """``result`` is Lambda's answer to an invocation past the function's timeout."""
+    assert result.error is not None
+    assert result.error["errorType"] == "Sandbox.Timedout"
+    assert f"Task timed out after {timeout_s:.2f} seconds" in result.error["errorMessage"]
+
+
 def test_cold_then_warm_with_context_and_environment(tmp_path: Path, code: Path) -> None:
     # Given a function whose module counts its calls
     fn = spec(code, "pkg.app.echo")
@@ -192,15 +211,8 @@ def test_missing_module_is_an_import_module_error(tmp_path: Path, code: Path) ->
 
 def test_timeout_kills_the_worker(tmp_path: Path, code: Path) -> None:
     fn = spec(code, "pkg.app.slow", timeout_s=1)
-
-    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
-        result = await service.invoke(fn, {})
-        return result, len(service._pools[fn.arn])
-
-    result, pool = run(tmp_path, calls)
-    assert result.error is not None
-    assert result.error["errorType"] == "Sandbox.Timedout"
-    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    result, pool, _ = invoke_once(tmp_path, fn)
+    assert_timed_out(result, 1)
     assert pool == 0
 
 
@@ -401,17 +413,10 @@ def test_an_invocation_outlasting_the_timeout_after_a_slow_init_times_out(
 ) -> None:
     # Given a function with a 1 s timeout, a 1.5 s import and a handler that runs 30 s
     fn = slow_init(code, tmp_path / "inits", "slow", init_s=1.5, timeout_s=1)
-
-    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
-        result = await service.invoke(fn, {})
-        return result, len(service._pools[fn.arn])
-
-    result, pool = run(tmp_path, calls)
+    result, pool, _ = invoke_once(tmp_path, fn)
     # Then the invocation times out after the function's timeout, as Lambda reports it, and
     # its environment is discarded
-    assert result.error is not None
-    assert result.error["errorType"] == "Sandbox.Timedout"
-    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    assert_timed_out(result, 1)
     assert pool == 0
 
 
@@ -422,11 +427,7 @@ def test_an_init_beyond_the_init_limit_is_retried_within_the_function_timeout(
     # 1.5 s to import, with a 10 s timeout
     log = tmp_path / "inits"
     fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=10)
-
-    async def calls(service: LambdaService) -> tuple[InvokeResult, int]:
-        return await service.invoke(fn, {}), service.cold_starts
-
-    result, cold = run(tmp_path, calls, init_limit_s=1.0)
+    result, _, cold = invoke_once(tmp_path, fn, init_limit_s=1.0)
     # Then, as Lambda does, the environment is reset and its init runs again at the
     # invocation, under the function's timeout: it completes and the handler answers
     assert payload(result)["remaining"] > 0
@@ -442,17 +443,10 @@ def test_an_init_beyond_the_init_limit_and_the_timeout_times_out(
     # with a 1 s timeout
     log = tmp_path / "inits"
     fn = slow_init(code, log, "answer", init_s=1.5, timeout_s=1)
-
-    async def calls(service: LambdaService) -> tuple[InvokeResult, int, int]:
-        result = await service.invoke(fn, {})
-        return result, len(service._pools[fn.arn]), service.cold_starts
-
-    result, pool, cold = run(tmp_path, calls, init_limit_s=1.0)
+    result, pool, cold = invoke_once(tmp_path, fn, init_limit_s=1.0)
     # Then the retried init outlasts the function's timeout: the invocation times out as
     # Lambda reports it (Sandbox.Timedout) and the environment is discarded
-    assert result.error is not None
-    assert result.error["errorType"] == "Sandbox.Timedout"
-    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    assert_timed_out(result, 1)
     assert (pool, cold) == (0, 2)
 
 
