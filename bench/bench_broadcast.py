@@ -5,7 +5,10 @@ Ideal time = connections x delay / concurrency (posts perfectly overlapped). The
 measured <= 1.25 x ideal. The endpoint runs in its own process so that its request handling
 does not share this process's GIL with the broadcaster, as on AWS. Also printed: a baseline
 measured in the same run (sequential posts, concurrency 1, on a slice of the room) and the
-speed-up of the bounded thread pool over it.
+speed-up of the bounded thread pool over it; and, informational, what the broadcaster's own
+management API client saves against boto3's ``apigatewaymanagementapi`` client: the CPU of
+one post (sequential, on an endpoint without delay) and the same broadcast made with boto3's
+client.
 
 Run: .venv/bin/python bench/bench_broadcast.py [--connections N] [--delay S] [--concurrency C]
 Exits 1 when the median ratio exceeds the budget.
@@ -30,7 +33,12 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 
 from budget import report  # noqa: E402
 
-from domain.realtime.broadcast import DEFAULT_CONCURRENCY, Broadcaster, Recipient  # noqa: E402
+from domain.realtime.broadcast import (  # noqa: E402
+    DEFAULT_CONCURRENCY,
+    Broadcaster,
+    Recipient,
+    management_client,
+)
 
 BUDGET = 1.25
 
@@ -56,10 +64,40 @@ def broadcast_seconds(broadcaster: Broadcaster, recipients: list[Recipient]) -> 
     return elapsed
 
 
-def _by_delay(urls: list[str], delay: float) -> tuple[str, str]:
-    """(local, remote) endpoint URLs: each server reports its delay in its stage name."""
-    local = [u for u in urls if u.endswith(_stage(delay))]
-    return local[0], next(u for u in urls if u != local[0])
+def _by_delay(urls: list[str], delay: float) -> str:
+    """The endpoint URL of the server with ``delay``: each reports its delay in its stage name."""
+    return next(u for u in urls if u.endswith("/" + _stage(delay)))
+
+
+def boto3_client(endpoint: str, region: str) -> Any:
+    """boto3's management API client with the broadcaster's timeouts and attempts."""
+    import boto3
+    from botocore.config import Config
+
+    from domain.realtime import broadcast
+
+    config = Config(
+        connect_timeout=broadcast.CONNECT_TIMEOUT_S,
+        read_timeout=broadcast.READ_TIMEOUT_S,
+        max_pool_connections=DEFAULT_CONCURRENCY,
+        retries={"mode": "standard", "total_max_attempts": broadcast.MAX_ATTEMPTS},
+    )
+    return boto3.session.Session().client(
+        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=region, config=config
+    )
+
+
+def cpu_per_post(client: Any, posts: int) -> float:
+    """Median over 5 rounds of the CPU seconds of one post, sequential."""
+    for i in range(5):  # warm: connection, first-call caches
+        client.post_to_connection(ConnectionId=f"warm-{i}", Data=b"{}")
+    rounds = []
+    for _ in range(5):
+        start = time.process_time()
+        for i in range(posts):
+            client.post_to_connection(ConnectionId=f"cpu-{i}", Data=b'{"action":"message"}')
+        rounds.append((time.process_time() - start) / posts)
+    return statistics.median(rounds)
 
 
 def _stage(delay: float) -> str:
@@ -85,15 +123,15 @@ def main() -> int:
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Queue()
     stop = ctx.Event()
+    delays = (args.delay, args.remote_delay, 0.0)
     servers = [
-        ctx.Process(target=serve, args=(delay, ready, stop), daemon=True)
-        for delay in (args.delay, args.remote_delay)
+        ctx.Process(target=serve, args=(delay, ready, stop), daemon=True) for delay in delays
     ]
     for server in servers:
         server.start()
     try:
-        urls = sorted((ready.get(timeout=30), ready.get(timeout=30)))
-        url, remote_url = _by_delay(urls, args.delay)
+        urls = [ready.get(timeout=30) for _ in servers]
+        url, remote_url, undelayed = (_by_delay(urls, delay) for delay in delays)
         recipients = [Recipient(f"conn-{i:05d}", url, "eu-west-1") for i in range(args.connections)]
 
         # Baseline in the same run: sequential posts (concurrency 1) on a slice of the room.
@@ -116,6 +154,15 @@ def main() -> int:
         ]
         broadcast_seconds(broadcaster, mixed[: args.concurrency * 2])
         mixed_runs = [broadcast_seconds(broadcaster, mixed) for _ in range(3)]
+
+        # The broadcaster's management API client against boto3's (informational).
+        posts = 50 if os.environ.get("BENCH_QUICK") == "1" else 300
+        region = "eu-west-1"
+        cpu_ours = cpu_per_post(management_client(undelayed, region), posts)
+        cpu_boto3 = cpu_per_post(boto3_client(undelayed, region), posts)
+        with_boto3 = Broadcaster(concurrency=args.concurrency, client_factory=boto3_client)
+        broadcast_seconds(with_boto3, recipients[: args.concurrency * 2])
+        boto3_runs = [broadcast_seconds(with_boto3, recipients) for _ in range(3)]
     finally:
         stop.set()
         for server in servers:
@@ -150,6 +197,16 @@ def main() -> int:
     print(f"  measured (median of 3):   {mixed_measured:.3f} s")
     print(f"  ideal (sum of delays / C): {mixed_ideal:.3f} s")
     print(f"  ratio measured / ideal:   {mixed_measured / mixed_ideal:.3f}")
+    print("management API client: the broadcaster's vs boto3's (informational)")
+    print(
+        f"  CPU per post (sequential): {cpu_ours * 1000:.3f} ms vs {cpu_boto3 * 1000:.3f} ms "
+        f"({cpu_boto3 / cpu_ours:.2f}x)"
+    )
+    boto3_measured = statistics.median(boto3_runs)
+    print(
+        f"  same broadcast with boto3's client (median of 3): {boto3_measured:.3f} s, "
+        f"ratio to ideal {boto3_measured / ideal:.3f}"
+    )
     met = report("broadcast measured / ideal", ratio, BUDGET, "x")
     return 0 if met else 1
 

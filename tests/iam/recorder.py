@@ -1,6 +1,6 @@
 """Records the AWS calls each Lambda handler makes while the handler tests run it.
 
-Three patches, installed once per process by the handler test packages' conftests:
+Four patches, installed once per process by the handler test packages' conftests:
 
 - every ``handler`` function of the ``handlers`` package is wrapped so that a context variable
   names the running handler (``handlers.rest.rooms.handler``, as the function's ``Handler``
@@ -11,7 +11,10 @@ Three patches, installed once per process by the handler test packages' conftest
 - ``botocore.client.BaseClient._make_api_call``, which every operation of every client of every
   session passes through with its API parameters (the code makes its own sessions, so an event
   handler on the default session would miss them), records the call's accesses
-  (:func:`tests.iam.actions.accesses_of`) against the running handler.
+  (:func:`tests.iam.actions.accesses_of`) against the running handler;
+- ``domain.realtime.management_api.ManagementApi.post_to_connection``, the broadcast's own
+  client of the management API (it signs and sends without botocore's client), records
+  ``PostToConnection`` the same way.
 
 A call is recorded only when the first frame of this repository's code on its stack is the
 Lambda code: a test's fake or hook that calls AWS from inside a handler is the test's call.
@@ -117,6 +120,21 @@ def _patch_botocore() -> None:
     client_class._make_api_call = _make_api_call
 
 
+def _patch_management_api() -> None:
+    from domain.realtime.management_api import OPERATION, ManagementApi
+
+    original = ManagementApi.post_to_connection
+
+    def post_to_connection(self: ManagementApi, **params: Any) -> Any:
+        handler = _handler.get()
+        if handler is not None and made_by_lambda_code(sys._getframe(1)):
+            accesses = accesses_of("apigatewaymanagementapi", OPERATION, params, os.environ)
+            record(handler, accesses)
+        return original(self, **params)
+
+    ManagementApi.post_to_connection = post_to_connection  # type: ignore[method-assign]
+
+
 def _patch_thread_pools() -> None:
     original = ThreadPoolExecutor.submit
 
@@ -131,12 +149,13 @@ def _patch_thread_pools() -> None:
 
 
 def install() -> None:
-    """Install the three patches in this process (once; later calls do nothing)."""
+    """Install the four patches in this process (once; later calls do nothing)."""
     global _installed
     with _lock:
         if _installed:
             return
         _installed = True
     _patch_botocore()
+    _patch_management_api()
     _patch_thread_pools()
     _wrap_handlers()

@@ -40,11 +40,11 @@ def test_one_client_is_created_per_endpoint_and_reused(slow_endpoint: Management
     # Given a broadcaster that counts the clients it creates
     made: list[str] = []
 
-    def factory(endpoint: str, region: str, pool: int) -> Any:
-        from domain.realtime.broadcast import _boto3_client
+    def factory(endpoint: str, region: str) -> Any:
+        from domain.realtime.broadcast import management_client
 
         made.append(endpoint)
-        return _boto3_client(endpoint, region, pool)
+        return management_client(endpoint, region)
 
     broadcaster = Broadcaster(concurrency=4, client_factory=factory)
     # When it delivers twice to several connections behind one endpoint
@@ -57,7 +57,7 @@ def test_one_client_is_created_per_endpoint_and_reused(slow_endpoint: Management
 def test_the_signing_region_comes_from_an_execute_api_host() -> None:
     # Given an endpoint of a regional API
     regions: list[str] = []
-    broadcaster = Broadcaster(client_factory=lambda e, region, p: regions.append(region))
+    broadcaster = Broadcaster(client_factory=lambda e, region: regions.append(region))
     # When its client is made, Then it signs for the API's region, not the caller's
     broadcaster.client("https://abc123.execute-api.us-east-1.amazonaws.com/prod", "eu-west-1")
     assert regions == ["us-east-1"]

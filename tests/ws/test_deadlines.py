@@ -247,12 +247,11 @@ def test_the_management_client_has_bounded_timeouts_and_attempts(
     endpoint_a: ManagementEndpoint,
 ) -> None:
     client: Any = Broadcaster().client(endpoint_a.url, "eu-west-1")
-    config = client.meta.config
-    assert (config.connect_timeout, config.read_timeout) == (
+    assert (client.connect_timeout, client.read_timeout, client.max_attempts) == (
         broadcast.CONNECT_TIMEOUT_S,
         broadcast.READ_TIMEOUT_S,
+        broadcast.MAX_ATTEMPTS,
     )
-    assert config.retries == {"mode": "standard", "total_max_attempts": broadcast.MAX_ATTEMPTS}
     assert broadcast.POST_BUDGET_S >= broadcast.MAX_ATTEMPTS * (
         broadcast.CONNECT_TIMEOUT_S + broadcast.READ_TIMEOUT_S
     )

@@ -1,11 +1,13 @@
 """Fan-out of one frame to many connections through the ``@connections`` management API.
 
-- One boto3 ``apigatewaymanagementapi`` client per endpoint (``https://{domain}/{stage}``),
-  created once per container and shared by every thread; its HTTP pool is as large as the
-  thread pool so no post waits for a socket.
+- One management API client per endpoint (``https://{domain}/{stage}``), created once per
+  container and shared by every thread, each thread with its own keep-alive connection, so no
+  post waits for a socket. The client is :class:`~domain.realtime.management_api.ManagementApi`:
+  botocore's signing, credentials and retry rules without the generic client's per-call
+  machinery, which was most of a post's CPU (the threads share one GIL).
 - Bounded concurrency: one thread pool per container with ``concurrency`` workers. Posting is
   I/O bound (one HTTPS round trip per connection: ~10-30 ms in-region, ~80 ms cross-region), so
-  threads overlap the waits while the GIL only serializes botocore's ~1 ms of CPU per call.
+  threads overlap the waits while the GIL only serializes each post's CPU (signing, HTTP).
 - A 410 ``GoneException`` marks the connection stale (the caller removes it); any other error
   is recorded and never stops the other deliveries.
 - Time budget: each post is bounded by the client's connect/read timeouts and attempts
@@ -28,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from domain.realtime.management_api import ManagementApi
 
 #: Default bound on concurrent posts per invocation (see docs/websocket-reference.md, "Broadcast").
 DEFAULT_CONCURRENCY = 12
@@ -66,19 +70,17 @@ class Delivery:
     undelivered: list[Recipient] = field(default_factory=list)
 
 
-def _boto3_client(endpoint: str, region: str, pool_size: int) -> Any:
-    import boto3.session
-    from botocore.config import Config
+def management_client(endpoint: str, region: str) -> ManagementApi:
+    """The client of one endpoint, with this module's timeouts and attempts."""
+    from domain.realtime.management_api import ManagementApi
 
-    config = Config(
+    return ManagementApi(
+        endpoint,
+        region,
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
-        max_pool_connections=pool_size,
         # A post is cheap to repeat but a broadcast should not stall on one slow member.
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-    )
-    return boto3.session.Session().client(
-        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=region, config=config
+        max_attempts=MAX_ATTEMPTS,
     )
 
 
@@ -89,12 +91,12 @@ class Broadcaster:
         self,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        client_factory: Callable[[str, str, int], Any] | None = None,
+        client_factory: Callable[[str, str], Any] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency={concurrency} must be at least 1")
         self.concurrency = concurrency
-        self._factory = client_factory or _boto3_client
+        self._factory = client_factory or management_client
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -113,7 +115,7 @@ class Broadcaster:
                 if client is None:
                     match = _REGION_IN_HOST.search(endpoint)
                     signing_region = match.group(1) if match else region
-                    client = self._factory(endpoint, signing_region, self.concurrency)
+                    client = self._factory(endpoint, signing_region)
                     self._clients[endpoint] = client
         return client
 

@@ -1,0 +1,211 @@
+"""The broadcast's management API client: the request boto3's client would send, signed so
+that the local runtime's SigV4 check accepts it, and boto3's standard retry mode (what is
+retried, the back-off, the quota), against a local ``@connections`` endpoint over HTTP."""
+
+from __future__ import annotations
+
+import functools
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from cdk_local_gateway.sigv4 import SignatureRejected, verify
+
+from domain.realtime.management_api import ManagementApi
+from tests.ws.management_endpoint import ManagementEndpoint
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+KEY = Credentials("AKIDMANAGEMENTTEST", "management-test-secret")
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def endpoint() -> Iterator[ManagementEndpoint]:
+    with ManagementEndpoint(stage="dev") as local:
+        yield local
+
+
+def client(
+    url: str, *, sleeps: list[float] | None = None, max_attempts: int = 2, **kwargs: Any
+) -> ManagementApi:
+    return ManagementApi(
+        url,
+        REGION,
+        connect_timeout=1.0,
+        read_timeout=kwargs.pop("read_timeout", 3.0),
+        max_attempts=max_attempts,
+        credentials=KEY,
+        verify=True,
+        sleep=(sleeps if sleeps is not None else []).append,
+        jitter=lambda: 0.5,
+        **kwargs,
+    )
+
+
+def test_a_post_sends_what_boto3s_client_sends(endpoint: ManagementEndpoint) -> None:
+    # Given boto3's apigatewaymanagementapi client and the lean one, on the same endpoint
+    boto3_client = boto3.Session(
+        aws_access_key_id=KEY.access_key, aws_secret_access_key=KEY.secret_key
+    ).client("apigatewaymanagementapi", endpoint_url=endpoint.url, region_name=REGION)
+    connection_id = "Ab+c/D=="  # real ids end in "=": the path must encode them
+    # When each posts the same frame to the same connection
+    boto3_client.post_to_connection(ConnectionId=connection_id, Data=b'{"a":1}')
+    client(endpoint.url).post_to_connection(ConnectionId=connection_id, Data=b'{"a":1}')
+    # Then both requests have the same method, path, body and credential scope
+    (_, path_b, headers_b, body_b), (_, path_l, headers_l, body_l) = endpoint.recorded.requests
+    assert (path_l, body_l) == (path_b, body_b)
+    scope = "Credential=AKIDMANAGEMENTTEST/{}/eu-west-1/execute-api/aws4_request"
+    date = headers_l["X-Amz-Date"][:8]
+    assert scope.format(date) in headers_l["Authorization"]
+    assert scope.format(headers_b["X-Amz-Date"][:8]) in headers_b["Authorization"]
+    # And the connection received the frame under its own id, twice
+    assert endpoint.recorded.posts == [(connection_id, b'{"a":1}')] * 2
+
+
+def test_the_signature_passes_the_local_runtimes_sigv4_check(endpoint: ManagementEndpoint) -> None:
+    # When the lean client posts a frame
+    client(endpoint.url).post_to_connection(ConnectionId="conn-1=", Data="héllo")
+    # Then the request as received verifies with the key that signed it (and not another)
+    _, path, headers, body = endpoint.recorded.requests[0]
+    host, port = endpoint.url.split("//", 1)[1].split("/", 1)[0].split(":")
+    url = f"http://{host}:{port}{path}"
+    received = functools.partial(verify, method="POST", url=url, headers=headers, body=body)
+    received(secrets={KEY.access_key: KEY.secret_key})
+    with pytest.raises(SignatureRejected):
+        received(secrets={KEY.access_key: "another secret"})
+    # And a text frame was sent as UTF-8
+    assert body == "héllo".encode()
+
+
+def test_a_gone_connection_raises_gone_without_a_retry(endpoint: ManagementEndpoint) -> None:
+    # Given a connection API Gateway no longer has
+    endpoint.gone.add("c1")
+    # When a frame is posted to it
+    with pytest.raises(ClientError) as raised:
+        client(endpoint.url).post_to_connection(ConnectionId="c1", Data=b"{}")
+    # Then the error is boto3's: GoneException, status 410, after one attempt
+    assert raised.value.response["Error"]["Code"] == "GoneException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
+    assert raised.value.operation_name == "PostToConnection"
+    assert endpoint.recorded.attempts == ["c1"]
+
+
+def test_a_server_error_is_retried_once_after_a_short_back_off(
+    endpoint: ManagementEndpoint,
+) -> None:
+    # Given an endpoint answering 500 for one connection
+    endpoint.failing.add("c1")
+    sleeps: list[float] = []
+    # When a frame is posted to it with 2 attempts
+    with pytest.raises(ClientError) as raised:
+        client(endpoint.url, sleeps=sleeps).post_to_connection(ConnectionId="c1", Data=b"{}")
+    # Then it was tried twice, waiting half (the jitter) of the 50 ms base in between
+    assert endpoint.recorded.attempts == ["c1", "c1"]
+    assert sleeps == [0.025]
+    error = raised.value.response
+    assert error["Error"]["Code"] == "InternalServerErrorException"
+    assert error["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+def test_throttling_backs_off_longer(endpoint: ManagementEndpoint) -> None:
+    # Given an endpoint refusing one connection's posts as over its limit (429)
+    endpoint.throttled.add("c1")
+    sleeps: list[float] = []
+    # When a frame is posted to it with 3 attempts
+    with pytest.raises(ClientError) as raised:
+        client(endpoint.url, sleeps=sleeps, max_attempts=3).post_to_connection(
+            ConnectionId="c1", Data=b"{}"
+        )
+    # Then the back-off is the throttling one, 1 s base, doubling, times the jitter
+    assert sleeps == [0.5, 1.0]
+    assert raised.value.response["Error"]["Code"] == "LimitExceededException"
+    assert len(endpoint.recorded.attempts) == 3
+
+
+def test_a_retry_that_succeeds_delivers_once(endpoint: ManagementEndpoint) -> None:
+    # Given a connection whose first post fails with a 503-like server error
+    endpoint.failing.add("c1")
+    api = client(endpoint.url, sleeps=[])
+    original = api._send
+
+    def recover_after_first(path: str, body: bytes) -> Any:
+        response = original(path, body)
+        endpoint.failing.discard("c1")
+        return response
+
+    api._send = recover_after_first  # type: ignore[method-assign]
+    # When a frame is posted
+    result = api.post_to_connection(ConnectionId="c1", Data=b"{}")
+    # Then the second attempt delivered it, and it was received once
+    assert result["ResponseMetadata"]["RetryAttempts"] == 1
+    assert endpoint.recorded.posts == [("c1", b"{}")]
+
+
+def test_the_retry_quota_stops_retries_against_a_failing_endpoint(
+    endpoint: ManagementEndpoint,
+) -> None:
+    # Given an endpoint failing every post, and one client (one quota of 500)
+    endpoint.failing.update(f"c{i}" for i in range(40))
+    api = client(endpoint.url, sleeps=[])
+    # When 40 posts fail
+    for i in range(40):
+        with pytest.raises(ClientError):
+            api.post_to_connection(ConnectionId=f"c{i}", Data=b"{}")
+    # Then only the first 35 were retried (500 // 14 per retry), the rest tried once
+    attempts = endpoint.recorded.attempts
+    assert [attempts.count(f"c{i}") for i in range(40)] == [2] * 35 + [1] * 5
+
+
+def test_a_refused_connection_raises_botocores_connection_error() -> None:
+    # Given a port nothing listens on
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps: list[float] = []
+    # When a frame is posted there
+    with pytest.raises(EndpointConnectionError):
+        client(f"http://127.0.0.1:{port}/dev", sleeps=sleeps).post_to_connection(
+            ConnectionId="c1", Data=b"{}"
+        )
+    # Then it was retried once, as boto3 retries a connection error
+    assert len(sleeps) == 1
+
+
+def test_a_hanging_answer_ends_at_the_read_timeout() -> None:
+    # Given an endpoint that answers after 2 s and a client that reads for 0.2 s, 1 attempt
+    with ManagementEndpoint(stage="dev", delay=2.0) as slow:
+        api = client(slow.url, read_timeout=0.2, max_attempts=1)
+        start = time.monotonic()
+        # When a frame is posted
+        with pytest.raises(ReadTimeoutError):
+            api.post_to_connection(ConnectionId="c1", Data=b"{}")
+        # Then the wait ended with the read timeout, not the answer
+        assert time.monotonic() - start < 1.5
+
+
+def test_credentials_come_from_botocores_chain(
+    endpoint: ManagementEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given credentials in the environment only, as Lambda provides them
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "env-token")
+    # When a client made without credentials posts
+    ManagementApi(
+        endpoint.url, REGION, connect_timeout=1, read_timeout=3, max_attempts=1
+    ).post_to_connection(ConnectionId="c1", Data=b"{}")
+    # Then it signed with them, session token included
+    headers = endpoint.recorded.requests[0][2]
+    assert "Credential=AKIDFROMENV/" in headers["Authorization"]
+    assert headers["X-Amz-Security-Token"] == "env-token"
+
+
+def test_attempts_below_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="max_attempts=0"):
+        client("http://127.0.0.1:1/dev", max_attempts=0)
