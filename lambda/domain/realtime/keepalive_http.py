@@ -5,8 +5,9 @@ Why not urllib3's pool (what botocore uses): the broadcast's threads share one G
 blocking socket call releases it and must win it back. urllib3 makes about six such calls per
 request (a liveness poll, two timeout changes, headers and body written separately, the
 read); here a request is one write and one read, on a connection whose timeouts are set once.
-With twelve threads posting, that halves a post's CPU and most of its waits for the GIL
-(``bench/bench_broadcast.py`` compares the transports in one run).
+In a one-off comparison with twelve threads posting, botocore's HTTP session under the same
+signing spent more CPU per post and waited longer for the GIL than this transport.
+``bench/bench_broadcast.py`` compares the whole client with boto3's in every run.
 
 - TLS is verified against botocore's CA bundle (or the one the caller names), with Python's
   defaults (TLS 1.2 or later, host name checked).
