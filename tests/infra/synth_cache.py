@@ -186,7 +186,14 @@ def cached_synth(
 
 
 def _evict(cache_dir: Path) -> None:
-    entries = sorted(cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    # Processes evict side by side: an entry listed here may be gone before it is looked at.
+    dated = []
+    for path in cache_dir.glob("*.json"):
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    entries = [path for _, path in sorted(dated, reverse=True)]
     for stale in entries[KEEP:]:
         stale.unlink(missing_ok=True)
         stale.with_suffix(".lock").unlink(missing_ok=True)

@@ -3,10 +3,12 @@ failed synth is never stored."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.infra import synth_cache
 from tests.infra.synth_cache import cache_key, cached_synth, run_inputs
 
 if TYPE_CHECKING:
@@ -147,3 +149,22 @@ def test_a_runs_key_changes_with_its_files_and_the_variables_the_run_reads(
     fixture.write_text("APP = 2\n")
     keys.add(key(environ))
     assert len(keys) == 9
+
+
+def test_an_entry_another_process_evicts_meanwhile_does_not_fail_the_eviction(
+    tmp_path: Path,
+) -> None:
+    # Given a full cache, and an entry that is gone by the time it is looked at (another
+    # process evicted it between the listing and the stat: here a dangling link)
+    for i in range(synth_cache.KEEP + 2):
+        entry = tmp_path / f"old{i:03}.json"
+        entry.write_text("{}")
+        os.utime(entry, (i, i))
+    (tmp_path / "gone.json").symlink_to(tmp_path / "deleted-meanwhile.json")
+    # When a synth stores its result and evicts
+    cached_synth({"run": "new"}, lambda: {"templates": {}}, tmp_path, paths=())
+    # Then it succeeded and kept the newest entries, its own included
+    kept = sorted(p.name for p in tmp_path.glob("*.json") if p.exists())
+    assert len(kept) == synth_cache.KEEP
+    assert "old000.json" not in kept
+    assert "old001.json" not in kept
