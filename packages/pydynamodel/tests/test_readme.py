@@ -42,7 +42,7 @@ import sys
 from dataclasses import dataclass
 from importlib.metadata import distribution
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pydynamodel_testkit import PACKAGE, README, code_blocks
@@ -149,6 +149,19 @@ def venv_key(package: Path = PACKAGE, today: datetime.date | None = None) -> str
     return digest.hexdigest()[:32]
 
 
+def evict_stale_venvs(cache: Path, keep: int = 3) -> None:
+    """Remove all but the ``keep`` most recently installed venvs of ``cache``. Test processes
+    evict side by side: a venv listed here may be gone before its marker is looked at."""
+    dated = []
+    for marker in cache.glob("*/installed"):
+        try:
+            dated.append((marker.stat().st_mtime, marker))
+        except FileNotFoundError:
+            continue
+    for _, stale in sorted(dated, reverse=True)[keep:]:
+        shutil.rmtree(stale.parent, ignore_errors=True)
+
+
 def _cached_venv(scratch: Path) -> Venv:
     """This key's index install from the cache, made (under a lock) when missing; HOME is a
     new directory under ``scratch`` either way."""
@@ -166,8 +179,7 @@ def _cached_venv(scratch: Path) -> Venv:
             if venv.mode != "index":
                 return venv  # not kept: the next run tries the index again
             (root / "installed").write_text(key)
-    for stale in sorted(VENV_CACHE.glob("*/installed"), key=lambda p: p.stat().st_mtime)[:-3]:
-        shutil.rmtree(stale.parent, ignore_errors=True)
+    evict_stale_venvs(VENV_CACHE)
     home = scratch / "home"
     home.mkdir(parents=True)
     return Venv(python, "index", home)
@@ -297,3 +309,32 @@ def test_the_install_cache_key_follows_what_pip_builds_and_the_day(tmp_path: Pat
     edited = venv_key(package, day)
     (package / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     assert len({key, edited, venv_key(package, day), venv_key(package, day.replace(day=29))}) == 4
+
+
+def test_a_venv_another_process_evicts_meanwhile_does_not_fail_the_eviction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five cached venvs, one of which another process removes between this process
+    # listing it and reading its marker's modification time
+    for i in range(5):
+        marker = tmp_path / f"venv{i}" / "installed"
+        marker.parent.mkdir()
+        marker.write_text("key")
+        os.utime(marker, (i + 1, i + 1))
+    gone = tmp_path / "venv4" / "installed"
+    real_stat = Path.stat
+    seen: list[Path] = []
+
+    def stat(self: Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        if self == gone:
+            seen.append(self)
+            if len(seen) > 1:  # found by the listing first, then gone
+                raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    # When the cache is evicted down to three
+    evict_stale_venvs(tmp_path, keep=3)
+    monkeypatch.undo()
+    # Then the three newest of the others are kept and the oldest is removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["venv1", "venv2", "venv3", "venv4"]

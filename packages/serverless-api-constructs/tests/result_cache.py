@@ -113,11 +113,18 @@ def _store(folder: Path, key: str, fill: Callable[[Path], None]) -> Path:
     fill(partial)
     entry = folder / key
     partial.rename(entry)
-    for stale in sorted(
-        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )[_KEEP:]:
+    # Processes store and evict side by side: an entry listed here may be gone before it is
+    # looked at again.
+    dated = []
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        try:
+            if path.is_dir():
+                dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    for _, stale in sorted(dated, reverse=True)[_KEEP:]:
         shutil.rmtree(stale, ignore_errors=True)
         (folder / f".{stale.name}.lock").unlink(missing_ok=True)
     return entry
