@@ -7,12 +7,17 @@ from __future__ import annotations
 import functools
 import socket
 import time
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.retries import standard
 from cdk_local_gateway.sigv4 import SignatureRejected, verify
 
 from domain.realtime.management_api import ManagementApi
@@ -23,6 +28,10 @@ if TYPE_CHECKING:
 
 KEY = Credentials("AKIDMANAGEMENTTEST", "management-test-secret")
 REGION = "eu-west-1"
+
+
+def fixed_jitter() -> float:
+    return 0.5
 
 
 @pytest.fixture
@@ -43,9 +52,71 @@ def client(
         credentials=KEY,
         verify=True,
         sleep=(sleeps if sleeps is not None else []).append,
-        jitter=lambda: 0.5,
+        jitter=fixed_jitter,
         **kwargs,
     )
+
+
+@dataclass
+class Outcome:
+    """What one client's posts did: the endpoint's attempts, the back-offs slept, and per
+    failed post (code, status, RetryAttempts, MaxAttemptsReached, RetryQuotaReached)."""
+
+    attempts: list[str]
+    sleeps: list[float]
+    errors: list[tuple[str, int, int, bool, bool]]
+
+
+class BotocoreRetries:
+    """Runs the same posts through the lean client and boto3's client in standard retry mode,
+    with the same fixed jitter and sleeps recorded instead of slept."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sleeps: list[float] = []
+        # The client sleeps in botocore.endpoint; its back-off draws from a default argument.
+        monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=self.sleeps.append))
+        backoff = functools.partial(standard.ExponentialBackoff, random=fixed_jitter)
+        monkeypatch.setattr(standard, "ExponentialBackoff", backoff)
+
+    def compare(
+        self, endpoint: ManagementEndpoint, *, max_attempts: int, connections: list[str]
+    ) -> tuple[Outcome, Outcome]:
+        ours = client(endpoint.url, sleeps=self.sleeps, max_attempts=max_attempts)
+        theirs = boto3.Session(
+            aws_access_key_id=KEY.access_key, aws_secret_access_key=KEY.secret_key
+        ).client(
+            "apigatewaymanagementapi",
+            endpoint_url=endpoint.url,
+            region_name=REGION,
+            config=Config(retries={"mode": "standard", "total_max_attempts": max_attempts}),
+        )
+        return self._run(endpoint, ours, connections), self._run(endpoint, theirs, connections)
+
+    def _run(self, endpoint: ManagementEndpoint, api: Any, connections: list[str]) -> Outcome:
+        first = len(endpoint.recorded.attempts)
+        self.sleeps.clear()
+        errors: list[tuple[str, int, int, bool, bool]] = []
+        for connection_id in connections:
+            try:
+                api.post_to_connection(ConnectionId=connection_id, Data=b"{}")
+            except ClientError as exc:
+                error: Any = exc.response["Error"]
+                meta: Any = exc.response["ResponseMetadata"]
+                errors.append(
+                    (
+                        error["Code"],
+                        meta["HTTPStatusCode"],
+                        meta["RetryAttempts"],
+                        bool(meta.get("MaxAttemptsReached")),
+                        bool(meta.get("RetryQuotaReached")),
+                    )
+                )
+        return Outcome(endpoint.recorded.attempts[first:], list(self.sleeps), errors)
+
+
+@pytest.fixture
+def botocore_retries(monkeypatch: pytest.MonkeyPatch) -> BotocoreRetries:
+    return BotocoreRetries(monkeypatch)
 
 
 def test_a_post_sends_what_boto3s_client_sends(endpoint: ManagementEndpoint) -> None:
@@ -96,36 +167,46 @@ def test_a_gone_connection_raises_gone_without_a_retry(endpoint: ManagementEndpo
     assert endpoint.recorded.attempts == ["c1"]
 
 
-def test_a_server_error_is_retried_once_after_a_short_back_off(
-    endpoint: ManagementEndpoint,
+def test_a_server_error_is_retried_as_boto3s_client_retries_it(
+    endpoint: ManagementEndpoint, botocore_retries: BotocoreRetries
 ) -> None:
     # Given an endpoint answering 500 for one connection
     endpoint.failing.add("c1")
-    sleeps: list[float] = []
-    # When a frame is posted to it with 2 attempts
-    with pytest.raises(ClientError) as raised:
-        client(endpoint.url, sleeps=sleeps).post_to_connection(ConnectionId="c1", Data=b"{}")
-    # Then it was tried twice, waiting half (the jitter) of the 50 ms base in between
-    assert endpoint.recorded.attempts == ["c1", "c1"]
-    assert sleeps == [0.025]
-    error = raised.value.response
-    assert error["Error"]["Code"] == "InternalServerErrorException"
-    assert error["ResponseMetadata"]["RetryAttempts"] == 1
+    # When each client posts a frame to it with 2 attempts
+    ours, theirs = botocore_retries.compare(endpoint, max_attempts=2, connections=["c1"])
+    # Then both tried twice, waited the same back-off, and raised the same error
+    assert ours == theirs
+    assert ours.attempts == ["c1", "c1"]
+    assert ours.errors == [("InternalServerErrorException", 500, 1, True, False)]
 
 
-def test_throttling_backs_off_longer(endpoint: ManagementEndpoint) -> None:
+def test_throttling_is_retried_as_boto3s_client_retries_it(
+    endpoint: ManagementEndpoint, botocore_retries: BotocoreRetries
+) -> None:
     # Given an endpoint refusing one connection's posts as over its limit (429)
     endpoint.throttled.add("c1")
-    sleeps: list[float] = []
-    # When a frame is posted to it with 3 attempts
-    with pytest.raises(ClientError) as raised:
-        client(endpoint.url, sleeps=sleeps, max_attempts=3).post_to_connection(
-            ConnectionId="c1", Data=b"{}"
-        )
-    # Then the back-off is the throttling one, 1 s base, doubling, times the jitter
-    assert sleeps == [0.5, 1.0]
-    assert raised.value.response["Error"]["Code"] == "LimitExceededException"
-    assert len(endpoint.recorded.attempts) == 3
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(endpoint, max_attempts=3, connections=["c1"])
+    # Then both backed off alike (the throttling back-off) and gave up after 3 attempts
+    assert ours == theirs
+    assert ours.attempts == ["c1"] * 3
+    assert ours.errors == [("LimitExceededException", 429, 2, True, False)]
+
+
+def test_the_retry_quota_stops_retries_as_boto3s_client_does(
+    endpoint: ManagementEndpoint, botocore_retries: BotocoreRetries
+) -> None:
+    # Given an endpoint failing every post, and one client each (one retry quota each)
+    connections = [f"c{i}" for i in range(120)]
+    endpoint.failing.update(connections)
+    # When each client's 120 posts fail
+    ours, theirs = botocore_retries.compare(endpoint, max_attempts=2, connections=connections)
+    # Then both retried the same first posts, until the quota ran out, and no more
+    assert ours == theirs
+    retried = [c for c in connections if ours.attempts.count(c) == 2]
+    assert connections[: len(retried)] == retried
+    assert 0 < len(retried) < len(connections)
+    assert ours.errors[-1][3:] == (False, True)  # the last gave up on the quota
 
 
 def test_a_retry_that_succeeds_delivers_once(endpoint: ManagementEndpoint) -> None:
@@ -145,21 +226,6 @@ def test_a_retry_that_succeeds_delivers_once(endpoint: ManagementEndpoint) -> No
     # Then the second attempt delivered it, and it was received once
     assert result["ResponseMetadata"]["RetryAttempts"] == 1
     assert endpoint.recorded.posts == [("c1", b"{}")]
-
-
-def test_the_retry_quota_stops_retries_against_a_failing_endpoint(
-    endpoint: ManagementEndpoint,
-) -> None:
-    # Given an endpoint failing every post, and one client (one quota of 500)
-    endpoint.failing.update(f"c{i}" for i in range(40))
-    api = client(endpoint.url, sleeps=[])
-    # When 40 posts fail
-    for i in range(40):
-        with pytest.raises(ClientError):
-            api.post_to_connection(ConnectionId=f"c{i}", Data=b"{}")
-    # Then only the first 35 were retried (500 // 14 per retry), the rest tried once
-    attempts = endpoint.recorded.attempts
-    assert [attempts.count(f"c{i}") for i in range(40)] == [2] * 35 + [1] * 5
 
 
 def test_a_refused_connection_raises_botocores_connection_error() -> None:

@@ -11,16 +11,19 @@ broadcasting functions ~0.6 vCPU, so that CPU bounds how fast a room is reached.
 What is still botocore's, so behaviour matches the client's: credentials (the default chain,
 refreshed when they rotate), SigV4 signing (``execute-api``), the CA bundle (``AWS_CA_BUNDLE``,
 the config file's ``ca_bundle``, else botocore's), the connection exceptions, and the standard
-retry mode: what it retries (connection errors, 5xx, transient and throttling codes, 429), its
-back-off (jittered exponential, 50 ms base, 1 s for throttling) and its retry quota (a token
-bucket per client, so a failing endpoint is not hit twice as hard). Errors are raised as the
-client raises them: ``botocore.exceptions.ClientError`` with ``Error.Code``,
-``Error.Message`` and ``ResponseMetadata.HTTPStatusCode``. Unlike the client, proxies from the
-environment are not used.
+retry mode, run by botocore's own retry objects (``botocore.retries.standard``): what it
+retries (connection errors, 5xx, transient, throttling and modelled codes), its jittered
+exponential back-off and its retry quota (a token bucket per client, so a failing endpoint is
+not hit twice as hard), each with the parameters of the botocore installed, which change
+between versions. Errors are raised as the client raises them:
+``botocore.exceptions.ClientError`` with ``Error.Code``, ``Error.Message`` and
+``ResponseMetadata.HTTPStatusCode``. Unlike the client, proxies from the environment are not
+used.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import time
@@ -31,6 +34,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.retries import standard
 from botocore.retries.quota import RetryQuota
 
 from domain.realtime.keepalive_http import KeepAliveHttp
@@ -46,37 +50,10 @@ OPERATION = "PostToConnection"
 #: IAM's and SigV4's name of the management API.
 SIGNING_NAME = "execute-api"
 
-# The standard retry mode's rules (botocore.retries.standard), for the one operation.
-_TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
-_TRANSIENT_CODES = frozenset(
-    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
-)
-_THROTTLING_STATUS = frozenset({429})
-_THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "LimitExceededException",
-        "RequestThrottled",
-        "SlowDown",
-        "EC2ThrottledException",
-    }
-)
-_BACKOFF_BASE_S = 0.05
-_THROTTLED_BACKOFF_BASE_S = 1.0
-_MAX_BACKOFF_S = 20.0
-#: Retry quota costs: a retry takes capacity (less for throttling), a first-attempt success
-#: gives one back, a success after a retry gives back what its retry took.
-_RETRY_COST = 14
-_THROTTLED_RETRY_COST = 5
-_NO_RETRY_INCREMENT = 1
+#: botocore's name of the service: its model's and its per-service retry settings' key.
+SERVICE_NAME = "apigatewaymanagementapi"
+#: The standard retry mode's cap on one back-off, as the client configures it.
+_MAX_BACKOFF_S = 20
 
 
 class ManagementApi:
@@ -114,13 +91,24 @@ class ManagementApi:
             raise ValueError(f"no AWS credentials found to sign posts to {endpoint}")
         self.endpoint = endpoint.rstrip("/")
         self.region = region
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
         self.max_attempts = max_attempts
         self._credentials = credentials
         self._sleep = sleep
-        self._jitter = jitter
-        self._quota = RetryQuota()
+        # The retry decisions are botocore's own objects, as its standard mode wires them for
+        # a client, so the rules (and their changes between botocore versions) are not copied.
+        throttling = standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
+        self._conditions = standard.StandardRetryConditions(max_attempts=max_attempts)
+        self._backoff = _optional_kwargs(
+            standard.ExponentialBackoff,
+            max_backoff=_MAX_BACKOFF_S,
+            random=jitter,
+            service_name=SERVICE_NAME,
+            throttling_detector=throttling,
+        )
+        self._quota = _optional_kwargs(
+            standard.RetryQuotaChecker, RetryQuota(), throttling_detector=throttling
+        )
+        self._operation_model: Any = None
         self._http = KeepAliveHttp(
             self.endpoint,
             connect_timeout=connect_timeout,
@@ -129,36 +117,65 @@ class ManagementApi:
         )
         self._path = urlsplit(self.endpoint).path
 
+    @property
+    def connect_timeout(self) -> float:
+        return self._http.connect_timeout
+
+    @property
+    def read_timeout(self) -> float:
+        return self._http.read_timeout
+
     def post_to_connection(self, *, ConnectionId: str, Data: bytes | str) -> dict[str, Any]:
         """Send ``Data`` to the connection; raises ``ClientError`` (``GoneException`` with
         status 410 for a closed connection) or botocore's connection errors."""
         body = Data.encode() if isinstance(Data, str) else Data
         path = f"{self._path}/@connections/{quote(ConnectionId, safe='')}"
+        request_context: dict[str, Any] = {}
         attempt = 1
-        retry_cost = 0
         while True:
+            response: Response | None = None
+            caught: Exception | None = None
+            parsed: dict[str, Any] | None = None
+            outcome: Exception
             try:
                 response = self._send(path, body)
             except (BotocoreConnectionError, HTTPClientError) as exc:
-                outcome: Exception = exc
-                throttled = False
+                caught = outcome = exc
             else:
                 if 200 <= response.status_code < 300:
-                    self._quota.release(retry_cost or _NO_RETRY_INCREMENT)
+                    self._quota.release_retry_quota(request_context, response)
                     return {"ResponseMetadata": _metadata(response, attempt - 1)}
-                error = _error_response(response, attempt - 1)
-                outcome = ClientError(error, OPERATION)  # type: ignore[arg-type]
-                throttled = _is_throttling(response.status_code, error["Error"]["Code"])
-                if not throttled and not _is_transient(response.status_code, error):
-                    raise outcome
-            if attempt >= self.max_attempts:
+                parsed = _error_response(response, attempt - 1)
+                outcome = ClientError(parsed, OPERATION)  # type: ignore[arg-type]
+            context = standard.RetryContext(
+                attempt_number=attempt,
+                operation_model=self._operation(),
+                parsed_response=parsed,
+                http_response=response,
+                caught_exception=caught,
+                request_context=request_context,
+            )
+            retry = self._conditions.is_retryable(context) and self._quota.acquire_retry_quota(
+                context
+            )
+            if parsed is not None:
+                # MaxAttemptsReached / RetryQuotaReached, as the client reports them.
+                parsed["ResponseMetadata"].update(context.get_retry_metadata())
+            if not retry:
                 raise outcome
-            retry_cost = _THROTTLED_RETRY_COST if throttled else _RETRY_COST
-            if not self._quota.acquire(retry_cost):
-                raise outcome
-            base = _THROTTLED_BACKOFF_BASE_S if throttled else _BACKOFF_BASE_S
-            self._sleep(self._jitter() * min(base * 2 ** (attempt - 1), _MAX_BACKOFF_S))
+            self._sleep(self._backoff.delay_amount(context))
             attempt += 1
+
+    def _operation(self) -> Any:
+        """The operation's model, which botocore's retry checks read (modelled retryable
+        errors, per-service cases); loaded on the first failure, so posts that succeed never
+        pay for it."""
+        if self._operation_model is None:
+            import botocore.session
+
+            model = botocore.session.get_session().get_service_model(SERVICE_NAME)
+            self._operation_model = model.operation_model(OPERATION)
+        return self._operation_model
 
     def _send(self, path: str, body: bytes) -> Response:
         url = self.endpoint[: len(self.endpoint) - len(self._path)] + path
@@ -195,9 +212,8 @@ def _error_response(response: Response, retries: int) -> dict[str, Any]:
     }
 
 
-def _is_throttling(status: int, code: str) -> bool:
-    return code in _THROTTLING_CODES or status in _THROTTLING_STATUS
-
-
-def _is_transient(status: int, error: dict[str, Any]) -> bool:
-    return status in _TRANSIENT_STATUS or error["Error"]["Code"] in _TRANSIENT_CODES
+def _optional_kwargs(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``cls(*args, **kwargs)`` without the keywords an older botocore (as a Lambda runtime
+    may ship) does not take yet."""
+    accepted = inspect.signature(cls).parameters
+    return cls(*args, **{k: v for k, v in kwargs.items() if k in accepted})
