@@ -44,6 +44,7 @@ BENCHMARKS = (
     Benchmark("bench_broadcast.py"),
     Benchmark("bench_local_runtime.py"),
     Benchmark("bench_local_websocket.py", budgeted=False),
+    Benchmark("bench_local_aws.py", budgeted=False),
 )
 #: Issue 13: warm `make test` on 2 cores, with everything the open issues add.
 MAKE_TEST_BUDGET_S = 90.0

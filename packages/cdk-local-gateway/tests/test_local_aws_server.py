@@ -1,7 +1,12 @@
-"""The local AWS server's own start-up: launched without waiting, ready when it listens, and
-moto's per-request account lookup that creates no IAM partition it does not need."""
+"""The local AWS server's own start-up: launched without waiting, ready when it listens,
+moto's per-request account lookup that creates no IAM partition it does not need, and
+DynamoDB's attribute values rendered as moto's serializer renders them."""
 
 from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cdk_local_gateway.aws import server
@@ -138,3 +143,129 @@ def test_moto_lists_its_service_folders_once_not_on_every_request(
     assert statuses == [200, 200]
     moto_folder = os.path.dirname(backends.__file__)
     assert [path for path in listings if path == moto_folder] == []
+
+
+# -- DynamoDB's AttributeValue rendered directly -----------------------------------------------
+def _random_attribute_value(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    """A wire-form value of any DynamoDB type, maps and lists nested up to four levels, with
+    the edges: empty strings, lists and maps, non-ASCII text, raw and base64 binaries, and
+    the ``None`` members and elements moto skips or keeps."""
+    text = rng.choice(["", "a", "héllo wörld", "x" * 40, '"quoted"\\n', "\u2603"])
+    kinds = ["S", "N", "B", "SS", "NS", "BS", "NULL", "BOOL"] + (
+        ["M", "L"] * 2 if depth < 4 else []
+    )
+    kind = rng.choice(kinds)
+    if kind == "S":
+        return {"S": text}
+    if kind == "N":
+        return {"N": rng.choice(["0", "-1.5", "1E+3", "12345678901234567890"])}
+    if kind == "B":
+        return {"B": rng.choice([text.encode(), b"\x00\xff", "YmluYXJ5"])}
+    if kind in ("SS", "NS"):
+        return {kind: [f"{kind}{i}" for i in range(rng.randint(1, 4))]}
+    if kind == "BS":
+        return {"BS": [bytes([i, 255 - i]) for i in range(rng.randint(1, 3))]}
+    if kind in ("NULL", "BOOL"):
+        return {kind: rng.random() < 0.5 if kind == "BOOL" else True}
+    children = [
+        None if rng.random() < 0.1 else _random_attribute_value(rng, depth + 1)
+        for _ in range(rng.randint(0, 4))
+    ]
+    if kind == "L":
+        return {"L": children}
+    return {"M": {f"k{i}{text[:3]}": child for i, child in enumerate(children)}}
+
+
+#: Values the fast path leaves to moto (moto's output is what counts either way).
+UNUSUAL_VALUES: dict[str, Any] = {
+    "two type keys": {"S": "a", "N": "1"},
+    "unknown type key": {"X": "y"},
+    "number as a string value": {"S": 5},
+    "text as a boolean": {"BOOL": "true"},
+    "a Python set": {"SS": {"a", "b"}},
+    "a map entry not in wire form": {"M": {"k": "not a value"}},
+    "a list element of a wrong type": {"L": [{"S": "ok"}, {"N": 1}]},
+    "a None member": {"S": None},
+    "empty": {},
+}
+
+
+def _render(operation: str, result: dict[str, Any]) -> str:
+    """The body moto's own serializer writes for ``result`` (as the server does per request)."""
+    from moto.core.serialize import XFormedAttributePicker, get_serializer_class
+    from moto.core.utils import get_service_model
+
+    model = get_service_model("dynamodb")
+    serializer = get_serializer_class("dynamodb", model.protocol)(
+        operation_model=model.operation_model(operation),
+        value_picker=XFormedAttributePicker(response_transformers=None),
+    )
+    return str(serializer.serialize(result)["body"])
+
+
+@pytest.fixture
+def fast_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    # Restored after the test: the patch is the server process's, not the test session's.
+    original = BaseJSONSerializer._serialize_type_structure
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", original)
+
+
+def _both_ways(operation: str, result: dict[str, Any]) -> tuple[Rendered, Rendered]:
+    """(moto's rendering, the fast path's), each with the member lookups moto made."""
+    from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
+
+    lookups = [0]
+    get_value = ResponseSerializer.get_value
+
+    def counted(self: Any, value: Any, key: str, shape: Any) -> Any:
+        lookups[0] += 1
+        return get_value(self, value, key, shape)
+
+    original = BaseJSONSerializer._serialize_type_structure
+    try:
+        ResponseSerializer.get_value = counted  # type: ignore[method-assign]
+        slow = Rendered(_render(operation, result), lookups[0])
+        lookups[0] = 0
+        server.fast_attribute_values()
+        fast = Rendered(_render(operation, result), lookups[0])
+    finally:
+        BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
+        ResponseSerializer.get_value = get_value  # type: ignore[method-assign]
+    return slow, fast
+
+
+@dataclass
+class Rendered:
+    body: str
+    #: Structure members moto looked up (each through its alias providers).
+    lookups: int
+
+
+def test_items_render_as_moto_renders_them(fast_values: None) -> None:
+    # Given 400 generated items of every attribute type, nested maps and lists included
+    rng = random.Random(20261128)
+    items = [
+        {f"a{j}": _random_attribute_value(rng) for j in range(rng.randint(1, 6))}
+        for _ in range(400)
+    ]
+    # When a Query answer holding them is rendered by moto's serializer and by the fast path
+    slow, fast = _both_ways("Query", {"Items": items, "Count": len(items)})
+    # Then the bodies are the same bytes
+    assert fast.body == slow.body
+    # And the fast path rendered the values itself: moto looked up only the answer's members
+    assert slow.lookups > 10_000
+    assert fast.lookups < 10
+
+
+@pytest.mark.parametrize("case", sorted(UNUSUAL_VALUES))
+def test_a_value_the_fast_path_does_not_know_is_rendered_by_moto(
+    fast_values: None, case: str
+) -> None:
+    # Given a GetItem answer with a value that is not plain wire form
+    result = {"Item": {"odd": UNUSUAL_VALUES[case], "plain": {"S": "x"}}}
+    # When it is rendered both ways
+    slow, fast = _both_ways("GetItem", result)
+    # Then both agree (moto renders what the fast path declines)
+    assert fast.body == slow.body
