@@ -26,6 +26,7 @@ from __future__ import annotations
 import inspect
 import json
 import random
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -52,8 +53,6 @@ SIGNING_NAME = "execute-api"
 
 #: botocore's name of the service: its model's and its per-service retry settings' key.
 SERVICE_NAME = "apigatewaymanagementapi"
-#: The standard retry mode's cap on one back-off, as the client configures it.
-_MAX_BACKOFF_S = 20
 
 
 class ManagementApi:
@@ -100,7 +99,6 @@ class ManagementApi:
         self._conditions = standard.StandardRetryConditions(max_attempts=max_attempts)
         self._backoff = _optional_kwargs(
             standard.ExponentialBackoff,
-            max_backoff=_MAX_BACKOFF_S,
             random=jitter,
             service_name=SERVICE_NAME,
             throttling_detector=throttling,
@@ -108,7 +106,6 @@ class ManagementApi:
         self._quota = _optional_kwargs(
             standard.RetryQuotaChecker, RetryQuota(), throttling_detector=throttling
         )
-        self._operation_model: Any = None
         self._http = KeepAliveHttp(
             self.endpoint,
             connect_timeout=connect_timeout,
@@ -149,7 +146,7 @@ class ManagementApi:
                 outcome = ClientError(parsed, OPERATION)  # type: ignore[arg-type]
             context = standard.RetryContext(
                 attempt_number=attempt,
-                operation_model=self._operation(),
+                operation_model=_operation_model(),
                 parsed_response=parsed,
                 http_response=response,
                 caught_exception=caught,
@@ -166,17 +163,6 @@ class ManagementApi:
             self._sleep(self._backoff.delay_amount(context))
             attempt += 1
 
-    def _operation(self) -> Any:
-        """The operation's model, which botocore's retry checks read (modelled retryable
-        errors, per-service cases); loaded on the first failure, so posts that succeed never
-        pay for it."""
-        if self._operation_model is None:
-            import botocore.session
-
-            model = botocore.session.get_session().get_service_model(SERVICE_NAME)
-            self._operation_model = model.operation_model(OPERATION)
-        return self._operation_model
-
     def _send(self, path: str, body: bytes) -> Response:
         url = self.endpoint[: len(self.endpoint) - len(self._path)] + path
         request = AWSRequest("POST", url, data=body)
@@ -184,6 +170,24 @@ class ManagementApi:
         frozen = self._credentials.get_frozen_credentials()
         SigV4Auth(frozen, SIGNING_NAME, self.region).add_auth(request)
         return self._http.request("POST", url, path, dict(request.headers.items()), body)
+
+
+_model_lock = threading.Lock()
+_model: list[Any] = []
+
+
+def _operation_model() -> Any:
+    """The operation's model, which botocore's retry checks read (modelled retryable errors,
+    per-service cases): loaded once per process, on the first failed post, so posts that
+    succeed never pay for it and a broadcast's threads meeting their first 410s load it once."""
+    if not _model:
+        with _model_lock:
+            if not _model:
+                import botocore.session
+
+                model = botocore.session.get_session().get_service_model(SERVICE_NAME)
+                _model.append(model.operation_model(OPERATION))
+    return _model[0]
 
 
 def _metadata(response: Response, retries: int) -> dict[str, Any]:

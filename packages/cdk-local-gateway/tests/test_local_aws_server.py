@@ -176,7 +176,8 @@ def _random_attribute_value(rng: random.Random, depth: int = 0) -> dict[str, Any
     return {"M": {f"k{i}{text[:3]}": child for i, child in enumerate(children)}}
 
 
-#: Values the fast path leaves to moto (moto's output is what counts either way).
+#: Values that are not plain wire form: the fast path leaves them to moto, or (a None member)
+#: renders them as moto does; moto's output is what counts either way.
 UNUSUAL_VALUES: dict[str, Any] = {
     "two type keys": {"S": "a", "N": "1"},
     "unknown type key": {"X": "y"},
