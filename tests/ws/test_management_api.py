@@ -65,6 +65,8 @@ class Outcome:
     attempts: list[str]
     sleeps: list[float]
     errors: list[tuple[str, int, int, bool, bool]]
+    #: ``str()`` of each error, as logs show it.
+    messages: list[str]
 
 
 class BotocoreRetries:
@@ -96,10 +98,12 @@ class BotocoreRetries:
         first = len(endpoint.recorded.attempts)
         self.sleeps.clear()
         errors: list[tuple[str, int, int, bool, bool]] = []
+        messages: list[str] = []
         for connection_id in connections:
             try:
                 api.post_to_connection(ConnectionId=connection_id, Data=b"{}")
             except ClientError as exc:
+                messages.append(str(exc))
                 error: Any = exc.response["Error"]
                 meta: Any = exc.response["ResponseMetadata"]
                 errors.append(
@@ -111,7 +115,7 @@ class BotocoreRetries:
                         bool(meta.get("RetryQuotaReached")),
                     )
                 )
-        return Outcome(endpoint.recorded.attempts[first:], list(self.sleeps), errors)
+        return Outcome(endpoint.recorded.attempts[first:], list(self.sleeps), errors, messages)
 
 
 @pytest.fixture

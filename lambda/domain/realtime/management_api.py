@@ -132,22 +132,20 @@ class ManagementApi:
         while True:
             response: Response | None = None
             caught: Exception | None = None
-            parsed: dict[str, Any] | None = None
-            outcome: Exception
+            parsed: dict[str, Any] = {}
             try:
                 response = self._send(path, body)
             except (BotocoreConnectionError, HTTPClientError) as exc:
-                caught = outcome = exc
+                caught = exc
             else:
                 if 200 <= response.status_code < 300:
                     self._quota.release_retry_quota(request_context, response)
                     return {"ResponseMetadata": _metadata(response, attempt - 1)}
                 parsed = _error_response(response, attempt - 1)
-                outcome = ClientError(parsed, OPERATION)  # type: ignore[arg-type]
             context = standard.RetryContext(
                 attempt_number=attempt,
                 operation_model=_operation_model(),
-                parsed_response=parsed,
+                parsed_response=parsed or None,
                 http_response=response,
                 caught_exception=caught,
                 request_context=request_context,
@@ -155,11 +153,13 @@ class ManagementApi:
             retry = self._conditions.is_retryable(context) and self._quota.acquire_retry_quota(
                 context
             )
-            if parsed is not None:
-                # MaxAttemptsReached / RetryQuotaReached, as the client reports them.
-                parsed["ResponseMetadata"].update(context.get_retry_metadata())
             if not retry:
-                raise outcome
+                if caught is not None:
+                    raise caught
+                # MaxAttemptsReached / RetryQuotaReached, as the client reports them; the
+                # error is made after, as its message names the retries reached.
+                parsed["ResponseMetadata"].update(context.get_retry_metadata())
+                raise ClientError(parsed, OPERATION)  # type: ignore[arg-type]
             self._sleep(self._backoff.delay_amount(context))
             attempt += 1
 

@@ -187,6 +187,7 @@ UNUSUAL_VALUES: dict[str, Any] = {
     "a map entry not in wire form": {"M": {"k": "not a value"}},
     "a list element of a wrong type": {"L": [{"S": "ok"}, {"N": 1}]},
     "a None member": {"S": None},
+    "an empty map key": {"M": {"": {"S": "x"}, "k": {"N": "1"}}},
     "empty": {},
 }
 
