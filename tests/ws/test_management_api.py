@@ -5,18 +5,25 @@ retried, the back-off, the quota), against a local ``@connections`` endpoint ove
 from __future__ import annotations
 
 import functools
+import json
 import socket
+import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 import botocore.endpoint
 import pytest
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from botocore.retries import standard
 from cdk_local_gateway.sigv4 import SignatureRejected, verify
 
@@ -25,6 +32,7 @@ from tests.ws.management_endpoint import ManagementEndpoint
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from http.server import BaseHTTPRequestHandler
 
 KEY = Credentials("AKIDMANAGEMENTTEST", "management-test-secret")
 REGION = "eu-west-1"
@@ -37,6 +45,88 @@ def fixed_jitter() -> float:
 @pytest.fixture
 def endpoint() -> Iterator[ManagementEndpoint]:
     with ManagementEndpoint(stage="dev") as local:
+        yield local
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer of the scripted endpoint: a status, an error code (as ``x-amzn-ErrorType``
+    and the body's message), and headers of its own."""
+
+    status: int
+    code: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+#: What the scripted endpoint does with one attempt: answers it, or ends the connection
+#: unanswered, with a FIN (``"close"``) or an RST (``"reset"``).
+Step = Answer | Literal["close", "reset"]
+
+
+class ScriptedEndpoint(ManagementEndpoint):
+    """The local endpoint, where a connection id's posts meet the steps of its script in turn
+    (then the usual answers): each attempt is recorded as usual, and an unanswered one is not
+    a post. ``rewind()`` starts every script again, so that each client meets the same ones."""
+
+    def __init__(self) -> None:
+        self.scripts: dict[str, list[Step]] = {}
+        self._played: dict[str, int] = {}
+        super().__init__(stage="dev")
+
+    def rewind(self) -> None:
+        with self._lock:
+            self._played.clear()
+
+    def _next_step(self, connection_id: str) -> Step | None:
+        with self._lock:
+            played = self._played.get(connection_id, 0)
+            script = self.scripts.get(connection_id, [])
+            if played >= len(script):
+                return None
+            self._played[connection_id] = played + 1
+            self.recorded.attempts.append(connection_id)
+            return script[played]
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+        usual: Any = super()._handler_class()
+
+        class Scripted(usual):  # type: ignore[misc]
+            def do_POST(self) -> None:
+                connection_id = self._connection_id()
+                step = endpoint._next_step(connection_id) if connection_id else None
+                if step is None:
+                    super().do_POST()
+                    return
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                endpoint._received(self.path, dict(self.headers.items()), data, self.client_address)
+                if isinstance(step, Answer):
+                    body = json.dumps({"message": step.code} if step.code else {}).encode()
+                    self.send_response(step.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    if step.code:
+                        self.send_header("x-amzn-ErrorType", step.code)
+                    for name, value in step.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                if step == "reset":
+                    # Linger 0: close() sends an RST, not a FIN.
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                self.close_connection = True
+
+        return Scripted
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedEndpoint]:
+    local = ScriptedEndpoint()
+    with local:
         yield local
 
 
@@ -67,6 +157,12 @@ class Outcome:
     errors: list[tuple[str, int, int, bool, bool]]
     #: ``str()`` of each error, as logs show it.
     messages: list[str]
+    #: The ``RetryAttempts`` of each post that succeeded.
+    retries: list[int]
+    #: The connections the endpoint took a frame for, in order (a retried post's once).
+    delivered: list[str]
+    #: The type's name and ``str()`` of each error that is not an answer (connection errors).
+    failures: list[tuple[str, str]]
 
 
 class BotocoreRetries:
@@ -95,13 +191,20 @@ class BotocoreRetries:
         return self._run(endpoint, ours, connections), self._run(endpoint, theirs, connections)
 
     def _run(self, endpoint: ManagementEndpoint, api: Any, connections: list[str]) -> Outcome:
+        if isinstance(endpoint, ScriptedEndpoint):
+            endpoint.rewind()
         first = len(endpoint.recorded.attempts)
+        first_post = len(endpoint.recorded.posts)
         self.sleeps.clear()
         errors: list[tuple[str, int, int, bool, bool]] = []
         messages: list[str] = []
+        retries: list[int] = []
+        failures: list[tuple[str, str]] = []
         for connection_id in connections:
             try:
-                api.post_to_connection(ConnectionId=connection_id, Data=b"{}")
+                answer = api.post_to_connection(ConnectionId=connection_id, Data=b"{}")
+            except BotoCoreError as exc:
+                failures.append((type(exc).__name__, str(exc)))
             except ClientError as exc:
                 messages.append(str(exc))
                 error: Any = exc.response["Error"]
@@ -115,7 +218,17 @@ class BotocoreRetries:
                         bool(meta.get("RetryQuotaReached")),
                     )
                 )
-        return Outcome(endpoint.recorded.attempts[first:], list(self.sleeps), errors, messages)
+            else:
+                retries.append(answer["ResponseMetadata"]["RetryAttempts"])
+        return Outcome(
+            endpoint.recorded.attempts[first:],
+            list(self.sleeps),
+            errors,
+            messages,
+            retries,
+            [connection_id for connection_id, _ in endpoint.recorded.posts[first_post:]],
+            failures,
+        )
 
 
 @pytest.fixture
@@ -211,6 +324,96 @@ def test_the_retry_quota_stops_retries_as_boto3s_client_does(
     assert connections[: len(retried)] == retried
     assert 0 < len(retried) < len(connections)
     assert ours.errors[-1][3:] == (False, True)  # the last gave up on the quota
+
+
+@pytest.mark.parametrize("drop", ["close", "reset"])
+def test_a_dropped_connection_is_retried_as_boto3s_client_retries_it(
+    scripted: ScriptedEndpoint, botocore_retries: BotocoreRetries, drop: Step
+) -> None:
+    # Given an endpoint that ends the connection of a post's first two attempts unanswered
+    scripted.scripts["c1"] = [drop, drop]
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(scripted, max_attempts=3, connections=["c1"])
+    # Then both retried alike (the same back-offs) and the third attempt delivered it, once
+    assert ours == theirs
+    assert ours.attempts == ["c1"] * 3
+    assert (ours.retries, ours.delivered, ours.failures) == ([2], ["c1"], [])
+
+
+def test_a_connection_dropped_on_every_attempt_raises_as_boto3s_client_does(
+    scripted: ScriptedEndpoint, botocore_retries: BotocoreRetries
+) -> None:
+    # Given an endpoint that closes the connection of every attempt of a post unanswered
+    scripted.scripts["c1"] = ["close"] * 3
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(scripted, max_attempts=3, connections=["c1"])
+    # Then both tried 3 times, backed off alike, and raised the same error, nothing delivered
+    assert ours == theirs
+    assert ours.attempts == ["c1"] * 3
+    assert [name for name, _ in ours.failures] == ["ConnectionClosedError"]
+    assert ours.delivered == []
+
+
+def test_a_refused_connection_is_retried_as_boto3s_client_retries_it(
+    botocore_retries: BotocoreRetries,
+) -> None:
+    # Given an endpoint that has stopped: its port refuses connections
+    with ManagementEndpoint(stage="dev") as stopped:
+        pass
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(stopped, max_attempts=3, connections=["c1"])
+    # Then both backed off alike before each retry and raised the same error
+    assert ours == theirs
+    assert len(ours.sleeps) == 2
+    assert [name for name, _ in ours.failures] == ["EndpointConnectionError"]
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_post_that_recovers_is_retried_as_boto3s_client_retries_it(
+    scripted: ScriptedEndpoint, botocore_retries: BotocoreRetries, failures: int
+) -> None:
+    # Given an endpoint answering a post's first attempts 500, then taking it
+    scripted.scripts["c1"] = [Answer(500, "InternalServerErrorException")] * failures
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(scripted, max_attempts=3, connections=["c1"])
+    # Then both backed off alike and succeeded on the same attempt, delivering it once
+    assert ours == theirs
+    assert ours.attempts == ["c1"] * (failures + 1)
+    assert (ours.retries, ours.delivered, ours.errors) == ([failures], ["c1"], [])
+
+
+def test_a_retry_that_succeeds_refunds_the_retry_quota_as_boto3s_client_does(
+    scripted: ScriptedEndpoint, botocore_retries: BotocoreRetries
+) -> None:
+    # Given a post that succeeds on its retry, then 120 posts that fail on every attempt
+    scripted.scripts["c1"] = [Answer(500, "InternalServerErrorException")]
+    failing = [f"f{i}" for i in range(120)]
+    scripted.failing.update(failing)
+    # When each client (one retry quota each) makes them all with 2 attempts
+    ours, theirs = botocore_retries.compare(scripted, max_attempts=2, connections=["c1", *failing])
+    # Then both ran out of quota on the same failing post
+    assert ours == theirs
+    assert ours.errors[-1][3:] == (False, True)
+    # And at the same one as clients whose quota was never drawn on: the retry was refunded
+    fresh, _ = botocore_retries.compare(scripted, max_attempts=2, connections=failing)
+    assert ours.attempts[2:] == fresh.attempts
+
+
+@pytest.mark.parametrize("retry_after_ms", ["1500", "60000", "soon"])
+def test_a_throttled_answers_retry_after_is_taken_as_boto3s_client_takes_it(
+    scripted: ScriptedEndpoint, botocore_retries: BotocoreRetries, retry_after_ms: str
+) -> None:
+    # Given an endpoint refusing a post as over its limit (429), saying when to come back:
+    # within the back-off's reach, beyond it, or unreadably
+    throttled = Answer(429, "LimitExceededException", {"x-amz-retry-after": retry_after_ms})
+    scripted.scripts["c1"] = [throttled] * 3
+    # When each client posts a frame to it with 3 attempts
+    ours, theirs = botocore_retries.compare(scripted, max_attempts=3, connections=["c1"])
+    # Then both waited alike before each retry (as the botocore installed reads the header)
+    # and gave up after 3 attempts with the same error
+    assert ours == theirs
+    assert ours.attempts == ["c1"] * 3
+    assert ours.errors == [("LimitExceededException", 429, 2, True, False)]
 
 
 def test_a_retry_that_succeeds_delivers_once(endpoint: ManagementEndpoint) -> None:
