@@ -11,6 +11,10 @@ const { Writable } = require('stream');
 const prewarm = require('./kernel_prewarm.js');
 // Sets the hook the installed program's digestFile calls (kernel_host.py).
 require('./kernel_digests.js');
+// Node's module resolution without the work it repeats for the kernel's requires.
+require('./kernel_resolve.js');
+// The App's reference pass leaves out the stages that have synthesized (aws-cdk-lib's refs.js).
+require('./kernel_stage_refs.js');
 
 const API_FD = 3;
 const readSync = fs.readSync;
