@@ -13,7 +13,7 @@ tests/infra/test_synth_exit.py.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -81,7 +81,7 @@ def kernels_cdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     kernel links them: from jsii's package cache when a synth has extracted them, otherwise
     extracted here from the Python packages' tarballs."""
     base = tmp_path_factory.mktemp("kernels-cdk")
-    site = Path(importlib.util.find_spec("aws_cdk").origin).parents[1]  # type: ignore[arg-type]
+    site = Path(str(importlib.metadata.distribution("aws-cdk-lib").locate_file("")))
     for name, pattern in KERNEL_PACKAGES.items():
         tarball = next(site.glob(pattern))
         version = tarball.name.removesuffix(".jsii.tgz").rpartition("@")[2]
