@@ -5,24 +5,26 @@
 // that are waste:
 //
 // - Before anything else, Node tries a request as a self-reference of the package the
-//   requiring file is in: it reads that package's package.json and parses its `exports`
-//   (aws-cdk-lib's is 377 entries), then finds that the request does not start with the
-//   package's name. Node 22 keeps the file's text but parses `exports` again on each call.
-//   A relative request ('./x', '../x') can never be a self-reference: it is resolved here
-//   against the requiring file's directory as Node resolves it, skipping that step.
+//   requiring file is in, walking up from the file to find that package's package.json,
+//   although a relative request ('./x', '../x', '.', '..') can never be one. Such a request
+//   is resolved here against the requiring file's folder, as Node resolves it, without that
+//   step.
 // - A bare request ('aws-cdk-lib/aws-ec2', 'constructs') is resolved again for every
-//   directory it is made from: cdk-nag's rules make the same few requests from dozens of
-//   folders, and each walks the node_modules folders up the tree and parses aws-cdk-lib's
-//   `exports` again. The answer depends on the package the request is made from (its
+//   folder it is made from, and Node 22 parses the target package's `exports` again on each
+//   of them (aws-cdk-lib's has 377 entries): cdk-nag's rules make the same few requests from
+//   dozens of folders. The answer depends on the package the request is made from (its
 //   package.json, its node_modules) and on the folders above it; it is remembered per
 //   package and request, for requests made from a folder with no package.json or
 //   node_modules of its own between it and the package's root (checked once per folder).
 //   From any other folder Node resolves the request itself.
 //
-// Anything else (absolute paths, '#imports', built-ins, a request with options, the main
-// module) goes to Node as it is; so does a relative request Node's own way must answer, so
-// that a module not found is reported as Node reports it, with its require stack.
-// APP_KERNEL_RESOLVE=off leaves every request to Node.
+// Anything else (absolute paths, '#imports', built-ins, other requests starting with '.',
+// a request with options, the main module) goes to Node as it is; so does a relative
+// request Node's own way must answer, so that a module not found is reported as Node
+// reports it, with its require stack. What the memo assumes, as the kernel's loading
+// allows: lookup paths follow from a module's folder (nothing edits `module.paths` or
+// NODE_PATH while the kernel runs), and no package appears on disk after a request for it
+// was answered. APP_KERNEL_RESOLVE=off leaves every request to Node.
 const fs = require('fs');
 const Module = require('module');
 const path = require('path');
@@ -35,8 +37,11 @@ const NO_FILE = new Module('', null);
 const bare = new Map();
 const plainFolders = new Map();
 
+// Node's own test (lib/internal/modules/cjs/loader.js): what it resolves against the
+// requiring file's folder alone.
 function isRelative(request) {
-  return request.startsWith('./') || request.startsWith('../')
+  return request === '.' || request === '..'
+    || request.startsWith('./') || request.startsWith('../')
     || (path.sep === '\\' && (request.startsWith('.\\') || request.startsWith('..\\')));
 }
 
@@ -62,7 +67,8 @@ function resolvesAsRoot(folder, root) {
   if (plain === undefined) {
     plain = true;
     for (let at = folder; at.length > root.length; at = path.dirname(at)) {
-      if (fs.existsSync(path.join(at, 'package.json')) || fs.existsSync(path.join(at, 'node_modules'))) {
+      if (fs.existsSync(path.join(at, 'package.json'))
+          || fs.existsSync(path.join(at, 'node_modules'))) {
         plain = false;
         break;
       }
@@ -85,7 +91,7 @@ function resolveFilename(request, parent, isMain, options) {
       return nodeResolve.apply(this, arguments);
     }
   }
-  if (path.isAbsolute(request) || request.startsWith('#')) {
+  if (path.isAbsolute(request) || request.startsWith('#') || request.startsWith('.')) {
     return nodeResolve.apply(this, arguments);
   }
   const root = packageRootOf(folder);
@@ -104,5 +110,3 @@ function resolveFilename(request, parent, isMain, options) {
 if (process.env.APP_KERNEL_RESOLVE !== 'off') {
   Module._resolveFilename = resolveFilename;
 }
-
-module.exports = { packageRootOf };

@@ -37,6 +37,8 @@ TREE: dict[str, Any] = {
     "store/pkg/a/data.json": {},
     "store/pkg/a/folder/index.js": "",
     "store/pkg/b/deep/z.js": "",
+    "store/pkg/b/deep/index.js": "",
+    "store/pkg/b/index.js": "",
     "store/pkg/node_modules/dep/package.json": {"name": "dep", "main": "lib/main.js"},
     "store/pkg/node_modules/dep/lib/main.js": "",
     "store/pkg/node_modules/dep/lib/other.js": "",
@@ -93,6 +95,10 @@ REQUESTS = {
     ],
     "pkg/c/deep/w.js": ["inner/z", "dep", "pkg", "../z", "pkg/entry"],
     "pkg/c/z.js": ["inner/z", "dep", "./deep/w"],
+    # The same requests starting with a dot from several folders of one package: each is
+    # resolved against its own folder ("..foo" is a file name, not a package).
+    "pkg/a/folder/index.js": [".", "..", "../..", "..foo", "./"],
+    "pkg/b/deep/index.js": [".", "..", "../..", "..foo", "./"],
     "pkg/index.js": ["dep", "./a/x", "pkg/a/x", "other/p"],
     "@scope/pk/lib/q.js": ["../index", "..", "dep", "other/p", "@scope/pk"],
 }
@@ -168,6 +174,10 @@ def test_every_request_resolves_as_node_resolves_it(
     assert "file" in answers["pkg/c/deep/w.js", "inner/z"]
     assert "code" in answers["pkg/a/x.js", "inner/z"]
     assert answers["pkg/a/x.js", "./missing"]["code"] == "MODULE_NOT_FOUND"
+    # ... "." and ".." from two folders of one package give each folder's own
+    assert answers["pkg/b/deep/index.js", "."]["file"].endswith(os.path.join("deep", "index.js"))
+    assert answers["pkg/b/deep/index.js", ".."]["file"].endswith(os.path.join("b", "index.js"))
+    assert "code" in answers["pkg/a/folder/index.js", ".."]
     # (relative to the folder: from a subfolder, the package's own files are not found)
     assert "code" in answers["pkg/a/x.js", "./index"]
     assert "code" in answers["pkg/b/deep/z.js", "./a/x"]

@@ -75,6 +75,10 @@ KERNEL_PACKAGES = {
 }
 
 
+#: What jsii's kernel writes into a package's cache entry once it is fully extracted.
+JSII_COMPLETE = ".jsii-runtime-package-cache"
+
+
 @pytest.fixture(scope="module")
 def kernels_cdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder whose node_modules holds the packages the jsii kernel loads, linked as the
@@ -83,11 +87,17 @@ def kernels_cdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("kernels-cdk")
     site = Path(str(importlib.metadata.distribution("aws-cdk-lib").locate_file("")))
     for name, pattern in KERNEL_PACKAGES.items():
-        tarball = next(site.glob(pattern))
+        tarball = next(site.glob(pattern), None)
+        if tarball is None:
+            pytest.fail(f"no jsii tarball {pattern} in {site}: is the Python package installed?")
         version = tarball.name.removesuffix(".jsii.tgz").rpartition("@")[2]
-        cached = sorted((ROOT / ".cache" / "jsii" / name / version).glob("*/package.json"))
+        # An entry jsii finished extracting (it writes the marker last); else a copy of our own
+        cached = sorted(
+            marker.parent
+            for marker in (ROOT / ".cache" / "jsii" / name / version).glob(f"*/{JSII_COMPLETE}")
+        )
         if cached:
-            package = cached[0].parent
+            package = cached[0]
         else:
             with tarfile.open(tarball) as archive:
                 archive.extractall(base / "extracted" / name, filter="data")
@@ -207,6 +217,55 @@ def test_an_aws_cdk_lib_that_stops_at_stages_is_left_alone(synths: dict[str, Syn
     # Then the same elements are rendered as often, and the same files written
     assert ours.renders == theirs.renders
     assert ours.files == theirs.files
+
+
+#: A stand-in for aws-cdk-lib's core/lib/private: refs.js asks for the tree iteration, whose
+#: walk the module replaces, and prints whether it got CDK's own.
+FAKE_PRIVATE = {
+    "construct-iteration.js": "exports.iterateDfsPreorder = function* (root) { yield root; };",
+    "core-construct-finders.js": "exports.STAGE_TYPE = { isMarked: () => false };",
+    "refs.js": "module.exports = require('./construct-iteration');",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "replaced"),
+    [
+        ("aws-cdk-lib", "2.275.0", True),
+        ("aws-cdk-lib", "2.99.9", True),
+        ("aws-cdk-lib", "2.276.0", False),
+        ("aws-cdk-lib", "2.300.1", False),
+        ("aws-cdk-lib", "3.0.0", False),
+        ("another-lib", "2.275.0", False),
+    ],
+)
+def test_only_an_aws_cdk_lib_below_2_276_is_changed(
+    tmp_path: Path, name: str, version: str, replaced: bool
+) -> None:
+    # Given a package laid out as aws-cdk-lib's core, of a name and version
+    package = tmp_path / "node_modules" / name
+    private = package / "core" / "lib" / "private"
+    private.mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": name, "version": version}))
+    for file, source in FAKE_PRIVATE.items():
+        (private / file).write_text(source)
+
+    # When its refs.js asks for the tree iteration, with the module loaded
+    script = (
+        f"require({json.dumps(str(STAGE_REFS))});"
+        f"const refs = require({json.dumps(str(private / 'refs.js'))});"
+        f"const own = require({json.dumps(str(private / 'construct-iteration.js'))});"
+        "console.log(refs !== own && refs.iterateDfsPreorder !== own.iterateDfsPreorder)"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "APP_KERNEL_STAGE_REFS")
+    }
+    result = subprocess.run(
+        [str(NODE), "-e", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    # Then only an aws-cdk-lib below 2.276.0 gets the walk that stops at stages
+    assert result.stdout.strip() == str(replaced).lower()
 
 
 def test_off_leaves_the_walk_as_it_is(tmp_path: Path) -> None:
