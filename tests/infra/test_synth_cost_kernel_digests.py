@@ -18,8 +18,8 @@ from pathlib import Path
 
 from stacks import kernel_host
 from tests.infra.fixed_stages import ROOT
+from tests.infra.kernel_node import NODE
 
-NODE = ROOT / "node_modules" / ".bin" / "node"
 DIGESTS = ROOT / "stacks" / "kernel_digests.js"
 
 #: Asks the memo for the digest of a file, with a computation that says whether it ran.

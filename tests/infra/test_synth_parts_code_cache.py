@@ -16,12 +16,11 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from stacks import kernel_code_cache
-from tests.infra.fixed_stages import ROOT
+from tests.infra.kernel_node import NODE
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-NODE = ROOT / "node_modules" / ".bin" / "node"
 
 #: A module whose exports record where its code runs: line 1 (where the loader's wrapper
 #: would shift the columns) and line 3.

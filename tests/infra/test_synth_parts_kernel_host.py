@@ -17,9 +17,7 @@ import sys
 from pathlib import Path
 
 from stacks import kernel_host
-from tests.infra.fixed_stages import ROOT
-
-NODE = ROOT / "node_modules" / ".bin" / "node"
+from tests.infra.kernel_node import NODE
 
 #: A stand-in for jsii's kernel program: answers each API line on fd 3 and prints on the way,
 #: through every channel JavaScript has (console, process streams, raw writes of fd 1 and 2).
