@@ -13,7 +13,7 @@ const prewarm = require('./kernel_prewarm.js');
 require('./kernel_digests.js');
 // Node's module resolution without the work it repeats for the kernel's requires.
 require('./kernel_resolve.js');
-// The App's reference pass leaves out the stages that have synthesized (aws-cdk-lib's refs.js).
+// The reference pass stops at nested stages (a backport of aws-cdk-lib 2.276.0's refs.js).
 require('./kernel_stage_refs.js');
 
 const API_FD = 3;

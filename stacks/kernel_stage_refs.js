@@ -65,8 +65,7 @@ function stoppingAtStages(iteration, finders) {
 function load(request, parent, isMain) {
   const loaded = nodeLoad.apply(this, arguments);
   if (request === ITERATION && parent?.filename?.endsWith(REFS)
-      && typeof loaded?.iterateDfsPreorder === 'function'
-      && loaded.iterateDfsPreorderStopAtStage === undefined && predatesTheChange(parent.filename)) {
+      && typeof loaded?.iterateDfsPreorder === 'function' && predatesTheChange(parent.filename)) {
     const finders = nodeLoad.call(this, './core-construct-finders', parent, false);
     if (typeof finders?.STAGE_TYPE?.isMarked === 'function') {
       return stoppingAtStages(loaded, finders);
