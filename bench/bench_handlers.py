@@ -64,9 +64,8 @@ LAMBDA_DIR = ROOT / "lambda"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CDK_OUT = Path(os.environ.get("BENCH_CDK_OUT", str(ROOT / "cdk.out")))
 FROM_SOURCE = os.environ.get("BENCH_ASSET") == "source"
-# One pair's ratio spreads widely on this shared machine (0.85-1.63 for one handler over 40
-# pairs, interquartile range about 0.15), so the median of 11 moved by up to 0.1x between runs
-# of the same asset; 31 bring its standard error to about 0.03x.
+# One pair's ratio spreads widely on this shared machine; why 31 (and the spread measured) is
+# in docs/performance.md, "Cold start".
 IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3" if QUICK else "31"))
 #: Rounds that also time the import from source only (information, not budgeted).
 SOURCE_RUNS = min(IMPORT_RUNS, 7)
@@ -260,10 +259,11 @@ def cold_imports() -> bool:
     print(f"  {header}  what it adds to boto3 (self ms per package)")
     print(f"  {'import boto3 (baseline)':<40}{statistics.median(base):7.1f}{1:6.2f}x")
     ok = True
+    ratio_of: dict[LambdaFunction, float] = {}
     for fn in functions:
         median = statistics.median(ms for ms, _ in samples[fn])
         ratios = [r for _, r in samples[fn]]
-        ratio = statistics.median(ratios)
+        ratio = ratio_of[fn] = statistics.median(ratios)
         q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratio, 0, ratio)
         from_source = statistics.median(sources[fn])
         total, compiled = loaded[fn]
@@ -275,8 +275,7 @@ def cold_imports() -> bool:
             f"  {fn.handler:<40}{median:7.1f}{ratio:6.2f}x  {q1:4.2f}-{q3:4.2f}"
             f"  {from_source:10.2f}x  {compiled:>4}/{total:<4}  {verdict}  {top}"
         )
-    for fn in functions:
-        ratio = statistics.median(r for _, r in samples[fn])
+    for fn, ratio in ratio_of.items():
         report(f"cold import {fn.module} / import boto3", ratio, IMPORT_BUDGET, "x")
     verdict = "met" if ok else "MISSED"
     print(f"cold start: budget <= {IMPORT_BUDGET}x import boto3, every handler: {verdict}")

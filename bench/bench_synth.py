@@ -160,10 +160,8 @@ def print_breakdown(ours: dict[str, float], empty: dict[str, float]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    # Single synths on this shared machine spread over a second or more (about 20% of one): a
-    # pair's ratio ranged 1.03-1.28 within one run (standard deviation about 0.08x), so the
-    # median of 5 pairs moved by +-0.05x between runs of the same code and that of 9 by about
-    # +-0.03x; 15 bring its standard error to about 0.025x.
+    # Single synths on this shared machine spread over a second or more; why 15 pairs (and the
+    # spread measured) is in docs/performance.md, "Synth".
     parser.add_argument("--runs", type=int, default=2 if QUICK else 15, help="alternating pairs")
     parser.add_argument("--keep-out", type=Path, help="keep the last cloud assembly of ours here")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the probed runs")
